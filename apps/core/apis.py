@@ -1,0 +1,101 @@
+"""The one base class every tenant API inherits: authentication, tenant resolution, RLS scope, permission,
+rate limit and Idempotency-Key handling live here and nowhere else."""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.core.exceptions import RequestDataTooBig
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
+
+from apps.core.actors import Actor
+from apps.core.errors import ApplicationError, CoreErrorCode
+from apps.core.idempotency import run_idempotent
+from apps.core.pagination import StableCursorPagination
+from apps.core.throttling import PerPrincipalRateThrottle
+from apps.tenants import rls
+from apps.tenants.authentication import ApiKeyPrincipal
+from apps.tenants.models import Membership, Tenant
+from apps.tenants.roles import Permission, role_allows, scopes_allow
+from apps.tenants.selectors import user_membership
+
+
+class TenantApi(APIView):
+    """Subclasses set `permission` (and `idempotency_required` for billable or compute POSTs) and route creating
+    POSTs through `handle_idempotent`; they must not override `initial`, `get_permissions` or `get_queryset`."""
+
+    permission: ClassVar[Permission] = Permission.VIEW
+    idempotency_required: ClassVar[bool] = False
+    throttle_classes = [PerPrincipalRateThrottle]
+
+    tenant: Tenant
+    actor: Actor
+    role: str | None
+    scopes: list[str] | None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for forbidden in ("initial", "get_permissions", "get_queryset"):
+            if forbidden in cls.__dict__:
+                raise TypeError(f"{cls.__name__} may not override {forbidden}; use a dangerously_* base instead")
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self._resolve_tenant(request)
+        rls.set_request_tenant(self.tenant.pk)
+        if not self.allows(self.required_permission(request)):
+            raise exceptions.PermissionDenied(self._denial_message(self.required_permission(request)))
+
+    def required_permission(self, request: Request) -> Permission:
+        return self.permission
+
+    def allows(self, permission: Permission) -> bool:
+        if self.scopes is not None:
+            return scopes_allow(self.scopes, permission)
+        return self.role is not None and role_allows(self.role, permission)
+
+    def _denial_message(self, permission: Permission) -> str:
+        if self.scopes is not None:
+            return f"This API key's scopes ({', '.join(self.scopes)}) do not allow '{permission.value}'."
+        return f"Your role ({self.role}) does not allow '{permission.value}'."
+
+    def _resolve_tenant(self, request: Request) -> None:
+        if isinstance(request.user, ApiKeyPrincipal):
+            api_key = request.user.api_key
+            self.tenant, self.role, self.scopes = api_key.tenant, None, list(api_key.scopes)
+            self.actor = Actor(api_key_id=api_key.pk, label=f"api-key:{api_key.prefix}")
+            return
+        membership: Membership | None = getattr(request._request, "membership", None)
+        if membership is None:
+            raise exceptions.PermissionDenied("You are not a member of any tenant.")
+        membership = user_membership(user=request.user, tenant_id=membership.tenant_id)
+        if membership is None:
+            raise exceptions.PermissionDenied("You are not a member of this tenant.")
+        self.tenant, self.role, self.scopes = membership.tenant, membership.role, None
+        self.actor = Actor(user_id=request.user.pk, label=request.user.get_username())
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            self._raw_body = request.body if request.method == "POST" else b""
+        except RequestDataTooBig:
+            self._raw_body = b""  # the parser raises it again inside DRF, where the error handler shapes it
+        return super().dispatch(request, *args, **kwargs)
+
+    def paginate(self, request: Request, queryset: Any, serializer: type[Serializer]) -> Response:
+        paginator = StableCursorPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(serializer(page, many=True).data)
+
+    def handle_idempotent(self, request: Request, execute: Any) -> Response:
+        key = request.headers.get("Idempotency-Key")
+        if not key:
+            if self.idempotency_required:
+                raise ApplicationError("This operation requires an Idempotency-Key header.",
+                                       code=CoreErrorCode.IDEMPOTENCY_KEY_REQUIRED,
+                                       extra={"fields": {"Idempotency-Key": ["This header is required."]}})
+            return execute()
+        return run_idempotent(tenant_id=self.tenant.pk, key=key, method=request.method, path=request.path,
+                              body=self._raw_body, execute=execute)

@@ -1,0 +1,29 @@
+"""SQL helpers for database-enforced invariants."""
+from __future__ import annotations
+
+from django.db import migrations
+
+
+def append_only_sql(table: str) -> str:
+    """A trigger that refuses UPDATE and DELETE on `table` (TRUNCATE too), so history can only grow."""
+    fn = f"{table}_append_only"
+    return f"""
+CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
+END $$;
+DROP TRIGGER IF EXISTS {fn}_row ON {table};
+CREATE TRIGGER {fn}_row BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {fn}();
+DROP TRIGGER IF EXISTS {fn}_truncate ON {table};
+CREATE TRIGGER {fn}_truncate BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {fn}();
+"""
+
+
+def append_only_reverse_sql(table: str) -> str:
+    fn = f"{table}_append_only"
+    return (f"DROP TRIGGER IF EXISTS {fn}_row ON {table}; DROP TRIGGER IF EXISTS {fn}_truncate ON {table}; "
+            f"DROP FUNCTION IF EXISTS {fn}();")
+
+
+def append_only_operation(table: str) -> migrations.RunSQL:
+    return migrations.RunSQL(append_only_sql(table), append_only_reverse_sql(table))

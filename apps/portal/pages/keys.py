@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.core.errors import ApplicationError
+from apps.portal.forms import ApiKeyForm
+from apps.portal.pages.common import actor_of, tenant_page
+from apps.tenants import selectors, services
+from apps.tenants.models import ApiKey
+from apps.tenants.roles import Permission
+
+
+@tenant_page()
+def api_keys(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/api_keys.html", {"keys": selectors.api_key_list(tenant=request.tenant),
+                                                    "form": ApiKeyForm()})
+
+
+@tenant_page(Permission.MANAGE_KEYS)
+@require_POST
+def create_key(request: HttpRequest) -> HttpResponse:
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        return render(request, "portal/api_keys.html", {"keys": selectors.api_key_list(tenant=request.tenant),
+                                                        "form": form}, status=400)
+    issued = services.api_key_create(actor=actor_of(request), tenant=request.tenant, **form.cleaned_data)
+    # The secret is rendered once, in this response, and never stored in plain text.
+    return render(request, "portal/api_keys.html", {"keys": selectors.api_key_list(tenant=request.tenant),
+                                                    "form": ApiKeyForm(), "issued": issued})
+
+
+@tenant_page(Permission.MANAGE_KEYS)
+@require_POST
+def revoke_key(request: HttpRequest, key_id: int) -> HttpResponse:
+    try:
+        selectors.api_key_get(tenant=request.tenant, key_id=key_id)
+        services.api_key_revoke(actor=actor_of(request), tenant=request.tenant, key_id=key_id)
+    except ApiKey.DoesNotExist:
+        raise Http404("No such key.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Key revoked.")
+    return redirect("portal:api_keys")

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from apps.portal.pages import auth, home, keys, members
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", auth.SignInView.as_view(), name="login"),
+    path("logout/", auth.SignOutView.as_view(), name="logout"),
+    path("password-reset/", auth.ResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth.ResetDoneView.as_view(), name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", auth.ResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("password-reset/complete/", auth.ResetCompleteView.as_view(), name="password_reset_complete"),
+    path("invitations/<str:token>/", auth.invitation_accept, name="invitation_accept"),
+    path("switch-tenant/", home.switch_tenant, name="switch_tenant"),
+    path("clients/", home.clients, name="clients"),
+    path("settings/branding/", home.branding, name="branding"),
+    path("members/", members.members, name="members"),
+    path("members/invite/", members.invite, name="invite"),
+    path("members/<int:membership_id>/role/", members.change_role, name="change_role"),
+    path("members/<int:membership_id>/remove/", members.remove_member, name="remove_member"),
+    path("invitations/<int:invitation_id>/revoke/", members.revoke_invitation, name="revoke_invitation"),
+    path("api-keys/", keys.api_keys, name="api_keys"),
+    path("api-keys/create/", keys.create_key, name="create_key"),
+    path("api-keys/<int:key_id>/revoke/", keys.revoke_key, name="revoke_key"),
+]

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class TenantsConfig(AppConfig):
+    name = "apps.tenants"
+    label = "tenants"
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate
+
+        from apps.tenants import rls
+
+        connection_created.connect(rls.on_connection_created, dispatch_uid="tenants.rls.connection")
+        post_migrate.connect(rls.apply_policies, dispatch_uid="tenants.rls.policies")

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from apps.tenants.models import ApiKey
+from apps.tenants.services import api_key_authenticate, api_key_touch
+
+
+@dataclass
+class ApiKeyPrincipal:
+    """request.user for API-key calls: the partner system, not a person."""
+
+    api_key: ApiKey
+    is_authenticated: bool = True
+    is_staff: bool = False
+    pk: None = None
+
+    def get_username(self) -> str:
+        return f"api-key:{self.api_key.prefix}"
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Api-Key"
+
+    def authenticate(self, request: Any) -> tuple[ApiKeyPrincipal, ApiKey] | None:
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return None
+        scheme, _, raw = header.partition(" ")
+        if scheme not in (self.keyword, "Bearer"):
+            return None
+        api_key = api_key_authenticate(raw=raw.strip())
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Invalid, revoked or unknown API key.")
+        api_key_touch(api_key=api_key)
+        return ApiKeyPrincipal(api_key=api_key), api_key
+
+    def authenticate_header(self, request: Any) -> str:
+        return self.keyword
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "apps.tenants.authentication.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`Api-Key td_<prefix>_<secret>`"}

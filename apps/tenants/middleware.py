@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from apps.tenants import rls
+from apps.tenants.selectors import tenant_by_domain, user_membership, user_memberships
+
+SESSION_TENANT_KEY = "current_tenant_id"
+
+
+class TenantMiddleware:
+    """Resolves the white-label brand (by host) and the signed-in user's current tenant, and scopes RLS to it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        rls.enter_request()
+        try:
+            request.brand = tenant_by_domain(host=request.get_host())  # type: ignore[attr-defined]
+            request.membership = self._membership(request)  # type: ignore[attr-defined]
+            request.tenant = request.membership.tenant if request.membership else None  # type: ignore[attr-defined]
+            if request.user.is_authenticated and request.user.is_staff and request.path.startswith("/admin/"):
+                rls.leave_request()  # operators in the back office see every tenant
+            else:
+                rls.set_request_tenant(request.tenant.pk if request.tenant else None)  # type: ignore[attr-defined]
+            return self.get_response(request)
+        finally:
+            try:
+                rls.leave_request()
+            except Exception:  # a broken connection is closed by Django anyway; never mask the response
+                pass
+
+    @staticmethod
+    def _membership(request: HttpRequest):  # type: ignore[no-untyped-def]
+        if not request.user.is_authenticated:
+            return None
+        wanted = request.session.get(SESSION_TENANT_KEY)
+        if wanted:
+            membership = user_membership(user=request.user, tenant_id=wanted)
+            if membership:
+                return membership
+        # Top-level tenants (a partner's own) before its clients, then the most powerful role.
+        rank = {"owner": 0, "admin": 1, "analyst": 2, "viewer": 3}
+        memberships = sorted(user_memberships(user=request.user),
+                             key=lambda m: (m.tenant.parent_id is not None, rank.get(m.role, 9), m.tenant.name))
+        brand = getattr(request, "brand", None)
+        preferred = [m for m in memberships if brand and (m.tenant_id == brand.pk or m.tenant.parent_id == brand.pk)]
+        chosen = (preferred or memberships or [None])[0]
+        if chosen is not None:
+            request.session[SESSION_TENANT_KEY] = chosen.tenant_id
+        return chosen

@@ -1,0 +1,47 @@
+"""What each membership role may do, and which API-key scope each permission needs."""
+from __future__ import annotations
+
+from enum import Enum
+
+from apps.tenants.models import Role
+
+
+class Permission(str, Enum):
+    VIEW = "view"
+    ANALYZE = "analyze"
+    TRADE = "trade"
+    MANAGE_KEYS = "manage_keys"
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_OWNERS = "manage_owners"
+    MANAGE_TENANT = "manage_tenant"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.VIEWER: frozenset({Permission.VIEW}),
+    Role.ANALYST: frozenset({Permission.VIEW, Permission.ANALYZE, Permission.TRADE}),
+    Role.ADMIN: frozenset({Permission.VIEW, Permission.ANALYZE, Permission.TRADE, Permission.MANAGE_KEYS,
+                           Permission.MANAGE_MEMBERS, Permission.MANAGE_TENANT}),
+    Role.OWNER: frozenset(Permission),
+}
+
+SCOPES = ("read", "write", "trade")
+
+# API keys carry scopes instead of roles; management permissions are never granted to a key.
+PERMISSION_SCOPE: dict[Permission, str | None] = {
+    Permission.VIEW: "read",
+    Permission.ANALYZE: "write",
+    Permission.TRADE: "trade",
+    Permission.MANAGE_KEYS: "write",
+    Permission.MANAGE_MEMBERS: None,
+    Permission.MANAGE_OWNERS: None,
+    Permission.MANAGE_TENANT: None,
+}
+
+
+def role_allows(role: str, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def scopes_allow(scopes: list[str], permission: Permission) -> bool:
+    needed = PERMISSION_SCOPE[permission]
+    return needed is not None and needed in scopes
