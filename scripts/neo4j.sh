@@ -14,6 +14,7 @@
 #   NEO4J_AUTH             "neo4j/<password>" (default neo4j/password) or "none"
 #   NEO4J_PAGECACHE        page cache size (default 128m)
 #   NEO4J_HEAP             JVM max heap (default 512m)
+#   NEO4J_JAVA_OPTS        extra JVM flags, space-separated
 #   NEO4J_CONF             extra neo4j.conf-style properties file
 #   NEO4J_START_TIMEOUT    seconds to wait for Bolt (default 120)
 # See docs/neo4j.md.
@@ -109,8 +110,10 @@ start() {
     echo "==== $(date -Is) starting on $HOST:$PORT" >>"$LOG_FILE"
     # setsid: a Ctrl-C in the calling terminal or a test runner's process-group kill must not take it down.
     # 9>&-: the JVM must not inherit the flock fd, or the lock would live as long as the server.
+    local -a java_opts
+    read -r -a java_opts <<<"${NEO4J_JAVA_OPTS:-}"
     NEO4J_AUTH="$AUTH" nohup setsid "${JAVA:-java}" \
-        "-Xmx${NEO4J_HEAP:-512m}" -XX:+ExitOnOutOfMemoryError \
+        "-Xmx${NEO4J_HEAP:-512m}" -XX:+ExitOnOutOfMemoryError "${java_opts[@]}" \
         -Djdk.nio.maxCachedBufferSize=1024 -Dio.netty.tryReflectionSetAccessible=true \
         -jar "$JAR" --home "$NEO4J_DIR" --host "$HOST" --port "$PORT" --ready-file "$READY_FILE" \
         </dev/null >>"$LOG_FILE" 2>&1 9>&- &

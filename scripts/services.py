@@ -1,6 +1,6 @@
 """Start or stop the embedded PostgreSQL and Valkey (Redis) servers used when none are configured.
 
-Usage: python scripts/services.py up|down|status|env
+Usage: python scripts/services.py up|down|status
 
 `up` starts what is missing and writes `<data dir>/services.env` (DATABASE_URL, REDIS_URL, ...) for the
 other scripts to source. Servers named by DATABASE_URL / REDIS_URL in the environment are used as they are.
@@ -151,10 +151,17 @@ def down() -> None:
         pidfile.unlink(missing_ok=True)
 
 
+def status() -> None:
+    pg, rd = _port_open(PG_PORT), _port_open(REDIS_PORT)
+    _say(f"PostgreSQL 127.0.0.1:{PG_PORT} {'up' if pg else 'down'}; Valkey 127.0.0.1:{REDIS_PORT} {'up' if rd else 'down'}")
+    if not (pg and rd):
+        raise SystemExit(1)
+
+
 def main(argv: list[str]) -> int:
-    commands = {"up": up, "down": down}
+    commands = {"up": up, "down": down, "status": status}
     if len(argv) != 2 or argv[1] not in commands:
-        print("usage: python scripts/services.py up|down", file=sys.stderr)
+        print("usage: python scripts/services.py up|down|status", file=sys.stderr)
         return 2
     commands[argv[1]]()
     return 0

@@ -43,6 +43,8 @@ class TenantApi(APIView):
                 raise TypeError(f"{cls.__name__} may not override {forbidden}; use a dangerously_* base instead")
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if getattr(self, "_too_big", None) is not None:
+            raise self._too_big
         super().initial(request, *args, **kwargs)
         self._resolve_tenant(request)
         rls.set_request_tenant(self.tenant.pk)
@@ -80,8 +82,8 @@ class TenantApi(APIView):
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             self._raw_body = request.body if request.method == "POST" else b""
-        except RequestDataTooBig:
-            self._raw_body = b""  # the parser raises it again inside DRF, where the error handler shapes it
+        except RequestDataTooBig as exc:
+            self._raw_body, self._too_big = b"", exc  # raised in initial(), where the error handler shapes it
         return super().dispatch(request, *args, **kwargs)
 
     def paginate(self, request: Request, queryset: Any, serializer: type[Serializer]) -> Response:

@@ -5,7 +5,10 @@ from django.db import migrations
 
 
 def append_only_sql(table: str) -> str:
-    """A trigger that refuses UPDATE and DELETE on `table` (TRUNCATE too), so history can only grow."""
+    """A trigger that refuses UPDATE and DELETE on `table`, so history can only grow.
+
+    TRUNCATE stays possible for the table owner only (test runs flush with it); production grants the app's
+    role INSERT and SELECT on these tables and nothing else (README "Database roles")."""
     fn = f"{table}_append_only"
     return f"""
 CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -14,15 +17,12 @@ BEGIN
 END $$;
 DROP TRIGGER IF EXISTS {fn}_row ON {table};
 CREATE TRIGGER {fn}_row BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {fn}();
-DROP TRIGGER IF EXISTS {fn}_truncate ON {table};
-CREATE TRIGGER {fn}_truncate BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {fn}();
 """
 
 
 def append_only_reverse_sql(table: str) -> str:
     fn = f"{table}_append_only"
-    return (f"DROP TRIGGER IF EXISTS {fn}_row ON {table}; DROP TRIGGER IF EXISTS {fn}_truncate ON {table}; "
-            f"DROP FUNCTION IF EXISTS {fn}();")
+    return f"DROP TRIGGER IF EXISTS {fn}_row ON {table}; DROP FUNCTION IF EXISTS {fn}();"
 
 
 def append_only_operation(table: str) -> migrations.RunSQL:

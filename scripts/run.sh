@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The one run command: installs what is missing, starts PostgreSQL and Redis (embedded ones unless DATABASE_URL /
+# REDIS_URL are set) and, when Java is present and NEO4J_BOLT_URL is unset, the embedded Neo4j graph mirror;
+# migrates, seeds the demo platform, then serves the portal on :8000 with a Celery worker (queues default and gpu)
+# and beat. Ctrl-C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh dev
+export PATH="$PWD/.venv/bin:$PATH"
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-thermodynasty.settings.local}"
+DATA="${THERMO_DATA_DIR:-.data}"
+mkdir -p "$DATA/logs"
+
+python scripts/services.py up
+set -a; . "$DATA/services.env"; set +a
+if [ -z "${NEO4J_BOLT_URL:-}" ] && [ "${THERMO_GRAPH:-on}" != "off" ] && command -v java >/dev/null && [ -f scripts/neo4j.sh ]; then
+  bash scripts/neo4j.sh start && export NEO4J_BOLT_URL="bolt://neo4j:thermo-neo4j@127.0.0.1:${NEO4J_BOLT_PORT:-7687}" \
+    || echo "[run] the graph server did not start: the graph mirror is off"
+fi
+[ -z "${NEO4J_BOLT_URL:-}" ] && echo "[run] no NEO4J_BOLT_URL: the graph mirror is off"
+
+python manage.py migrate --noinput
+python manage.py collectstatic --noinput -v 0
+python manage.py seed_demo
+
+pids=()
+stop() { echo "[run] stopping"; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop EXIT INT TERM
+celery -A thermodynasty worker -Q default,gpu -c 2 -n "worker@%h" --loglevel=INFO >"$DATA/logs/worker.log" 2>&1 &
+pids+=($!)
+celery -A thermodynasty beat --loglevel=INFO -s "$DATA/celerybeat-schedule" >"$DATA/logs/beat.log" 2>&1 &
+pids+=($!)
+echo "[run] Celery worker and beat started (logs in $DATA/logs/)"
+echo "[run] portal: http://127.0.0.1:${PORT:-8000}/   back office: /admin/   API docs: /api/docs/"
+gunicorn thermodynasty.wsgi:application --bind "0.0.0.0:${PORT:-8000}" --workers 3 --timeout 120 \
+  --access-logfile - &
+pids+=($!)
+wait "${pids[-1]}"

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.tenants.factories import ApiKeyFactory, MembershipFactory, TenantFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    # Lockout counters and rate-limit windows live in Redis; each test starts clean.
+    cache.clear()
+
+
+@pytest.fixture
+def tenant(db: Any):
+    return TenantFactory(name="Tenant A", slug="tenant-a")
+
+
+@pytest.fixture
+def other_tenant(db: Any):
+    return TenantFactory(name="Tenant B", slug="tenant-b")
+
+
+@pytest.fixture
+def make_member(db: Any) -> Callable[..., Any]:
+    def make(tenant: Any, role: str = "owner", **user_kwargs: Any) -> Any:
+        return MembershipFactory(tenant=tenant, role=role, user=UserFactory(**user_kwargs)).user
+
+    return make
+
+
+@pytest.fixture
+def api_client_for(db: Any) -> Callable[..., APIClient]:
+    """An API client authenticated with a fresh key of `tenant` carrying `scopes`."""
+
+    def make(tenant: Any, scopes: tuple[str, ...] = ("read", "write", "trade")) -> APIClient:
+        issued = ApiKeyFactory.issue(tenant=tenant, scopes=list(scopes))
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {issued.secret}")
+        client.api_key = issued.api_key
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(tenant: Any, api_client_for: Callable[..., APIClient]) -> APIClient:
+    return api_client_for(tenant)
+
+
+@pytest.fixture
+def other_api(other_tenant: Any, api_client_for: Callable[..., APIClient]) -> APIClient:
+    return api_client_for(other_tenant)
