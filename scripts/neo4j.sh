@@ -8,14 +8,18 @@
 #   scripts/neo4j.sh build    (re)build docker/neo4j-embedded/target/neo4j-embedded.jar
 #   scripts/neo4j.sh url      print the Bolt URL to put in NEO4J_BOLT_URL
 #
+# start and url print the Bolt URL on stdout (progress goes to stderr), so
+#   export NEO4J_BOLT_URL="$(scripts/neo4j.sh start)"
+# works.
+#
 # Environment (all optional):
 #   THERMO_DATA_DIR        parent data folder; Neo4j lives in $THERMO_DATA_DIR/neo4j (default <repo>/.data)
 #   NEO4J_BOLT_PORT        Bolt port on 127.0.0.1 (default 7687)
-#   NEO4J_AUTH             "neo4j/<password>" (default neo4j/password) or "none"
+#   NEO4J_AUTH             "neo4j/<password>" (default neo4j/thermo-neo4j) or "none"
 #   NEO4J_PAGECACHE        page cache size (default 128m)
 #   NEO4J_HEAP             JVM max heap (default 512m)
 #   NEO4J_JAVA_OPTS        extra JVM flags, space-separated
-#   NEO4J_CONF             extra neo4j.conf-style properties file
+#   NEO4J_CONF_FILE        extra neo4j.conf-style properties file
 #   NEO4J_START_TIMEOUT    seconds to wait for Bolt (default 120)
 # See docs/neo4j.md.
 set -euo pipefail
@@ -29,7 +33,7 @@ LOG_FILE="$NEO4J_DIR/neo4j.log"
 READY_FILE="$NEO4J_DIR/ready"
 HOST="127.0.0.1"
 PORT="${NEO4J_BOLT_PORT:-7687}"
-AUTH="${NEO4J_AUTH:-neo4j/password}"
+AUTH="${NEO4J_AUTH:-neo4j/thermo-neo4j}"
 START_TIMEOUT="${NEO4J_START_TIMEOUT:-120}"
 STOP_TIMEOUT=60
 
@@ -97,7 +101,8 @@ wait_for_bolt() {
 start() {
     local pid
     if pid="$(running_pid)"; then
-        log "already running (pid $pid) at $(bolt_url)"
+        log "already running (pid $pid)"
+        bolt_url
         return 0
     fi
     if port_open; then
@@ -127,7 +132,7 @@ start() {
         return 1
     fi
     log "ready: $(cat "$READY_FILE")"
-    echo "$(bolt_url)"
+    bolt_url
 }
 
 stop() {

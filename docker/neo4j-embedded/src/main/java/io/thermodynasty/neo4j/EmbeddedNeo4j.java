@@ -29,10 +29,10 @@ import org.neo4j.io.ByteUnit;
  *   --home DIR          NEO4J_HOME_DIR         required: database home (data/, logs/ go inside)
  *   --host ADDR         NEO4J_BOLT_HOST        default 127.0.0.1
  *   --port N            NEO4J_BOLT_PORT        default 7687
- *   --auth SPEC         NEO4J_AUTH             "none" or "neo4j/&lt;password&gt;" (default neo4j/password)
+ *   --auth SPEC         NEO4J_AUTH             "none" or "neo4j/&lt;password&gt;" (default neo4j/thermo-neo4j)
  *   --pagecache SIZE    NEO4J_PAGECACHE        default 128m
  *   --ready-file FILE   NEO4J_READY_FILE       default HOME/ready; written once Bolt accepts connections
- *   --conf FILE         NEO4J_CONF             optional neo4j.conf-style properties, applied first
+ *   --conf FILE         NEO4J_CONF_FILE        optional neo4j.conf-style properties, applied first
  * </pre>
  *
  * <p>Once Bolt accepts connections it prints {@code READY bolt://host:port} on stdout and writes the
@@ -151,10 +151,10 @@ public final class EmbeddedNeo4j {
             o.home = Path.of(home).toAbsolutePath();
             o.host = pick(flags, "host", "NEO4J_BOLT_HOST", "127.0.0.1");
             o.port = Integer.parseInt(pick(flags, "port", "NEO4J_BOLT_PORT", "7687"));
-            o.password = parseAuth(pick(flags, "auth", "NEO4J_AUTH", DEFAULT_USER + "/password"));
+            o.password = parseAuth(pick(flags, "auth", "NEO4J_AUTH", DEFAULT_USER + "/thermo-neo4j"));
             o.pagecacheBytes = ByteUnit.parse(pick(flags, "pagecache", "NEO4J_PAGECACHE", "128m"));
             o.readyFile = Path.of(pick(flags, "ready-file", "NEO4J_READY_FILE", o.home.resolve("ready").toString()));
-            String conf = pick(flags, "conf", "NEO4J_CONF", null);
+            String conf = pick(flags, "conf", "NEO4J_CONF_FILE", null);
             o.conf = conf == null || conf.isEmpty() ? null : Path.of(conf);
             return o;
         }
