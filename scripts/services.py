@@ -145,7 +145,12 @@ def down() -> None:
     if pidfile.exists():
         _say("stopping embedded Valkey")
         try:
-            os.kill(int(pidfile.read_text().strip()), 15)
+            pid = int(pidfile.read_text().strip())
+            os.kill(pid, 15)
+            for _ in range(50):  # it saves its data first; a failed save makes it refuse to stop
+                time.sleep(0.1)
+                os.kill(pid, 0)
+            os.kill(pid, 9)
         except (ProcessLookupError, ValueError):
             pass
         pidfile.unlink(missing_ok=True)

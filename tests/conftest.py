@@ -9,6 +9,19 @@ from rest_framework.test import APIClient
 from tests.tenants.factories import ApiKeyFactory, MembershipFactory, TenantFactory, UserFactory
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    # A transactional test's final flush empties even migration-seeded rows; --reuse-db would keep that.
+    from apps.ledger.bootstrap import ensure_ledger_bootstrap
+
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        ensure_ledger_bootstrap()
+        # serialized_rollback restores what was serialized at setup: make that include the bootstrap rows.
+        connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     # Lockout counters and rate-limit windows live in Redis; each test starts clean.

@@ -11,6 +11,7 @@ admin.site.site_title = "Thermodynasty back office"
 
 api_v1 = [
     path("", include("apps.tenants.urls")),
+    path("ledger/", include("apps.ledger.urls")),
 ]
 
 urlpatterns = [

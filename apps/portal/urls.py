@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from apps.portal.pages import auth, home, keys, members
+from apps.portal.pages import auth, home, keys, ledger, members
 
 app_name = "portal"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("members/<int:membership_id>/role/", members.change_role, name="change_role"),
     path("members/<int:membership_id>/remove/", members.remove_member, name="remove_member"),
     path("invitations/<int:invitation_id>/revoke/", members.revoke_invitation, name="revoke_invitation"),
+    path("ledger/", ledger.ledger, name="ledger"),
     path("api-keys/", keys.api_keys, name="api_keys"),
     path("api-keys/create/", keys.create_key, name="create_key"),
     path("api-keys/<int:key_id>/revoke/", keys.revoke_key, name="revoke_key"),

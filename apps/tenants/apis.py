@@ -30,16 +30,16 @@ class TenantDetailApi(TenantApi):
 
 
 class MemberListApi(TenantApi):
-    class OutputSerializer(serializers.Serializer):
+    class MemberOutput(serializers.Serializer):
         id = serializers.IntegerField()
         email = serializers.EmailField(source="user.email")
         username = serializers.CharField(source="user.username")
         role = serializers.CharField()
         created_at = serializers.DateTimeField()
 
-    @extend_schema(operation_id="members_list", responses=OutputSerializer(many=True))
+    @extend_schema(operation_id="members_list", responses=MemberOutput(many=True))
     def get(self, request: Request) -> Response:
-        return self.paginate(request, selectors.membership_list(tenant=self.tenant), self.OutputSerializer)
+        return self.paginate(request, selectors.membership_list(tenant=self.tenant), self.MemberOutput)
 
 
 class ClientTenantListApi(TenantApi):

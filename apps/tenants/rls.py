@@ -12,27 +12,34 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from django.apps import apps as django_apps
-from django.db import connection
+from django.db import DatabaseError, connection
+
+CURRENT_TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::bigint"
+BYPASS = "current_setting('app.rls_bypass', true) = 'on'"
+OWN_ROW = f"tenant_id = {CURRENT_TENANT}"
 
 POLICY_SQL = """
 ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
 ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS tenant_isolation ON {table};
 CREATE POLICY tenant_isolation ON {table}
-  USING (current_setting('app.rls_bypass', true) = 'on'
-         OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)
-  WITH CHECK (current_setting('app.rls_bypass', true) = 'on'
-         OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint);
+  USING ({bypass} OR {using})
+  WITH CHECK ({bypass} OR {own});
 """
 
 
-def tenant_owned_tables() -> list[str]:
+def _scoped_models() -> list[Any]:
     from apps.tenants.models import TenantOwnedModel
 
-    return sorted(
-        m._meta.db_table for m in django_apps.get_models()
-        if issubclass(m, TenantOwnedModel) and m._meta.managed and not m._meta.proxy
-    )
+    return [m for m in django_apps.get_models()
+            if (issubclass(m, TenantOwnedModel) or getattr(m, "rls_tenant_scoped", False))
+            and m._meta.managed and not m._meta.proxy]
+
+
+def tenant_owned_tables() -> list[str]:
+    """Tables of TenantOwnedModel subclasses, plus models that opt in with `rls_tenant_scoped = True` (rows whose
+    tenant may be NULL, such as the ledger's system accounts: those are invisible to every tenant)."""
+    return sorted(m._meta.db_table for m in _scoped_models())
 
 
 def apply_policies(sender: Any = None, **kwargs: Any) -> None:
@@ -40,28 +47,42 @@ def apply_policies(sender: Any = None, **kwargs: Any) -> None:
     from django.db import connections
 
     with connections[using].cursor() as cursor:
-        for table in tenant_owned_tables():
-            cursor.execute(POLICY_SQL.format(table=connections[using].ops.quote_name(table)))
+        for model in _scoped_models():
+            # A model may widen what a tenant reads (e.g. entries that credited it); writes stay its own rows.
+            extra = getattr(model, "rls_extra_visibility", "")
+            visible = f"({OWN_ROW}{' OR ' + extra.format(tenant=CURRENT_TENANT) if extra else ''})"
+            cursor.execute(POLICY_SQL.format(table=connections[using].ops.quote_name(model._meta.db_table),
+                                             bypass=BYPASS, using=visible, own=OWN_ROW))
 
 
 def on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('app.rls_bypass', 'on', false), set_config('app.tenant_id', '', false)")
+    connection.rls_state = (True, None)
 
 
 def _set(bypass: bool, tenant_id: int | None) -> None:
+    # The session settings survive a rolled-back transaction only if set outside it; we mirror them on the
+    # connection object so reads cost no round trip, and re-set them whenever a scope is left.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('app.rls_bypass', %s, false), set_config('app.tenant_id', %s, false)",
             ["on" if bypass else "off", "" if tenant_id is None else str(tenant_id)],
         )
+    connection.rls_state = (bypass, tenant_id)
 
 
 def _current() -> tuple[bool, int | None]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('app.rls_bypass', true), current_setting('app.tenant_id', true)")
-        bypass, tenant = cursor.fetchone()
-    return bypass == "on", int(tenant) if tenant else None
+    connection.ensure_connection()
+    return getattr(connection, "rls_state", (True, None))
+
+
+def _restore(previous: tuple[bool, int | None]) -> None:
+    try:
+        _set(*previous)
+    except DatabaseError:
+        # The transaction is aborted; its rollback reverts the setting made inside it, back to `previous`.
+        connection.rls_state = previous
 
 
 def enter_request() -> None:
@@ -84,15 +105,18 @@ def tenant_scope(tenant_id: int | None) -> Iterator[None]:
     try:
         yield
     finally:
-        _set(*previous)
+        _restore(previous)
 
 
 @contextmanager
 def dangerously_bypass() -> Iterator[None]:
     """For the few reads that must precede knowing the tenant (API-key lookup, a user's own memberships)."""
     previous = _current()
+    if previous[0]:
+        yield  # already a system context
+        return
     _set(True, previous[1])
     try:
         yield
     finally:
-        _set(*previous)
+        _restore(previous)

@@ -10,6 +10,7 @@ class Permission(str, Enum):
     VIEW = "view"
     ANALYZE = "analyze"
     TRADE = "trade"
+    MOVE_FUNDS = "move_funds"
     MANAGE_KEYS = "manage_keys"
     MANAGE_MEMBERS = "manage_members"
     MANAGE_OWNERS = "manage_owners"
@@ -19,7 +20,8 @@ class Permission(str, Enum):
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.VIEW}),
     Role.ANALYST: frozenset({Permission.VIEW, Permission.ANALYZE, Permission.TRADE}),
-    Role.ADMIN: frozenset({Permission.VIEW, Permission.ANALYZE, Permission.TRADE, Permission.MANAGE_KEYS,
+    Role.ADMIN: frozenset({Permission.VIEW, Permission.ANALYZE, Permission.TRADE, Permission.MOVE_FUNDS,
+                           Permission.MANAGE_KEYS,
                            Permission.MANAGE_MEMBERS, Permission.MANAGE_TENANT}),
     Role.OWNER: frozenset(Permission),
 }
@@ -31,6 +33,7 @@ PERMISSION_SCOPE: dict[Permission, str | None] = {
     Permission.VIEW: "read",
     Permission.ANALYZE: "write",
     Permission.TRADE: "trade",
+    Permission.MOVE_FUNDS: "write",
     Permission.MANAGE_KEYS: "write",
     Permission.MANAGE_MEMBERS: None,
     Permission.MANAGE_OWNERS: None,

@@ -7,9 +7,12 @@ from typing import Any, Iterator
 import pytest
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
-    """Debian's headless Chromium driven by Playwright (no browser download: the system binary is used)."""
+    """Debian's headless Chromium driven by Playwright (no browser download: the system binary is used).
+
+    Function-scoped on purpose: Playwright's sync API keeps an event loop in this thread while it lives, and
+    asgiref then hands Django a different set of connections to later tests."""
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         if os.environ.get("CI"):

@@ -5,7 +5,7 @@ import pytest
 from apps.tenants.models import ApiKey
 from tests.tenants.factories import MembershipFactory, TenantFactory, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_a_new_user_signs_in_creates_a_key_and_signs_out(page, tmp_path):

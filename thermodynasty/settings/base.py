@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.tenants",
     "apps.ops",
+    "apps.ledger",
     "apps.portal",
 ]
 

@@ -19,4 +19,8 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 # A redelivered late-ack task must not be handed to a second worker while the first still runs it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BEAT_SCHEDULE: dict = {}
+
+CELERY_BEAT_SCHEDULE = {
+    "ledger-holds-expire": {"task": "ledger.holds_expire", "schedule": 30.0},
+    "ledger-outbox-dispatch": {"task": "ledger.outbox_dispatch", "schedule": 5.0},
+}

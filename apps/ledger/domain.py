@@ -1,0 +1,116 @@
+"""Plain values the ledger computes with, and the canonical serialisation its hashes use.
+
+The content hash covers everything an entry says (who, what, when, every posting); the chain hash is
+sha256(prev_hash || content_hash), computed in the database at commit and recomputed by the verifier.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from apps.core.errors import ApplicationError
+from apps.ledger.errors import LedgerErrorCode
+
+MAX_METADATA_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class PostingSpec:
+    account_id: int
+    amount: int
+    phase: str = "posted"
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    scope: str
+    tenant_id: int | None
+    client_id: str
+    kind: str
+    actor: str
+    postings: tuple[PostingSpec, ...]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    reverses_id: int | None = None
+    hold_id: int | None = None
+
+    def request_hash(self) -> str:
+        """What the client asked for (no timestamp): equal requests under one client id are replays."""
+        return _sha(canonical({
+            "scope": self.scope, "tenant": self.tenant_id, "client_id": self.client_id, "kind": self.kind,
+            "reverses": self.reverses_id, "hold": self.hold_id, "metadata": self.metadata,
+            "postings": [[p.account_id, p.amount, p.phase] for p in self.postings],
+        }))
+
+
+@dataclass
+class AccountState:
+    id: int
+    tenant_id: int | None
+    asset: str
+    floor_mode: str
+    credit_limit: int
+    balance: int
+    pending_debits: int
+    pending_credits: int
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.pending_debits
+
+    def floor(self) -> int | None:
+        return {"non_negative": 0, "credit_limit": -self.credit_limit}.get(self.floor_mode)
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def timestamp_text(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def content_hash(*, seqless: dict[str, Any], postings: list[tuple[int, str, int, str]], created_at: datetime) -> str:
+    """Hash of a stored entry. `seqless` holds its own fields; postings are (account, asset, amount, phase)."""
+    return _sha(canonical({**seqless, "created_at": timestamp_text(created_at),
+                           "postings": [list(p) for p in postings]}))
+
+
+def entry_fields(spec: EntrySpec, request_hash: str) -> dict[str, Any]:
+    return {"tenant": spec.tenant_id, "scope": spec.scope, "client_id": spec.client_id, "kind": spec.kind,
+            "actor": spec.actor, "reverses": spec.reverses_id, "hold": spec.hold_id, "metadata": spec.metadata,
+            "request_hash": request_hash}
+
+
+def chain_hash(prev_hash: str, content: str) -> str:
+    return hashlib.sha256(bytes.fromhex(prev_hash) + bytes.fromhex(content)).hexdigest()
+
+
+def validate_metadata(metadata: Any) -> dict[str, Any]:
+    """Metadata is a small JSON object of strings, integers, booleans and nulls (no floats: they do not
+    round-trip exactly, and amounts are integers anyway)."""
+    if not isinstance(metadata, dict):
+        raise ApplicationError("Metadata must be a JSON object.", code=LedgerErrorCode.INVALID_METADATA)
+
+    def check(value: Any) -> None:
+        if isinstance(value, float):
+            raise ApplicationError("Metadata may not hold fractional numbers; use strings or integers.",
+                                   code=LedgerErrorCode.INVALID_METADATA)
+        if isinstance(value, dict):
+            for k, v in value.items():
+                check(k), check(v)
+        elif isinstance(value, list):
+            for v in value:
+                check(v)
+
+    check(metadata)
+    if len(canonical(metadata).encode()) > MAX_METADATA_BYTES:
+        raise ApplicationError(f"Metadata is limited to {MAX_METADATA_BYTES} bytes.",
+                               code=LedgerErrorCode.INVALID_METADATA)
+    return metadata

@@ -1,0 +1,183 @@
+"""The CEU / PFT / MUNT ledger. Amounts are signed integers in minor units: a posting's amount is positive when
+it credits the account and negative when it debits it. Entries, postings and outbox rows are append-only (database
+triggers); accounts carry running balances updated in the same transaction as their postings."""
+from __future__ import annotations
+
+from django.db import models
+
+
+class Asset(models.Model):
+    code = models.CharField(max_length=8, primary_key=True)
+    name = models.CharField(max_length=100)
+    scale = models.PositiveSmallIntegerField(help_text="Decimal places: 1 unit = 10**scale minor units.")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class FloorMode(models.TextChoices):
+    NON_NEGATIVE = "non_negative", "May not go below zero"
+    CREDIT_LIMIT = "credit_limit", "May go down to minus the credit limit"
+    NONE = "none", "Unbounded (system accounts)"
+
+
+class Account(models.Model):
+    """A tenant's (or the system's, when tenant is NULL) account in one asset."""
+
+    rls_tenant_scoped = True
+
+    tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="accounts")
+    code = models.CharField(max_length=64, help_text="e.g. 'main', 'escrow', or 'issuance' for system accounts")
+    name = models.CharField(max_length=200, blank=True)
+    floor_mode = models.CharField(max_length=16, choices=FloorMode.choices, default=FloorMode.NON_NEGATIVE)
+    credit_limit = models.BigIntegerField(default=0)
+    balance = models.BigIntegerField(default=0)
+    pending_debits = models.BigIntegerField(default=0)
+    pending_credits = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "asset", "code"], name="ledger_account_unique_code"),
+            models.UniqueConstraint(fields=["asset", "code"], condition=models.Q(tenant__isnull=True),
+                                    name="ledger_account_unique_system_code"),
+            models.CheckConstraint(name="ledger_account_credit_limit_non_negative",
+                                   condition=models.Q(credit_limit__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        owner = f"tenant {self.tenant_id}" if self.tenant_id else "system"
+        return f"{owner}:{self.asset_id}:{self.code}"
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.pending_debits
+
+
+class EntryKind(models.TextChoices):
+    TRANSFER = "transfer", "Transfer"
+    HOLD = "hold", "Hold (pending)"
+    HOLD_POST = "hold_post", "Hold posted"
+    HOLD_VOID = "hold_void", "Hold voided"
+    REVERSAL = "reversal", "Reversal"
+    ADJUSTMENT = "adjustment", "Operator adjustment"
+    ISSUE = "issue", "Issuance"
+    TRADE = "trade", "Trade settlement"
+
+
+class Entry(models.Model):
+    """A journal entry: two or more postings whose amounts sum to zero per asset. Chained by hash in `seq` order,
+    which is commit order (the chain head is locked last and held until commit)."""
+
+    rls_tenant_scoped = True
+    rls_extra_visibility = "id IN (SELECT entry_id FROM ledger_posting WHERE tenant_id = {tenant})"
+
+    seq = models.BigIntegerField(unique=True)
+    tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(max_length=32, help_text="Idempotency namespace: the tenant id, or 'system'.")
+    client_id = models.CharField(max_length=128)
+    kind = models.CharField(max_length=16, choices=EntryKind.choices)
+    actor = models.CharField(max_length=200, help_text="Who made it: user, API key, operator or system task.")
+    reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    hold = models.ForeignKey("ledger.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             db_constraint=False)
+    metadata = models.JSONField(default=dict)
+    request_hash = models.CharField(max_length=64)
+    content_hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "client_id"], name="ledger_entry_unique_client_id"),
+            # An entry is reversed at most once.
+            models.UniqueConstraint(fields=["reverses"], condition=models.Q(reverses__isnull=False),
+                                    name="ledger_entry_reversed_once"),
+        ]
+        indexes = [models.Index(fields=["tenant", "-created_at", "-id"], name="ledger_entry_tenant_time")]
+        verbose_name_plural = "entries"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.kind} {self.client_id}"
+
+
+class Phase(models.TextChoices):
+    POSTED = "posted", "Posted"
+    PENDING = "pending", "Pending (reserved by a hold)"
+    RELEASE = "release", "Release of a pending amount"
+
+
+class Posting(models.Model):
+    rls_tenant_scoped = True
+
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="postings")
+    tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField()
+    phase = models.CharField(max_length=8, choices=Phase.choices, default=Phase.POSTED)
+    balance_after = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "created_at", "id"], name="ledger_posting_account_time")]
+
+
+class HoldStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    POSTED = "posted", "Posted"
+    VOIDED = "voided", "Voided"
+    EXPIRED = "expired", "Expired"
+
+
+class Hold(models.Model):
+    """A two-phase transfer's state. Its history is in entries; the status moves out of 'pending' exactly once."""
+
+    rls_tenant_scoped = True
+
+    tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    client_id = models.CharField(max_length=128)
+    debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField()
+    posted_amount = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=HoldStatus.choices, default=HoldStatus.PENDING, db_index=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    pending_entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="+")
+    resolution_entry = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    metadata = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "client_id"], name="ledger_hold_unique_client_id")]
+
+
+class ChainHead(models.Model):
+    """One row: the last sequence number and hash. Locked as the last step of every ledger write."""
+
+    seq = models.BigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64)
+
+
+class OutboxEvent(models.Model):
+    """The change stream: one event per committed entry, readable in commit order by `seq`."""
+
+    seq = models.BigIntegerField(unique=True)
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    event_type = models.CharField(max_length=32)
+    payload = models.JSONField()
+    created_at = models.DateTimeField()
+
+
+class OutboxCursor(models.Model):
+    """How far each consumer has read the stream (at-least-once: it advances after the work is done)."""
+
+    consumer = models.CharField(max_length=64, unique=True)
+    last_seq = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,82 @@
+"""Group commit for standalone ledger entries.
+
+Concurrent callers in one process queue their entries; one of them (the leader) commits everything queued in a
+single transaction, then hands leadership to the next waiter. Under load a commit carries many entries, so the
+hot accounts and the chain head are locked once per batch instead of once per entry. Each entry still succeeds or
+fails on its own (a refused entry never fails its neighbours).
+"""
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from apps.ledger import engine
+from apps.ledger.domain import EntrySpec
+from apps.ledger.services.retry import with_retries
+
+MAX_GROUP = 500  # bounds one transaction's lock set and latency
+
+
+@dataclass
+class _Request:
+    spec: EntrySpec
+    done: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
+    outcome: engine.Outcome | None = None
+    failure: BaseException | None = None
+
+
+class GroupCommitter:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: deque[_Request] = deque()
+        self._leading = False
+
+    def submit(self, spec: EntrySpec) -> engine.Outcome:
+        request = _Request(spec)
+        with self._lock:
+            self._queue.append(request)
+            if not self._leading:
+                self._leading = request.lead = True
+        while True:
+            if request.lead:
+                self._run_batch()
+            request.done.wait()
+            if request.outcome is not None or request.failure is not None:
+                break
+            request.done.clear()  # woken to lead
+        if request.failure is not None:
+            raise request.failure
+        return request.outcome
+
+    def _run_batch(self) -> None:
+        with self._lock:
+            batch = [self._queue.popleft() for _ in range(min(MAX_GROUP, len(self._queue)))]
+        try:
+            outcomes = with_retries(lambda: self._commit([r.spec for r in batch]))
+            for request, outcome in zip(batch, outcomes):
+                request.outcome = outcome
+        except BaseException as exc:  # an infrastructure failure fails the whole group; each caller sees it
+            for request in batch:
+                request.failure = exc
+        with self._lock:
+            if self._queue:
+                successor = self._queue[0]
+                successor.lead = True
+                successor.done.set()
+            else:
+                self._leading = False
+        for request in batch:
+            request.lead = False
+            request.done.set()
+
+    @staticmethod
+    def _commit(specs: list[EntrySpec]) -> list[engine.Outcome]:
+        with transaction.atomic(durable=True):
+            return engine.apply_entries(specs, partial=True)
+
+
+committer = GroupCommitter()

@@ -1,0 +1,35 @@
+"""Consumers read the change stream in commit order (`seq`), at least once: a consumer's cursor advances only
+after its handler has processed the events, so a crash re-delivers rather than skips."""
+from __future__ import annotations
+
+from typing import Callable
+
+from django.db import transaction
+
+from apps.ledger.models import OutboxCursor, OutboxEvent
+from apps.tenants import rls
+
+Handler = Callable[[list[OutboxEvent]], None]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def outbox_register(consumer: str, handler: Handler) -> None:
+    _HANDLERS[consumer] = handler
+
+
+def outbox_consume(*, consumer: str, handler: Handler, limit: int = 500) -> int:
+    """Hands the next events after the consumer's cursor to `handler`; returns how many. The cursor row is
+    locked, so two workers never run one consumer at once."""
+    with transaction.atomic(), rls.dangerously_bypass():
+        cursor, _ = OutboxCursor.objects.select_for_update().get_or_create(consumer=consumer)
+        events = list(OutboxEvent.objects.filter(seq__gt=cursor.last_seq).order_by("seq")[:limit])
+        if not events:
+            return 0
+        handler(events)
+        cursor.last_seq = events[-1].seq
+        cursor.save(update_fields=["last_seq", "updated_at"])
+        return len(events)
+
+
+def outbox_dispatch_all() -> dict[str, int]:
+    return {name: outbox_consume(consumer=name, handler=handler) for name, handler in sorted(_HANDLERS.items())}

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from apps.ledger import selectors
+from apps.ledger.models import Account
+from apps.portal.pages.common import tenant_page
+
+
+@tenant_page()
+def ledger(request: HttpRequest) -> HttpResponse:
+    accounts = list(selectors.account_list(tenant=request.tenant))
+    chosen = accounts[0] if accounts else None
+    wanted = request.GET.get("account", "")
+    if wanted:
+        try:
+            chosen = selectors.account_get(tenant=request.tenant, account_id=int(wanted))
+        except (ValueError, Account.DoesNotExist):
+            raise Http404("No such account.")
+    series, history = [], []
+    if chosen is not None:
+        series = [[int(t.timestamp() * 1000), b] for t, b in
+                  selectors.balance_series(tenant=request.tenant, account_id=chosen.pk)]
+        history = selectors.posting_history(tenant=request.tenant, account_id=chosen.pk) \
+            .order_by("-created_at", "-id")[:50]
+    chart = {"time": True, "series": [{"name": f"{chosen.asset_id} balance" if chosen else "", "points": series,
+                                       "step": True}]}
+    return render(request, "portal/ledger.html", {"accounts": accounts, "chosen": chosen, "history": history,
+                                                  "chart": chart})
