@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -181,15 +182,33 @@ def _commit(planned: list[_Planned], accounts: dict[int, AccountState], now: dat
     touched = sorted({p[0] for plan in planned for p in plan.postings})
     a_cols = [touched, [accounts[a].balance for a in touched], [accounts[a].pending_debits for a in touched],
               [accounts[a].pending_credits for a in touched]]
-    with connection.cursor() as cursor:
+    # Arrays travel as PostgreSQL array literals on a server-binding cursor: adapting them element by element
+    # costs more than the database's whole commit work.
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(
             "SELECT entry_id, entry_seq FROM ledger_commit(%s::bigint[], %s::text[], %s::text[], %s::text[], "
             "%s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], "
             "%s::int[], %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::bigint[], "
             "%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])",
-            [*e_cols, *p_cols, *a_cols])
+            [_array_literal(col) for col in (*e_cols, *p_cols, *a_cols)])
         for plan, (entry_id, seq) in zip(planned, cursor.fetchall()):
             outcomes[plan.index].entry_id, outcomes[plan.index].seq = entry_id, seq
+
+
+def _element(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _array_literal(values: list[object]) -> str:
+    return "{" + ",".join(map(_element, values)) + "}"
 
 
 def in_transaction() -> bool:

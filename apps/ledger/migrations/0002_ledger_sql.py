@@ -21,6 +21,8 @@ DECLARE
   head_seq bigint; head text; ids bigint[]; seqs bigint[]; prevs text[]; hashes text[]; i int;
 BEGIN
   IF n = 0 THEN RETURN; END IF;
+  -- Pre-sized: growing a PL/pgSQL array element by element copies it each time.
+  prevs := array_fill(NULL::text, ARRAY[n]); hashes := array_fill(NULL::text, ARRAY[n]);
   UPDATE ledger_account a SET balance = u.b, pending_debits = u.pd, pending_credits = u.pc, updated_at = now()
     FROM unnest(a_id, a_balance, a_pending_debits, a_pending_credits) AS u(id, b, pd, pc) WHERE a.id = u.id;
   -- The chain head is locked last and held to commit, so seq order is commit order.
@@ -29,8 +31,8 @@ BEGIN
     prevs[i] := head;
     head := encode(sha256(decode(head, 'hex') || decode(e_content_hash[i], 'hex')), 'hex');
     hashes[i] := head;
-    seqs[i] := head_seq + i;
   END LOOP;
+  seqs := ARRAY(SELECT head_seq + g FROM generate_series(1, n) AS g);
   UPDATE ledger_chainhead SET seq = head_seq + n, head_hash = head WHERE id = 1;
   SELECT array_agg(nextval(pg_get_serial_sequence('ledger_entry', 'id'))) INTO ids FROM generate_series(1, n);
   INSERT INTO ledger_entry (id, seq, tenant_id, scope, client_id, kind, actor, reverses_id, hold_id, metadata,

@@ -1,0 +1,35 @@
+"""Boots Django for a benchmark against its own database (`<name>_bench`, created and migrated here), so runs
+never touch the product's data."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup(db_suffix: str = "_bench") -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thermodynasty.settings.local")
+    import django
+    from django.conf import settings
+
+    name = settings.DATABASES["default"]["NAME"]
+    if not name.endswith(db_suffix):
+        settings.DATABASES["default"]["NAME"] = name + db_suffix
+        _create_database(settings.DATABASES["default"], name)
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _create_database(db: dict, maintenance_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"],
+                         dbname=maintenance_db, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
