@@ -12,6 +12,7 @@ admin.site.site_title = "Thermodynasty back office"
 api_v1 = [
     path("", include("apps.tenants.urls")),
     path("ledger/", include("apps.ledger.urls")),
+    path("", include("apps.signals.urls")),
 ]
 
 urlpatterns = [

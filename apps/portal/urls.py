@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from apps.portal.pages import auth, home, keys, ledger, members
+from apps.portal.pages import auth, home, keys, ledger, members, signals
 
 app_name = "portal"
 
@@ -24,6 +24,13 @@ urlpatterns = [
     path("members/<int:membership_id>/remove/", members.remove_member, name="remove_member"),
     path("invitations/<int:invitation_id>/revoke/", members.revoke_invitation, name="revoke_invitation"),
     path("ledger/", ledger.ledger, name="ledger"),
+    path("streams/", signals.streams, name="streams"),
+    path("streams/<int:stream_id>/", signals.stream_detail, name="stream_detail"),
+    path("alerts/", signals.alerts, name="alerts"),
+    path("alerts/<int:alert_id>/<str:action>/", signals.alert_action, name="alert_action"),
+    path("webhooks/", signals.webhooks, name="webhooks"),
+    path("webhooks/create/", signals.webhook_create, name="webhook_create"),
+    path("webhooks/<int:endpoint_id>/deactivate/", signals.webhook_deactivate, name="webhook_deactivate"),
     path("api-keys/", keys.api_keys, name="api_keys"),
     path("api-keys/create/", keys.create_key, name="create_key"),
     path("api-keys/<int:key_id>/revoke/", keys.revoke_key, name="revoke_key"),

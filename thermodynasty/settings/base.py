@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "apps.tenants",
     "apps.ops",
     "apps.ledger",
+    "apps.signals",
     "apps.portal",
 ]
 
@@ -116,3 +117,8 @@ from .drf import *  # noqa: E402,F401,F403
 from .neo4j import *  # noqa: E402,F401,F403
 
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# Webhook targets inside private networks are refused in production (SSRF); development and tests post to loopback.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = 5
+WEBHOOK_MAX_ATTEMPTS = 8

@@ -23,4 +23,5 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "ledger-holds-expire": {"task": "ledger.holds_expire", "schedule": 30.0},
     "ledger-outbox-dispatch": {"task": "ledger.outbox_dispatch", "schedule": 5.0},
+    "signals-webhooks-retry": {"task": "signals.webhooks_enqueue_due", "schedule": 15.0},
 }

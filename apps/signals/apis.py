@@ -1,0 +1,289 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.core.apis import TenantApi
+from apps.core.pagination import StableCursorPagination
+from apps.core.serializers import StrictInputSerializer
+from apps.signals import selectors, services
+from apps.signals.ingest import MAX_POINTS
+from apps.signals.models import AlertStatus, StreamKind
+from apps.tenants.roles import Permission
+
+
+class StreamOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    units = serializers.CharField()
+    asset_name = serializers.CharField()
+    description = serializers.CharField()
+    window_size = serializers.IntegerField()
+    point_count = serializers.IntegerField()
+    last_timestamp = serializers.DateTimeField(allow_null=True)
+    last_score = serializers.FloatField()
+    created_at = serializers.DateTimeField()
+
+
+class StreamInput(StrictInputSerializer):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=StreamKind.choices, default=StreamKind.NUMERIC)
+    units = serializers.CharField(max_length=50, required=False, default="", allow_blank=True)
+    asset_name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    description = serializers.CharField(required=False, default="", allow_blank=True)
+    window_size = serializers.IntegerField(min_value=8, max_value=10_000, default=60)
+
+
+def _read_or(permission: Permission, request: Request) -> Permission:
+    return Permission.VIEW if request.method == "GET" else permission
+
+
+class StreamListApi(TenantApi):
+    def required_permission(self, request: Request) -> Permission:
+        return _read_or(Permission.ANALYZE, request)
+
+    @extend_schema(operation_id="streams_list", responses=StreamOutput(many=True))
+    def get(self, request: Request) -> Response:
+        return self.paginate(request, selectors.stream_list(tenant=self.tenant), StreamOutput)
+
+    @extend_schema(operation_id="streams_create", request=StreamInput, responses={201: StreamOutput})
+    def post(self, request: Request) -> Response:
+        return self.handle_idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        data = StreamInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        stream = services.stream_create(actor=self.actor, tenant=self.tenant, **data.validated_data)
+        return Response(StreamOutput(stream).data, status=status.HTTP_201_CREATED)
+
+
+class StreamDetailApi(TenantApi):
+    @extend_schema(operation_id="streams_retrieve", responses=StreamOutput)
+    def get(self, request: Request, stream_id: int) -> Response:
+        return Response(StreamOutput(selectors.stream_get(tenant=self.tenant, stream_id=stream_id)).data)
+
+
+class PointsInput(StrictInputSerializer):
+    points = serializers.ListField(child=serializers.JSONField(), max_length=MAX_POINTS,
+                                   help_text='Rows {"t": ISO 8601 or Unix seconds, "v": number} or, for '
+                                             'categorical streams, {"t": ..., "symbol": "443"}.')
+
+
+class IngestOutput(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    alarms = serializers.IntegerField()
+    alerts = serializers.ListField(child=serializers.IntegerField())
+    windows = serializers.IntegerField()
+    last_score = serializers.FloatField()
+    decision_ms = serializers.FloatField()
+
+
+class PointOutput(serializers.Serializer):
+    t = serializers.DateTimeField(source="ts")
+    v = serializers.FloatField(source="value")
+    symbol = serializers.CharField()
+    score = serializers.FloatField()
+    alarm = serializers.BooleanField()
+
+
+class PointPagination(StableCursorPagination):
+    ordering = ("-ts",)
+    max_page_size = 1000
+
+
+class PointsApi(TenantApi):
+    def required_permission(self, request: Request) -> Permission:
+        return _read_or(Permission.ANALYZE, request)
+
+    @extend_schema(operation_id="stream_points_list", responses=PointOutput(many=True),
+                   parameters=[OpenApiParameter("start", str), OpenApiParameter("end", str)])
+    def get(self, request: Request, stream_id: int) -> Response:
+        class Query(serializers.Serializer):
+            start = serializers.DateTimeField(required=False)
+            end = serializers.DateTimeField(required=False)
+
+        query = Query(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        qs = selectors.point_list(tenant=self.tenant, stream_id=stream_id, **query.validated_data)
+        paginator = PointPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(PointOutput(page, many=True).data)
+
+    @extend_schema(operation_id="stream_points_ingest", request=PointsInput, responses={201: IngestOutput},
+                   description=f"Up to {MAX_POINTS} points, all or nothing; invalid rows are listed in "
+                               "`extra.rows` with their index, field and reason.")
+    def post(self, request: Request, stream_id: int) -> Response:
+        return self.handle_idempotent(request, lambda: self._ingest(request, stream_id))
+
+    def _ingest(self, request: Request, stream_id: int) -> Response:
+        data = PointsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        selectors.stream_get(tenant=self.tenant, stream_id=stream_id)
+        result = services.points_ingest(actor=self.actor, tenant=self.tenant, stream_id=stream_id,
+                                        points=data.validated_data["points"])
+        return Response(IngestOutput(result).data, status=status.HTTP_201_CREATED)
+
+
+class WindowOutput(serializers.Serializer):
+    index = serializers.IntegerField()
+    start_ts = serializers.DateTimeField()
+    end_ts = serializers.DateTimeField()
+    count = serializers.IntegerField()
+    mean = serializers.FloatField()
+    minimum = serializers.FloatField()
+    maximum = serializers.FloatField()
+    energy = serializers.FloatField()
+    temperature = serializers.FloatField()
+    entropy = serializers.FloatField()
+    entropy_rate = serializers.FloatField()
+    free_energy = serializers.FloatField()
+    entropy_production = serializers.FloatField()
+    max_score = serializers.FloatField()
+    valid = serializers.BooleanField()
+    flags = serializers.ListField(child=serializers.CharField())
+    vector = serializers.ListField(child=serializers.FloatField())
+    created_at = serializers.DateTimeField()
+
+
+class WindowsApi(TenantApi):
+    @extend_schema(operation_id="stream_windows_list", responses=WindowOutput(many=True))
+    def get(self, request: Request, stream_id: int) -> Response:
+        return self.paginate(request, selectors.window_list(tenant=self.tenant, stream_id=stream_id), WindowOutput)
+
+
+class AlertOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    stream = serializers.IntegerField(source="stream_id")
+    stream_name = serializers.CharField(source="stream.name")
+    ts = serializers.DateTimeField()
+    score = serializers.FloatField()
+    severity = serializers.CharField()
+    status = serializers.CharField()
+    explanation = serializers.CharField()
+    evidence = serializers.JSONField()
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class AlertListApi(TenantApi):
+    @extend_schema(operation_id="alerts_list", responses=AlertOutput(many=True),
+                   parameters=[OpenApiParameter("status", str, enum=list(AlertStatus.values)),
+                               OpenApiParameter("stream", int)])
+    def get(self, request: Request) -> Response:
+        stream = request.query_params.get("stream")
+        if stream is not None and not stream.isdigit():
+            raise serializers.ValidationError({"stream": ["A stream id."]})
+        qs = selectors.alert_list(tenant=self.tenant, status=request.query_params.get("status"),
+                                  stream_id=int(stream) if stream else None)
+        return self.paginate(request, qs, AlertOutput)
+
+
+class AlertDetailApi(TenantApi):
+    @extend_schema(operation_id="alerts_retrieve", responses=AlertOutput)
+    def get(self, request: Request, alert_id: int) -> Response:
+        return Response(AlertOutput(selectors.alert_get(tenant=self.tenant, alert_id=alert_id)).data)
+
+
+class NoteInput(StrictInputSerializer):
+    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+
+
+class AlertAcknowledgeApi(TenantApi):
+    permission = Permission.ANALYZE
+
+    @extend_schema(operation_id="alerts_acknowledge", request=NoteInput, responses=AlertOutput)
+    def post(self, request: Request, alert_id: int) -> Response:
+        data = NoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        selectors.alert_get(tenant=self.tenant, alert_id=alert_id)
+        alert = services.alert_acknowledge(actor=self.actor, tenant=self.tenant, alert_id=alert_id,
+                                           **data.validated_data)
+        return Response(AlertOutput(alert).data)
+
+
+class AlertResolveApi(TenantApi):
+    permission = Permission.ANALYZE
+
+    @extend_schema(operation_id="alerts_resolve", request=NoteInput, responses=AlertOutput)
+    def post(self, request: Request, alert_id: int) -> Response:
+        data = NoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        selectors.alert_get(tenant=self.tenant, alert_id=alert_id)
+        alert = services.alert_resolve(actor=self.actor, tenant=self.tenant, alert_id=alert_id,
+                                       **data.validated_data)
+        return Response(AlertOutput(alert).data)
+
+
+class WebhookOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    description = serializers.CharField()
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class WebhookInput(StrictInputSerializer):
+    url = serializers.URLField(max_length=500)
+    description = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class WebhookListApi(TenantApi):
+    def required_permission(self, request: Request) -> Permission:
+        return _read_or(Permission.MANAGE_KEYS, request)
+
+    class WebhookCreated(WebhookOutput):
+        secret = serializers.CharField(help_text="HMAC-SHA256 signing secret; shown once.")
+
+    @extend_schema(operation_id="webhooks_list", responses=WebhookOutput(many=True))
+    def get(self, request: Request) -> Response:
+        return self.paginate(request, selectors.webhook_list(tenant=self.tenant), WebhookOutput)
+
+    @extend_schema(operation_id="webhooks_create", request=WebhookInput, responses={201: WebhookCreated})
+    def post(self, request: Request) -> Response:
+        return self.handle_idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        data = WebhookInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = services.webhook_endpoint_create(actor=self.actor, tenant=self.tenant, **data.validated_data)
+        body: dict[str, Any] = dict(WebhookOutput(issued.endpoint).data, secret=issued.secret)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class WebhookDeactivateApi(TenantApi):
+    permission = Permission.MANAGE_KEYS
+
+    @extend_schema(operation_id="webhooks_deactivate", request=None, responses={204: None})
+    def post(self, request: Request, endpoint_id: int) -> Response:
+        selectors.webhook_list(tenant=self.tenant).get(pk=endpoint_id)
+        services.webhook_endpoint_delete(actor=self.actor, tenant=self.tenant, endpoint_id=endpoint_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeliveryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    event_id = serializers.CharField()
+    event_type = serializers.CharField()
+    status = serializers.CharField()
+    attempts = serializers.IntegerField()
+    last_status_code = serializers.IntegerField(allow_null=True)
+    last_error = serializers.CharField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class DeliveryListApi(TenantApi):
+    @extend_schema(operation_id="webhook_deliveries_list", responses=DeliveryOutput(many=True))
+    def get(self, request: Request, endpoint_id: int) -> Response:
+        return self.paginate(request, selectors.delivery_list(tenant=self.tenant, endpoint_id=endpoint_id),
+                             DeliveryOutput)

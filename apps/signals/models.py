@@ -1,0 +1,147 @@
+"""Telemetry streams, their points (a PostgreSQL table partitioned by month), the windowed thermodynamic
+signals computed as points arrive, alerts, and signed webhook deliveries."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from apps.tenants.models import TenantOwnedModel
+
+
+class StreamKind(models.TextChoices):
+    NUMERIC = "numeric", "Numeric values"
+    CATEGORICAL = "categorical", "Categorical events (ports, user agents, ...)"
+
+
+class Stream(TenantOwnedModel):
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=StreamKind.choices, default=StreamKind.NUMERIC)
+    units = models.CharField(max_length=50, blank=True)
+    asset_name = models.CharField(max_length=200, blank=True, help_text="The asset this stream measures.")
+    description = models.TextField(blank=True)
+    window_size = models.PositiveIntegerField(default=60, help_text="Points per signal window.")
+    point_count = models.BigIntegerField(default=0)
+    last_timestamp = models.DateTimeField(null=True, blank=True)
+    last_score = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="signals_stream_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StreamState(TenantOwnedModel):
+    """The streaming detector's and compiler's state between batches; locked while a batch is processed, so one
+    stream's points are applied strictly in order."""
+
+    stream = models.OneToOneField(Stream, on_delete=models.CASCADE, related_name="state")
+    blob = models.BinaryField()
+    version = models.PositiveIntegerField(default=1)
+
+
+class Point(models.Model):
+    """One telemetry point. The table is partitioned by month (see migration 0002); unmanaged here because
+    Django cannot declare partitioning."""
+
+    rls_tenant_scoped = True
+
+    pk = models.CompositePrimaryKey("stream_id", "ts")
+    stream = models.ForeignKey(Stream, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    ts = models.DateTimeField()
+    value = models.FloatField(help_text="The value, or for categorical streams the event's surprisal in nats.")
+    symbol = models.CharField(max_length=200, blank=True)
+    score = models.FloatField()
+    alarm = models.BooleanField(default=False)
+
+    class Meta:
+        managed = False
+        db_table = "signals_point"
+
+
+class SignalWindow(TenantOwnedModel):
+    """Thermodynamic signals of one closed window of `window_size` points (also the rollup used for charts)."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="windows")
+    index = models.BigIntegerField()
+    start_ts = models.DateTimeField()
+    end_ts = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField()
+    mean = models.FloatField()
+    minimum = models.FloatField()
+    maximum = models.FloatField()
+    energy = models.FloatField()
+    temperature = models.FloatField()
+    entropy = models.FloatField()
+    entropy_rate = models.FloatField()
+    free_energy = models.FloatField()
+    entropy_production = models.FloatField()
+    max_score = models.FloatField()
+    valid = models.BooleanField(default=True)
+    flags = models.JSONField(default=list)
+    vector = models.JSONField(default=list, help_text="The window's physics vector.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stream", "index"], name="signals_window_unique_index")]
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Alert(TenantOwnedModel):
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="alerts")
+    ts = models.DateTimeField(help_text="Time of the point that raised it.")
+    score = models.FloatField()
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN, db_index=True)
+    explanation = models.TextField()
+    evidence = models.JSONField(default=dict)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+
+class WebhookEndpoint(TenantOwnedModel):
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=64, help_text="HMAC-SHA256 signing secret.")
+    description = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(TenantOwnedModel):
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.CharField(max_length=64)
+    event_type = models.CharField(max_length=50)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["endpoint", "event_id"], name="signals_delivery_unique")]

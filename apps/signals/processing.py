@@ -1,0 +1,125 @@
+"""Per-stream streaming state: the regime detector and the signal compiler, fed point by point as batches arrive
+(no look-ahead: a point's score uses only the points before it). Pickled into StreamState between batches."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kernels.regime import DetectorConfig, RegimeDetector
+from kernels.signal_compiler.config import SignalConfig
+from kernels.signal_compiler.streaming import SignalStream
+from kernels.signal_compiler.types import SIGNAL_NAMES, SignalRow
+
+CATEGORICAL_ALPHABET = 64  # distinct symbols tracked per stream; rarer newcomers share the last code
+SEVERITY_BANDS = ((0.9, "critical"), (0.75, "high"), (0.6, "medium"), (0.0, "low"))
+
+
+@dataclass
+class ScoredPoint:
+    ts: datetime
+    value: float
+    symbol: str
+    score: float
+    alarm: bool
+
+
+@dataclass
+class ClosedWindow:
+    index: int
+    row: SignalRow
+    start_ts: datetime
+    end_ts: datetime
+    count: int
+    minimum: float
+    maximum: float
+    max_score: float
+    flags: list[str]
+
+
+@dataclass
+class StreamProcessor:
+    kind: str
+    window_size: int
+    detector: RegimeDetector
+    compiler: SignalStream
+    codes: dict[str, int] = field(default_factory=dict)
+    symbol_counts: dict[int, int] = field(default_factory=dict)
+    symbol_total: int = 0
+    window_index: int = 0
+    window: list[ScoredPoint] = field(default_factory=list)
+    last_row: SignalRow | None = None
+
+    @classmethod
+    def new(cls, *, kind: str, window_size: int) -> "StreamProcessor":
+        config = SignalConfig(window=window_size, step=window_size)
+        alphabet = CATEGORICAL_ALPHABET if kind == "categorical" else None
+        return cls(kind=kind, window_size=window_size, detector=RegimeDetector(DetectorConfig()),
+                   compiler=SignalStream(config, alphabet_size=alphabet))
+
+    def _energy_value(self, symbol: str) -> tuple[float, int]:
+        """A categorical event's energy is its surprisal -ln p under the counts seen before it (nats)."""
+        code = self.codes.get(symbol)
+        if code is None:
+            code = min(len(self.codes), CATEGORICAL_ALPHABET - 1)
+            if len(self.codes) < CATEGORICAL_ALPHABET - 1:
+                self.codes[symbol] = code
+        seen = self.symbol_counts.get(code, 0)
+        # Laplace-smoothed so a never-seen symbol has a large but finite surprisal.
+        surprisal = -math.log((seen + 1) / (self.symbol_total + CATEGORICAL_ALPHABET))
+        self.symbol_counts[code] = seen + 1
+        self.symbol_total += 1
+        return surprisal, code
+
+    def process(self, ts: datetime, value: float, symbol: str) -> tuple[ScoredPoint, ClosedWindow | None]:
+        compiler_input: float | int = value
+        if self.kind == "categorical":
+            value, compiler_input = self._energy_value(symbol)
+        seconds = ts.timestamp()
+        score, alarm = self.detector.update(seconds, value)
+        point = ScoredPoint(ts, value, symbol, float(score), bool(alarm))
+        self.window.append(point)
+        row = self.compiler.update(seconds, compiler_input)
+        if row is None:
+            return point, None
+        closed = self._close(row)
+        return point, closed
+
+    def _close(self, row: SignalRow) -> ClosedWindow:
+        points = self.window[-self.window_size:]
+        self.window = []
+        flags = [name for name in SIGNAL_NAMES if not math.isfinite(getattr(row, name))]
+        if row.entropy < 0 or row.entropy > math.log(max(row.alphabet_size, 2)) + 1e-9:
+            flags.append("entropy_out_of_bounds")
+        if row.temperature < 0:
+            flags.append("negative_temperature")
+        closed = ClosedWindow(index=self.window_index, row=row, start_ts=points[0].ts, end_ts=points[-1].ts,
+                              count=len(points), minimum=min(p.value for p in points),
+                              maximum=max(p.value for p in points), max_score=max(p.score for p in points),
+                              flags=flags)
+        self.window_index += 1
+        self.last_row = row
+        return closed
+
+
+def severity_of(score: float) -> str:
+    return next(label for floor, label in SEVERITY_BANDS if score >= floor)
+
+
+def explain(point: ScoredPoint, recent: list[ScoredPoint], last_row: SignalRow | None, units: str) -> tuple[str, dict[str, Any]]:
+    """Which signal moved and by how much, in words and numbers, from the points before the alarm."""
+    before = [p.value for p in recent[:-1]] or [point.value]
+    mean = sum(before) / len(before)
+    spread = math.sqrt(sum((v - mean) ** 2 for v in before) / max(1, len(before) - 1)) or 1e-12
+    z = (point.value - mean) / spread
+    evidence: dict[str, Any] = {"value": point.value, "recent_mean": mean, "recent_std": spread, "z": z,
+                                "score": point.score}
+    direction = "above" if z > 0 else "below"
+    text = (f"Value {point.value:.4g}{(' ' + units) if units else ''} is {abs(z):.1f} standard deviations {direction} "
+            f"the recent mean {mean:.4g} (regime score {point.score:.2f}).")
+    if last_row is not None:
+        evidence["last_window"] = {name: getattr(last_row, name) for name in SIGNAL_NAMES}
+        text += (f" Last window: entropy {last_row.entropy:.3f} nats, entropy production {last_row.production:.3f} "
+                 f"nats, temperature {last_row.temperature:.4g}.")
+    return text, evidence

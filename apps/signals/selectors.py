@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from apps.signals.models import Alert, Point, SignalWindow, Stream, WebhookDelivery, WebhookEndpoint
+from apps.tenants.models import Tenant
+
+
+def stream_list(*, tenant: Tenant) -> QuerySet[Stream]:
+    return Stream.objects.filter(tenant=tenant)
+
+
+def stream_get(*, tenant: Tenant, stream_id: int) -> Stream:
+    return Stream.objects.filter(tenant=tenant).get(pk=stream_id)
+
+
+def point_list(*, tenant: Tenant, stream_id: int, start: datetime | None = None,
+               end: datetime | None = None) -> QuerySet[Point]:
+    stream = stream_get(tenant=tenant, stream_id=stream_id)
+    qs = Point.objects.filter(tenant=tenant, stream_id=stream.pk)
+    if start:
+        qs = qs.filter(ts__gte=start)
+    if end:
+        qs = qs.filter(ts__lt=end)
+    return qs
+
+
+def window_list(*, tenant: Tenant, stream_id: int) -> QuerySet[SignalWindow]:
+    stream = stream_get(tenant=tenant, stream_id=stream_id)
+    return SignalWindow.objects.filter(tenant=tenant, stream=stream)
+
+
+def alert_list(*, tenant: Tenant, status: str | None = None, stream_id: int | None = None) -> QuerySet[Alert]:
+    qs = Alert.objects.filter(tenant=tenant).select_related("stream")
+    if status:
+        qs = qs.filter(status=status)
+    if stream_id:
+        qs = qs.filter(stream_id=stream_id)
+    return qs
+
+
+def alert_get(*, tenant: Tenant, alert_id: int) -> Alert:
+    return alert_list(tenant=tenant).get(pk=alert_id)
+
+
+def webhook_list(*, tenant: Tenant) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(tenant=tenant)
+
+
+def delivery_list(*, tenant: Tenant, endpoint_id: int) -> QuerySet[WebhookDelivery]:
+    endpoint = webhook_list(tenant=tenant).get(pk=endpoint_id)
+    return WebhookDelivery.objects.filter(tenant=tenant, endpoint=endpoint)

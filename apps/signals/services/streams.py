@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pickle
+
+from django.db import IntegrityError, transaction
+
+from apps.core.actors import Actor
+from apps.core.errors import ConflictError
+from apps.ops.services import audit_record, snapshot
+from apps.signals.errors import SignalErrorCode
+from apps.signals.models import Stream, StreamState
+from apps.signals.processing import StreamProcessor
+from apps.tenants.models import Tenant
+
+
+@transaction.atomic
+def stream_create(*, actor: Actor, tenant: Tenant, name: str, kind: str = "numeric", units: str = "",
+                  asset_name: str = "", description: str = "", window_size: int = 60) -> Stream:
+    stream = Stream(tenant=tenant, name=name, kind=kind, units=units, asset_name=asset_name,
+                    description=description, window_size=window_size)
+    stream.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            stream.save()
+    except IntegrityError as exc:
+        raise ConflictError(f"A stream named {name!r} exists.", code=SignalErrorCode.DUPLICATE_STREAM) from exc
+    processor = StreamProcessor.new(kind=kind, window_size=window_size)
+    StreamState.objects.create(tenant=tenant, stream=stream, blob=pickle.dumps(processor))
+    audit_record(actor=actor, action="stream.create", obj=stream, tenant_id=tenant.pk,
+                 after=snapshot(stream, ["name", "kind", "units", "asset_name", "window_size"]))
+    return stream
