@@ -13,6 +13,11 @@ api_v1 = [
     path("", include("apps.tenants.urls")),
     path("ledger/", include("apps.ledger.urls")),
     path("", include("apps.signals.urls")),
+    path("markets/", include("apps.marketplace.urls")),
+    path("lab/", include("apps.lab.urls")),
+    path("dna/", include("apps.dna.urls")),
+    path("capsules/", include("apps.capsules.urls")),
+    path("billing/", include("apps.billing.urls")),
 ]
 
 urlpatterns = [

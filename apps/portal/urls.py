@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from apps.portal.pages import auth, home, keys, ledger, members, signals
 
@@ -34,4 +34,9 @@ urlpatterns = [
     path("api-keys/", keys.api_keys, name="api_keys"),
     path("api-keys/create/", keys.create_key, name="create_key"),
     path("api-keys/<int:key_id>/revoke/", keys.revoke_key, name="revoke_key"),
+    path("", include("apps.portal.urls_marketplace")),
+    path("", include("apps.portal.urls_lab")),
+    path("", include("apps.portal.urls_dna")),
+    path("", include("apps.portal.urls_capsules")),
+    path("", include("apps.portal.urls_billing")),
 ]

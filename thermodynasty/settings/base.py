@@ -23,6 +23,11 @@ INSTALLED_APPS = [
     "apps.ops",
     "apps.ledger",
     "apps.signals",
+    "apps.marketplace",
+    "apps.lab",
+    "apps.dna",
+    "apps.capsules",
+    "apps.billing",
     "apps.portal",
 ]
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,6 +12,8 @@ from apps.tenants import services
 from apps.tenants.models import Membership, Role, Tenant, TenantKind
 
 DEMO_PASSWORD = "thermo-demo-2026"
+DEMO_MODULES = ["apps.ledger.demo", "apps.signals.demo", "apps.marketplace.demo", "apps.lab.demo", "apps.dna.demo",
+                "apps.capsules.demo", "apps.billing.demo"]
 
 TENANTS = [
     # slug, name, kind, parent slug, display name, colour, custom domain
@@ -37,6 +40,15 @@ class Command(BaseCommand):
         with transaction.atomic():
             tenants = self._tenants(actor)
             self._users(actor, tenants)
+        for module in DEMO_MODULES:
+            # Each app may contribute demo data with `seed(tenants: dict[slug, Tenant], stdout)`.
+            try:
+                seeder = import_module(module)
+            except ModuleNotFoundError as exc:
+                if exc.name != module:
+                    raise
+                continue
+            seeder.seed(tenants, self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/login/ with:"))
         for email, slug, role, staff in USERS:
             extra = " (+ back office /admin/)" if staff else ""

@@ -1,0 +1,4 @@
+"""Portal pages of the billing app (included by apps/portal/urls.py inside the portal namespace)."""
+from __future__ import annotations
+
+urlpatterns: list = []
