@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from kernels.signal_compiler.config import SignalConfig
 from kernels.signal_compiler.streaming import SignalStream
 from kernels.signal_compiler.types import SIGNAL_NAMES, SignalRow
 
+RECENT = 120  # points an alert's explanation compares against
 CATEGORICAL_ALPHABET = 64  # distinct symbols tracked per stream; rarer newcomers share the last code
 SEVERITY_BANDS = ((0.9, "critical"), (0.75, "high"), (0.6, "medium"), (0.0, "low"))
 
@@ -50,6 +52,7 @@ class StreamProcessor:
     window_index: int = 0
     window: list[ScoredPoint] = field(default_factory=list)
     last_row: SignalRow | None = None
+    recent: deque[ScoredPoint] = field(default_factory=lambda: deque(maxlen=RECENT))
 
     @classmethod
     def new(cls, *, kind: str, window_size: int) -> "StreamProcessor":
@@ -72,6 +75,15 @@ class StreamProcessor:
         self.symbol_total += 1
         return surprisal, code
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # States pickled by an older release lack newer fields: give them their defaults.
+        state.setdefault("recent", deque(state.get("window", []), maxlen=RECENT))
+        self.__dict__.update(state)
+
+    def explain_alarm(self, point: ScoredPoint, units: str) -> tuple[str, dict[str, Any]]:
+        """Called right after `process` returned an alarm, so the context is what preceded that point."""
+        return explain(point, list(self.recent), self.last_row, units)
+
     def process(self, ts: datetime, value: float, symbol: str) -> tuple[ScoredPoint, ClosedWindow | None]:
         compiler_input: float | int = value
         if self.kind == "categorical":
@@ -80,6 +92,7 @@ class StreamProcessor:
         score, alarm = self.detector.update(seconds, value)
         point = ScoredPoint(ts, value, symbol, float(score), bool(alarm))
         self.window.append(point)
+        self.recent.append(point)
         row = self.compiler.update(seconds, compiler_input)
         if row is None:
             return point, None

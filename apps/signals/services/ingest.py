@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.core.actors import Actor
 from apps.signals.ingest import Row, parse_batch
 from apps.signals.models import Alert, SignalWindow, Stream, StreamState
-from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor, explain, severity_of
+from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor, severity_of
 from apps.signals.services.webhooks import deliveries_for_alerts
 from apps.tenants.models import Tenant
 
@@ -52,17 +52,12 @@ def _window_row(stream: Stream, w: ClosedWindow) -> SignalWindow:
                                 r.lag1, r.crossing_rate, r.support])
 
 
-def _open_alerts(stream: Stream, scored: list[ScoredPoint], processor: StreamProcessor) -> list[Alert]:
-    alerts = []
-    for i, point in enumerate(scored):
-        if not point.alarm:
-            continue
-        recent = scored[max(0, i - stream.window_size):i + 1]
-        text, evidence = explain(point, recent, processor.last_row, stream.units)
-        alerts.append(Alert(tenant_id=stream.tenant_id, stream=stream, ts=point.ts, score=point.score,
-                            severity=severity_of(point.score), explanation=text, evidence=evidence,
-                            window_start=recent[0].ts, window_end=point.ts))
-    return Alert.objects.bulk_create(alerts)
+def _alert(stream: Stream, point: ScoredPoint, processor: StreamProcessor) -> Alert:
+    text, evidence = processor.explain_alarm(point, stream.units)
+    start = processor.recent[0].ts
+    return Alert(tenant_id=stream.tenant_id, stream=stream, ts=point.ts, score=point.score,
+                 severity=severity_of(point.score), explanation=text, evidence=evidence, window_start=start,
+                 window_end=point.ts)
 
 
 @transaction.atomic(durable=True)
@@ -76,17 +71,19 @@ def points_ingest(*, actor: Actor, tenant: Tenant, stream_id: int, points: list[
     rows = parse_batch(points, categorical=stream.kind == "categorical", last_ts=stream.last_timestamp,
                        now=timezone.now())
     processor: StreamProcessor = pickle.loads(state.blob)
-    scored, closed = [], []
+    scored, closed, alerts = [], [], []
     for row in rows:
         point, window = processor.process(row.ts, row.value, row.symbol)
         scored.append(point)
+        if point.alarm:
+            alerts.append(_alert(stream, point, processor))
         if window is not None:
             closed.append(window)
     decision_ms = 1000 * (time.perf_counter() - started)
     _ensure_partitions(rows)
     _copy_points(stream, scored)
     SignalWindow.objects.bulk_create([_window_row(stream, w) for w in closed])
-    alerts = _open_alerts(stream, scored, processor)
+    alerts = Alert.objects.bulk_create(alerts)
     deliveries_for_alerts(tenant_id=tenant.pk, alerts=alerts)
     state.blob = pickle.dumps(processor)
     state.save(update_fields=["blob", "updated_at"])
