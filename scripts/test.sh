@@ -35,7 +35,7 @@ if [ -z "${NEO4J_BOLT_URL:-}" ] && [ -f scripts/neo4j.sh ]; then
 fi
 
 echo "[test] import contracts (kernels never import Django)"
-lint-imports --no-cache
+PYTHONPATH="$PWD" lint-imports --no-cache
 
 echo "[test] pytest"
 set +e
