@@ -79,11 +79,9 @@ def end_to_end(batches: int) -> dict[str, Any]:
 
 
 def kernels_part() -> dict[str, Any]:
-    try:
-        from benchmarks.signals_kernels import run_kernel_benchmark
-    except ImportError:
-        return {}
-    return run_kernel_benchmark()
+    from benchmarks.signals_kernels import main as kernel_benchmark
+
+    return kernel_benchmark(["--repeats", "3"])
 
 
 def main() -> None:

@@ -6,3 +6,9 @@ from django.apps import AppConfig
 class SignalsConfig(AppConfig):
     name = "apps.signals"
     label = "signals"
+
+    def ready(self) -> None:
+        from apps.ledger.services.outbox import outbox_register
+        from apps.signals.services.webhooks import deliveries_for_ledger_events
+
+        outbox_register("webhooks", deliveries_for_ledger_events)

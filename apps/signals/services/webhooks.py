@@ -73,6 +73,27 @@ def deliveries_for_alerts(*, tenant_id: int, alerts: list[Alert]) -> list[int]:
     return ids
 
 
+def deliveries_for_ledger_events(events: list[Any]) -> list[int]:
+    """Outbox consumer: each committed ledger entry of a tenant goes to that tenant's webhooks, in commit order."""
+    by_tenant: dict[int, list[Any]] = {}
+    for event in events:
+        if event.tenant_id is not None:
+            by_tenant.setdefault(event.tenant_id, []).append(event)
+    endpoints = WebhookEndpoint.objects.filter(tenant_id__in=list(by_tenant), is_active=True)
+    rows = [WebhookDelivery(tenant_id=e.tenant_id, endpoint=e, event_id=f"ledger-{ev.seq}",
+                            event_type="ledger.entry_committed", next_attempt_at=timezone.now(),
+                            payload={"type": "ledger.entry_committed", "entry": ev.payload})
+            for e in endpoints for ev in by_tenant[e.tenant_id]]
+    # ignore_conflicts: a re-delivered batch (at least once) must not double-send an event to an endpoint.
+    created = WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    ids = [d.pk for d in created if d.pk is not None]
+    if ids:
+        from apps.signals.tasks import webhook_deliver as task
+
+        transaction.on_commit(lambda: [task.delay(i) for i in ids])
+    return ids
+
+
 def _claim(delivery_id: int) -> WebhookDelivery | None:
     now = timezone.now()
     claimed = WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING,

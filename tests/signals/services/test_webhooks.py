@@ -116,3 +116,27 @@ def test_a_failed_delivery_is_retried_with_backoff_then_given_up(tenant, receive
     assert (first, not_due, last) == ("pending", "not-due", "failed")
     assert len(_Receiver.received) == 2
     assert WebhookDelivery.objects.get(pk=delivery.pk).last_status_code == 500
+
+
+def test_ledger_entries_reach_the_tenants_webhooks_once_in_commit_order(tenant, other_tenant, receiver):
+    # given
+    from apps.ledger import services as ledger
+    from apps.ledger.services.outbox import outbox_consume
+    from apps.signals.services.webhooks import deliveries_for_ledger_events
+    from tests.ledger.factories import funded_account
+
+    services.webhook_endpoint_create(actor=ACTOR, tenant=tenant, url=receiver)
+    src, dst = funded_account(tenant, 100), funded_account(other_tenant)
+    for i in range(3):
+        ledger.transfer_create(actor=ACTOR, tenant=tenant, client_id=f"w-{i}", debit_account_id=src.pk,
+                               credit_account_id=dst.pk, amount=1)
+    # when: consumed, then the same events handed over again (at-least-once delivery)
+    first = outbox_consume(consumer="test-webhooks", handler=deliveries_for_ledger_events)
+    from apps.ledger.models import OutboxEvent
+
+    deliveries_for_ledger_events(list(OutboxEvent.objects.order_by("seq")))
+    # then
+    rows = list(WebhookDelivery.objects.filter(tenant=tenant, event_type="ledger.entry_committed")
+                .order_by("event_id").values_list("event_id", flat=True))
+    assert first >= 3 and len(rows) == 3
+    assert outbox_consume(consumer="test-webhooks", handler=deliveries_for_ledger_events) == 0

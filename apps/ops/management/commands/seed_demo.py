@@ -49,11 +49,11 @@ class Command(BaseCommand):
                     raise
                 continue
             seeder.seed(tenants, self.stdout)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/login/ with:"))
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in on the portal (/login/) with:"))
         for email, slug, role, staff in USERS:
             extra = " (+ back office /admin/)" if staff else ""
             self.stdout.write(f"  {email:32s} / {DEMO_PASSWORD}   {role} of {tenants[slug].name}{extra}")
-        self.stdout.write("  White-label: http://helios.localhost:8000/ renders with Helios Shield branding.")
+        self.stdout.write("  White-label: http://helios.localhost:<port>/ renders with Helios Shield branding.")
 
     def _tenants(self, actor: Actor) -> dict[str, Tenant]:
         out: dict[str, Tenant] = {}
