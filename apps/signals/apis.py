@@ -24,6 +24,9 @@ class StreamOutput(serializers.Serializer):
     asset_name = serializers.CharField()
     description = serializers.CharField()
     window_size = serializers.IntegerField()
+    n_bins = serializers.IntegerField()
+    value_low = serializers.FloatField(allow_null=True)
+    value_high = serializers.FloatField(allow_null=True)
     point_count = serializers.IntegerField()
     last_timestamp = serializers.DateTimeField(allow_null=True)
     last_score = serializers.FloatField()
@@ -37,6 +40,9 @@ class StreamInput(StrictInputSerializer):
     asset_name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     description = serializers.CharField(required=False, default="", allow_blank=True)
     window_size = serializers.IntegerField(min_value=8, max_value=10_000, default=60)
+    n_bins = serializers.IntegerField(min_value=2, max_value=256, default=16)
+    value_low = serializers.FloatField(required=False, allow_null=True, default=None)
+    value_high = serializers.FloatField(required=False, allow_null=True, default=None)
 
 
 def _read_or(permission: Permission, request: Request) -> Permission:

@@ -20,6 +20,10 @@ class Stream(TenantOwnedModel):
     asset_name = models.CharField(max_length=200, blank=True, help_text="The asset this stream measures.")
     description = models.TextField(blank=True)
     window_size = models.PositiveIntegerField(default=60, help_text="Points per signal window.")
+    n_bins = models.PositiveSmallIntegerField(default=16, help_text="Histogram bins of the entropy signals.")
+    value_low = models.FloatField(null=True, blank=True, help_text="Fixed histogram range; empty = calibrate "
+                                  "on the first window (set it for streams that drift far from their start).")
+    value_high = models.FloatField(null=True, blank=True)
     point_count = models.BigIntegerField(default=0)
     last_timestamp = models.DateTimeField(null=True, blank=True)
     last_score = models.FloatField(default=0.0)
@@ -80,7 +84,7 @@ class SignalWindow(TenantOwnedModel):
     max_score = models.FloatField()
     valid = models.BooleanField(default=True)
     flags = models.JSONField(default=list)
-    vector = models.JSONField(default=list, help_text="The window's physics vector.")
+    vector = models.JSONField(default=list, help_text="The window's 16-feature physics vector (docs/signals.md).")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["stream", "index"], name="signals_window_unique_index")]

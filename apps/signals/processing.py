@@ -11,9 +11,11 @@ from typing import Any
 from kernels.regime import DetectorConfig, RegimeDetector
 from kernels.signal_compiler.config import SignalConfig
 from kernels.signal_compiler.streaming import SignalStream
-from kernels.signal_compiler.types import SIGNAL_NAMES, SignalRow
+from kernels.signal_compiler.physics import physics_vector
+from kernels.signal_compiler.types import SIGNAL_NAMES, SignalRow, stack_rows
 
 RECENT = 120  # points an alert's explanation compares against
+VECTOR_HISTORY = 256  # windows the physics vector's expanding statistics look back over (bounds the state size)
 CATEGORICAL_ALPHABET = 64  # distinct symbols tracked per stream; rarer newcomers share the last code
 SEVERITY_BANDS = ((0.9, "critical"), (0.75, "high"), (0.6, "medium"), (0.0, "low"))
 
@@ -38,6 +40,7 @@ class ClosedWindow:
     maximum: float
     max_score: float
     flags: list[str]
+    vector: list[float]
 
 
 @dataclass
@@ -53,10 +56,12 @@ class StreamProcessor:
     window: list[ScoredPoint] = field(default_factory=list)
     last_row: SignalRow | None = None
     recent: deque[ScoredPoint] = field(default_factory=lambda: deque(maxlen=RECENT))
+    rows: deque[SignalRow] = field(default_factory=lambda: deque(maxlen=VECTOR_HISTORY))
 
     @classmethod
-    def new(cls, *, kind: str, window_size: int) -> "StreamProcessor":
-        config = SignalConfig(window=window_size, step=window_size)
+    def new(cls, *, kind: str, window_size: int, n_bins: int = 16,
+            value_range: tuple[float, float] | None = None) -> "StreamProcessor":
+        config = SignalConfig(window=window_size, step=window_size, n_bins=n_bins, value_range=value_range)
         alphabet = CATEGORICAL_ALPHABET if kind == "categorical" else None
         return cls(kind=kind, window_size=window_size, detector=RegimeDetector(DetectorConfig()),
                    compiler=SignalStream(config, alphabet_size=alphabet))
@@ -78,6 +83,7 @@ class StreamProcessor:
     def __setstate__(self, state: dict[str, Any]) -> None:
         # States pickled by an older release lack newer fields: give them their defaults.
         state.setdefault("recent", deque(state.get("window", []), maxlen=RECENT))
+        state.setdefault("rows", deque(maxlen=VECTOR_HISTORY))
         self.__dict__.update(state)
 
     def explain_alarm(self, point: ScoredPoint, units: str) -> tuple[str, dict[str, Any]]:
@@ -107,7 +113,9 @@ class StreamProcessor:
             flags.append("entropy_out_of_bounds")
         if row.temperature < 0:
             flags.append("negative_temperature")
-        closed = ClosedWindow(index=self.window_index, row=row, start_ts=points[0].ts, end_ts=points[-1].ts,
+        self.rows.append(row)
+        vector = physics_vector(stack_rows(list(self.rows)))[-1]
+        closed = ClosedWindow(index=self.window_index, row=row, vector=[float(v) for v in vector], start_ts=points[0].ts, end_ts=points[-1].ts,
                               count=len(points), minimum=min(p.value for p in points),
                               maximum=max(p.value for p in points), max_score=max(p.score for p in points),
                               flags=flags)

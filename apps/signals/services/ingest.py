@@ -47,9 +47,7 @@ def _window_row(stream: Stream, w: ClosedWindow) -> SignalWindow:
                         end_ts=w.end_ts, count=w.count, mean=r.mean, minimum=w.minimum, maximum=w.maximum,
                         energy=r.energy, temperature=r.temperature, entropy=r.entropy, entropy_rate=r.entropy_rate,
                         free_energy=r.free_energy, entropy_production=r.production, max_score=w.max_score,
-                        valid=not w.flags, flags=w.flags,
-                        vector=[r.energy, r.temperature, r.entropy, r.entropy_rate, r.free_energy, r.production,
-                                r.lag1, r.crossing_rate, r.support])
+                        valid=not w.flags, flags=w.flags, vector=w.vector)
 
 
 def _alert(stream: Stream, point: ScoredPoint, processor: StreamProcessor) -> Alert:

@@ -21,7 +21,7 @@ def test_points_are_scored_stored_and_windowed(tenant):
     assert Point.objects.filter(stream_id=stream.pk).count() == 400
     window = SignalWindow.objects.filter(stream=stream).order_by("index").last()
     assert window.valid and 0 <= window.entropy <= 3
-    assert len(window.vector) == 9
+    assert len(window.vector) == 16
 
 
 def test_a_spike_opens_an_alert_that_explains_itself(tenant):
