@@ -98,3 +98,17 @@ def test_every_response_carries_a_request_id(api):
     # then
     assert echoed["X-Request-ID"] == "partner-req-12345"
     assert len(fresh["X-Request-ID"]) == 32
+
+
+def test_a_key_over_its_rate_limit_gets_429_with_retry_after(api, other_api, settings):
+    # given
+    settings.API_RATE_LIMIT_PER_MINUTE = 3
+    for _ in range(3):
+        assert api.get("/api/v1/tenant/").status_code == 200
+    # when
+    limited = api.get("/api/v1/tenant/")
+    other = other_api.get("/api/v1/tenant/")
+    # then: per key, so another key is unaffected
+    _assert_shape(limited, 429, "rate_limited")
+    assert 0 < int(limited["Retry-After"]) <= 60
+    assert other.status_code == 200
