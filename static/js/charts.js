@@ -17,7 +17,7 @@
   }
 
   function niceTicks(min, max, count) {
-    if (min === max) { min -= 1; max += 1; }
+    if (min === max) { const pad = Math.abs(min) * 0.01 || 1; min -= pad; max += pad; }
     const span = max - min, step0 = span / count;
     const mag = Math.pow(10, Math.floor(Math.log10(step0)));
     const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= step0);
@@ -38,15 +38,17 @@
   function axes(g, xmin, xmax, ymin, ymax, timeAxis) {
     const { ctx, w, h, pad } = g;
     ctx.strokeStyle = "#d8dee4"; ctx.fillStyle = "#5b6672"; ctx.lineWidth = 1;
-    const sy = v => pad.t + (h - pad.t - pad.b) * (1 - (v - ymin) / (ymax - ymin || 1));
-    const sx = v => pad.l + (w - pad.l - pad.r) * ((v - xmin) / (xmax - xmin || 1));
-    niceTicks(ymin, ymax, 5).forEach(v => {
+    if (ymin === ymax) { const p = Math.abs(ymin) * 0.01 || 1; ymin -= p; ymax += p; }
+    if (xmin === xmax) { const p = timeAxis ? 3600000 : 1; xmin -= p; xmax += p; }
+    const sy = v => pad.t + (h - pad.t - pad.b) * (1 - (v - ymin) / (ymax - ymin));
+    const sx = v => pad.l + (w - pad.l - pad.r) * ((v - xmin) / (xmax - xmin));
+    niceTicks(ymin, ymax, 5).filter(v => v >= ymin && v <= ymax).forEach(v => {
       const y = sy(v);
       ctx.beginPath(); ctx.moveTo(pad.l, y); ctx.lineTo(w - pad.r, y); ctx.stroke();
       ctx.textAlign = "right"; ctx.fillText(fmt(v), pad.l - 6, y + 4);
     });
-    ctx.textAlign = "center";
     for (let i = 0; i <= 4; i++) {
+      ctx.textAlign = i === 0 ? "left" : i === 4 ? "right" : "center";
       const v = xmin + (xmax - xmin) * i / 4;
       const label = timeAxis ? new Date(v).toISOString().slice(5, 16).replace("T", " ") : fmt(v);
       ctx.fillText(label, sx(v), h - 8);

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from apps.ledger import selectors
 from apps.ledger.models import Account
 from apps.portal.pages.common import tenant_page
+from apps.portal.templatetags.units import SCALES
 
 
 @tenant_page()
@@ -20,8 +22,11 @@ def ledger(request: HttpRequest) -> HttpResponse:
             raise Http404("No such account.")
     series, history = [], []
     if chosen is not None:
-        series = [[int(t.timestamp() * 1000), b] for t, b in
+        unit = 10 ** SCALES.get(chosen.asset_id, 0)  # charts read in whole units, like the table
+        series = [[int(t.timestamp() * 1000), b / unit] for t, b in
                   selectors.balance_series(tenant=request.tenant, account_id=chosen.pk)]
+        # The balance holds until now: extend the step line to the present.
+        series.append([int(timezone.now().timestamp() * 1000), chosen.balance / unit])
         history = selectors.posting_history(tenant=request.tenant, account_id=chosen.pk) \
             .order_by("-created_at", "-id")[:50]
     chart = {"time": True, "series": [{"name": f"{chosen.asset_id} balance" if chosen else "", "points": series,
