@@ -62,3 +62,15 @@ class BrandingForm(forms.ModelForm):
         model = Tenant
         fields = ["display_name", "logo_url", "primary_color", "custom_domain"]
         widgets = {"primary_color": forms.TextInput(attrs={"type": "color"})}
+
+
+class ClientTenantForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    slug = forms.SlugField(max_length=64, help_text="Lower-case letters, digits and hyphens; unique.")
+    owner_email = forms.EmailField(required=False, help_text="Optional: invite the client's owner by e-mail.")
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if Tenant.objects.filter(slug=slug).exists():
+            raise forms.ValidationError("That slug is taken.")
+        return slug

@@ -17,6 +17,7 @@ urlpatterns = [
     path("invitations/<str:token>/", auth.invitation_accept, name="invitation_accept"),
     path("switch-tenant/", home.switch_tenant, name="switch_tenant"),
     path("clients/", home.clients, name="clients"),
+    path("clients/create/", home.client_create, name="client_create"),
     path("settings/branding/", home.branding, name="branding"),
     path("members/", members.members, name="members"),
     path("members/invite/", members.invite, name="invite"),

@@ -257,3 +257,36 @@ def api_key_touch(*, api_key: ApiKey) -> None:
     with rls.dangerously_bypass():
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
     api_key.last_used_at = now
+
+
+@transaction.atomic(durable=True)
+def client_tenant_create(*, actor: Actor, partner: Tenant, name: str, slug: str, owner: AbstractBaseUser,
+                         owner_email: str = "", accept_url_template: str = "") -> Tenant:
+    """A partner opens an enterprise client under its white label; the creating user administers it, and an
+    optional owner is invited by e-mail."""
+    from apps.tenants import rls
+
+    if partner.kind != TenantKind.PARTNER:
+        raise ApplicationError("Only partners have client tenants.", code=TenantErrorCode.NOT_A_PARTNER, status=403)
+    with rls.dangerously_bypass():  # the new tenant's rows lie outside the partner's own RLS scope
+        client = tenant_create(actor=actor, name=name, slug=slug, kind=TenantKind.ENTERPRISE, parent=partner)
+        membership_add(actor=actor, tenant=client, user=owner, role=Role.ADMIN)
+        _invite_client_owner(actor=actor, partner=partner, client=client, owner_email=owner_email,
+                             accept_url_template=accept_url_template)
+    return client
+
+
+def _invite_client_owner(*, actor: Actor, partner: Tenant, client: Tenant, owner_email: str,
+                         accept_url_template: str) -> None:
+    if owner_email:
+        token = secrets.token_urlsafe(32)
+        invitation = Invitation.objects.create(
+            tenant=client, email=owner_email.strip().lower(), role=Role.OWNER, token_hash=_hash(token),
+            invited_by_id=actor.user_id, expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS))
+        audit_record(actor=actor, action="invitation.create", obj=invitation, tenant_id=client.pk,
+                     after={"email": invitation.email, "role": Role.OWNER})
+        link = accept_url_template.replace("TOKEN", token)
+        transaction.on_commit(lambda: send_mail(
+            subject=f"{partner.brand_name} opened {client.name} for you",
+            message=f"You are invited to own {client.name} on {partner.brand_name}.\n\nAccept: {link}\n",
+            from_email=None, recipient_list=[invitation.email]))

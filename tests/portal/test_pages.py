@@ -251,3 +251,34 @@ def test_branding_changes_are_audited(owner_client, tenant):
     assert tenant.primary_color == "#123456"
     log = AuditLog.objects.get(action="tenant.update_branding")
     assert log.after["primary_color"] == "#123456" and log.before["primary_color"] != "#123456"
+
+
+def test_a_partner_opens_a_client_and_invites_its_owner(db, make_member, django_capture_on_commit_callbacks):
+    # given
+    partner = TenantFactory(slug="pp", kind=TenantKind.PARTNER)
+    client = Client()
+    client.force_login(make_member(partner, role="owner"))
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/clients/create/", {"name": "Gridco", "slug": "gridco", "owner_email": "boss@gridco.example"})
+    duplicate = client.post("/clients/create/", {"name": "Again", "slug": "gridco"})
+    # then
+    from apps.tenants.models import Tenant
+
+    gridco = Tenant.objects.get(slug="gridco")
+    assert gridco.parent_id == partner.pk and gridco.kind == "enterprise"
+    assert Invitation.objects.get(tenant=gridco).role == "owner"
+    assert "boss@gridco.example" in mail.outbox[0].to
+    assert duplicate.status_code == 400 and "slug is taken" in duplicate.content.decode()
+
+
+def test_a_non_partner_cannot_open_clients(tenant, make_member):
+    # given
+    client = Client()
+    client.force_login(make_member(tenant, role="owner"))
+    # when
+    client.post("/clients/create/", {"name": "X", "slug": "x-client"})
+    # then
+    from apps.tenants.models import Tenant
+
+    assert not Tenant.objects.filter(slug="x-client").exists()

@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
-from apps.portal.forms import BrandingForm
+from apps.portal.forms import BrandingForm, ClientTenantForm
 from apps.portal.pages.common import actor_of, tenant_page
 from apps.tenants import selectors, services
 from apps.tenants.middleware import SESSION_TENANT_KEY
@@ -39,7 +40,26 @@ def switch_tenant(request: HttpRequest) -> HttpResponse:
 
 @tenant_page()
 def clients(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/clients.html", {"clients": selectors.client_tenant_list(tenant=request.tenant)})
+    return render(request, "portal/clients.html", {"clients": selectors.client_tenant_list(tenant=request.tenant),
+                                                   "form": ClientTenantForm()})
+
+
+@tenant_page(Permission.MANAGE_TENANT)
+@require_POST
+def client_create(request: HttpRequest) -> HttpResponse:
+    form = ClientTenantForm(request.POST)
+    if not form.is_valid():
+        return render(request, "portal/clients.html", {"clients": selectors.client_tenant_list(tenant=request.tenant),
+                                                       "form": form}, status=400)
+    template = request.build_absolute_uri(reverse("portal:invitation_accept", args=["TOKEN"]))
+    try:
+        client = services.client_tenant_create(actor=actor_of(request), partner=request.tenant, owner=request.user,
+                                               accept_url_template=template, **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{client.name} is open; you administer it from the tenant switcher.")
+    return redirect("portal:clients")
 
 
 @tenant_page(Permission.MANAGE_TENANT)
