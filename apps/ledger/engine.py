@@ -36,20 +36,30 @@ class _Planned:
     postings: list[tuple[int, int | None, str, int, str, int]]  # account, tenant, asset, amount, phase, after
 
 
+def _cursor() -> psycopg.Cursor:
+    """A server-binding cursor on Django's connection: psycopg prepares statements it sees repeatedly, which
+    spares the planner (RLS policies make planning these small queries cost more than running them)."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def lock_accounts(ids: set[int]) -> dict[int, AccountState]:
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             "SELECT id, tenant_id, asset_id, floor_mode, credit_limit, balance, pending_debits, pending_credits "
-            "FROM ledger_account WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [sorted(ids)])
+            "FROM ledger_account WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE", [_array_literal(sorted(ids))],
+            prepare=True)
         return {row[0]: AccountState(*row) for row in cursor.fetchall()}
 
 
 def _existing(specs: list[EntrySpec]) -> dict[tuple[str, str], tuple[int, int, str]]:
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
+        # A join from the (small) request list lets the planner probe the unique index per pair.
         cursor.execute(
-            "SELECT scope, client_id, id, seq, request_hash FROM ledger_entry "
-            "WHERE (scope, client_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
-            [[s.scope for s in specs], [s.client_id for s in specs]])
+            "SELECT e.scope, e.client_id, e.id, e.seq, e.request_hash "
+            "FROM unnest(%s::text[], %s::text[]) AS r(scope, client_id) "
+            "JOIN ledger_entry e ON e.scope = r.scope AND e.client_id = r.client_id",
+            [_array_literal([s.scope for s in specs]), _array_literal([s.client_id for s in specs])], prepare=True)
         return {(r[0], r[1]): (r[2], r[3], r[4]) for r in cursor.fetchall()}
 
 
@@ -182,16 +192,15 @@ def _commit(planned: list[_Planned], accounts: dict[int, AccountState], now: dat
     touched = sorted({p[0] for plan in planned for p in plan.postings})
     a_cols = [touched, [accounts[a].balance for a in touched], [accounts[a].pending_debits for a in touched],
               [accounts[a].pending_credits for a in touched]]
-    # Arrays travel as PostgreSQL array literals on a server-binding cursor: adapting them element by element
-    # costs more than the database's whole commit work.
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    # Arrays travel as PostgreSQL array literals: adapting them element by element costs more than the
+    # database's whole commit work.
+    with _cursor() as cursor:
         cursor.execute(
             "SELECT entry_id, entry_seq FROM ledger_commit(%s::bigint[], %s::text[], %s::text[], %s::text[], "
             "%s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], "
             "%s::int[], %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::bigint[], "
             "%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])",
-            [_array_literal(col) for col in (*e_cols, *p_cols, *a_cols)])
+            [_array_literal(col) for col in (*e_cols, *p_cols, *a_cols)], prepare=True)
         for plan, (entry_id, seq) in zip(planned, cursor.fetchall()):
             outcomes[plan.index].entry_id, outcomes[plan.index].seq = entry_id, seq
 
