@@ -101,3 +101,8 @@ class TenantApi(APIView):
             return execute()
         return run_idempotent(tenant_id=self.tenant.pk, key=key, method=request.method, path=request.path,
                               body=self._raw_body, execute=execute)
+
+
+def read_or(permission: Permission, request: Request) -> Permission:
+    """For list/create endpoints: reading needs VIEW, writing needs `permission`."""
+    return Permission.VIEW if request.method == "GET" else permission

@@ -11,19 +11,16 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.apis import TenantApi
+from apps.core.apis import TenantApi, read_or
 from apps.ledger import selectors, services
 from apps.ledger import serializers as s
 from apps.tenants.roles import Permission
 
 
-def _read_or(permission: Permission, request: Request) -> Permission:
-    return Permission.VIEW if request.method == "GET" else permission
-
 
 class AccountListApi(TenantApi):
     def required_permission(self, request: Request) -> Permission:
-        return _read_or(Permission.MOVE_FUNDS, request)
+        return read_or(Permission.MOVE_FUNDS, request)
 
     @extend_schema(operation_id="ledger_accounts_list", responses=s.AccountOutput(many=True),
                    parameters=[OpenApiParameter("asset", str)])
@@ -134,7 +131,7 @@ class StatementApi(TenantApi):
 
 class EntryListApi(TenantApi):
     def required_permission(self, request: Request) -> Permission:
-        return _read_or(Permission.MOVE_FUNDS, request)
+        return read_or(Permission.MOVE_FUNDS, request)
 
     @extend_schema(operation_id="ledger_entries_list", parameters=[s.EntryFilter], responses=s.EntryOutput(many=True),
                    description="Filter metadata with `metadata.<key>=<value>` query parameters.")
@@ -186,7 +183,7 @@ class EntryReverseApi(TenantApi):
 
 class HoldListApi(TenantApi):
     def required_permission(self, request: Request) -> Permission:
-        return _read_or(Permission.MOVE_FUNDS, request)
+        return read_or(Permission.MOVE_FUNDS, request)
 
     @extend_schema(operation_id="ledger_holds_list", responses=s.HoldOutput(many=True),
                    parameters=[OpenApiParameter("status", str)])

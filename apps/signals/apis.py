@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.apis import TenantApi
+from apps.core.apis import TenantApi, read_or
 from apps.core.pagination import StableCursorPagination
 from apps.core.serializers import StrictInputSerializer
 from apps.signals import selectors, services
@@ -45,13 +45,10 @@ class StreamInput(StrictInputSerializer):
     value_high = serializers.FloatField(required=False, allow_null=True, default=None)
 
 
-def _read_or(permission: Permission, request: Request) -> Permission:
-    return Permission.VIEW if request.method == "GET" else permission
-
 
 class StreamListApi(TenantApi):
     def required_permission(self, request: Request) -> Permission:
-        return _read_or(Permission.ANALYZE, request)
+        return read_or(Permission.ANALYZE, request)
 
     @extend_schema(operation_id="streams_list", responses=StreamOutput(many=True))
     def get(self, request: Request) -> Response:
@@ -104,7 +101,7 @@ class PointPagination(StableCursorPagination):
 
 class PointsApi(TenantApi):
     def required_permission(self, request: Request) -> Permission:
-        return _read_or(Permission.ANALYZE, request)
+        return read_or(Permission.ANALYZE, request)
 
     @extend_schema(operation_id="stream_points_list", responses=PointOutput(many=True),
                    parameters=[OpenApiParameter("start", str), OpenApiParameter("end", str)])
@@ -244,7 +241,7 @@ class WebhookInput(StrictInputSerializer):
 
 class WebhookListApi(TenantApi):
     def required_permission(self, request: Request) -> Permission:
-        return _read_or(Permission.MANAGE_KEYS, request)
+        return read_or(Permission.MANAGE_KEYS, request)
 
     class WebhookCreated(WebhookOutput):
         secret = serializers.CharField(help_text="HMAC-SHA256 signing secret; shown once.")

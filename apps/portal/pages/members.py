@@ -44,14 +44,18 @@ def invite(request: HttpRequest) -> HttpResponse:
     return redirect("portal:members")
 
 
+def _member_or_404(request: HttpRequest, membership_id: int) -> Membership:
+    try:
+        return selectors.membership_get(tenant=request.tenant, membership_id=membership_id)
+    except Membership.DoesNotExist:
+        raise Http404("No such member.")
+
+
 @tenant_page(Permission.MANAGE_MEMBERS)
 @require_POST
 def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     form = RoleForm(request.POST)
-    try:
-        selectors.membership_get(tenant=request.tenant, membership_id=membership_id)
-    except Membership.DoesNotExist:
-        raise Http404("No such member.")
+    _member_or_404(request, membership_id)
     if form.is_valid():
         try:
             services.membership_change_role(actor=actor_of(request), actor_role=request.membership.role,
@@ -66,10 +70,7 @@ def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 @tenant_page(Permission.MANAGE_MEMBERS)
 @require_POST
 def remove_member(request: HttpRequest, membership_id: int) -> HttpResponse:
-    try:
-        selectors.membership_get(tenant=request.tenant, membership_id=membership_id)
-    except Membership.DoesNotExist:
-        raise Http404("No such member.")
+    _member_or_404(request, membership_id)
     try:
         services.membership_remove(actor=actor_of(request), actor_role=request.membership.role,
                                    tenant=request.tenant, membership_id=membership_id)
