@@ -1,0 +1,17 @@
+"""PDE kernel tests run single-threaded: the 2-core CI box is shared, and OpenMP teams on a busy
+core turn a 0.1 ms FFT into ~2 ms, which would dominate the suite's time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import torch
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread() -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
