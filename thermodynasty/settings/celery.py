@@ -24,4 +24,7 @@ CELERY_BEAT_SCHEDULE = {
     "ledger-holds-expire": {"task": "ledger.holds_expire", "schedule": 30.0},
     "ledger-outbox-dispatch": {"task": "ledger.outbox_dispatch", "schedule": 5.0},
     "signals-webhooks-retry": {"task": "signals.webhooks_enqueue_due", "schedule": 15.0},
+    "marketplace-markets-expire": {"task": "marketplace.markets_expire", "schedule": 5.0},
+    "capsules-subscriptions-meter": {"task": "capsules.subscriptions_meter", "schedule": 3600.0},
+    "capsules-runs-requeue": {"task": "capsules.runs_requeue_stale", "schedule": 60.0},
 }

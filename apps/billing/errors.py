@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from enum import Enum
+
+
+class BillingErrorCode(str, Enum):
+    PAYMENTS_NOT_CONFIGURED = "payments_not_configured"
+    PAYMENT_PROVIDER_ERROR = "payment_provider_error"
+    UNKNOWN_PACK = "unknown_pack"
+    BAD_SIGNATURE = "bad_signature"
+    STALE_TIMESTAMP = "stale_timestamp"
+    MALFORMED_EVENT = "malformed_event"
+    INVALID_CREDIT = "invalid_credit"

@@ -1,0 +1,206 @@
+"""A run's life: quote and hold before any work (refused when the CEU is not there), execute in a worker, then
+settle in one transaction: usage events, the charge posted from the hold with the partner's share in the same
+ledger entry, the proof checked and PFT minted."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Any
+
+import jsonschema
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.capsules.errors import CapsuleErrorCode
+from apps.capsules.models import Capsule, CapsuleRun, CapsuleState, RunStatus, Subscription
+from apps.capsules.pricing import Prices, price_lines, total
+from apps.capsules.runners import Execution, runner_for
+from apps.capsules.selectors import capsule_get
+from apps.capsules.services.settlement import settle
+from apps.core.actors import Actor
+from apps.core.errors import ApplicationError, NotFoundError
+from apps.ledger import selectors as ledger_selectors
+from apps.ledger.errors import LedgerErrorCode
+from apps.ledger.models import Hold, HoldStatus
+from apps.ledger.services import hold_create_in_transaction, hold_void_in_transaction, system_account
+from apps.ledger.services.retry import with_retries
+from apps.ops.services import audit_record
+from apps.tenants import rls
+from apps.tenants.models import Tenant
+
+CEU = "CEU"
+REVENUE_ACCOUNT = "fees"  # the platform's CEU revenue: the system account every charge is posted to
+RUN_HOLD_TTL = timedelta(hours=6)  # an unexecuted run's reservation returns to the buyer after this
+RUN_LEASE = timedelta(minutes=15)  # a 'running' run older than this was lost with its worker: claim it again
+MAX_ATTEMPTS = 3
+
+
+def runnable_capsule(tenant: Tenant, capsule_id: int) -> Capsule:
+    try:
+        capsule = capsule_get(tenant=tenant, capsule_id=capsule_id)
+    except Capsule.DoesNotExist:
+        raise NotFoundError("No such capsule.")
+    # An owner may try its own draft before publishing it; buyers run published capsules only.
+    if capsule.state == CapsuleState.PUBLISHED or (capsule.state == CapsuleState.DRAFT
+                                                   and capsule.tenant_id == tenant.pk):
+        return capsule
+    raise ApplicationError(f"This capsule is {capsule.state}; it cannot run.", code=CapsuleErrorCode.NOT_PUBLISHED,
+                           status=409)
+
+
+def inputs_validate(capsule: Capsule, inputs: Any) -> dict[str, Any]:
+    """Field-level errors from the capsule's JSON Schema (paths joined with dots)."""
+    validator = jsonschema.Draft202012Validator(capsule.input_schema)
+    errors = sorted(validator.iter_errors(inputs), key=lambda e: list(e.absolute_path))
+    if errors:
+        fields: dict[str, list[str]] = {}
+        for error in errors:
+            name = ".".join(str(p) for p in error.absolute_path) or "inputs"
+            fields.setdefault(name, []).append(error.message)
+        raise ApplicationError("The inputs do not match the capsule's input schema.",
+                               code=CapsuleErrorCode.INVALID_INPUTS, extra={"fields": fields})
+    return inputs
+
+
+def _insufficient(required: int, available: int) -> ApplicationError:
+    return ApplicationError(
+        f"This run needs up to {required / 1000:,.3f} CEU but only {available / 1000:,.3f} CEU are available. "
+        "Buy CEU on the billing page, then try again.", code=CapsuleErrorCode.INSUFFICIENT_CEU, status=402,
+        extra={"required": required, "available": available, "asset": CEU})
+
+
+def run_open_in_transaction(*, actor: Actor, tenant: Tenant, capsule_id: int, inputs: Any,
+                            subscription: Subscription | None = None, period_start: date | None = None) -> CapsuleRun:
+    """Validates, quotes, checks the balance and holds the quote: all before any work. Raises without writing
+    anything durable when refused (the caller's transaction rolls back)."""
+    capsule = runnable_capsule(tenant, capsule_id)
+    runner = runner_for(capsule.kind)
+    resolved = runner.resolve(tenant=tenant, inputs=inputs_validate(capsule, inputs))
+    prices = Prices.of(capsule)
+    lines = price_lines(prices, resolved.quantities)
+    reserve = total(lines)
+    account = ledger_selectors.account_main(tenant=tenant, asset=CEU)
+    available = account.available if account is not None else 0
+    if reserve > available:
+        raise _insufficient(reserve, available)
+    run = CapsuleRun(tenant=tenant, capsule=capsule, subscription=subscription, period_start=period_start,
+                     inputs=resolved.inputs, reserved=reserve, quote={
+                         "prices": asdict(prices), "quantities": resolved.quantities.as_dict(), "total": reserve,
+                         "lines": [asdict(line) for line in lines]})
+    run.full_clean(validate_constraints=False)
+    run.save()
+    audit_record(actor=actor, action="capsule.run_start", obj=run, tenant_id=tenant.pk,
+                 after={"capsule": capsule.pk, "reserved": reserve, "quantities": resolved.quantities.as_dict()})
+    if reserve:
+        run.hold_id = _hold(actor, tenant, run, account.pk, reserve).pk
+        run.save(update_fields=["hold_id", "updated_at"])
+    # robust: a broker outage must not fail a committed run; runs_requeue_stale re-enqueues it later.
+    transaction.on_commit(lambda: _enqueue(run.pk), robust=True)
+    return run
+
+
+def _hold(actor: Actor, tenant: Tenant, run: CapsuleRun, account_id: int, amount: int) -> Hold:
+    with rls.dangerously_bypass():  # the revenue account is a system account
+        revenue = system_account(asset=CEU, code=REVENUE_ACCOUNT)
+    try:
+        return hold_create_in_transaction(actor=actor, tenant=tenant, client_id=f"capsule-run:{run.pk}",
+                                          debit_account_id=account_id, credit_account_id=revenue.pk, amount=amount,
+                                          expires_at=timezone.now() + RUN_HOLD_TTL,
+                                          metadata={"capsule_run": run.pk, "capsule": run.capsule_id})
+    except ApplicationError as exc:
+        if exc.code == LedgerErrorCode.INSUFFICIENT_FUNDS.value:  # spent concurrently since the check above
+            raise _insufficient(amount, exc.extra.get("available", 0)) from exc
+        raise
+
+
+def _enqueue(run_id: int) -> None:
+    from apps.capsules.tasks import capsule_run_execute as task
+
+    task.delay(run_id)
+
+
+def capsule_run_start(*, actor: Actor, tenant: Tenant, capsule_id: int, inputs: Any) -> CapsuleRun:
+    """Entry point (API, portal): one durable transaction, retried on a deadlock or serialization failure."""
+    def attempt() -> CapsuleRun:
+        with transaction.atomic(durable=True):
+            return run_open_in_transaction(actor=actor, tenant=tenant, capsule_id=capsule_id, inputs=inputs)
+
+    return with_retries(attempt)
+
+
+def _claim(run_id: int) -> CapsuleRun | None:
+    """Conditional update: one worker wins; a run left 'running' past its lease (a lost worker) is reclaimed."""
+    now = timezone.now()
+    claimed = CapsuleRun.objects.filter(pk=run_id).filter(
+        Q(status=RunStatus.PENDING) | Q(status=RunStatus.RUNNING, started_at__lt=now - RUN_LEASE)
+    ).update(status=RunStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, updated_at=now)
+    return CapsuleRun.objects.select_related("capsule").get(pk=run_id) if claimed else None
+
+
+def capsule_run_execute(*, run_id: int) -> str:
+    """Worker entry point; safe to call twice (the second call finds the run claimed or finished)."""
+    with rls.dangerously_bypass():
+        run = _claim(run_id)
+        if run is None:
+            return "not-claimed"
+        if run.attempts > MAX_ATTEMPTS:
+            return capsule_run_fail(run_id=run_id, error=f"Gave up after {MAX_ATTEMPTS} attempts.")
+        if run.hold_id and not Hold.objects.filter(pk=run.hold_id, status=HoldStatus.PENDING).exists():
+            return capsule_run_fail(run_id=run_id, error="The reservation expired before the run could start.")
+        try:
+            execution = runner_for(run.capsule.kind).execute(tenant_id=run.tenant_id, inputs=run.inputs)
+        except (ApplicationError, ValueError, ArithmeticError) as exc:  # deterministic: retrying cannot help
+            return capsule_run_fail(run_id=run_id, error=str(exc))
+        return capsule_run_settle(run_id=run_id, execution=execution)
+
+
+def capsule_run_settle(*, run_id: int, execution: Execution) -> str:
+    from apps.capsules.services.minting import proof_verify
+
+    with rls.dangerously_bypass():
+        run = CapsuleRun.objects.select_related("capsule").get(pk=run_id)
+        reasons = proof_verify(kind=run.capsule.kind, tenant_id=run.tenant_id, inputs=run.inputs,
+                               result_text=execution.result_text, proof=execution.proof)
+
+        def attempt() -> str:
+            with transaction.atomic(durable=True):
+                return settle(run_id=run_id, execution=execution, proof_reasons=reasons)
+
+        return with_retries(attempt)
+
+
+def capsule_run_fail(*, run_id: int, error: str) -> str:
+    """Marks the run failed and releases its whole reservation; nothing is charged."""
+    def attempt() -> str:
+        with transaction.atomic(durable=True), rls.dangerously_bypass():
+            run = CapsuleRun.objects.select_for_update().get(pk=run_id)
+            if run.status not in (RunStatus.PENDING, RunStatus.RUNNING):
+                return run.status
+            release_hold(run)
+            run.status, run.error, run.finished_at = RunStatus.FAILED, error[:1000], timezone.now()
+            run.save(update_fields=["status", "error", "finished_at", "updated_at"])
+            audit_record(actor=Actor.system("capsule_run_execute"), action="capsule.run_fail", obj=run,
+                         tenant_id=run.tenant_id, after={"error": run.error})
+            return run.status
+
+    return with_retries(attempt)
+
+
+def runs_requeue_stale(*, limit: int = 500) -> int:
+    """Periodic: re-enqueues runs whose task never arrived (pending for a minute) or whose worker was lost
+    (running past the lease). Duplicates are harmless: execution starts with a conditional claim."""
+    now = timezone.now()
+    with rls.dangerously_bypass():
+        stale = list(CapsuleRun.objects.filter(
+            Q(status=RunStatus.PENDING, created_at__lt=now - timedelta(minutes=1))
+            | Q(status=RunStatus.RUNNING, started_at__lt=now - RUN_LEASE)).order_by("pk")
+            .values_list("pk", flat=True)[:limit])
+    for run_id in stale:
+        _enqueue(run_id)
+    return len(stale)
+
+
+def release_hold(run: CapsuleRun) -> None:
+    if run.hold_id and Hold.objects.filter(pk=run.hold_id, status=HoldStatus.PENDING).exists():
+        hold_void_in_transaction(actor=Actor.system("capsule_run_execute"), tenant=None, hold_id=run.hold_id)

@@ -1,0 +1,178 @@
+"""Marketplace API: market data for any signed-in tenant; placing, amending and cancelling need `trade`."""
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.core.apis import TenantApi
+from apps.marketplace import selectors, services
+from apps.marketplace import serializers as s
+from apps.tenants.roles import Permission
+
+
+def _read_or_trade(request: Request) -> Permission:
+    return Permission.VIEW if request.method == "GET" else Permission.TRADE
+
+
+class MarketListApi(TenantApi):
+    @extend_schema(operation_id="markets_list", responses=s.MarketOutput(many=True))
+    def get(self, request: Request) -> Response:
+        return self.paginate(request, selectors.market_list(), s.MarketOutput)
+
+
+class MarketDetailApi(TenantApi):
+    @extend_schema(operation_id="markets_retrieve", responses=s.MarketOutput)
+    def get(self, request: Request, market_id: int) -> Response:
+        return Response(s.MarketOutput(selectors.market_get(market_id=market_id)).data)
+
+
+class DepthApi(TenantApi):
+    class Query(serializers.Serializer):
+        levels = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+    @extend_schema(operation_id="markets_depth", responses=s.MarketDepthOutput,
+                   parameters=[OpenApiParameter("levels", int, description="1 to 100 (default 20)")])
+    def get(self, request: Request, market_id: int) -> Response:
+        query = self.Query(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        market = selectors.market_get(market_id=market_id)
+        return Response(s.MarketDepthOutput(selectors.depth(market=market, levels=query.validated_data["levels"])).data)
+
+
+class TradeListApi(TenantApi):
+    @extend_schema(operation_id="markets_trades", responses=s.MarketTradeOutput(many=True))
+    def get(self, request: Request, market_id: int) -> Response:
+        market = selectors.market_get(market_id=market_id)
+        return self.paginate(request, selectors.trade_list(market=market), s.MarketTradeOutput)
+
+
+class CandleListApi(TenantApi):
+    class Query(serializers.Serializer):
+        interval = serializers.ChoiceField(choices=list(selectors.INTERVALS), default="1m")
+        limit = serializers.IntegerField(min_value=1, max_value=1000, default=200)
+
+    @extend_schema(operation_id="markets_candles", responses=s.MarketCandleOutput(many=True),
+                   parameters=[OpenApiParameter("interval", str, enum=list(selectors.INTERVALS)),
+                               OpenApiParameter("limit", int)])
+    def get(self, request: Request, market_id: int) -> Response:
+        query = self.Query(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        market = selectors.market_get(market_id=market_id)
+        return Response(s.MarketCandleOutput(selectors.candles(market=market, **query.validated_data), many=True).data)
+
+
+class StatsApi(TenantApi):
+    @extend_schema(operation_id="markets_stats", responses=s.MarketStatsOutput)
+    def get(self, request: Request, market_id: int) -> Response:
+        return Response(s.MarketStatsOutput(selectors.stats_24h(market=selectors.market_get(market_id=market_id))).data)
+
+
+class EventsApi(TenantApi):
+    class Query(serializers.Serializer):
+        after = serializers.IntegerField(min_value=0, default=0)
+
+    @extend_schema(operation_id="markets_events", responses=s.MarketEventsOutput,
+                   parameters=[OpenApiParameter("after", int, description="The `seq` of your previous poll.")],
+                   description="Polling feed for live pages: trades and your order and fill changes after "
+                               "command `after`, plus the current depth.")
+    def get(self, request: Request, market_id: int) -> Response:
+        query = self.Query(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        market = selectors.market_get(market_id=market_id)
+        feed = selectors.events_since(tenant=self.tenant, market=market, after=query.validated_data["after"])
+        return Response(s.MarketEventsOutput(feed).data)
+
+
+class MarketOrdersApi(TenantApi):
+    def required_permission(self, request: Request) -> Permission:
+        return _read_or_trade(request)
+
+    @extend_schema(operation_id="markets_orders_list", responses=s.MarketOrderOutput(many=True),
+                   parameters=[OpenApiParameter("status", str, enum=["open", "filled", "cancelled", "expired",
+                                                                     "closed"])])
+    def get(self, request: Request, market_id: int) -> Response:
+        query = s.MarketOrderQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        selectors.market_get(market_id=market_id)
+        qs = selectors.order_list(tenant=self.tenant, market_id=market_id, status=query.validated_data.get("status"))
+        return self.paginate(request, qs, s.MarketOrderOutput)
+
+    @extend_schema(operation_id="markets_orders_place", request=s.MarketOrderInput,
+                   responses={201: s.MarketPlacedOutput, 200: s.MarketPlacedOutput})
+    def post(self, request: Request, market_id: int) -> Response:
+        return self.handle_idempotent(request, lambda: self._place(request, market_id))
+
+    def _place(self, request: Request, market_id: int) -> Response:
+        data = s.MarketOrderInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        placed = services.order_place(actor=self.actor, tenant=self.tenant, market_id=market_id,
+                                      order_type=v.pop("type"), **v)
+        body = {**s.MarketOrderOutput(placed.order).data, "replayed": placed.replayed}
+        return Response(body, status=status.HTTP_200_OK if placed.replayed else status.HTTP_201_CREATED)
+
+
+class CancelAllApi(TenantApi):
+    permission = Permission.TRADE
+
+    @extend_schema(operation_id="markets_orders_cancel_all", request=None, responses=s.MarketOrderOutput(many=True))
+    def post(self, request: Request, market_id: int) -> Response:
+        selectors.market_get(market_id=market_id)
+        cancelled = services.orders_cancel_all(actor=self.actor, tenant=self.tenant, market_id=market_id)
+        return Response(s.MarketOrderOutput(cancelled, many=True).data)
+
+
+class OrderListApi(TenantApi):
+    @extend_schema(operation_id="orders_list", responses=s.MarketOrderOutput(many=True),
+                   parameters=[OpenApiParameter("market", int), OpenApiParameter("status", str)])
+    def get(self, request: Request) -> Response:
+        query = s.MarketOrderQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        qs = selectors.order_list(tenant=self.tenant, market_id=query.validated_data.get("market"),
+                                  status=query.validated_data.get("status"))
+        return self.paginate(request, qs, s.MarketOrderOutput)
+
+
+class OrderDetailApi(TenantApi):
+    @extend_schema(operation_id="orders_retrieve", responses=s.MarketOrderOutput)
+    def get(self, request: Request, order_id: int) -> Response:
+        return Response(s.MarketOrderOutput(selectors.order_get(tenant=self.tenant, order_id=order_id)).data)
+
+
+class OrderCancelApi(TenantApi):
+    permission = Permission.TRADE
+
+    @extend_schema(operation_id="orders_cancel", request=None, responses=s.MarketOrderOutput)
+    def post(self, request: Request, order_id: int) -> Response:
+        selectors.order_get(tenant=self.tenant, order_id=order_id)
+        order = services.order_cancel(actor=self.actor, tenant=self.tenant, order_id=order_id)
+        return Response(s.MarketOrderOutput(order).data)
+
+
+class OrderAmendApi(TenantApi):
+    permission = Permission.TRADE
+
+    @extend_schema(operation_id="orders_amend", request=s.MarketAmendInput, responses=s.MarketOrderOutput)
+    def post(self, request: Request, order_id: int) -> Response:
+        data = s.MarketAmendInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        selectors.order_get(tenant=self.tenant, order_id=order_id)
+        order = services.order_amend(actor=self.actor, tenant=self.tenant, order_id=order_id, **data.validated_data)
+        return Response(s.MarketOrderOutput(order).data)
+
+
+class FillListApi(TenantApi):
+    class Query(serializers.Serializer):
+        market = serializers.IntegerField(required=False)
+        order = serializers.IntegerField(required=False)
+
+    @extend_schema(operation_id="fills_list", responses=s.MarketFillOutput(many=True),
+                   parameters=[OpenApiParameter("market", int), OpenApiParameter("order", int)])
+    def get(self, request: Request) -> Response:
+        query = self.Query(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        qs = selectors.fill_list(tenant=self.tenant, market_id=query.validated_data.get("market"),
+                                 order_id=query.validated_data.get("order"))
+        return self.paginate(request, qs, s.MarketFillOutput)

@@ -1,0 +1,23 @@
+"""History tables refuse UPDATE and DELETE; the two launch pairs are listed."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import migrations
+
+from apps.core.db import append_only_operation
+from apps.marketplace.bootstrap import ensure_launch_pairs
+
+
+def list_pairs(apps: Any, schema_editor: Any) -> None:
+    ensure_launch_pairs(apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("marketplace", "0001_initial")]
+    operations = [
+        append_only_operation("marketplace_marketcommand"),
+        append_only_operation("marketplace_trade"),
+        append_only_operation("marketplace_fill"),
+        migrations.RunPython(list_pairs, migrations.RunPython.noop),
+    ]

@@ -1,0 +1,97 @@
+"""Changing resting orders: cancel one, cancel all of a tenant's on a market, amend price and/or quantity."""
+from __future__ import annotations
+
+from apps.core.actors import Actor
+from apps.core.errors import ApplicationError, NotFoundError
+from apps.marketplace.errors import MarketErrorCode
+from apps.marketplace.models import MarketState, Order, OrderStatus, OrderType
+from apps.marketplace.services.execution import Run, required_reserve
+from apps.marketplace.services.orders import price_ticks_of, check_funds, order_lots
+from apps.marketplace.services.runner import refusal, run_locked
+from apps.ops.services import audit_record, snapshot
+from apps.tenants import rls
+from apps.tenants.models import Tenant
+from kernels.matching import Amend, Cancel, CancelAll, Rejected
+
+AUDITED = ["status", "open_lots", "filled_lots", "cancel_reason"]
+
+
+def _order(tenant: Tenant | None, order_id: int) -> Order:
+    """The tenant's order, or any order for an operator (`tenant=None`)."""
+    with rls.dangerously_bypass():
+        qs = Order.objects.filter(pk=order_id)
+        order = (qs if tenant is None else qs.filter(tenant=tenant)).first()
+    if order is None:
+        raise NotFoundError("No such order.")
+    return order
+
+
+def _open_in_run(run: Run, order: Order) -> Order:
+    """The order as the locked transaction sees it, registered with the run."""
+    fresh = run.orders.get(order.sequence) or Order.objects.get(pk=order.pk)
+    if fresh.status != OrderStatus.OPEN:
+        raise ApplicationError(f"The order is {fresh.status}.", code=MarketErrorCode.ORDER_NOT_OPEN, status=409)
+    run.orders[fresh.sequence] = fresh
+    return fresh
+
+
+def order_cancel(*, actor: Actor, tenant: Tenant | None, order_id: int) -> Order:
+    """Cancel a resting order and release its hold. Allowed while the market is halted. An operator passes
+    `tenant=None`; that cancel is audited."""
+    order = _order(tenant, order_id)
+
+    def work(run: Run) -> Order:
+        fresh = _open_in_run(run, order)
+        before = snapshot(fresh, AUDITED)
+        events = run.apply(Cancel(owner=fresh.tenant_id, client_id=fresh.client_id), tenant_id=fresh.tenant_id)
+        if isinstance(events[0], Rejected):
+            raise refusal(events[0])
+        if tenant is None:
+            audit_record(actor=actor, action="marketplace.order_cancel", obj=fresh, tenant_id=fresh.tenant_id,
+                         before=before, after={"status": OrderStatus.CANCELLED, "open_lots": 0})
+        return fresh
+
+    return run_locked(market_id=order.market_id, actor=actor, allowed=(MarketState.OPEN, MarketState.HALTED),
+                      work=work)
+
+
+def orders_cancel_all(*, actor: Actor, tenant: Tenant, market_id: int) -> list[Order]:
+    """Cancel every resting order of `tenant` on the market; returns them (none is not an error)."""
+
+    def work(run: Run) -> list[Order]:
+        events = run.apply(CancelAll(owner=tenant.pk), tenant_id=tenant.pk)
+        return [run.order(e.order_id) for e in events]
+
+    return run_locked(market_id=market_id, actor=actor, allowed=(MarketState.OPEN, MarketState.HALTED), work=work)
+
+
+def order_amend(*, actor: Actor, tenant: Tenant, order_id: int, quantity: int | None = None,
+                price: int | None = None) -> Order:
+    """Change a resting limit order's open quantity (base minor units) and/or price. Lowering the quantity at
+    the same price keeps its place in the queue; a new price or a larger quantity sends it to the back (and it
+    may trade at once, like a new order). A larger reservation is held first; any excess is released."""
+    if quantity is None and price is None:
+        raise ApplicationError("Give a new quantity, a new price, or both.", code=MarketErrorCode.INVALID_ORDER,
+                               extra={"fields": {"quantity": ["Give a new quantity, a new price, or both."]}})
+    order = _order(tenant, order_id)
+    if order.order_type != OrderType.LIMIT:
+        raise ApplicationError("Only limit orders rest and can be amended.", code=MarketErrorCode.ORDER_NOT_OPEN,
+                               status=409)
+
+    def work(run: Run) -> Order:
+        fresh = _open_in_run(run, order)
+        lots = None if quantity is None else order_lots(run.market, quantity, minimum=1)
+        ticks = None if price is None else price_ticks_of(run.market, OrderType.LIMIT, price)
+        future = Order(side=fresh.side, order_type=OrderType.LIMIT, price_ticks=ticks or fresh.price_ticks,
+                       open_lots=lots or fresh.open_lots, fee_bps_maker=fresh.fee_bps_maker,
+                       fee_bps_taker=fresh.fee_bps_taker)
+        top_up = max(0, required_reserve(run.terms, future) - fresh.reserve_left)
+        if top_up:
+            check_funds(tenant, fresh.reserve_asset, top_up)
+        events = run.apply(Amend(owner=tenant.pk, client_id=fresh.client_id, qty=lots, price=ticks),
+                           tenant_id=tenant.pk, reserve=top_up)
+        if isinstance(events[0], Rejected):
+            raise refusal(events[0])
+        return fresh
+
+    return run_locked(market_id=order.market_id, actor=actor, allowed=(MarketState.OPEN,), work=work)

@@ -1,0 +1,238 @@
+"""Placing an order: validation against the market's rules, the client-id replay, the reservation, the match."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError
+from django.utils import timezone
+
+from apps.core.actors import Actor
+from apps.core.errors import ApplicationError
+from apps.ledger.domain import canonical
+from apps.ledger.models import Account
+from apps.ledger.services import account_open
+from apps.marketplace.domain import MAX_AMOUNT, book_cost, fee, limit_reserve, spend_cap
+from apps.marketplace.errors import MarketErrorCode
+from apps.marketplace.models import Market, MarketState, Order, OrderType, Side, StpMode, TimeInForce
+from apps.marketplace.services import settlement
+from apps.marketplace.services.execution import Run, new_order_command, terms_of
+from apps.marketplace.services.runner import refusal, run_locked
+from apps.tenants.models import Tenant
+from kernels.matching import Reason, Rejected
+
+CLIENT_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
+RESTING = (TimeInForce.GTC, TimeInForce.GTD)
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    replayed: bool
+
+
+def _refuse(code: MarketErrorCode, field: str, message: str, status: int = 400) -> ApplicationError:
+    return ApplicationError(message, code=code, status=status, extra={"fields": {field: [message]}})
+
+
+def _tif(order_type: str, time_in_force: str | None, post_only: bool) -> str:
+    tif = time_in_force or (TimeInForce.GTC if order_type == OrderType.LIMIT else TimeInForce.IOC)
+    if order_type == OrderType.MARKET and tif in RESTING:
+        raise _refuse(MarketErrorCode.INVALID_ORDER, "time_in_force", "A market order is IOC or FOK.")
+    if post_only and (order_type != OrderType.LIMIT or tif not in RESTING):
+        raise _refuse(MarketErrorCode.INVALID_ORDER, "post_only", "Post-only needs a GTC or GTD limit order.")
+    return tif
+
+
+def price_ticks_of(market: Market, order_type: str, price: int | None) -> int | None:
+    if order_type == OrderType.MARKET:
+        if price is not None:
+            raise _refuse(MarketErrorCode.INVALID_ORDER, "price", "A market order takes no price.")
+        return None
+    if price is None or price < 1:
+        raise _refuse(MarketErrorCode.INVALID_ORDER, "price", "A limit order needs a positive price.")
+    if price % market.tick_size:
+        raise _refuse(MarketErrorCode.OFF_TICK, "price", f"The price must be a multiple of the tick size "
+                                                         f"{market.tick_size}.")
+    ticks = price // market.tick_size
+    if ticks > market.max_price_ticks:
+        raise _refuse(MarketErrorCode.PRICE_OUT_OF_RANGE, "price",
+                      f"The price may be at most {market.max_price_ticks * market.tick_size}.")
+    return ticks
+
+
+def order_lots(market: Market, quantity: int, *, field: str = "quantity", minimum: int | None = None) -> int:
+    """`quantity` (base minor units) as whole lots within the market's bounds."""
+    if quantity < 1 or quantity % market.lot_size:
+        raise _refuse(MarketErrorCode.OFF_LOT, field, f"The quantity must be a positive multiple of the lot size "
+                                                      f"{market.lot_size}.")
+    lots = quantity // market.lot_size
+    low = market.min_lots if minimum is None else minimum
+    if lots < low:
+        raise _refuse(MarketErrorCode.ORDER_TOO_SMALL, field, f"The minimum is {low * market.lot_size}.")
+    if lots > market.max_lots:
+        raise _refuse(MarketErrorCode.ORDER_TOO_LARGE, field, f"The maximum is {market.max_lots * market.lot_size}.")
+    return lots
+
+
+def _expiry(tif: str, expires_at: datetime | None) -> datetime | None:
+    if tif != TimeInForce.GTD:
+        if expires_at is not None:
+            raise _refuse(MarketErrorCode.INVALID_ORDER, "expires_at", "Only a GTD order has an expiry.")
+        return None
+    if expires_at is None:
+        raise _refuse(MarketErrorCode.INVALID_ORDER, "expires_at", "A GTD order needs an expiry.")
+    if expires_at <= timezone.now():
+        raise _refuse(MarketErrorCode.ORDER_EXPIRED, "expires_at", "The expiry has already passed.")
+    return expires_at
+
+
+def build_draft(*, market: Market, tenant: Tenant, client_id: str, side: str, order_type: str,
+                time_in_force: str | None, price: int | None, quantity: int, expires_at: datetime | None,
+                post_only: bool, stp_mode: str, max_quote: int | None) -> Order:
+    """A validated, unsaved order; raises ApplicationError naming the offending field."""
+    if not CLIENT_ID.match(client_id or ""):
+        raise _refuse(MarketErrorCode.INVALID_ORDER, "client_id", "1 to 64 letters, digits or . _ : -")
+    if side not in Side.values or order_type not in OrderType.values or stp_mode not in StpMode.values:
+        raise _refuse(MarketErrorCode.INVALID_ORDER, "side", "Unknown side, order type or STP mode.")
+    tif = _tif(order_type, time_in_force, post_only)
+    ticks, lots = price_ticks_of(market, order_type, price), order_lots(market, quantity)
+    if max_quote is not None and not (order_type == OrderType.MARKET and side == Side.BUY and max_quote >= 1):
+        raise _refuse(MarketErrorCode.INVALID_ORDER, "max_quote", "Only a market buy takes a positive max_quote.")
+    terms = terms_of(market)
+    if ticks is not None and terms.notional(ticks, lots) * 2 > MAX_AMOUNT:
+        raise _refuse(MarketErrorCode.ORDER_TOO_LARGE, "quantity", "The order's value is out of range.")
+    order = Order(tenant=tenant, market=market, client_id=client_id, side=side, order_type=order_type,
+                  time_in_force=tif, price_ticks=ticks, qty_lots=lots, open_lots=lots, post_only=post_only,
+                  stp_mode=stp_mode, expires_at=_expiry(tif, expires_at), max_quote=max_quote,
+                  fee_bps_maker=market.maker_fee_bps, fee_bps_taker=market.taker_fee_bps,
+                  reserve_asset=market.quote_asset_id if side == Side.BUY else market.base_asset_id, sequence=0,
+                  updated_seq=0)
+    order.request_hash = fingerprint(market_id=market.pk, side=side, order_type=order_type, time_in_force=tif,
+                                     price=price, quantity=quantity, expires_at=expires_at, post_only=post_only,
+                                     stp_mode=stp_mode, max_quote=max_quote)
+    order.full_clean(exclude=["tenant", "market", "hold"], validate_unique=False, validate_constraints=False)
+    return order
+
+
+def fingerprint(*, market_id: int, side: str, order_type: str, time_in_force: str | None, price: int | None,
+                quantity: int, expires_at: datetime | None, post_only: bool, stp_mode: str,
+                max_quote: int | None) -> str:
+    """What the client asked for, so a repeated client id can be told apart from a reused one."""
+    tif = time_in_force or (TimeInForce.GTC if order_type == OrderType.LIMIT else TimeInForce.IOC)
+    fields = [market_id, side, order_type, tif, price, quantity, post_only, stp_mode,
+              expires_at.isoformat() if expires_at else None, max_quote]
+    return hashlib.sha256(canonical(fields).encode()).hexdigest()
+
+
+def _replay(tenant: Tenant, client_id: str, request_hash: str) -> Placed | None:
+    # A cheap probe first: almost every call finds nothing.
+    found = Order.objects.filter(tenant=tenant, client_id=client_id).values_list("pk", "request_hash").first()
+    if found is None:
+        return None
+    if found[1] != request_hash:
+        raise _refuse(MarketErrorCode.DUPLICATE_CLIENT_ID, "client_id",
+                      "This client id was used for a different order.", status=409)
+    return Placed(order=Order.objects.select_related("market").get(pk=found[0]), replayed=True)
+
+
+def _reservation(run: Run, draft: Order) -> tuple[int, int | None]:
+    """(what to hold, the engine's spend budget for a market buy)."""
+    terms = terms_of(run.market)
+    if draft.side == Side.SELL:
+        return terms.base_amount(draft.qty_lots), None
+    if draft.order_type == OrderType.LIMIT:
+        return limit_reserve(terms, Side.BUY, draft.price_ticks, draft.qty_lots,
+                             max(draft.fee_bps_maker, draft.fee_bps_taker)), None
+    if draft.max_quote is not None:
+        budget = spend_cap(terms, draft.max_quote, draft.fee_bps_taker)
+        if not budget:
+            raise _refuse(MarketErrorCode.INVALID_ORDER, "max_quote", "max_quote does not cover one lot at one tick.")
+        return draft.max_quote, budget
+    budget = book_cost(_asks(run, draft.qty_lots), draft.qty_lots)
+    if not budget:
+        raise ApplicationError("No sell orders to buy from.", code=MarketErrorCode.NO_LIQUIDITY, status=409)
+    spend = terms.notional(budget, 1)
+    draft.max_quote = spend + fee(spend, draft.fee_bps_taker)
+    return draft.max_quote, budget
+
+
+def _asks(run: Run, lots: int) -> list[tuple[int, int]]:
+    levels = 64
+    while True:
+        asks = run.book.engine.depth(levels)[1]
+        if len(asks) < levels or sum(q for _, q in asks) >= lots:
+            return asks
+        levels *= 4
+
+
+def ensure_accounts(*, actor: Actor, tenant: Tenant, market: Market) -> list[tuple[int, str, str]]:
+    """A trader holds a main account in both assets of a market, so its fills always have somewhere to land.
+    Returns the cache keys of the accounts it had to open."""
+    opened = []
+    for asset in (market.base_asset_id, market.quote_asset_id):
+        try:
+            settlement.account_id(tenant.pk, asset)
+        except LookupError:
+            account_open(actor=actor, tenant=tenant, asset=asset)
+            opened.append((tenant.pk, asset, "main"))
+    return opened
+
+
+def _available(tenant: Tenant, asset: str) -> int:
+    row = Account.objects.filter(tenant=tenant, asset_id=asset, code="main").values_list(
+        "balance", "pending_debits").first()
+    return 0 if row is None else row[0] - row[1]
+
+
+def check_funds(tenant: Tenant, asset: str, amount: int) -> None:
+    """Refuse before the engine is touched; the ledger's floor check still decides under its locks."""
+    available = _available(tenant, asset)
+    if available < amount:
+        raise ApplicationError(f"Insufficient {asset}: {amount} needed, {available} available.",
+                               code=MarketErrorCode.INSUFFICIENT_FUNDS,
+                               extra={"asset": asset, "needed": amount, "available": available})
+
+
+def order_place(*, actor: Actor, tenant: Tenant, market_id: int, client_id: str, side: str, order_type: str,
+                quantity: int, price: int | None = None, time_in_force: str | None = None,
+                expires_at: datetime | None = None, post_only: bool = False,
+                stp_mode: str = StpMode.CANCEL_NEWEST, max_quote: int | None = None) -> Placed:
+    """Place an order. `price` is quote minor units per whole base unit and `quantity` base minor units; both
+    must sit on the market's tick and lot grid. A repeated `client_id` with the same request returns the
+    original order (`replayed`), even once the market is halted; with a different request it is refused.
+    Cost: one read, then one market-locked transaction."""
+    fields = dict(client_id=client_id, side=side, order_type=order_type, time_in_force=time_in_force,
+                  price=price, quantity=quantity, expires_at=expires_at, post_only=post_only, stp_mode=stp_mode,
+                  max_quote=max_quote)
+    request_hash = fingerprint(market_id=market_id, **{k: v for k, v in fields.items() if k != "client_id"})
+    replayed = _replay(tenant, client_id, request_hash)
+    if replayed is not None:
+        return replayed
+
+    def work(run: Run) -> Placed:
+        draft = build_draft(market=run.market, tenant=tenant, **fields)  # fresh on every retry
+        amount, budget = _reservation(run, draft)
+        check_funds(tenant, draft.reserve_asset, amount)
+        run.opened_accounts.extend(ensure_accounts(actor=actor, tenant=tenant, market=run.market))
+        events = run.apply(new_order_command(draft, max_spend=budget), tenant_id=tenant.pk, draft=draft,
+                           reserve=amount)
+        if isinstance(events[0], Rejected):
+            twin = _replay(tenant, client_id, request_hash) if events[0].reason is Reason.DUPLICATE else None
+            if twin is None:
+                raise refusal(events[0])
+            return twin  # the same request committed while this one waited for the lock
+        return Placed(order=draft, replayed=False)
+
+    try:
+        return run_locked(market_id=market_id, actor=actor, allowed=(MarketState.OPEN,), work=work)
+    except IntegrityError as exc:
+        if "marketplace_order_unique_client_id" not in str(exc):
+            raise
+        # A twin with this client id committed first (here or on another market): answer as it would have.
+        replayed = _replay(tenant, client_id, request_hash)
+        if replayed is None:
+            raise
+        return replayed

@@ -1,0 +1,210 @@
+"""Portal pages of the capsules app: the catalogue, running and subscribing, runs and their proofs, usage
+analytics, and (for the platform and partners) managing their own capsules and revenue."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone as dj_timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_POST
+
+from apps.capsules import selectors, services
+from apps.capsules.models import Capsule, CapsuleKind, CapsuleRun, Subscription
+from apps.core.errors import ApplicationError
+from apps.portal.pages.common import actor_of, tenant_page
+from apps.signals.selectors import stream_list
+from apps.tenants.roles import Permission
+
+USAGE_DAYS = 30
+CEU = Decimal(1000)
+
+
+class CapsuleForm(forms.Form):
+    """Prices in whole CEU with up to three decimals (stored as thousandths)."""
+
+    name = forms.CharField(max_length=120)
+    version = forms.RegexField(r"^\d+\.\d+\.\d+$", initial="1.0.0", max_length=32)
+    kind = forms.ChoiceField(choices=CapsuleKind.choices)
+    description = forms.CharField(widget=forms.Textarea, required=False, max_length=5000)
+    price_per_run = forms.DecimalField(min_value=0, decimal_places=3, max_digits=15, initial=0)
+    price_per_stream_day = forms.DecimalField(min_value=0, decimal_places=3, max_digits=15, initial=0)
+    price_per_1k_points = forms.DecimalField(min_value=0, decimal_places=3, max_digits=15, initial=0)
+    price_per_gpu_second = forms.DecimalField(min_value=0, decimal_places=3, max_digits=15, initial=0)
+    energy_per_run_wh = forms.FloatField(min_value=0, initial=0)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        for name in ("price_per_run", "price_per_stream_day", "price_per_1k_points", "price_per_gpu_second"):
+            data[name] = int(data[name] * CEU)
+        return data
+
+
+def _capsule_or_404(request: HttpRequest, capsule_id: int) -> Capsule:
+    try:
+        return selectors.capsule_get(tenant=request.tenant, capsule_id=capsule_id)
+    except Capsule.DoesNotExist:
+        raise Http404("No such capsule.")
+
+
+@tenant_page()
+def catalogue(request: HttpRequest) -> HttpResponse:
+    capsules = list(selectors.capsule_catalogue(tenant=request.tenant).order_by("name", "-version"))
+    energy = selectors.measured_energy(capsule_ids=[c.pk for c in capsules])
+    for capsule in capsules:
+        capsule.measured_wh = energy.get(capsule.pk)
+    return render(request, "portal/capsules/catalogue.html", {"capsules": capsules})
+
+
+@tenant_page()
+def capsule_detail(request: HttpRequest, capsule_id: int) -> HttpResponse:
+    capsule = _capsule_or_404(request, capsule_id)
+    context = {"capsule": capsule, "streams": stream_list(tenant=request.tenant).order_by("name"),
+               "runs": selectors.run_list(tenant=request.tenant, capsule_id=capsule.pk).order_by("-created_at")[:20],
+               "energy": selectors.measured_energy(capsule_ids=[capsule.pk]).get(capsule.pk)}
+    return render(request, "portal/capsules/detail.html", context)
+
+
+def _utc(raw: str) -> str:
+    """<input type="datetime-local"> carries no zone: the portal speaks UTC."""
+    moment = parse_datetime(raw)
+    if moment is None:
+        return raw  # the service answers with a field error
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
+
+
+def _run_inputs(request: HttpRequest) -> dict[str, Any]:
+    inputs: dict[str, Any] = {"streams": [int(s) for s in request.POST.getlist("streams") if s.isdigit()]}
+    for name in ("start", "end"):
+        raw = request.POST.get(name, "").strip()
+        if raw:
+            inputs[name] = _utc(raw)
+    return inputs
+
+
+def _explain(exc: ApplicationError) -> str:
+    fields = exc.extra.get("fields") or {}
+    details = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
+    return f"{exc.message} {details}".strip() if details and details not in exc.message else exc.message
+
+
+@tenant_page(Permission.ANALYZE)
+@require_POST
+def capsule_run(request: HttpRequest, capsule_id: int) -> HttpResponse:
+    _capsule_or_404(request, capsule_id)
+    try:
+        run = services.capsule_run_start(actor=actor_of(request), tenant=request.tenant, capsule_id=capsule_id,
+                                         inputs=_run_inputs(request))
+    except ApplicationError as exc:
+        messages.error(request, _explain(exc))
+        return redirect("portal:capsule_detail", capsule_id=capsule_id)
+    messages.success(request, f"Run #{run.pk} queued; {run.reserved / 1000:,.3f} CEU reserved until it is charged.")
+    return redirect("portal:capsule_run_detail", run_id=run.pk)
+
+
+@tenant_page(Permission.ANALYZE)
+@require_POST
+def capsule_subscribe(request: HttpRequest, capsule_id: int) -> HttpResponse:
+    _capsule_or_404(request, capsule_id)
+    try:
+        services.subscription_create(actor=actor_of(request), tenant=request.tenant, capsule_id=capsule_id,
+                                     streams=_run_inputs(request)["streams"])
+    except ApplicationError as exc:
+        messages.error(request, _explain(exc))
+        return redirect("portal:capsule_detail", capsule_id=capsule_id)
+    messages.success(request, "Subscribed: the capsule will run once a day over each day's points.")
+    return redirect("portal:capsule_usage")
+
+
+@tenant_page()
+def runs(request: HttpRequest) -> HttpResponse:
+    rows = selectors.run_list(tenant=request.tenant).order_by("-created_at", "-id")[:100]
+    return render(request, "portal/capsules/runs.html", {"runs": rows})
+
+
+@tenant_page()
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    try:
+        run = selectors.run_get(tenant=request.tenant, run_id=run_id)
+    except CapsuleRun.DoesNotExist:
+        raise Http404("No such run.")
+    result = json.loads(run.result_text) if run.result_text else None
+    return render(request, "portal/capsules/run_detail.html",
+                  {"run": run, "result": result, "usage": run.usage.order_by("metric")})
+
+
+@tenant_page()
+def usage(request: HttpRequest) -> HttpResponse:
+    end = dj_timezone.now().astimezone(timezone.utc).date()
+    start = end - timedelta(days=USAGE_DAYS - 1)
+    rows = selectors.usage_daily(tenant=request.tenant, start=datetime.combine(start, time.min, tzinfo=timezone.utc),
+                                 end=datetime.combine(end + timedelta(days=1), time.min, tzinfo=timezone.utc))
+    days = [start + timedelta(days=i) for i in range(USAGE_DAYS)]
+    by_capsule: dict[str, dict[Any, int]] = {}
+    for row in rows:
+        by_capsule.setdefault(row.capsule_name, {})[row.day] = row.ceu
+    midnight = [int(datetime.combine(d, time.min, tzinfo=timezone.utc).timestamp() * 1000) for d in days]
+    chart = {"time": True, "zero": True, "series": [
+        {"name": f"{name} (CEU)", "points": [[ms, per_day.get(d, 0) / 1000] for ms, d in zip(midnight, days)]}
+        for name, per_day in sorted(by_capsule.items())]}
+    context = {"rows": rows[::-1], "chart": chart, "total": sum(r.ceu for r in rows), "start": start, "end": end,
+               "subscriptions": selectors.subscription_list(tenant=request.tenant).order_by("-created_at")}
+    return render(request, "portal/capsules/usage.html", context)
+
+
+@tenant_page(Permission.ANALYZE)
+@require_POST
+def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    try:
+        services.subscription_cancel(actor=actor_of(request), tenant=request.tenant, subscription_id=subscription_id)
+        messages.success(request, "Subscription cancelled.")
+    except Subscription.DoesNotExist:
+        raise Http404("No such subscription.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("portal:capsule_usage")
+
+
+@tenant_page(Permission.MANAGE_TENANT)
+def manage(request: HttpRequest, form: CapsuleForm | None = None) -> HttpResponse:
+    owned = selectors.capsule_owned_list(tenant=request.tenant).order_by("name", "-version")
+    return render(request, "portal/capsules/manage.html", {
+        "owned": owned, "form": form or CapsuleForm(), "revenue": selectors.revenue_by_capsule(tenant=request.tenant),
+        "can_sell": request.tenant.kind in ("platform", "partner")})
+
+
+@tenant_page(Permission.MANAGE_TENANT)
+@require_POST
+def capsule_create(request: HttpRequest) -> HttpResponse:
+    form = CapsuleForm(request.POST)
+    if not form.is_valid():
+        return manage.__wrapped__(request, form=form)
+    try:
+        capsule = services.capsule_create(actor=actor_of(request), tenant=request.tenant, **form.service_kwargs())
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return manage.__wrapped__(request, form=form)
+    messages.success(request, f"Draft {capsule} created. Try it, then publish it.")
+    return redirect("portal:capsule_manage")
+
+
+@tenant_page(Permission.MANAGE_TENANT)
+@require_POST
+def capsule_transition(request: HttpRequest, capsule_id: int, action: str) -> HttpResponse:
+    service = {"publish": services.capsule_publish, "retire": services.capsule_retire}.get(action)
+    if service is None:
+        raise Http404()
+    try:
+        capsule = service(actor=actor_of(request), tenant=request.tenant, capsule_id=capsule_id)
+        messages.success(request, f"{capsule} is now {capsule.state}.")
+    except Capsule.DoesNotExist:
+        raise Http404("No such capsule.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("portal:capsule_manage")
