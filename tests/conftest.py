@@ -18,6 +18,9 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 
     with django_db_blocker.unblock():
         ensure_ledger_bootstrap()
+        from apps.marketplace.bootstrap import ensure_launch_pairs
+
+        ensure_launch_pairs()
         # serialized_rollback restores what was serialized at setup: make that include the bootstrap rows.
         connection._test_serialized_contents = connection.creation.serialize_db_to_string()
 
