@@ -27,4 +27,8 @@ CELERY_BEAT_SCHEDULE = {
     "marketplace-markets-expire": {"task": "marketplace.markets_expire", "schedule": 5.0},
     "capsules-subscriptions-meter": {"task": "capsules.subscriptions_meter", "schedule": 3600.0},
     "capsules-runs-requeue": {"task": "capsules.runs_requeue_stale", "schedule": 60.0},
+    "lab-jobs-requeue-stale": {"task": "lab.jobs_requeue_stale", "schedule": 60.0},
 }
+CELERY_TASK_ROUTES = {"lab.job_run": {"queue": "gpu"}}
+# Jobs are sent with their own limits (soft = the job's time limit); this caps one sent without them.
+CELERY_TASK_ANNOTATIONS = {"lab.job_run": {"soft_time_limit": 3000, "time_limit": 3030}}

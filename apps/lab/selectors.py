@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from apps.lab.models import LabJob
+from apps.tenants.models import Tenant
+
+
+def job_list(*, tenant: Tenant, status: str | None = None, kind: str | None = None) -> QuerySet[LabJob]:
+    qs = LabJob.objects.filter(tenant=tenant)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def job_get(*, tenant: Tenant, job_id: int) -> LabJob:
+    """Raises LabJob.DoesNotExist for another tenant's job, exactly as for a missing one."""
+    return LabJob.objects.filter(tenant=tenant).get(pk=job_id)
+
+
+def artefact_entry(*, tenant: Tenant, job_id: int, name: str) -> tuple[LabJob, dict[str, Any]]:
+    """The job and its artefact `name`, looked up in the job's own index (never a path from the request).
+    Raises LabJob.DoesNotExist when either is missing."""
+    job = job_get(tenant=tenant, job_id=job_id)
+    entry = next((a for a in job.artefacts if a.get("name") == name), None)
+    if entry is None:
+        raise LabJob.DoesNotExist(f"job {job_id} has no artefact {name!r}")
+    return job, entry

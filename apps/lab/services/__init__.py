@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from apps.lab.services.execution import job_fail, job_run, job_settle, pick_device
+from apps.lab.services.jobs import (
+    Quote,
+    job_cancel,
+    job_enqueue,
+    job_open_in_transaction,
+    job_quote,
+    job_submit,
+    jobs_requeue_stale,
+    release_hold,
+)
+
+__all__ = ["Quote", "job_cancel", "job_enqueue", "job_fail", "job_open_in_transaction", "job_quote", "job_run",
+           "job_settle", "job_submit", "jobs_requeue_stale", "pick_device", "release_hold"]

@@ -1,0 +1,177 @@
+"""A job's life on the submitting side: quote, submit (validate, hold the estimate, enqueue after commit),
+cancel, and the periodic re-enqueue of jobs whose task was lost."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.core.actors import Actor
+from apps.core.errors import ApplicationError
+from apps.lab.artefacts import artefacts_purge
+from apps.lab.conf import lab_setting
+from apps.lab.errors import LabErrorCode
+from apps.lab.kinds import kind_get
+from apps.lab.models import JobStatus, LabJob
+from apps.lab.pricing import Estimate
+from apps.ledger.errors import LedgerErrorCode
+from apps.ledger.models import Hold, HoldStatus
+from apps.ledger.services import account_open, hold_create_in_transaction, hold_void_in_transaction, system_account
+from apps.ledger.services.retry import with_retries
+from apps.ops.services import audit_record
+from apps.tenants import rls
+from apps.tenants.models import Tenant
+
+CEU = "CEU"
+REVENUE_ACCOUNT = "fees"  # the platform's CEU revenue; a dedicated lab account would split it out
+HOLD_QUEUE_ALLOWANCE = timedelta(hours=6)  # time a job may wait in the queue before its reservation lapses
+HARD_LIMIT_GRACE_S = 30  # between the soft limit (job failed cleanly) and the hard kill of the process
+MIN_TIME_LIMIT_S = 10
+REQUEUE_QUEUED_AFTER = timedelta(minutes=1)  # a job still queued this long after submit lost its message
+REDELIVER_AFTER = timedelta(hours=1)  # re-send a queued job's task at most this often (a backlog is normal)
+
+
+@dataclass(frozen=True)
+class Quote:
+    kind: str
+    params: dict[str, Any]
+    estimate: Estimate
+    time_limit_s: int
+
+    @property
+    def cost(self) -> int:
+        return self.estimate.cost
+
+
+def job_quote(*, kind: str, params: Any, time_limit_s: int | None = None, tenant: Tenant | None = None) -> Quote:
+    """Validates the parameters and prices the job without writing anything (the estimate API and submit)."""
+    spec = kind_get(kind)
+    tenant_id = tenant.pk if tenant is not None else None
+    clean = spec.validate(params, tenant_id=tenant_id)
+    estimate = spec.plan(clean, tenant_id=tenant_id)
+    return Quote(kind=kind, params=clean, estimate=estimate, time_limit_s=_time_limit(time_limit_s))
+
+
+def _time_limit(requested: int | None) -> int:
+    limit = lab_setting("LAB_DEFAULT_TIME_LIMIT_S") if requested is None else requested
+    top = lab_setting("LAB_MAX_TIME_LIMIT_S")
+    if type(limit) is not int or not MIN_TIME_LIMIT_S <= limit <= top:
+        message = f"Between {MIN_TIME_LIMIT_S} and {top} seconds."
+        raise ApplicationError("The time limit is out of range.", code=LabErrorCode.INVALID_PARAMS,
+                               extra={"fields": {"time_limit_s": [message]}})
+    return limit
+
+
+def _insufficient(required: int, available: int) -> ApplicationError:
+    return ApplicationError(
+        f"This job needs {required / 1000:,.3f} CEU but only {available / 1000:,.3f} CEU are available. "
+        "Buy CEU on the billing page, or make the job smaller.", code=LabErrorCode.INSUFFICIENT_CEU, status=400,
+        extra={"required": required, "available": available, "asset": CEU})
+
+
+def job_submit(*, actor: Actor, tenant: Tenant, kind: str, params: Any, time_limit_s: int | None = None) -> LabJob:
+    """Entry point (API, portal): validate and price first, then hold the estimate and enqueue the run after
+    commit, in one durable transaction. Refused with a 400 before anything is written when the parameters are
+    invalid or the CEU is not there."""
+    quote = job_quote(kind=kind, params=params, time_limit_s=time_limit_s, tenant=tenant)
+
+    def attempt() -> LabJob:
+        with transaction.atomic(durable=True):
+            return job_open_in_transaction(actor=actor, tenant=tenant, quote=quote)
+
+    return with_retries(attempt)
+
+
+def job_open_in_transaction(*, actor: Actor, tenant: Tenant, quote: Quote) -> LabJob:
+    account = account_open(actor=actor, tenant=tenant, asset=CEU)
+    if quote.cost > account.available:
+        raise _insufficient(quote.cost, account.available)
+    job = LabJob(tenant=tenant, kind=quote.kind, params=quote.params, cost_estimate=quote.cost,
+                 work_estimate=quote.estimate.work, time_limit_s=quote.time_limit_s,
+                 max_attempts=lab_setting("LAB_MAX_ATTEMPTS"), submitted_by=actor.label[:200])
+    job.full_clean()
+    job.save()
+    job.hold_id = _hold(actor, tenant, job, account.pk).pk
+    job.save(update_fields=["hold_id", "updated_at"])
+    audit_record(actor=actor, action="lab.job_submit", obj=job, tenant_id=tenant.pk,
+                 after={"kind": job.kind, "cost_estimate": job.cost_estimate, "hold": job.hold_id,
+                        "time_limit_s": job.time_limit_s})
+    # robust: a broker outage must not undo a committed job; jobs_requeue_stale sends its task later
+    transaction.on_commit(lambda: job_enqueue(job_id=job.pk), robust=True)
+    return job
+
+
+def _hold(actor: Actor, tenant: Tenant, job: LabJob, account_id: int) -> Hold:
+    with rls.dangerously_bypass():  # the revenue account is a system account
+        revenue = system_account(asset=CEU, code=REVENUE_ACCOUNT)
+    expires = timezone.now() + HOLD_QUEUE_ALLOWANCE + timedelta(seconds=job.time_limit_s * job.max_attempts)
+    try:
+        return hold_create_in_transaction(actor=actor, tenant=tenant, client_id=f"lab-job:{job.pk}",
+                                          debit_account_id=account_id, credit_account_id=revenue.pk,
+                                          amount=job.cost_estimate, expires_at=expires,
+                                          metadata={"lab_job": job.pk, "kind": job.kind})
+    except ApplicationError as exc:
+        if exc.code == LedgerErrorCode.INSUFFICIENT_FUNDS.value:  # spent concurrently since the check above
+            raise _insufficient(job.cost_estimate, exc.extra.get("available", 0)) from exc
+        raise
+
+
+def job_enqueue(*, job_id: int) -> None:
+    """Sends the run task to the gpu queue with the job's own time limits, then notes that the broker has it."""
+    from apps.lab.tasks import job_run
+
+    with rls.dangerously_bypass():
+        limit = LabJob.objects.values_list("time_limit_s", flat=True).get(pk=job_id)
+        job_run.apply_async((job_id,), queue=lab_setting("LAB_QUEUE"), soft_time_limit=limit,
+                            time_limit=limit + HARD_LIMIT_GRACE_S)
+        LabJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+
+
+def job_cancel(*, actor: Actor, tenant: Tenant, job_id: int) -> LabJob:
+    """Cancels a queued or running job and releases its whole reservation at once, so nothing depends on the
+    worker being alive; a running worker notices at its next progress check and stops without charging."""
+    def attempt() -> LabJob:
+        with transaction.atomic(durable=True):
+            job = LabJob.objects.select_for_update().filter(tenant=tenant).get(pk=job_id)
+            if not job.is_active:
+                raise ApplicationError(f"This job is already {job.status}.", code=LabErrorCode.JOB_STATE,
+                                       status=409)
+            before = job.status
+            release_hold(job, actor)
+            job.status, job.finished_at = JobStatus.CANCELLED, timezone.now()
+            job.save(update_fields=["status", "finished_at", "updated_at"])
+            audit_record(actor=actor, action="lab.job_cancel", obj=job, tenant_id=tenant.pk,
+                         before={"status": before}, after={"status": job.status, "progress": job.progress})
+            return job
+
+    job = with_retries(attempt)
+    if job.attempts:  # a started attempt may have written part of its output
+        artefacts_purge(job=job)
+    return job
+
+
+def release_hold(job: LabJob, actor: Actor) -> None:
+    """Voids the job's reservation if it is still pending (it may have expired meanwhile)."""
+    if job.hold_id and Hold.objects.filter(pk=job.hold_id, status=HoldStatus.PENDING).exists():
+        hold_void_in_transaction(actor=actor, tenant=None, hold_id=job.hold_id)
+
+
+def jobs_requeue_stale(*, limit: int = 200) -> int:
+    """Periodic: sends the task again for jobs whose message never reached the broker (or was lost there) and
+    for running jobs whose worker went silent past the lease. A duplicate is harmless: the run claims the job
+    with a conditional update and a live attempt keeps its heartbeat fresh."""
+    now = timezone.now()
+    lease = timedelta(seconds=lab_setting("LAB_LEASE_S"))
+    not_sent = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REDELIVER_AFTER)
+    lost = Q(status=JobStatus.RUNNING, heartbeat_at__lt=now - lease) & (Q(enqueued_at__isnull=True)
+                                                                         | Q(enqueued_at__lt=now - lease))
+    with rls.dangerously_bypass():
+        stale = list(LabJob.objects.filter(Q(status=JobStatus.QUEUED, created_at__lt=now - REQUEUE_QUEUED_AFTER)
+                                           & not_sent | lost).order_by("pk").values_list("pk", flat=True)[:limit])
+    for job_id in stale:
+        job_enqueue(job_id=job_id)
+    return len(stale)
