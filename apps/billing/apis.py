@@ -4,7 +4,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -62,15 +62,11 @@ class CheckoutCreateApi(TenantApi):
                    description="Creates a purchase and its Stripe Checkout session; redirect the buyer to "
                                "`checkout_url`. CEU are credited once Stripe confirms the payment.")
     def post(self, request: Request) -> Response:
-        return self.handle_idempotent(request, lambda: self._create(request))
-
-    def _create(self, request: Request) -> Response:
-        data = CeuCheckoutInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        purchase = services.checkout_start(actor=self.actor, tenant=self.tenant, pack_id=data.validated_data["pack"],
-                                           success_url=data.validated_data["success_url"],
-                                           cancel_url=data.validated_data["cancel_url"])
-        return Response(BillingPurchaseOutput(purchase).data, status=status.HTTP_201_CREATED)
+        return self.create_response(
+            request, CeuCheckoutInput,
+            lambda v: services.checkout_start(actor=self.actor, tenant=self.tenant, pack_id=v["pack"],
+                                              success_url=v["success_url"], cancel_url=v["cancel_url"]),
+            BillingPurchaseOutput)
 
 
 class PurchaseListApi(TenantApi):

@@ -74,13 +74,9 @@ class CapsuleListApi(TenantApi):
     @extend_schema(operation_id="capsules_create", request=CapsuleInput, responses={201: CapsuleOutput},
                    description="A draft capsule owned by your tenant (platform and partners only).")
     def post(self, request: Request) -> Response:
-        return self.handle_idempotent(request, lambda: self._create(request))
-
-    def _create(self, request: Request) -> Response:
-        data = CapsuleInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        capsule = services.capsule_create(actor=self.actor, tenant=self.tenant, **data.validated_data)
-        return Response(CapsuleOutput(capsule).data, status=status.HTTP_201_CREATED)
+        return self.create_response(
+            request, CapsuleInput, lambda v: services.capsule_create(actor=self.actor, tenant=self.tenant, **v),
+            CapsuleOutput)
 
 
 class CapsuleDetailApi(TenantApi):
@@ -224,15 +220,11 @@ class CapsuleSubscriptionListApi(TenantApi):
                    description="Runs the capsule once per elapsed UTC day over that day's points, each run "
                                "metered and charged; suspended when the CEU run out. Requires an Idempotency-Key.")
     def post(self, request: Request) -> Response:
-        return self.handle_idempotent(request, lambda: self._create(request))
-
-    def _create(self, request: Request) -> Response:
-        data = CapsuleSubscriptionInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        subscription = services.subscription_create(actor=self.actor, tenant=self.tenant,
-                                                    capsule_id=data.validated_data["capsule"],
-                                                    streams=data.validated_data["streams"])
-        return Response(CapsuleSubscriptionOutput(subscription).data, status=status.HTTP_201_CREATED)
+        return self.create_response(
+            request, CapsuleSubscriptionInput,
+            lambda v: services.subscription_create(actor=self.actor, tenant=self.tenant, capsule_id=v["capsule"],
+                                                   streams=v["streams"]),
+            CapsuleSubscriptionOutput)
 
 
 class CapsuleSubscriptionCancelApi(TenantApi):

@@ -11,6 +11,5 @@ class CapsuleErrorCode(str, Enum):
     INVALID_INPUTS = "invalid_inputs"
     NO_DATA = "no_data"
     TOO_MUCH_DATA = "too_much_data"
-    INSUFFICIENT_CEU = "insufficient_ceu"
     RUN_STATE = "invalid_run_state"
     SUBSCRIPTION_STATE = "invalid_subscription_state"

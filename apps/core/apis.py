@@ -2,10 +2,10 @@
 rate limit and Idempotency-Key handling live here and nowhere else."""
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from django.core.exceptions import RequestDataTooBig
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
@@ -101,6 +101,18 @@ class TenantApi(APIView):
             return execute()
         return run_idempotent(tenant_id=self.tenant.pk, key=key, method=request.method, path=request.path,
                               body=self._raw_body, execute=execute)
+
+    def create_response(self, request: Request, input_serializer: type[Serializer],
+                        create: Callable[[dict[str, Any]], Any], output_serializer: type[Serializer]) -> Response:
+        """A creating POST: validate the body, `create` from the validated data, answer 201 with the output —
+        once per Idempotency-Key."""
+
+        def execute() -> Response:
+            data = input_serializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            return Response(output_serializer(create(data.validated_data)).data, status=status.HTTP_201_CREATED)
+
+        return self.handle_idempotent(request, execute)
 
 
 def read_or(permission: Permission, request: Request) -> Permission:

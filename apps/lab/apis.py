@@ -19,6 +19,7 @@ from apps.lab.artefacts import artefact_open
 from apps.lab.kinds import KINDS
 from apps.lab.models import JobKind, JobStatus, LabJob
 from apps.ledger import selectors as ledger_selectors
+from apps.ledger.services.charges import CEU
 from apps.tenants.roles import Permission
 
 CEU_HELP = "CEU minor units (thousandths of a CEU)."
@@ -128,7 +129,7 @@ class JobEstimateApi(TenantApi):
         data = JobInput(data=request.data)
         data.is_valid(raise_exception=True)
         quote = services.job_quote(**data.validated_data, tenant=self.tenant)
-        account = ledger_selectors.account_main(tenant=self.tenant, asset=services.jobs.CEU)
+        account = ledger_selectors.account_main(tenant=self.tenant, asset=CEU)
         available = account.available if account is not None else 0
         body = {"kind": quote.kind, "time_limit_s": quote.time_limit_s, "available": available,
                 "sufficient": available >= quote.cost, "params": quote.params, "dt": None,
@@ -152,7 +153,7 @@ class JobListApi(TenantApi):
 
     @extend_schema(operation_id="lab_jobs_submit", request=JobInput, responses={202: JobOutput},
                    description="Validates, holds the estimated CEU and queues the job on a gpu worker. Requires "
-                               "an Idempotency-Key. Too little CEU answers 400 `insufficient_ceu`.")
+                               "an Idempotency-Key. Too little CEU answers 402 `insufficient_ceu`.")
     def post(self, request: Request) -> Response:
         return self.handle_idempotent(request, lambda: self._submit(request))
 

@@ -30,13 +30,9 @@ class AccountListApi(TenantApi):
 
     @extend_schema(operation_id="ledger_accounts_open", request=s.AccountInput, responses={201: s.AccountOutput})
     def post(self, request: Request) -> Response:
-        return self.handle_idempotent(request, lambda: self._open(request))
-
-    def _open(self, request: Request) -> Response:
-        data = s.AccountInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        account = services.account_open(actor=self.actor, tenant=self.tenant, **data.validated_data)
-        return Response(s.AccountOutput(account).data, status=status.HTTP_201_CREATED)
+        return self.create_response(
+            request, s.AccountInput, lambda v: services.account_open(actor=self.actor, tenant=self.tenant, **v),
+            s.AccountOutput)
 
 
 class AccountDetailApi(TenantApi):

@@ -10,6 +10,7 @@ class LedgerErrorCode(str, Enum):
     UNKNOWN_ACCOUNT = "unknown_account"
     ASSET_MISMATCH = "asset_mismatch"
     INSUFFICIENT_FUNDS = "insufficient_funds"
+    INSUFFICIENT_CEU = "insufficient_ceu"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
     FOREIGN_ACCOUNT = "foreign_account"
     HOLD_NOT_PENDING = "hold_not_pending"

@@ -56,13 +56,9 @@ class StreamListApi(TenantApi):
 
     @extend_schema(operation_id="streams_create", request=StreamInput, responses={201: StreamOutput})
     def post(self, request: Request) -> Response:
-        return self.handle_idempotent(request, lambda: self._create(request))
-
-    def _create(self, request: Request) -> Response:
-        data = StreamInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        stream = services.stream_create(actor=self.actor, tenant=self.tenant, **data.validated_data)
-        return Response(StreamOutput(stream).data, status=status.HTTP_201_CREATED)
+        return self.create_response(
+            request, StreamInput, lambda v: services.stream_create(actor=self.actor, tenant=self.tenant, **v),
+            StreamOutput)
 
 
 class StreamDetailApi(TenantApi):

@@ -21,16 +21,14 @@ from apps.capsules.services.settlement import settle
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.ledger import selectors as ledger_selectors
-from apps.ledger.errors import LedgerErrorCode
 from apps.ledger.models import Hold, HoldStatus
-from apps.ledger.services import hold_create_in_transaction, hold_void_in_transaction, system_account
+from apps.ledger.services import hold_void_in_transaction
+from apps.ledger.services.charges import CEU, charge_hold_in_transaction, insufficient_ceu
 from apps.ledger.services.retry import with_retries
 from apps.ops.services import audit_record
 from apps.tenants import rls
 from apps.tenants.models import Tenant
 
-CEU = "CEU"
-REVENUE_ACCOUNT = "fees"  # the platform's CEU revenue: the system account every charge is posted to
 RUN_HOLD_TTL = timedelta(hours=6)  # an unexecuted run's reservation returns to the buyer after this
 RUN_LEASE = timedelta(minutes=15)  # a 'running' run older than this was lost with its worker: claim it again
 MAX_ATTEMPTS = 3
@@ -63,11 +61,7 @@ def inputs_validate(capsule: Capsule, inputs: Any) -> dict[str, Any]:
     return inputs
 
 
-def _insufficient(required: int, available: int) -> ApplicationError:
-    return ApplicationError(
-        f"This run needs up to {required / 1000:,.3f} CEU but only {available / 1000:,.3f} CEU are available. "
-        "Buy CEU on the billing page, then try again.", code=CapsuleErrorCode.INSUFFICIENT_CEU, status=402,
-        extra={"required": required, "available": available, "asset": CEU})
+_WORK, _REMEDY = "This run needs up to", "Buy CEU on the billing page, then try again."
 
 
 def run_open_in_transaction(*, actor: Actor, tenant: Tenant, capsule_id: int, inputs: Any,
@@ -83,7 +77,7 @@ def run_open_in_transaction(*, actor: Actor, tenant: Tenant, capsule_id: int, in
     account = ledger_selectors.account_main(tenant=tenant, asset=CEU)
     available = account.available if account is not None else 0
     if reserve > available:
-        raise _insufficient(reserve, available)
+        raise insufficient_ceu(reserve, available, work=_WORK, remedy=_REMEDY)
     run = CapsuleRun(tenant=tenant, capsule=capsule, subscription=subscription, period_start=period_start,
                      inputs=resolved.inputs, reserved=reserve, quote={
                          "prices": asdict(prices), "quantities": resolved.quantities.as_dict(), "total": reserve,
@@ -101,17 +95,10 @@ def run_open_in_transaction(*, actor: Actor, tenant: Tenant, capsule_id: int, in
 
 
 def _hold(actor: Actor, tenant: Tenant, run: CapsuleRun, account_id: int, amount: int) -> Hold:
-    with rls.dangerously_bypass():  # the revenue account is a system account
-        revenue = system_account(asset=CEU, code=REVENUE_ACCOUNT)
-    try:
-        return hold_create_in_transaction(actor=actor, tenant=tenant, client_id=f"capsule-run:{run.pk}",
-                                          debit_account_id=account_id, credit_account_id=revenue.pk, amount=amount,
-                                          expires_at=timezone.now() + RUN_HOLD_TTL,
-                                          metadata={"capsule_run": run.pk, "capsule": run.capsule_id})
-    except ApplicationError as exc:
-        if exc.code == LedgerErrorCode.INSUFFICIENT_FUNDS.value:  # spent concurrently since the check above
-            raise _insufficient(amount, exc.extra.get("available", 0)) from exc
-        raise
+    return charge_hold_in_transaction(actor=actor, tenant=tenant, client_id=f"capsule-run:{run.pk}",
+                                      account_id=account_id, amount=amount, expires_at=timezone.now() + RUN_HOLD_TTL,
+                                      metadata={"capsule_run": run.pk, "capsule": run.capsule_id},
+                                      work=_WORK, remedy=_REMEDY)
 
 
 def _enqueue(run_id: int) -> None:

@@ -44,7 +44,7 @@ def _partner_of(run: CapsuleRun) -> Tenant | None:
 def _charge(run: CapsuleRun, charge: int) -> None:
     """Posts `charge` from the hold: the platform's part to the revenue account and the partner's part, debited
     from the buyer and credited to the partner, in the same entry; the unused reservation is released."""
-    from apps.capsules.services.runs import CEU, REVENUE_ACCOUNT
+    from apps.ledger.services.charges import CEU, REVENUE_ACCOUNT
 
     if not run.hold_id:
         return

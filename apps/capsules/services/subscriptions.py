@@ -12,6 +12,7 @@ from apps.capsules.models import CapsuleState, Subscription
 from apps.capsules.services.runs import runnable_capsule, inputs_validate, run_open_in_transaction
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
+from apps.ledger.errors import LedgerErrorCode
 from apps.ledger.services.retry import with_retries
 from apps.ops.services import audit_record
 from apps.signals.models import Stream
@@ -82,7 +83,7 @@ def _meter_day(subscription_id: int, day: date) -> bool:
                                         inputs={**sub.inputs, **_day_range(day)}, subscription=sub,
                                         period_start=day)
         except ApplicationError as exc:
-            if exc.code == CapsuleErrorCode.INSUFFICIENT_CEU.value:
+            if exc.code == LedgerErrorCode.INSUFFICIENT_CEU.value:
                 _set_status(sub, Subscription.Status.SUSPENDED, f"{day}: {exc.message}", ACTOR)
                 return False
             if exc.code != CapsuleErrorCode.NO_DATA.value:

@@ -18,16 +18,14 @@ from apps.lab.errors import LabErrorCode
 from apps.lab.kinds import kind_get
 from apps.lab.models import JobStatus, LabJob
 from apps.lab.pricing import Estimate
-from apps.ledger.errors import LedgerErrorCode
 from apps.ledger.models import Hold, HoldStatus
-from apps.ledger.services import account_open, hold_create_in_transaction, hold_void_in_transaction, system_account
+from apps.ledger.services import account_open, hold_void_in_transaction
+from apps.ledger.services.charges import CEU, charge_hold_in_transaction, insufficient_ceu
 from apps.ledger.services.retry import with_retries
 from apps.ops.services import audit_record
 from apps.tenants import rls
 from apps.tenants.models import Tenant
 
-CEU = "CEU"
-REVENUE_ACCOUNT = "fees"  # the platform's CEU revenue; a dedicated lab account would split it out
 HOLD_QUEUE_ALLOWANCE = timedelta(hours=6)  # time a job may wait in the queue before its reservation lapses
 HARD_LIMIT_GRACE_S = 30  # between the soft limit (job failed cleanly) and the hard kill of the process
 MIN_TIME_LIMIT_S = 10
@@ -66,11 +64,7 @@ def _time_limit(requested: int | None) -> int:
     return limit
 
 
-def _insufficient(required: int, available: int) -> ApplicationError:
-    return ApplicationError(
-        f"This job needs {required / 1000:,.3f} CEU but only {available / 1000:,.3f} CEU are available. "
-        "Buy CEU on the billing page, or make the job smaller.", code=LabErrorCode.INSUFFICIENT_CEU, status=400,
-        extra={"required": required, "available": available, "asset": CEU})
+_WORK, _REMEDY = "This job needs", "Buy CEU on the billing page, or make the job smaller."
 
 
 def job_submit(*, actor: Actor, tenant: Tenant, kind: str, params: Any, time_limit_s: int | None = None) -> LabJob:
@@ -89,7 +83,7 @@ def job_submit(*, actor: Actor, tenant: Tenant, kind: str, params: Any, time_lim
 def job_open_in_transaction(*, actor: Actor, tenant: Tenant, quote: Quote) -> LabJob:
     account = account_open(actor=actor, tenant=tenant, asset=CEU)
     if quote.cost > account.available:
-        raise _insufficient(quote.cost, account.available)
+        raise insufficient_ceu(quote.cost, account.available, work=_WORK, remedy=_REMEDY)
     job = LabJob(tenant=tenant, kind=quote.kind, params=quote.params, cost_estimate=quote.cost,
                  work_estimate=quote.estimate.work, time_limit_s=quote.time_limit_s,
                  max_attempts=lab_setting("LAB_MAX_ATTEMPTS"), submitted_by=actor.label[:200])
@@ -106,18 +100,10 @@ def job_open_in_transaction(*, actor: Actor, tenant: Tenant, quote: Quote) -> La
 
 
 def _hold(actor: Actor, tenant: Tenant, job: LabJob, account_id: int) -> Hold:
-    with rls.dangerously_bypass():  # the revenue account is a system account
-        revenue = system_account(asset=CEU, code=REVENUE_ACCOUNT)
     expires = timezone.now() + HOLD_QUEUE_ALLOWANCE + timedelta(seconds=job.time_limit_s * job.max_attempts)
-    try:
-        return hold_create_in_transaction(actor=actor, tenant=tenant, client_id=f"lab-job:{job.pk}",
-                                          debit_account_id=account_id, credit_account_id=revenue.pk,
-                                          amount=job.cost_estimate, expires_at=expires,
-                                          metadata={"lab_job": job.pk, "kind": job.kind})
-    except ApplicationError as exc:
-        if exc.code == LedgerErrorCode.INSUFFICIENT_FUNDS.value:  # spent concurrently since the check above
-            raise _insufficient(job.cost_estimate, exc.extra.get("available", 0)) from exc
-        raise
+    return charge_hold_in_transaction(actor=actor, tenant=tenant, client_id=f"lab-job:{job.pk}",
+                                      account_id=account_id, amount=job.cost_estimate, expires_at=expires,
+                                      metadata={"lab_job": job.pk, "kind": job.kind}, work=_WORK, remedy=_REMEDY)
 
 
 def job_enqueue(*, job_id: int) -> None:

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from django.db import connection
-from django.utils import timezone
+from typing import Callable
 
 from apps.core.actors import Actor
 from apps.ledger import engine as ledger_engine
 from apps.ledger.domain import EntrySpec, PostingSpec
-from apps.ledger.models import Account, EntryKind, Hold, HoldStatus
+from apps.ledger.models import Account, EntryKind
 from apps.ledger.services.entries import build_spec
+from apps.ledger.services.system_holds import SystemHold, SystemHoldOpening, system_hold_id_allocate, system_holds_record
 from apps.marketplace.models import Market, Order, OrderStatus, Trade
 from apps.tenants import rls
 
@@ -48,12 +47,6 @@ def accounts_forget(keys: list[tuple[int | None, str, str]] | None = None) -> No
         _ACCOUNTS.clear()
     for key in keys or ():
         _ACCOUNTS.pop(key, None)
-
-
-def allocate_hold_id() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence('ledger_hold', 'id'))")
-        return cursor.fetchone()[0]
 
 
 @dataclass
@@ -88,7 +81,7 @@ class Settlement:
     def reserve(self, order: Order, amount: int) -> None:
         """Pending postings for a new order's hold or an amend's top-up (before any fill that needs them)."""
         if order.hold_id is None:
-            order.hold_id = allocate_hold_id()
+            order.hold_id = system_hold_id_allocate()
             self.new_holds[order.sequence] = order
         trader, escrow = account_id(order.tenant_id, order.reserve_asset), self._escrow(order.reserve_asset)
         self.pending.append(self._spec(EntryKind.HOLD, [PostingSpec(trader, -amount, "pending"),
@@ -159,37 +152,19 @@ class Settlement:
         for k, trade in enumerate(self.trade_rows):
             trade.entry_id = ids[offsets["trades"] + k]
         Trade.objects.bulk_create(self.trade_rows)
-        with rls.dangerously_bypass():
-            self._write_holds(entry_of, now)
+        self._write_holds(entry_of, now)
 
-    def _write_holds(self, entry_of, now: datetime) -> None:  # type: ignore[no-untyped-def]
-        rows = []
-        for seq, order in self.new_holds.items():
-            hold = Hold(id=order.hold_id, tenant=None, client_id=f"mkt:{self.market.pk}:{seq}",
-                        debit_account_id=account_id(order.tenant_id, order.reserve_asset),
-                        credit_account_id=self._escrow(order.reserve_asset), asset_id=order.reserve_asset,
-                        amount=order.reserved, pending_entry_id=entry_of(self.first_entry[seq]),
-                        metadata={"market": self.market.pk, "order": seq})
-            _resolve(hold, order, entry_of(self.last_entry.get(seq)))
-            rows.append(hold)
-        Hold.objects.bulk_create(rows)
-        for seq, order in self.changed_holds.items():
-            values: dict = {"amount": order.reserved, "updated_at": now}
-            if order.is_terminal:
-                probe = Hold(status=HoldStatus.PENDING)
-                _resolve(probe, order, entry_of(self.last_entry.get(seq)))
-                values.update(status=probe.status, posted_amount=probe.posted_amount,
-                              resolution_entry_id=probe.resolution_entry_id)
-            Hold.objects.filter(pk=order.hold_id, status=HoldStatus.PENDING).update(**values)
+    def _write_holds(self, entry_of: Callable[[tuple[str, int] | None], int | None], now: datetime) -> None:
+        def state(seq: int, order: Order) -> SystemHold:
+            return SystemHold(hold_id=order.hold_id, reserved=order.reserved, used=order.reserve_used,
+                              ended=order.is_terminal, expired=order.status == OrderStatus.EXPIRED,
+                              resolution_entry_id=entry_of(self.last_entry.get(seq)))
 
-
-def _resolve(hold: Hold, order: Order, last_entry_id: int | None) -> None:
-    """A finished order's hold: posted for what its fills used, voided (or expired) if they used nothing."""
-    if not order.is_terminal:
-        return
-    if order.reserve_used:
-        hold.status, hold.posted_amount = HoldStatus.POSTED, order.reserve_used
-    else:
-        hold.status = HoldStatus.EXPIRED if order.status == OrderStatus.EXPIRED else HoldStatus.VOIDED
-    hold.resolution_entry_id = last_entry_id
-    hold.updated_at = timezone.now()
+        opened = [SystemHoldOpening(hold=state(seq, order), client_id=f"mkt:{self.market.pk}:{seq}",
+                                    debit_account_id=account_id(order.tenant_id, order.reserve_asset),
+                                    credit_account_id=self._escrow(order.reserve_asset), asset=order.reserve_asset,
+                                    pending_entry_id=entry_of(self.first_entry[seq]),
+                                    metadata={"market": self.market.pk, "order": seq})
+                  for seq, order in self.new_holds.items()]
+        changed = [state(seq, order) for seq, order in self.changed_holds.items()]
+        system_holds_record(opened=opened, changed=changed, now=now)

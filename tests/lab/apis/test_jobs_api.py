@@ -66,7 +66,7 @@ def test_too_little_ceu_answers_400_and_creates_nothing(api, tenant):
     # when
     response = api.post("/api/v1/lab/jobs/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="poor")
     # then
-    assert response.status_code == 400 and response.json()["code"] == "insufficient_ceu"
+    assert response.status_code == 402 and response.json()["code"] == "insufficient_ceu"
     assert response.json()["extra"]["available"] == 3 and not LabJob.objects.exists()
 
 

@@ -51,7 +51,7 @@ def test_too_little_ceu_is_refused_before_anything_is_written(tenant):
     with pytest.raises(ApplicationError) as refused:
         services.job_submit(actor=ACTOR, tenant=tenant, kind="diffusion2d", params=SMALL_DIFFUSION)
     # then
-    assert refused.value.code == "insufficient_ceu" and refused.value.status == 400
+    assert refused.value.code == "insufficient_ceu" and refused.value.status == 402
     assert refused.value.extra["available"] == 5 and refused.value.extra["required"] > 5
     assert "CEU" in refused.value.message
     assert not LabJob.objects.exists() and not Hold.objects.filter(tenant=tenant).exists()
