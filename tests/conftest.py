@@ -21,6 +21,12 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         from apps.marketplace.bootstrap import ensure_launch_pairs
 
         ensure_launch_pairs()
+        from django.db import transaction
+
+        from apps.dna.ontology import ontology_load
+
+        with transaction.atomic():
+            ontology_load()
         # serialized_rollback restores what was serialized at setup: make that include the bootstrap rows.
         connection._test_serialized_contents = connection.creation.serialize_db_to_string()
 

@@ -60,10 +60,11 @@ class StreamProcessor:
 
     @classmethod
     def new(cls, *, kind: str, window_size: int, n_bins: int = 16,
-            value_range: tuple[float, float] | None = None) -> "StreamProcessor":
+            value_range: tuple[float, float] | None = None,
+            detector: dict[str, Any] | None = None) -> "StreamProcessor":
         config = SignalConfig(window=window_size, step=window_size, n_bins=n_bins, value_range=value_range)
         alphabet = CATEGORICAL_ALPHABET if kind == "categorical" else None
-        return cls(kind=kind, window_size=window_size, detector=RegimeDetector(DetectorConfig()),
+        return cls(kind=kind, window_size=window_size, detector=RegimeDetector(DetectorConfig(**(detector or {}))),
                    compiler=SignalStream(config, alphabet_size=alphabet))
 
     def _energy_value(self, symbol: str) -> tuple[float, int]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pickle
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -16,7 +17,9 @@ from apps.tenants.models import Tenant
 @transaction.atomic
 def stream_create(*, actor: Actor, tenant: Tenant, name: str, kind: str = "numeric", units: str = "",
                   asset_name: str = "", description: str = "", window_size: int = 60, n_bins: int = 16,
-                  value_low: float | None = None, value_high: float | None = None) -> Stream:
+                  value_low: float | None = None, value_high: float | None = None,
+                  detector: dict[str, Any] | None = None) -> Stream:
+    """`detector` holds DetectorConfig settings (a template's); without it the detector uses its defaults."""
     if (value_low is None) != (value_high is None) or (value_low is not None and value_high <= value_low):
         raise ApplicationError("Give both value_low and value_high, with value_high > value_low.",
                                extra={"fields": {"value_high": ["Must exceed value_low."]}})
@@ -30,7 +33,8 @@ def stream_create(*, actor: Actor, tenant: Tenant, name: str, kind: str = "numer
     except IntegrityError as exc:
         raise ConflictError(f"A stream named {name!r} exists.", code=SignalErrorCode.DUPLICATE_STREAM) from exc
     value_range = (value_low, value_high) if value_low is not None else None
-    processor = StreamProcessor.new(kind=kind, window_size=window_size, n_bins=n_bins, value_range=value_range)
+    processor = StreamProcessor.new(kind=kind, window_size=window_size, n_bins=n_bins, value_range=value_range,
+                                     detector=detector)
     StreamState.objects.create(tenant=tenant, stream=stream, blob=pickle.dumps(processor))
     audit_record(actor=actor, action="stream.create", obj=stream, tenant_id=tenant.pk,
                  after=snapshot(stream, ["name", "kind", "units", "asset_name", "window_size"]))

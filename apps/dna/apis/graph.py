@@ -1,0 +1,171 @@
+"""Graph features (blast radius, impact paths, cascades, the identity graph) and the mirror's status."""
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.core.apis import TenantApi
+from apps.dna import impact, selectors, services
+
+
+class ImpactedOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="uid")
+    key = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    depth = serializers.IntegerField(help_text="Fewest links from the source.")
+    impact = serializers.FloatField(help_text="Strongest path: product of link weights.")
+
+
+class BlastRadiusOutput(serializers.Serializer):
+    source = serializers.IntegerField()
+    depth = serializers.IntegerField()
+    backend = serializers.CharField(help_text="neo4j, or postgres when the mirror is off or unreachable")
+    total_impact = serializers.FloatField()
+    assets = ImpactedOutput(many=True)
+
+
+class DepthQuery(serializers.Serializer):
+    depth = serializers.IntegerField(min_value=1, max_value=impact.MAX_DEPTH, default=3)
+
+
+class BlastRadiusApi(TenantApi):
+    @extend_schema(operation_id="dna_assets_blast_radius", responses=BlastRadiusOutput,
+                   parameters=[OpenApiParameter("depth", int, description=f"1..{impact.MAX_DEPTH}, default 3")],
+                   description="Assets a disturbance here reaches (dependents, downstream flows, hosted and "
+                               "connected assets) within `depth` links, strongest path each.")
+    def get(self, request: Request, asset_id: int) -> Response:
+        query = DepthQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        result = impact.blast_radius(tenant=self.tenant, asset_id=asset_id, depth=query.validated_data["depth"])
+        return Response(BlastRadiusOutput(result).data)
+
+
+class PathQuery(serializers.Serializer):
+    source = serializers.IntegerField()
+    target = serializers.IntegerField()
+    max_depth = serializers.IntegerField(min_value=1, max_value=impact.MAX_PATH_DEPTH, default=8)
+
+
+class PathOutput(serializers.Serializer):
+    found = serializers.BooleanField()
+    backend = serializers.CharField(allow_null=True)
+    strength = serializers.FloatField(allow_null=True)
+    assets = ImpactedOutput(many=True, help_text="The path in order; `impact` is the strength up to that asset.")
+    weights = serializers.ListField(child=serializers.FloatField())
+
+
+class PathApi(TenantApi):
+    @extend_schema(operation_id="dna_paths_shortest", responses=PathOutput,
+                   parameters=[OpenApiParameter("source", int, required=True),
+                               OpenApiParameter("target", int, required=True),
+                               OpenApiParameter("max_depth", int)],
+                   description="Fewest-links path along which a disturbance at `source` reaches `target`; ties go "
+                               "to the strongest path.")
+    def get(self, request: Request) -> Response:
+        query = PathQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        values = query.validated_data
+        path = impact.shortest_path(tenant=self.tenant, source_id=values["source"], target_id=values["target"],
+                                    max_depth=values["max_depth"])
+        if path is None:
+            return Response({"found": False, "backend": None, "strength": None, "assets": [], "weights": []})
+        return Response(PathOutput({"found": True, "backend": path.backend, "strength": path.strength,
+                                    "assets": path.assets, "weights": path.weights}).data)
+
+
+class CascadeQuery(serializers.Serializer):
+    rate = serializers.FloatField(min_value=1e-6, max_value=1000, default=1.0)
+    horizon = serializers.FloatField(min_value=1e-6, max_value=1e6, default=5.0)
+    frames = serializers.IntegerField(min_value=2, max_value=120, default=40)
+    radius = serializers.IntegerField(min_value=1, max_value=12, default=6)
+
+
+class CascadeNodeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class CascadeLinkOutput(serializers.Serializer):
+    source = serializers.IntegerField(help_text="Index into nodes.")
+    target = serializers.IntegerField(help_text="Index into nodes.")
+    weight = serializers.FloatField()
+
+
+class CascadeOutput(serializers.Serializer):
+    nodes = CascadeNodeOutput(many=True)
+    links = CascadeLinkOutput(many=True)
+    times = serializers.ListField(child=serializers.FloatField())
+    heat = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()),
+                                 help_text="frames x nodes; each frame sums to 1")
+    coherence = serializers.ListField(child=serializers.FloatField(), help_text="Diffusion coherence per frame.")
+    arrival = serializers.ListField(child=serializers.FloatField(allow_null=True),
+                                    help_text="Time each node first holds 1 % of the disturbance.")
+    method = serializers.CharField()
+    backend = serializers.CharField()
+    truncated = serializers.BooleanField()
+
+
+class CascadeApi(TenantApi):
+    @extend_schema(operation_id="dna_assets_cascade", responses=CascadeOutput,
+                   parameters=[OpenApiParameter(n, t) for n, t in (("rate", float), ("horizon", float),
+                                                                   ("frames", int), ("radius", int))],
+                   description="A unit disturbance at this asset diffused over its neighbourhood by the lab's graph "
+                               "heat equation (kernels.pde), sampled in `frames` frames over [0, horizon].")
+    def get(self, request: Request, asset_id: int) -> Response:
+        query = CascadeQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        selectors.asset_get(tenant=self.tenant, asset_id=asset_id)
+        cascade = services.cascade_simulate(tenant=self.tenant, asset_id=asset_id, **query.validated_data)
+        return Response(CascadeOutput(cascade).data)
+
+
+class GraphNodeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    alerts = serializers.IntegerField(help_text="Open alerts on the asset's streams.")
+
+
+class GraphLinkOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    source = serializers.IntegerField()
+    target = serializers.IntegerField()
+    kind = serializers.CharField()
+    weight = serializers.FloatField()
+
+
+class AssetGraphOutput(serializers.Serializer):
+    nodes = GraphNodeOutput(many=True)
+    links = GraphLinkOutput(many=True)
+    total_assets = serializers.IntegerField()
+
+
+class AssetGraphApi(TenantApi):
+    @extend_schema(operation_id="dna_graph_retrieve", responses=AssetGraphOutput,
+                   description=f"The identity graph: up to {selectors.GRAPH_DRAW_LIMIT} most-connected assets and "
+                               "the links among them.")
+    def get(self, request: Request) -> Response:
+        return Response(AssetGraphOutput(selectors.asset_graph(tenant=self.tenant)).data)
+
+
+class MirrorStatusOutput(serializers.Serializer):
+    enabled = serializers.BooleanField(help_text="False: no graph server configured ('graph mirror off').")
+    reachable = serializers.BooleanField()
+    message = serializers.CharField()
+    pending = serializers.IntegerField()
+    done = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    last_projected_at = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField()
+
+
+class MirrorStatusApi(TenantApi):
+    @extend_schema(operation_id="dna_graph_status", responses=MirrorStatusOutput)
+    def get(self, request: Request) -> Response:
+        return Response(MirrorStatusOutput(selectors.mirror_status(tenant=self.tenant)).data)

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from enum import Enum
+
+
+class DnaErrorCode(str, Enum):
+    DUPLICATE_ASSET = "duplicate_asset"
+    DUPLICATE_LINK = "duplicate_link"
+    SELF_LINK = "self_link"
+    UNKNOWN_ASSET = "unknown_asset"
+    UNKNOWN_STREAM = "unknown_stream"
+    STREAM_ATTACHED = "stream_already_attached"
+    INVALID_ROWS = "invalid_rows"
+    IMPORT_TOO_LARGE = "import_too_large"
+    STREAM_KIND_MISMATCH = "stream_kind_mismatch"
+    TEMPLATE_INACTIVE = "template_inactive"
+    UNKNOWN_ROLE = "unknown_role"
+    DUPLICATE_STREAM = "duplicate_stream"
+    GRAPH_TOO_LARGE = "graph_too_large"
+    GRAPH_UNAVAILABLE = "graph_unavailable"
