@@ -18,3 +18,5 @@ class DnaErrorCode(str, Enum):
     DUPLICATE_STREAM = "duplicate_stream"
     GRAPH_TOO_LARGE = "graph_too_large"
     GRAPH_UNAVAILABLE = "graph_unavailable"
+    NOT_A_CASCADE = "not_a_cascade"
+    CASCADE_NOT_READY = "cascade_not_ready"

@@ -21,4 +21,5 @@ urlpatterns = [
     path("dna/assets/<int:asset_id>/streams/", dna.stream_attach, name="dna_stream_attach"),
     path("dna/assets/<int:asset_id>/streams/<int:stream_id>/detach/", dna.stream_detach, name="dna_stream_detach"),
     path("dna/graph/", dna.graph, name="dna_graph"),
+    path("dna/graph/cascade-job/", dna.cascade_job, name="dna_cascade_job"),
 ]

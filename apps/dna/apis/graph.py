@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.apis import TenantApi
+from apps.core.serializers import StrictInputSerializer
 from apps.dna import impact, selectors, services
+from apps.dna.services.cascade import JOB_MAX_FRAMES
+from apps.lab.apis import JobOutput
+from apps.tenants.roles import Permission
 
 
 class ImpactedOutput(serializers.Serializer):
@@ -122,6 +126,43 @@ class CascadeApi(TenantApi):
         selectors.asset_get(tenant=self.tenant, asset_id=asset_id)
         cascade = services.cascade_simulate(tenant=self.tenant, asset_id=asset_id, **query.validated_data)
         return Response(CascadeOutput(cascade).data)
+
+
+class CascadeJobInput(StrictInputSerializer):
+    rate = serializers.FloatField(min_value=1e-6, max_value=1000, default=1.0)
+    horizon = serializers.FloatField(min_value=1e-6, max_value=1e6, default=5.0)
+    frames = serializers.IntegerField(min_value=2, max_value=JOB_MAX_FRAMES, default=40)
+    radius = serializers.IntegerField(min_value=1, max_value=12, default=6)
+
+
+class CascadeJobApi(TenantApi):
+    permission = Permission.ANALYZE
+    idempotency_required = True  # a job holds CEU and occupies a gpu worker
+
+    @extend_schema(operation_id="dna_assets_cascade_job", request=CascadeJobInput, responses={202: JobOutput},
+                   description="The cascade as a lab job (graph_cascade on the gpu queue) over up to the lab's node "
+                               "limit: priced and held in CEU, progress on GET /api/v1/lab/jobs/{id}/, frames on "
+                               "GET /api/v1/dna/cascade-jobs/{id}/ once it has succeeded. Requires an "
+                               "Idempotency-Key; too little CEU answers 402 `insufficient_ceu`.")
+    def post(self, request: Request, asset_id: int) -> Response:
+        selectors.asset_get(tenant=self.tenant, asset_id=asset_id)
+
+        def submit() -> Response:
+            data = CascadeJobInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            job = services.cascade_job_submit(actor=self.actor, tenant=self.tenant, asset_id=asset_id,
+                                              **data.validated_data)
+            return Response(JobOutput(job).data, status=status.HTTP_202_ACCEPTED)
+
+        return self.handle_idempotent(request, submit)
+
+
+class CascadeJobFramesApi(TenantApi):
+    @extend_schema(operation_id="dna_cascade_jobs_frames", responses=CascadeOutput,
+                   description="A succeeded cascade job's frames on your assets (409 `cascade_not_ready` with the "
+                               "job's status and progress until then).")
+    def get(self, request: Request, job_id: int) -> Response:
+        return Response(CascadeOutput(services.cascade_from_job(tenant=self.tenant, job_id=job_id)).data)
 
 
 class GraphNodeOutput(serializers.Serializer):

@@ -17,7 +17,7 @@ from kernels import pde
 
 MAX_EDGES = 50_000
 MAX_NODES = 10_000
-MAX_NAME = 100
+MAX_NAME = 128  # room for an asset key (at most 120 characters) as a node name
 HEATMAP_ROWS = 60  # rows of the node heat map: more are unreadable at any sensible image height
 TOP_NODES = 20
 

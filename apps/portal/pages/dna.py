@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
@@ -16,11 +17,19 @@ from apps.dna import impact, selectors, services
 from apps.dna.apis.assets import import_rows
 from apps.dna.imports import ASSET_COLUMNS, LINK_COLUMNS
 from apps.dna.models import AssetKind, Industry, LinkKind, TermCategory
+from apps.dna.services.cascade import JOB_KIND as CASCADE_JOB_KIND
+from apps.dna.services.cascade import cascade_trim
+from apps.lab import selectors as lab_selectors
+from apps.lab.models import JobStatus
 from apps.portal.pages.common import actor_of, tenant_page
 from apps.signals.selectors import stream_list
 from apps.tenants.roles import Permission
 
 MAX_UPLOAD = 4 * 1024 * 1024
+# The picture's colours per asset kind (static/js/graph.js draws with the same ones).
+KIND_COLOURS = [("Site", "#6e7781"), ("Host", "#0969da"), ("Service", "#8250df"), ("Sensor", "#1a7f37"),
+                ("Equipment", "#bf8700"), ("Network", "#57606a")]
+DRAWN_CASCADE_NODES = 400  # the browser's force layout is quadratic: a larger picture is slow and unreadable
 
 
 def _explain(exc: ApplicationError | ValidationError) -> str:
@@ -177,7 +186,7 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
     state = selectors.asset_state(tenant=request.tenant, asset_id=asset.pk)
     attached = {s.stream.pk for s in state.streams}
     return render(request, "portal/dna/asset_detail.html", {
-        "asset": asset, "state": state, "links": selectors.link_list(tenant=request.tenant, asset_id=asset.pk)
+        "asset": asset, "state": state, "open_alerts": sum(s.open_alerts for s in state.streams), "links": selectors.link_list(tenant=request.tenant, asset_id=asset.pk)
         .order_by("kind", "pk"), "blast": impact.blast_radius(tenant=request.tenant, asset_id=asset.pk, depth=depth),
         "depth": depth, "depths": range(1, impact.MAX_DEPTH + 1), "link_kinds": LinkKind.choices,
         "others": selectors.asset_list(tenant=request.tenant).exclude(pk=asset.pk).order_by("key")[:500],
@@ -248,7 +257,8 @@ def graph(request: HttpRequest) -> HttpResponse:
     ?target=, the shortest impact path highlighted."""
     context: dict[str, Any] = {"graph": selectors.asset_graph(tenant=request.tenant), "cascade": None, "path": None,
                                "assets": selectors.asset_list(tenant=request.tenant).order_by("key")[:500],
-                               "mirror": selectors.mirror_status(tenant=request.tenant, check_server=False)}
+                               "mirror": selectors.mirror_status(tenant=request.tenant, check_server=False),
+                               "kind_colours": KIND_COLOURS}
     start = request.GET.get("asset", "")
     rate = _number(request.GET.get("rate"), 1.0, 0.01, 100.0)
     horizon = _number(request.GET.get("horizon"), 5.0, 0.1, 1000.0)
@@ -258,6 +268,9 @@ def graph(request: HttpRequest) -> HttpResponse:
         cascade = _attempt(request, lambda: services.cascade_simulate(tenant=request.tenant, asset_id=int(start),
                                                                       rate=rate, horizon=horizon), None)
         context["cascade"] = vars(cascade) if cascade else None
+    job_id = request.GET.get("job", "")
+    if job_id.isdigit():
+        context.update(_cascade_job(request, int(job_id)))
     source, target = request.GET.get("source", ""), request.GET.get("target", "")
     if source.isdigit() and target.isdigit():
         _asset_or_404(request, int(source))
@@ -268,3 +281,40 @@ def graph(request: HttpRequest) -> HttpResponse:
                            "strength": path.strength if path else None}
         context.update(source=source, target=target)
     return render(request, "portal/dna/graph.html", context)
+
+
+def _cascade_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    """A cascade lab job: followed while it runs (the page reloads when it ends), drawn once it has succeeded."""
+    try:
+        job = lab_selectors.job_get(tenant=request.tenant, job_id=job_id)
+    except ObjectDoesNotExist:
+        raise Http404("No such job.")
+    if job.kind != CASCADE_JOB_KIND:
+        raise Http404("Not a cascade job.")
+    cascade = None
+    if job.status == JobStatus.SUCCEEDED:
+        cascade = _attempt(request, lambda: services.cascade_from_job(tenant=request.tenant, job_id=job.pk), None)
+    if cascade is not None:
+        cascade = cascade_trim(cascade, DRAWN_CASCADE_NODES)
+    source = selectors.asset_list(tenant=request.tenant).filter(key=job.params.get("source")).first()
+    return {"job": job, "cascade": vars(cascade) if cascade else None, "start": str(source.pk) if source else ""}
+
+
+@tenant_page(Permission.ANALYZE)
+@require_POST
+def cascade_job(request: HttpRequest) -> HttpResponse:
+    """Runs the cascade from the chosen asset as a lab job, then follows it on the graph page."""
+    start = request.POST.get("asset", "")
+    if not start.isdigit():
+        messages.error(request, "Choose the asset where the disturbance starts.")
+        return redirect("portal:dna_graph")
+    _asset_or_404(request, int(start))
+    values = {name: _number(request.POST.get(name), default, low, high) for name, default, low, high in (
+        ("rate", 1.0, 0.01, 100.0), ("horizon", 5.0, 0.1, 1000.0))}
+    radius = int(_number(request.POST.get("radius"), 6, 1, 12))
+    job = _attempt(request, lambda: services.cascade_job_submit(
+        actor=actor_of(request), tenant=request.tenant, asset_id=int(start), radius=radius, **values), None)
+    if job is None:
+        return redirect("portal:dna_graph")
+    messages.success(request, f"Cascade job #{job.pk} queued; {job.cost_estimate / 1000:,.3f} CEU reserved.")
+    return redirect(f"{reverse('portal:dna_graph')}?job={job.pk}")
