@@ -9,7 +9,9 @@ own code paths: bulk import (10,000 assets / 30,000 links per call, each writing
 (`graph_project`, the Celery task's service), and reconcile with --repair on an emptied graph (what
 `manage.py graph_reconcile --repair` runs). The tenant's rows and nodes are removed afterwards. The topology is
 generated with a fixed seed: sites host hosts, hosts host services, services depend on and flow to nearby services,
-sensors connect to equipment. Prints a table; the last line is one JSON object.
+sensors connect to equipment. Peer, same run and server: the naive projection, one MERGE statement per event in
+its own transaction (what a per-row signal handler writing to Neo4j does), over the first --peer-events assets and
+as many links of a separate tenant. Prints a table; the last line is one JSON object.
 """
 from __future__ import annotations
 
@@ -90,7 +92,29 @@ def cleanup(tenant: Any) -> None:
         cursor.execute("DELETE FROM tenants_tenant WHERE id = %s", [tenant.pk])
 
 
-def run(n_assets: int, n_links: int, n_updates: int) -> dict[str, Any]:
+def naive_peer(assets: list[dict], links: list[dict], n_events: int, tenant_id: int) -> dict[str, Any]:
+    """One auto-committed statement per event: nodes first, then relationships between them."""
+    from apps.dna.graph.connection import cypher
+
+    sample = assets[:n_events // 2]
+    keys = {a["key"] for a in sample}
+    edges = [link for link in links if link["source"] in keys and link["target"] in keys][:n_events // 2]
+    started = time.perf_counter()
+    for uid, asset in enumerate(sample):
+        cypher("MERGE (n:DnaAsset {tenant: $t, uid: $uid}) SET n.key = $key, n.name = $name, n.kind = $kind, n.v = 1",
+               {"t": tenant_id, "uid": uid, **asset})
+    uids = {a["key"]: uid for uid, a in enumerate(sample)}
+    for k, link in enumerate(edges):
+        cypher("MATCH (a:DnaAsset {tenant: $t, uid: $s}), (b:DnaAsset {tenant: $t, uid: $d}) "
+               "MERGE (a)-[r:DEPENDS_ON {uid: $uid}]->(b) SET r.weight = $w, r.v = 1",
+               {"t": tenant_id, "s": uids[link["source"]], "d": uids[link["target"]], "uid": k, "w": link["weight"]})
+    seconds = time.perf_counter() - started
+    empty_graph(tenant_id)
+    events = len(sample) + len(edges)
+    return {"events": events, "seconds": seconds, "events_per_s": events / seconds}
+
+
+def run(n_assets: int, n_links: int, n_updates: int, n_peer: int) -> dict[str, Any]:
     from apps.dna import services
     from apps.dna.graph.connection import cypher
     from apps.tenants.models import Tenant
@@ -109,6 +133,7 @@ def run(n_assets: int, n_links: int, n_updates: int) -> dict[str, Any]:
         changed = [dict(link, weight=round(rng.uniform(0.05, 1), 3)) for link in rng.sample(links, n_updates)]
         import_all(tenant, [], changed)
         updated, update_s, _ = project(tenant)
+        peer = naive_peer(assets, links, n_peer, tenant.pk + 1) if n_peer else None
         nodes = cypher("MATCH (n:DnaAsset) WHERE n.tenant = $t RETURN count(n)", {"t": tenant.pk})[0][0]
         rels = cypher("MATCH (n:DnaAsset)-[r]->() WHERE n.tenant = $t RETURN count(r)", {"t": tenant.pk})[0][0]
         empty_s = empty_graph(tenant.pk)
@@ -120,7 +145,10 @@ def run(n_assets: int, n_links: int, n_updates: int) -> dict[str, Any]:
                 "create_outcomes": create_outcomes, "update_events": updated, "update_s": update_s,
                 "update_events_per_s": updated / update_s, "graph_nodes": nodes, "graph_links": rels,
                 "empty_s": empty_s, "rebuild_s": rebuild.seconds, "rebuild_missing": rebuild.total,
-                "check_s": check.seconds, "drift_after_rebuild": check.total}
+                "check_s": check.seconds, "drift_after_rebuild": check.total,
+                "peer": "naive: one MERGE per event, auto-committed",
+                "peer_events_per_s": peer["events_per_s"] if peer else None,
+                "ratio_vs_naive": created / create_s / peer["events_per_s"] if peer else None}
     finally:
         cleanup(tenant)
 
@@ -130,17 +158,20 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=100_000)
     parser.add_argument("--links", type=int, default=300_000)
     parser.add_argument("--updates", type=int, default=50_000)
+    parser.add_argument("--peer-events", type=int, default=10_000, help="events the naive peer projects (0: skip)")
     args = parser.parse_args()
     if not os.environ.get("NEO4J_BOLT_URL"):
         sys.exit("Set NEO4J_BOLT_URL (scripts/neo4j.sh start prints it).")
     _django.setup()
-    result = run(args.assets, args.links, min(args.updates, args.links))
+    result = run(args.assets, args.links, min(args.updates, args.links), args.peer_events)
     rows = [("bulk import (assets + links, with outbox events)", f"{result['import_s']:.1f} s",
              f"{result['import_rows_per_s']:,.0f} rows/s"),
             ("project creates (outbox -> Neo4j)", f"{result['create_s']:.1f} s",
              f"{result['create_events_per_s']:,.0f} events/s ({result['create_events']:,})"),
             ("project updates (link weights)", f"{result['update_s']:.1f} s",
              f"{result['update_events_per_s']:,.0f} events/s ({result['update_events']:,})"),
+            ("peer: naive projection, one MERGE per event", "",
+             f"{result['peer_events_per_s'] or 0:,.0f} events/s -> ours is {result['ratio_vs_naive'] or 0:.1f}x"),
             ("graph size after projection", "", f"{result['graph_nodes']:,} nodes, {result['graph_links']:,} links"),
             ("rebuild emptied graph (reconcile --repair)", f"{result['rebuild_s']:.1f} s",
              f"{result['rebuild_missing']:,} objects restored"),
