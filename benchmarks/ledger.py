@@ -65,6 +65,7 @@ def reset_ledger(n_accounts: int) -> tuple[list[int], int]:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE ledger_outboxevent, ledger_posting, ledger_hold, ledger_entry, ledger_account, "
                        "ledger_chainhead, ledger_outboxcursor RESTART IDENTITY CASCADE")
+    engine.accounts_forget()  # ids restart with the truncation
     ensure_ledger_bootstrap()
     tenant, _ = Tenant.objects.get_or_create(slug="bench", defaults={"name": "Bench", "kind": "enterprise"})
     Account.objects.bulk_create([Account(tenant=tenant, asset_id="CEU", code=f"a{i}") for i in range(n_accounts)])

@@ -45,25 +45,6 @@ class EntrySpec:
         }))
 
 
-@dataclass
-class AccountState:
-    id: int
-    tenant_id: int | None
-    asset: str
-    floor_mode: str
-    credit_limit: int
-    balance: int
-    pending_debits: int
-    pending_credits: int
-
-    @property
-    def available(self) -> int:
-        return self.balance - self.pending_debits
-
-    def floor(self) -> int | None:
-        return {"non_negative": 0, "credit_limit": -self.credit_limit}.get(self.floor_mode)
-
-
 def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

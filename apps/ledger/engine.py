@@ -1,8 +1,10 @@
-"""Applies a batch of entries in the caller's transaction: replay detection, account locks in id order,
-sequential floor checks in Python, then one set-based `ledger_commit` call that extends the hash chain.
+"""Applies a batch of entries in one `ledger_apply` call (migration 0007): replay detection, account locks in id
+order, the sequential floor checks and the writes that extend the hash chain all run in the database.
 
-Cost: three round trips per batch whatever its size (replay lookup, account locks, commit function), so batches
-amortise almost everything; the chain head stays locked from the commit call until the transaction commits.
+Python checks what needs no lock (shape, foreign debits, unknown accounts, from an id -> (tenant, asset) cache that
+the database confirms) and computes the hashes. Cost: one round trip per batch whatever its size; standalone
+batches (group commit) run as their own statement-level transaction, so the chain head is held only inside the
+server.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError, ConflictError
-from apps.ledger.domain import AccountState, EntrySpec, content_hash, entry_fields
+from apps.ledger.domain import EntrySpec, content_hash, entry_fields
 from apps.ledger.errors import LedgerErrorCode
 
 
@@ -28,12 +30,8 @@ class Outcome:
     error: ApplicationError | None = None
 
 
-@dataclass
-class _Planned:
-    index: int
-    spec: EntrySpec
-    request_hash: str
-    postings: list[tuple[int, int | None, str, int, str, int]]  # account, tenant, asset, amount, phase, after
+_ACCOUNTS: dict[int, tuple[int | None, str]] = {}  # id -> (tenant, asset): neither ever changes for an account id
+STATUS_ERRORS = {"release_exceeded": ("Release exceeds the pending amount.", LedgerErrorCode.HOLD_AMOUNT_EXCEEDED)}
 
 
 def _cursor() -> psycopg.Cursor:
@@ -43,50 +41,36 @@ def _cursor() -> psycopg.Cursor:
     return psycopg.Cursor(connection.connection)
 
 
-def lock_accounts(ids: set[int]) -> dict[int, AccountState]:
-    with _cursor() as cursor:
-        cursor.execute(
-            "SELECT id, tenant_id, asset_id, floor_mode, credit_limit, balance, pending_debits, pending_credits "
-            "FROM ledger_account WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE", [_array_literal(sorted(ids))],
-            prepare=True)
-        return {row[0]: AccountState(*row) for row in cursor.fetchall()}
+def account_info(ids: set[int], *, fresh: bool = False) -> dict[int, tuple[int | None, str]]:
+    """(tenant, asset) of each existing account among `ids`; ids missing from the answer do not exist."""
+    if fresh:
+        for account_id in ids:
+            _ACCOUNTS.pop(account_id, None)
+    missing = [a for a in ids if a not in _ACCOUNTS]
+    if missing:
+        with _cursor() as cursor:
+            cursor.execute("SELECT id, tenant_id, asset_id FROM ledger_account WHERE id = ANY(%s::bigint[])",
+                           [_array_literal(sorted(missing))], prepare=True)
+            for account_id, tenant_id, asset in cursor.fetchall():
+                _ACCOUNTS[account_id] = (tenant_id, asset)
+    return {a: _ACCOUNTS[a] for a in ids if a in _ACCOUNTS}
 
 
-def _existing(specs: list[EntrySpec]) -> dict[tuple[str, str], tuple[int, int, str]]:
-    with _cursor() as cursor:
-        # A join from the (small) request list lets the planner probe the unique index per pair.
-        cursor.execute(
-            "SELECT e.scope, e.client_id, e.id, e.seq, e.request_hash "
-            "FROM unnest(%s::text[], %s::text[]) AS r(scope, client_id) "
-            "JOIN ledger_entry e ON e.scope = r.scope AND e.client_id = r.client_id",
-            [_array_literal([s.scope for s in specs]), _array_literal([s.client_id for s in specs])], prepare=True)
-        return {(r[0], r[1]): (r[2], r[3], r[4]) for r in cursor.fetchall()}
+def accounts_forget() -> None:
+    """For tests and benchmarks that truncate the accounts table and reuse its ids."""
+    _ACCOUNTS.clear()
 
 
-def _apply_posting(account: AccountState, amount: int, phase: str) -> None:
-    if phase == "posted":
-        account.balance += amount
-    elif phase == "pending":
-        if amount < 0:
-            account.pending_debits -= amount
-        else:
-            account.pending_credits += amount
-    else:  # release of an earlier pending amount
-        if amount > 0:
-            account.pending_debits -= amount
-        else:
-            account.pending_credits += amount
-        if account.pending_debits < 0 or account.pending_credits < 0:
-            raise ApplicationError("Release exceeds the pending amount.", code=LedgerErrorCode.HOLD_AMOUNT_EXCEEDED)
-
-
-def _check_shape(spec: EntrySpec, accounts: dict[int, AccountState]) -> None:
+def _check_shape(spec: EntrySpec, info: dict[int, tuple[int | None, str]]) -> None:
+    missing = [p.account_id for p in spec.postings if p.account_id not in info]
+    if missing:
+        raise ApplicationError(f"Unknown account {missing[0]}.", code=LedgerErrorCode.UNKNOWN_ACCOUNT, status=404)
     sums: dict[tuple[str, str], int] = defaultdict(int)
     for p in spec.postings:
-        account = accounts[p.account_id]
-        sums[(account.asset, p.phase)] += p.amount
+        tenant_id, asset = info[p.account_id]
+        sums[(asset, p.phase)] += p.amount
         debit = p.amount < 0 and p.phase != "release"
-        if debit and spec.scope != "system" and account.tenant_id != spec.tenant_id:
+        if debit and spec.scope != "system" and tenant_id != spec.tenant_id:
             raise ApplicationError(f"Account {p.account_id} is not yours to debit.",
                                    code=LedgerErrorCode.FOREIGN_ACCOUNT, status=404)
     unbalanced = {f"{asset}/{phase}": total for (asset, phase), total in sums.items() if total}
@@ -95,114 +79,121 @@ def _check_shape(spec: EntrySpec, accounts: dict[int, AccountState]) -> None:
                                extra={"imbalance": unbalanced})
 
 
-def _plan(index: int, spec: EntrySpec, request_hash: str, accounts: dict[int, AccountState]) -> _Planned:
-    """Applies one entry to the in-memory account states, or raises leaving them untouched."""
-    _check_shape(spec, accounts)
-    touched = {p.account_id: AccountState(**vars(accounts[p.account_id])) for p in spec.postings}
-    rows = []
-    for p in spec.postings:
-        account = touched[p.account_id]
-        _apply_posting(account, p.amount, p.phase)
-        rows.append((p.account_id, account.tenant_id, account.asset, p.amount, p.phase, account.balance))
-    for account_id, after in touched.items():
-        before, floor = accounts[account_id], after.floor()
-        if floor is not None and after.available < floor and after.available < before.available:
-            raise ApplicationError(
-                f"Insufficient funds in account {account_id}: available {before.available}, "
-                f"this entry needs {before.available - after.available}.",
-                code=LedgerErrorCode.INSUFFICIENT_FUNDS,
-                extra={"account": account_id, "available": before.available, "asset": after.asset})
-    accounts.update(touched)
-    return _Planned(index, spec, request_hash, rows)
+def _refusal(status: str, spec: EntrySpec, account: int | None, available: int | None,
+             info: dict[int, tuple[int | None, str]]) -> ApplicationError:
+    if status == "conflict":
+        return ConflictError("This client id was used for a different entry.",
+                             code=LedgerErrorCode.IDEMPOTENCY_CONFLICT)
+    if status == "insufficient":
+        # what the entry takes from the account's available balance (balance - pending debits)
+        needed = -sum(p.amount for p in spec.postings if p.account_id == account and (
+            p.phase == "posted" or (p.phase == "pending" and p.amount < 0) or (p.phase == "release" and p.amount > 0)))
+        return ApplicationError(
+            f"Insufficient funds in account {account}: available {available}, this entry needs {needed}.",
+            code=LedgerErrorCode.INSUFFICIENT_FUNDS,
+            extra={"account": account, "available": available, "asset": info[account][1]})
+    message, code = STATUS_ERRORS[status]
+    return ApplicationError(message, code=code)
 
 
-def apply_entries(specs: list[EntrySpec], *, partial: bool, now: datetime | None = None) -> list[Outcome]:
+def apply_entries(specs: list[EntrySpec], *, partial: bool, now: datetime | None = None,
+                  standalone: bool = False) -> list[Outcome]:
     """With `partial`, a refused entry gets an error outcome and the rest proceed; otherwise the first refusal
-    raises and the caller's transaction rolls back. Must run inside a transaction."""
-    assert connection.in_atomic_block, "ledger writes run inside the caller's transaction"
+    raises and nothing is written. Runs inside the caller's transaction, or with `standalone` outside any, as one
+    statement that is its own transaction."""
+    if standalone:
+        assert not connection.in_atomic_block, "a standalone batch is its own transaction"
+    else:
+        assert connection.in_atomic_block, "ledger writes run inside the caller's transaction"
     outcomes = [Outcome() for _ in specs]
     hashes = [s.request_hash() for s in specs]
-    existing = _existing(specs)
     seen: dict[tuple[str, str], int] = {}
     fresh: list[int] = []
     for i, spec in enumerate(specs):
         key = (spec.scope, spec.client_id)
-        found = existing.get(key)
         earlier = seen.get(key)
-        if found is not None or earlier is not None:
-            same = (found[2] if found else hashes[earlier]) == hashes[i]
-            if not same:
+        if earlier is not None:
+            if hashes[earlier] != hashes[i]:
                 outcomes[i].error = ConflictError("This client id was used for a different entry.",
                                                   code=LedgerErrorCode.IDEMPOTENCY_CONFLICT)
                 if not partial:
                     raise outcomes[i].error
-            elif found is not None:
-                outcomes[i] = Outcome(entry_id=found[0], seq=found[1], replayed=True)
             else:
-                outcomes[i].replayed = True  # filled from the earlier twin after commit
+                outcomes[i].replayed = True  # filled from the earlier twin after the call
             continue
         seen[key] = i
         fresh.append(i)
-    accounts = lock_accounts({p.account_id for i in fresh for p in specs[i].postings})
-    planned = _plan_all(fresh, specs, hashes, accounts, outcomes, partial)
-    _commit(planned, accounts, now or timezone.now(), outcomes)
+    _apply_fresh(specs, fresh, hashes, outcomes, partial, now or timezone.now())
     for i, spec in enumerate(specs):
         twin = seen.get((spec.scope, spec.client_id))
-        if outcomes[i].replayed and outcomes[i].entry_id is None and twin is not None:
+        if twin != i and outcomes[i].replayed and twin is not None:
             outcomes[i].entry_id, outcomes[i].seq = outcomes[twin].entry_id, outcomes[twin].seq
             outcomes[i].error = outcomes[twin].error
     return outcomes
 
 
-def _plan_all(fresh: list[int], specs: list[EntrySpec], hashes: list[str], accounts: dict[int, AccountState],
-              outcomes: list[Outcome], partial: bool) -> list[_Planned]:
-    planned = []
+def _apply_fresh(specs: list[EntrySpec], fresh: list[int], hashes: list[str], outcomes: list[Outcome],
+                 partial: bool, now: datetime, *, retried: bool = False) -> None:
+    ids = {p.account_id for i in fresh for p in specs[i].postings}
+    info = account_info(ids, fresh=retried)
+    sent: list[int] = []
     for i in fresh:
-        spec = specs[i]
-        missing = [p.account_id for p in spec.postings if p.account_id not in accounts]
         try:
-            if missing:
-                raise ApplicationError(f"Unknown account {missing[0]}.", code=LedgerErrorCode.UNKNOWN_ACCOUNT,
-                                       status=404)
-            planned.append(_plan(i, spec, hashes[i], accounts))
+            _check_shape(specs[i], info)
         except ApplicationError as exc:
             if not partial:
                 raise
             outcomes[i].error = exc
-    return planned
-
-
-def _commit(planned: list[_Planned], accounts: dict[int, AccountState], now: datetime,
-            outcomes: list[Outcome]) -> None:
-    if not planned:
+            continue
+        sent.append(i)
+    if not sent:
         return
-    e_cols: list[list[object]] = [[] for _ in range(11)]
-    p_cols: list[list[object]] = [[] for _ in range(7)]
-    for k, plan in enumerate(planned, start=1):
-        s = plan.spec
-        fields = entry_fields(s, plan.request_hash)
-        chash = content_hash(seqless=fields, postings=[(a, asset, amt, ph) for a, _, asset, amt, ph, _ in plan.postings],
-                             created_at=now)
+    rows = _call(specs, sent, hashes, info, partial, now)
+    if rows and rows[0][1] == "stale":  # an id reused after a truncation: ask the database again, once
+        if retried:
+            raise RuntimeError("ledger_apply disagrees with the accounts it was just given")
+        return _apply_fresh(specs, fresh, hashes, outcomes, partial, now, retried=True)
+    for (k, status, entry_id, seq, account, available) in rows:
+        i = sent[k - 1]
+        if status in ("ok", "replayed"):
+            outcomes[i] = Outcome(entry_id=entry_id, seq=seq, replayed=status == "replayed")
+        elif status is not None:
+            outcomes[i].error = _refusal(status, specs[i], account, available, info)
+            if not partial:
+                raise outcomes[i].error
+
+
+def _call(specs: list[EntrySpec], sent: list[int], hashes: list[str], info: dict[int, tuple[int | None, str]],
+          partial: bool, now: datetime) -> list[tuple]:
+    accounts = sorted({p.account_id for i in sent for p in specs[i].postings})
+    slot = {a: k for k, a in enumerate(accounts, start=1)}
+    e_cols: list[list[object]] = [[] for _ in range(12)]
+    p_slot: list[int] = []
+    p_amount: list[int] = []
+    p_phase: list[str] = []
+    for i in sent:
+        s = specs[i]
+        chash = content_hash(seqless=entry_fields(s, hashes[i]), created_at=now,
+                             postings=[(p.account_id, info[p.account_id][1], p.amount, p.phase) for p in s.postings])
         for col, value in zip(e_cols, [s.tenant_id, s.scope, s.client_id, s.kind, s.actor, s.reverses_id, s.hold_id,
-                                       json.dumps(s.metadata), plan.request_hash, chash, now]):
+                                       json.dumps(s.metadata), hashes[i], chash, len(p_slot) + 1, len(s.postings)]):
             col.append(value)
-        for account, tenant, asset, amount, phase, after in plan.postings:
-            for col, value in zip(p_cols, [k, tenant, account, asset, amount, phase, after]):
-                col.append(value)
-    touched = sorted({p[0] for plan in planned for p in plan.postings})
-    a_cols = [touched, [accounts[a].balance for a in touched], [accounts[a].pending_debits for a in touched],
-              [accounts[a].pending_credits for a in touched]]
+        for p in s.postings:
+            p_slot.append(slot[p.account_id])
+            p_amount.append(p.amount)
+            p_phase.append(p.phase)
     # Arrays travel as PostgreSQL array literals: adapting them element by element costs more than the
-    # database's whole commit work.
+    # database's whole work on them.
+    arrays = [_array_literal(col) for col in e_cols[:10]]
+    tail = [_array_literal(col) for col in (e_cols[10], e_cols[11], p_slot, p_amount, p_phase, accounts,
+                                            [info[a][0] for a in accounts], [info[a][1] for a in accounts])]
     with _cursor() as cursor:
         cursor.execute(
-            "SELECT entry_id, entry_seq FROM ledger_commit(%s::bigint[], %s::text[], %s::text[], %s::text[], "
-            "%s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], "
-            "%s::int[], %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::bigint[], "
-            "%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])",
-            [_array_literal(col) for col in (*e_cols, *p_cols, *a_cols)], prepare=True)
-        for plan, (entry_id, seq) in zip(planned, cursor.fetchall()):
-            outcomes[plan.index].entry_id, outcomes[plan.index].seq = entry_id, seq
+            "SELECT * FROM ledger_apply(%s, %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], "
+            "%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::timestamptz, %s::int[], %s::int[], "
+            "%s::int[], %s::bigint[], %s::text[], %s::bigint[], %s::bigint[], %s::text[])",
+            [partial, *arrays, now, *tail], prepare=True)
+        return cursor.fetchall()
 
 
 def _element(value: object) -> str:
