@@ -1,12 +1,13 @@
 """The Lab benchmark: our PDE engine side by side with py-pde (numba) and a numpy stencil.
 
-Usage: ``python benchmarks/lab.py [--sizes 256 512] [--threads 1 2] [--rounds 5] [--quick]``
+Usage: ``python benchmarks/lab.py [--sizes 256 512] [--threads 1 2] [--rounds 5] [--quick] [--nvp off|quick|full]``
 
 (a) cell updates per second of explicit 2D diffusion (periodic Gaussian, f64, same grid, step and
     scheme for every peer, so the same accuracy, which is checked) per grid size and thread count;
 (b) time to solution: the exact spectral propagator versus stepping at the largest stable step;
 (c) graph heat: node updates per second on a random 100k-node / 300k-edge network, with the drift
-    of total heat.
+    of total heat;
+(d) the NVP and diffusion-forecaster figures of ``benchmarks/nvp.py`` (``--nvp off|quick|full``).
 Peers run interleaved, ``--rounds`` times each; medians are reported. Thread counts are pinned
 explicitly (torch, numba, BLAS), so the script behaves the same as a background job. The last line
 printed is one JSON object with all figures.
@@ -268,15 +269,14 @@ def part_c(nodes: int, edges: int, threads: list[int], rounds: int, target_s: fl
     return results
 
 
-def nvp_section() -> dict:
-    """Hook for the next-vector (NVP) figures, which ``benchmarks/nvp.py`` owns."""
-    try:
-        import kernels.next_vector as nvp  # noqa: F401
-    except ImportError:
-        print("\nNVP: see benchmarks/nvp.py")
-        return {"available": False}
-    print("\nNVP: kernels.next_vector is installed; its benchmark is benchmarks/nvp.py")
-    return {"available": True}
+def nvp_section(mode: str) -> dict:
+    """(d) the next-vector (NVP) and diffusion-forecaster figures, measured by ``benchmarks/nvp.py``'s own
+    section (``quick``: smoke-test sizes, ~40 s; ``full``: ~5 min; ``off``: skipped)."""
+    if mode == "off":
+        return {"skipped": True}
+    from benchmarks.nvp import nvp_section as measure
+
+    return measure(quick=mode == "quick")
 
 
 def main() -> None:
@@ -285,6 +285,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="shorter timings, smaller graph (smoke test)")
+    parser.add_argument("--nvp", choices=["off", "quick", "full"], default=None,
+                        help="NVP section size (default: quick with --quick, else full)")
     args = parser.parse_args()
     target = 0.08 if args.quick else 0.25
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, threads measured: {args.threads}, "
@@ -296,7 +298,7 @@ def main() -> None:
     b = part_b(largest, best_t, args.rounds)
     nodes, edges, drift_steps = (10_000, 30_000, 200) if args.quick else (100_000, 300_000, 1000)
     c = part_c(nodes, edges, args.threads, args.rounds, target, drift_steps)
-    nvp = nvp_section()
+    nvp = nvp_section(args.nvp or ("quick" if args.quick else "full"))
     summary = summarise(a, b, c, largest)
     summary["load_average_end"] = os.getloadavg()[0]
     print("\nsummary: " + ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in summary.items()))
