@@ -1,5 +1,5 @@
 /* Asset graph on <canvas data-graph="ID">: a force layout (Fruchterman-Reingold, fixed seed so the picture is
-   stable between visits), nodes coloured by kind, or by heat over time when a cascade is given
+   stable between visits), arrows from source to target, nodes coloured by kind, or by heat over time when a cascade is given
    (data-cascade="ID", with an <input type="range" data-frames>), and a highlighted path (data-path="ID").
    Data come from {{ x|json_script:ID }} blocks: graph {nodes:[{id,key,kind,alerts}], links:[{source,target,weight}]}
    with ids, cascade {nodes, links (indexes), times, heat[frame][node], coherence[frame]}. */
@@ -61,6 +61,17 @@
     return "rgb(" + r + "," + g + "," + b + ")";
   }
 
+  function arrow(ctx, a, b, colour) {  // links are directed (source -> target); a cascade's are not
+    var dx = b.x - a.x, dy = b.y - a.y, d = Math.hypot(dx, dy);
+    if (d < 24) return;
+    var ux = dx / d, uy = dy / d, tipX = b.x - ux * 9, tipY = b.y - uy * 9, size = 7;
+    ctx.fillStyle = colour;
+    ctx.beginPath(); ctx.moveTo(tipX, tipY);
+    ctx.lineTo(tipX - ux * size - uy * size * 0.5, tipY - uy * size + ux * size * 0.5);
+    ctx.lineTo(tipX - ux * size + uy * size * 0.5, tipY - uy * size - ux * size * 0.5);
+    ctx.closePath(); ctx.fill();
+  }
+
   function draw(canvas, model, frame) {
     var ctx = canvas.getContext("2d"), ratio = window.devicePixelRatio || 1;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
@@ -70,6 +81,7 @@
       ctx.strokeStyle = model.pathEdges[i] ? "#cf222e" : "rgba(87,96,106,0.45)";
       ctx.lineWidth = model.pathEdges[i] ? 3 : 0.5 + 1.5 * e[2];
       ctx.beginPath(); ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y); ctx.stroke();
+      if (!model.heat && model.nodes.length <= 150) arrow(ctx, a, b, ctx.strokeStyle);
     });
     model.nodes.forEach(function (node, i) {
       var p = model.pos[i], heat = model.heat ? model.heat[frame][i] : null;
