@@ -11,11 +11,27 @@ export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-thermodynasty.settings.
 DATA="${THERMO_DATA_DIR:-.data}"
 mkdir -p "$DATA/logs"
 
+# What this script starts, it stops on exit (Ctrl-C included); servers that were already running are left alone.
+pids=()
+started_services=""
+started_graph=""
+stop() {
+  trap - EXIT INT TERM
+  echo "[run] stopping"
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  [ -n "$started_graph" ] && bash scripts/neo4j.sh stop || true
+  [ -n "$started_services" ] && python scripts/services.py down || true
+}
+trap stop EXIT INT TERM
+
+python scripts/services.py status >/dev/null 2>&1 || started_services=1
 python scripts/services.py up
 set -a; . "$DATA/services.env"; set +a
 if [ -z "${NEO4J_BOLT_URL:-}" ] && [ "${THERMO_GRAPH:-on}" != "off" ] && command -v java >/dev/null && [ -f scripts/neo4j.sh ]; then
+  bash scripts/neo4j.sh status >/dev/null 2>&1 || started_graph=1
   bash scripts/neo4j.sh start && export NEO4J_BOLT_URL="bolt://neo4j:thermo-neo4j@127.0.0.1:${NEO4J_BOLT_PORT:-7687}" \
-    || echo "[run] the graph server did not start: the graph mirror is off"
+    || { started_graph=""; echo "[run] the graph server did not start: the graph mirror is off"; }
 fi
 [ -z "${NEO4J_BOLT_URL:-}" ] && echo "[run] no NEO4J_BOLT_URL: the graph mirror is off"
 
@@ -23,9 +39,6 @@ python manage.py migrate --noinput
 python manage.py collectstatic --noinput -v 0
 python manage.py seed_demo
 
-pids=()
-stop() { echo "[run] stopping"; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap stop EXIT INT TERM
 celery -A thermodynasty worker -Q default,gpu -c 2 -n "worker@%h" --loglevel=INFO >"$DATA/logs/worker.log" 2>&1 &
 pids+=($!)
 celery -A thermodynasty beat --loglevel=INFO -s "$DATA/celerybeat-schedule" >"$DATA/logs/beat.log" 2>&1 &
