@@ -150,3 +150,15 @@ def test_trimming_keeps_the_assets_reached_first_and_the_links_among_them():
     assert trimmed.links == [{"source": 0, "target": 1, "weight": 1.0}, {"source": 1, "target": 2, "weight": 0.5}]
     assert trimmed.heat == [[0.0, 1.0, 0.0], [0.2, 0.5, 0.2]] and trimmed.arrival == [1.0, 0.0, 1.0]
     assert cascade_trim(cascade, 4) is cascade
+
+
+def test_a_neighbourhood_with_more_links_than_a_job_takes_is_refused_on_the_radius(api, tenant, monkeypatch):
+    # given: the lab's edge limit lowered to 2, and a chain of 3 links
+    monkeypatch.setattr("apps.dna.services.cascade.LAB_MAX_EDGES", 2)
+    assets = make_graph(tenant, CHAIN)
+    funded_account(tenant, 100_000)
+    # when
+    response = _submit(api, assets["a"].pk, radius=6)
+    # then
+    assert response.status_code == 400 and "Lower the radius" in response.json()["extra"]["fields"]["radius"][0]
+    assert not LabJob.objects.filter(tenant=tenant).exists()

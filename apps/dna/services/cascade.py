@@ -19,6 +19,7 @@ from apps.dna.models import Asset
 from apps.lab import selectors as lab_selectors
 from apps.lab import services as lab_services
 from apps.lab.artefacts import ARRAYS_NAME, artefact_bytes
+from apps.lab.kinds.graph import MAX_EDGES as LAB_MAX_EDGES
 from apps.lab.kinds.graph import MAX_NODES as LAB_MAX_NODES
 from apps.lab.models import JobStatus, LabJob
 from apps.tenants.models import Tenant
@@ -104,6 +105,10 @@ def cascade_job_submit(*, actor: Actor, tenant: Tenant, asset_id: int, rate: flo
     if not edges:
         raise ApplicationError("This asset has no links: a disturbance there has nowhere to spread.",
                                extra={"fields": {"asset": ["Link it to other assets first."]}})
+    if len(edges) > LAB_MAX_EDGES:
+        message = (f"{len(edges):,} links lie within {radius} links of this asset; a cascade job takes at most "
+                   f"{LAB_MAX_EDGES:,}. Lower the radius.")
+        raise ApplicationError(message, extra={"fields": {"radius": [message]}})
     params = {"edges": edges, "source": keys[int(asset_id)], "rate": rate, "t_end": horizon, "snapshots": frames}
     try:
         return lab_services.job_submit(actor=actor, tenant=tenant, kind=JOB_KIND, params=params)
