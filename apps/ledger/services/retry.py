@@ -4,22 +4,28 @@ import random
 import time
 from typing import Callable, TypeVar
 
-from django.db import DatabaseError, IntegrityError
+import psycopg
+from django.db import DatabaseError
 
 T = TypeVar("T")
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+UNIQUE_VIOLATION = "23505"
+# Two transactions raced on one client id: the loser retries and then finds the winner's entry to replay.
+CLIENT_ID_RACES = ("ledger_entry_unique_client_id", "ledger_hold_unique_client_id")
 MAX_ATTEMPTS = 5
 
 
-def _retryable(exc: DatabaseError) -> bool:
-    cause = exc.__cause__
-    sqlstate = getattr(cause, "sqlstate", None)
-    if sqlstate in RETRYABLE_SQLSTATES:
+def _sqlstate(exc: BaseException) -> str | None:
+    # Django wraps psycopg's error (cause); the engine's raw psycopg cursors raise it as it is.
+    return getattr(exc, "sqlstate", None) or getattr(exc.__cause__, "sqlstate", None)
+
+
+def _retryable(exc: BaseException) -> bool:
+    state = _sqlstate(exc)
+    if state in RETRYABLE_SQLSTATES:
         return True
-    # Two transactions raced on one client id: the loser retries and then finds the winner's entry to replay.
-    races = ("ledger_entry_unique_client_id", "ledger_hold_unique_client_id")
-    return isinstance(exc, IntegrityError) and any(name in str(exc) for name in races)
+    return state == UNIQUE_VIOLATION and any(name in str(exc) for name in CLIENT_ID_RACES)
 
 
 def with_retries(run: Callable[[], T]) -> T:
@@ -27,7 +33,7 @@ def with_retries(run: Callable[[], T]) -> T:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             return run()
-        except DatabaseError as exc:
+        except (DatabaseError, psycopg.Error) as exc:
             if attempt == MAX_ATTEMPTS or not _retryable(exc):
                 raise
             time.sleep(random.uniform(0, 0.002 * attempt))
