@@ -12,11 +12,11 @@ from apps.billing.models import CeuPack, Purchase, PurchaseStatus, Receipt, Rece
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
 from apps.ledger.services import account_open, entry_reverse, issue_create
+from apps.ledger.services.charges import CEU
 from apps.ops.services import audit_record
 from apps.tenants import rls
 from apps.tenants.models import Tenant
 
-CEU = "CEU"
 CLEARING = "payment_clearing"  # the system account that sells CEU against cash received by Stripe
 PURCHASE_PLACEHOLDER = "{PURCHASE_ID}"
 REVERSED = (PurchaseStatus.REFUNDED, PurchaseStatus.DISPUTED)

@@ -20,6 +20,7 @@ from apps.lab import selectors as lab_selectors
 from apps.lab import services as lab_services
 from apps.lab.artefacts import ARRAYS_NAME, artefact_bytes
 from apps.lab.kinds.graph import MAX_EDGES as LAB_MAX_EDGES
+from apps.lab.kinds.graph import by_arrival
 from apps.lab.kinds.graph import MAX_NODES as LAB_MAX_NODES
 from apps.lab.models import JobStatus, LabJob
 from apps.tenants.models import Tenant
@@ -158,10 +159,8 @@ def cascade_trim(cascade: Cascade, limit: int) -> Cascade:
     can show legibly of a large cascade. Shares stay those of the whole graph."""
     if len(cascade.nodes) <= limit:
         return cascade
-    final = cascade.heat[-1]
-    order = sorted(range(len(cascade.nodes)), key=lambda i: (
-        cascade.arrival[i] if cascade.arrival[i] is not None else float("inf"), -final[i]))[:limit]
-    keep = sorted(order)
+    arrival = np.array([np.nan if a is None else a for a in cascade.arrival])
+    keep = sorted(by_arrival(arrival, np.asarray(cascade.heat[-1]))[:limit])
     index = {old: new for new, old in enumerate(keep)}
     return Cascade(
         nodes=[cascade.nodes[i] for i in keep],

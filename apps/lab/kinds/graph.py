@@ -150,7 +150,7 @@ class GraphCascade(JobKindSpec):
         return Outcome(arrays=arrays, metrics=metrics, work=work, files=self._pictures(arrays, names))
 
     def _pictures(self, arrays: dict[str, np.ndarray], names: list[str]) -> list[File]:
-        order = _by_arrival(arrays["arrival"], arrays["heat"][-1])[:HEATMAP_ROWS]
+        order = by_arrival(arrays["arrival"], arrays["heat"][-1])[:HEATMAP_ROWS]
         times = arrays["times"]
         return [
             File("node_heat.png", plots.node_heat(times, arrays["heat"][:, order], [names[i] for i in order],
@@ -167,7 +167,7 @@ def _arrival(times: np.ndarray, heat: np.ndarray, level: float) -> np.ndarray:
     return np.where(reached.any(axis=0), times[first], np.nan)
 
 
-def _by_arrival(arrival: np.ndarray, final: np.ndarray) -> list[int]:
+def by_arrival(arrival: np.ndarray, final: np.ndarray) -> list[int]:
     """Node indices, reached ones by arrival time, then the rest by final heat (largest first)."""
     key = np.where(np.isnan(arrival), np.inf, arrival)
     return [int(i) for i in np.lexsort((-final, key))]
@@ -176,7 +176,7 @@ def _by_arrival(arrival: np.ndarray, final: np.ndarray) -> list[int]:
 def _cascade_metrics(arrays: dict[str, np.ndarray], names: list[str]) -> dict[str, Any]:
     energy, final, arrival = arrays["energy"], arrays["heat"][-1], arrays["arrival"]
     start = float(energy[0])
-    order = _by_arrival(arrival, final)
+    order = by_arrival(arrival, final)
     return {
         "energy_initial": start, "energy_final": float(energy[-1]),
         "energy_drift": abs(float(energy[-1]) - start) / abs(start) if start else 0.0,

@@ -251,6 +251,11 @@ def _number(raw: str | None, default: float, low: float, high: float) -> float:
     return min(max(value, low), high)
 
 
+def _spread(query: Any) -> tuple[float, float]:
+    """The cascade form's rate and horizon, clamped to what the form offers."""
+    return _number(query.get("rate"), 1.0, 0.01, 100.0), _number(query.get("horizon"), 5.0, 0.1, 1000.0)
+
+
 @tenant_page()
 def graph(request: HttpRequest) -> HttpResponse:
     """The identity graph; with ?asset=, the cascade from it (frames drawn with a time slider); with ?source= and
@@ -260,8 +265,7 @@ def graph(request: HttpRequest) -> HttpResponse:
                                "mirror": selectors.mirror_status(tenant=request.tenant, check_server=False),
                                "kind_colours": KIND_COLOURS}
     start = request.GET.get("asset", "")
-    rate = _number(request.GET.get("rate"), 1.0, 0.01, 100.0)
-    horizon = _number(request.GET.get("horizon"), 5.0, 0.1, 1000.0)
+    rate, horizon = _spread(request.GET)
     context.update(rate=rate, horizon=horizon, start=start)
     if start.isdigit():
         _asset_or_404(request, int(start))
@@ -309,11 +313,11 @@ def cascade_job(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Choose the asset where the disturbance starts.")
         return redirect("portal:dna_graph")
     _asset_or_404(request, int(start))
-    values = {name: _number(request.POST.get(name), default, low, high) for name, default, low, high in (
-        ("rate", 1.0, 0.01, 100.0), ("horizon", 5.0, 0.1, 1000.0))}
+    rate, horizon = _spread(request.POST)
     radius = int(_number(request.POST.get("radius"), 6, 1, 12))
     job = _attempt(request, lambda: services.cascade_job_submit(
-        actor=actor_of(request), tenant=request.tenant, asset_id=int(start), radius=radius, **values), None)
+        actor=actor_of(request), tenant=request.tenant, asset_id=int(start), radius=radius, rate=rate,
+        horizon=horizon), None)
     if job is None:
         return redirect("portal:dna_graph")
     messages.success(request, f"Cascade job #{job.pk} queued; {job.cost_estimate / 1000:,.3f} CEU reserved.")
