@@ -103,14 +103,15 @@ class TenantApi(APIView):
                               body=self._raw_body, execute=execute)
 
     def create_response(self, request: Request, input_serializer: type[Serializer],
-                        create: Callable[[dict[str, Any]], Any], output_serializer: type[Serializer]) -> Response:
-        """A creating POST: validate the body, `create` from the validated data, answer 201 with the output —
-        once per Idempotency-Key."""
+                        create: Callable[[dict[str, Any]], Any], output_serializer: type[Serializer],
+                        status_code: int = status.HTTP_201_CREATED) -> Response:
+        """A creating POST: validate the body, `create` from the validated data, answer `status_code` (201, or 202
+        for queued work) with the output — once per Idempotency-Key."""
 
         def execute() -> Response:
             data = input_serializer(data=request.data)
             data.is_valid(raise_exception=True)
-            return Response(output_serializer(create(data.validated_data)).data, status=status.HTTP_201_CREATED)
+            return Response(output_serializer(create(data.validated_data)).data, status=status_code)
 
         return self.handle_idempotent(request, execute)
 

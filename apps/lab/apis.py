@@ -155,13 +155,9 @@ class JobListApi(TenantApi):
                    description="Validates, holds the estimated CEU and queues the job on a gpu worker. Requires "
                                "an Idempotency-Key. Too little CEU answers 402 `insufficient_ceu`.")
     def post(self, request: Request) -> Response:
-        return self.handle_idempotent(request, lambda: self._submit(request))
-
-    def _submit(self, request: Request) -> Response:
-        data = JobInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        job = services.job_submit(actor=self.actor, tenant=self.tenant, **data.validated_data)
-        return Response(_job(job), status=status.HTTP_202_ACCEPTED)
+        return self.create_response(
+            request, JobInput, lambda v: services.job_submit(actor=self.actor, tenant=self.tenant, **v), JobOutput,
+            status_code=status.HTTP_202_ACCEPTED)
 
 
 class JobDetailApi(TenantApi):

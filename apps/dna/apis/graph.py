@@ -146,15 +146,10 @@ class CascadeJobApi(TenantApi):
                                "Idempotency-Key; too little CEU answers 402 `insufficient_ceu`.")
     def post(self, request: Request, asset_id: int) -> Response:
         selectors.asset_get(tenant=self.tenant, asset_id=asset_id)
-
-        def submit() -> Response:
-            data = CascadeJobInput(data=request.data)
-            data.is_valid(raise_exception=True)
-            job = services.cascade_job_submit(actor=self.actor, tenant=self.tenant, asset_id=asset_id,
-                                              **data.validated_data)
-            return Response(JobOutput(job).data, status=status.HTTP_202_ACCEPTED)
-
-        return self.handle_idempotent(request, submit)
+        return self.create_response(
+            request, CascadeJobInput,
+            lambda v: services.cascade_job_submit(actor=self.actor, tenant=self.tenant, asset_id=asset_id, **v),
+            JobOutput, status_code=status.HTTP_202_ACCEPTED)
 
 
 class CascadeJobFramesApi(TenantApi):
@@ -165,11 +160,7 @@ class CascadeJobFramesApi(TenantApi):
         return Response(CascadeOutput(services.cascade_from_job(tenant=self.tenant, job_id=job_id)).data)
 
 
-class GraphNodeOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    key = serializers.CharField()
-    name = serializers.CharField()
-    kind = serializers.CharField()
+class GraphNodeOutput(CascadeNodeOutput):
     alerts = serializers.IntegerField(help_text="Open alerts on the asset's streams.")
 
 
