@@ -22,7 +22,7 @@ from apps.core.actors import Actor
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.ledger import selectors as ledger_selectors
 from apps.ledger.models import Hold, HoldStatus
-from apps.ledger.services import hold_void_in_transaction
+from apps.ledger.services.holds import hold_release_pending_in_transaction
 from apps.ledger.services.charges import CEU, charge_hold_in_transaction, insufficient_ceu
 from apps.ledger.services.retry import with_retries
 from apps.ops.services import audit_record
@@ -164,7 +164,7 @@ def capsule_run_fail(*, run_id: int, error: str) -> str:
             run = CapsuleRun.objects.select_for_update().get(pk=run_id)
             if run.status not in (RunStatus.PENDING, RunStatus.RUNNING):
                 return run.status
-            release_hold(run)
+            hold_release_pending_in_transaction(actor=Actor.system("capsule_run_execute"), hold_id=run.hold_id)
             run.status, run.error, run.finished_at = RunStatus.FAILED, error[:1000], timezone.now()
             run.save(update_fields=["status", "error", "finished_at", "updated_at"])
             audit_record(actor=Actor.system("capsule_run_execute"), action="capsule.run_fail", obj=run,
@@ -187,7 +187,3 @@ def runs_requeue_stale(*, limit: int = 500) -> int:
         _enqueue(run_id)
     return len(stale)
 
-
-def release_hold(run: CapsuleRun) -> None:
-    if run.hold_id and Hold.objects.filter(pk=run.hold_id, status=HoldStatus.PENDING).exists():
-        hold_void_in_transaction(actor=Actor.system("capsule_run_execute"), tenant=None, hold_id=run.hold_id)

@@ -16,6 +16,7 @@ from apps.core.actors import Actor
 from apps.ledger.domain import PostingSpec
 from apps.ledger.models import Hold
 from apps.ledger.services import account_open, hold_post_in_transaction, hold_void_in_transaction, system_account
+from apps.ledger.services.holds import hold_release_pending_in_transaction
 from apps.ops.services import audit_record
 from apps.tenants.models import Tenant, TenantKind
 
@@ -78,10 +79,8 @@ def settle(*, run_id: int, execution: Execution, proof_reasons: list[str]) -> st
     charge = usage_record(run=run, execution=execution)
     if charge > run.reserved:
         # Cannot happen for pinned inputs; refusing keeps the invariant "never charge more than was held".
-        from apps.capsules.services.runs import release_hold
-
         UsageEvent.objects.filter(run=run).delete()
-        release_hold(run)
+        hold_release_pending_in_transaction(actor=Actor.system("capsule_run_execute"), hold_id=run.hold_id)
         run.status, run.error = RunStatus.FAILED, f"Metered usage {charge} exceeded the reservation {run.reserved}."
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at", "updated_at"])

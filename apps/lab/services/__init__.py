@@ -9,8 +9,7 @@ from apps.lab.services.jobs import (
     job_quote,
     job_submit,
     jobs_requeue_stale,
-    release_hold,
 )
 
 __all__ = ["Quote", "job_cancel", "job_enqueue", "job_fail", "job_open_in_transaction", "job_quote", "job_run",
-           "job_settle", "job_submit", "jobs_requeue_stale", "pick_device", "release_hold"]
+           "job_settle", "job_submit", "jobs_requeue_stale", "pick_device"]

@@ -26,9 +26,9 @@ from apps.lab.conf import lab_setting
 from apps.lab.kinds import Hooks, Outcome, kind_get
 from apps.lab.models import JobStatus, LabJob
 from apps.lab.pricing import price
-from apps.lab.services.jobs import release_hold
 from apps.ledger.models import Hold, HoldStatus
 from apps.ledger.services import hold_post_in_transaction
+from apps.ledger.services.holds import hold_release_pending_in_transaction
 from apps.ledger.services.retry import with_retries
 from apps.ops.services import audit_record
 from apps.tenants import rls
@@ -186,7 +186,7 @@ def job_fail(*, job_id: int, error: str, delivery: str | None = None) -> str:
             job = LabJob.objects.select_for_update().get(pk=job_id)
             if not job.is_active or (delivery and job.delivery and job.delivery != delivery):
                 return job.status
-            release_hold(job, ACTOR)
+            hold_release_pending_in_transaction(actor=ACTOR, hold_id=job.hold_id)
             _finish(job, JobStatus.FAILED, error=error[:1000])
             return job.status
 

@@ -18,8 +18,9 @@ from apps.lab.errors import LabErrorCode
 from apps.lab.kinds import kind_get
 from apps.lab.models import JobStatus, LabJob
 from apps.lab.pricing import Estimate
-from apps.ledger.models import Hold, HoldStatus
-from apps.ledger.services import account_open, hold_void_in_transaction
+from apps.ledger.models import Hold
+from apps.ledger.services import account_open
+from apps.ledger.services.holds import hold_release_pending_in_transaction
 from apps.ledger.services.charges import CEU, charge_hold_in_transaction, insufficient_ceu
 from apps.ledger.services.retry import with_retries
 from apps.ops.services import audit_record
@@ -127,7 +128,7 @@ def job_cancel(*, actor: Actor, tenant: Tenant, job_id: int) -> LabJob:
                 raise ApplicationError(f"This job is already {job.status}.", code=LabErrorCode.JOB_STATE,
                                        status=409)
             before = job.status
-            release_hold(job, actor)
+            hold_release_pending_in_transaction(actor=actor, hold_id=job.hold_id)
             job.status, job.finished_at = JobStatus.CANCELLED, timezone.now()
             job.save(update_fields=["status", "finished_at", "updated_at"])
             audit_record(actor=actor, action="lab.job_cancel", obj=job, tenant_id=tenant.pk,
@@ -138,12 +139,6 @@ def job_cancel(*, actor: Actor, tenant: Tenant, job_id: int) -> LabJob:
     if job.attempts:  # a started attempt may have written part of its output
         artefacts_purge(job=job)
     return job
-
-
-def release_hold(job: LabJob, actor: Actor) -> None:
-    """Voids the job's reservation if it is still pending (it may have expired meanwhile)."""
-    if job.hold_id and Hold.objects.filter(pk=job.hold_id, status=HoldStatus.PENDING).exists():
-        hold_void_in_transaction(actor=actor, tenant=None, hold_id=job.hold_id)
 
 
 def jobs_requeue_stale(*, limit: int = 200) -> int:

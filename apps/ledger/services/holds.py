@@ -110,6 +110,16 @@ def hold_void_in_transaction(*, actor: Actor, tenant: Tenant | None, hold_id: in
         return hold
 
 
+def hold_release_pending_in_transaction(*, actor: Actor, hold_id: int | None) -> bool:
+    """Voids a work item's reservation if it is still pending; False when there is none or it was already settled
+    or expired (a finished or failed job may reach here after the hold's own expiry). The one release path for
+    lab jobs and capsule runs."""
+    if not hold_id or not Hold.objects.filter(pk=hold_id, status=HoldStatus.PENDING).exists():
+        return False
+    hold_void_in_transaction(actor=actor, tenant=None, hold_id=hold_id)
+    return True
+
+
 def hold_post(**kwargs: Any) -> Hold:
     def run() -> Hold:
         with transaction.atomic(durable=True):

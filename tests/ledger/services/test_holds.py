@@ -85,3 +85,21 @@ def test_a_hold_client_id_replays(tenant, pair):
     first, second = _hold(tenant, pair), _hold(tenant, pair)
     # then
     assert first.pk == second.pk and refreshed(pair[0]).pending_debits == 400
+
+
+def test_releasing_a_pending_hold_voids_it_once_and_a_settled_one_is_left_alone(tenant, pair):
+    # given
+    from django.db import transaction
+
+    from apps.ledger.services.holds import hold_release_pending_in_transaction
+
+    pending, posted = _hold(tenant, pair, amount=300), _hold(tenant, pair, amount=200, client_id="h2")
+    services.hold_post(actor=ACTOR, tenant=tenant, hold_id=posted.pk)
+    # when
+    with transaction.atomic():
+        released = [hold_release_pending_in_transaction(actor=ACTOR, hold_id=h)
+                    for h in (pending.pk, pending.pk, posted.pk, None)]
+    # then
+    assert released == [True, False, False, False]
+    assert Hold.objects.get(pk=pending.pk).status == "voided" and Hold.objects.get(pk=posted.pk).status == "posted"
+    assert refreshed(pair[0]).available == 800
