@@ -12,7 +12,7 @@ from apps.core.apis import TenantApi, read_or
 from apps.core.errors import ApplicationError
 from apps.core.serializers import StrictInputSerializer
 from apps.dna import selectors, services
-from apps.dna.imports import ASSET_COLUMNS, LINK_COLUMNS, MAX_ASSETS, MAX_LINKS, csv_rows
+from apps.dna.import_parsing import ASSET_COLUMNS, LINK_COLUMNS, MAX_ASSETS, MAX_LINKS, csv_rows
 from apps.dna.models import AssetKind, LinkKind
 from apps.tenants.roles import Permission
 

@@ -11,7 +11,7 @@ from apps.core.actors import Actor
 from apps.core.errors import ApplicationError, ConflictError
 from apps.dna import payloads
 from apps.dna.errors import DnaErrorCode
-from apps.dna.imports import MAX_ASSETS, MAX_LINKS, AssetRow, ParsedImport, parse_import
+from apps.dna.import_parsing import MAX_ASSETS, MAX_LINKS, AssetRow, ParsedImport, parse_import
 from apps.dna.models import Asset, AssetLink
 from apps.dna.services.assets import locked
 from apps.dna.services.outbox import outbox_event, outbox_write
