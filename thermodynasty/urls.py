@@ -18,6 +18,7 @@ api_v1 = [
     path("dna/", include("apps.dna.urls")),
     path("capsules/", include("apps.capsules.urls")),
     path("billing/", include("apps.billing.urls")),
+    path("query/", include("apps.bridge.urls")),
 ]
 
 urlpatterns = [

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "apps.dna",
     "apps.capsules",
     "apps.billing",
+    "apps.bridge",
     "apps.portal",
 ]
 
@@ -108,6 +109,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=4 *
 LOGIN_LOCKOUT_THRESHOLD = env.int("LOGIN_LOCKOUT_THRESHOLD", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+
+# The MCP server (apps/bridge): its own process, `manage.py bridge_serve`. BRIDGE_PUBLIC_URL is what the portal's
+# Integrations page tells partners to connect to; BRIDGE_ALLOWED_HOSTS turns on DNS-rebinding protection.
+BRIDGE_HOST = env("BRIDGE_HOST", default="127.0.0.1")
+BRIDGE_PORT = env.int("BRIDGE_PORT", default=8001)
+BRIDGE_PUBLIC_URL = env("BRIDGE_PUBLIC_URL", default=f"http://127.0.0.1:{BRIDGE_PORT}/mcp/")
+BRIDGE_ALLOWED_HOSTS = env.list("BRIDGE_ALLOWED_HOSTS", default=[])
 INVITATION_TTL_DAYS = 7
 
 LOGGING = {

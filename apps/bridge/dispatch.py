@@ -1,0 +1,108 @@
+"""Runs one partner-API call in process, through Django's full request handling (middleware, TenantApi, RLS,
+throttling, validation, error shape), so an MCP tool has every guarantee the REST endpoint has. The caller's
+Authorization header travels unchanged; nothing here decides who may do what."""
+from __future__ import annotations
+
+import functools
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
+from django.db import transaction
+
+from apps.core.actors import Actor
+from apps.ops.services import audit_record
+from apps.tenants import rls
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    method: str
+    path: str
+    query: dict[str, Any]
+    body: dict[str, Any] | None
+    authorization: str
+    idempotency_key: str | None = None
+    client_address: str = "127.0.0.1"
+    request_id: str | None = None
+    audit_action: str | None = None  # e.g. "bridge.mcp_tool:order_place"
+
+
+@dataclass(frozen=True)
+class ApiAnswer:
+    status: int
+    data: Any
+    headers: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+
+@functools.cache
+def _handler() -> WSGIHandler:
+    return WSGIHandler()
+
+
+def _environ(call: ApiCall) -> dict[str, Any]:
+    raw = b"" if call.body is None else json.dumps(call.body).encode()
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": call.method, "PATH_INFO": call.path, "SCRIPT_NAME": "",
+        "QUERY_STRING": urlencode({k: v for k, v in call.query.items() if v is not None}, doseq=True),
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": call.client_address, "HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT": "application/json",
+        "HTTP_AUTHORIZATION": call.authorization, "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(raw)), "wsgi.input": io.BytesIO(raw), "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(), "wsgi.version": (1, 0), "wsgi.multithread": True,
+        "wsgi.multiprocess": True, "wsgi.run_once": False,
+    }
+    if call.idempotency_key:
+        environ["HTTP_IDEMPOTENCY_KEY"] = call.idempotency_key
+    if call.request_id:
+        environ["HTTP_X_REQUEST_ID"] = call.request_id
+    return environ
+
+
+def _audit(request: WSGIRequest, call: ApiCall, status: int) -> None:
+    # DRF copies the authenticated key onto the Django request; an unauthenticated call has no tenant to audit.
+    api_key = getattr(request, "auth", None)
+    if call.audit_action is None or getattr(api_key, "tenant_id", None) is None:
+        return
+    with rls.tenant_scope(api_key.tenant_id), transaction.atomic():
+        audit_record(actor=Actor(api_key_id=api_key.pk, label=f"mcp:api-key:{api_key.prefix}"),
+                     action=call.audit_action, tenant_id=api_key.tenant_id, object_type="api_operation",
+                     object_id=f"{call.method} {call.path}"[:100], after={"status": status})
+
+
+def api_call(call: ApiCall) -> ApiAnswer:
+    """Answer of the REST operation `call` describes. Blocking: run it in a worker thread from async code."""
+    environ = _environ(call)
+    request = WSGIRequest(environ)
+    signals.request_started.send(sender=WSGIHandler, environ=environ)
+    response = None
+    try:
+        response = _handler().get_response(request)
+        body = response.content if not response.streaming else b"".join(response.streaming_content)
+        _audit(request, call, response.status_code)
+    finally:
+        if response is not None:
+            response.close()  # sends request_finished: connections are returned as after any request
+        else:
+            signals.request_finished.send(sender=WSGIHandler)
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        data = {"code": "not_json", "message": "The API answered with something other than JSON.", "extra": {}}
+    return ApiAnswer(status=response.status_code, data=data, headers={k: v for k, v in response.items()})
+
+
+def path_for(template: str, values: dict[str, Any]) -> str:
+    """Fill `{name}` segments of an OpenAPI path, URL-quoted."""
+    path = template
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", quote(str(value), safe=""))
+    return path

@@ -1,0 +1,195 @@
+"""The MCP server (streamable HTTP, stateless, JSON responses) over the partner API.
+
+Every tool, resource and prompt call is answered by an in-process call of the REST API with the caller's own
+`Authorization: Api-Key ...` header (`apps/bridge/dispatch.py`), so scopes, tenant context, row-level security,
+rate limits, validation, idempotency and error codes are the REST API's own. Tool calls are audited as
+`bridge.mcp_tool:<name>`. Several server processes can run behind a load balancer: nothing is kept between
+requests."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPError
+from mcp.types import (
+    INVALID_PARAMS,
+    CallToolRequestParams,
+    CallToolResult,
+    GetPromptRequestParams,
+    GetPromptResult,
+    ListPromptsResult,
+    ListResourcesResult,
+    ListToolsResult,
+    Prompt,
+    PromptArgument,
+    PromptMessage,
+    ReadResourceRequestParams,
+    ReadResourceResult,
+    Resource,
+    TextContent,
+    TextResourceContents,
+    Tool,
+)
+from starlette.applications import Starlette
+
+from apps.bridge.dispatch import ApiAnswer, ApiCall, api_call, path_for
+from apps.bridge.prompts import PROMPTS
+from apps.bridge.schemas import IDEMPOTENCY_KEY, Operation, operations
+
+VERSION = "1.0.0"
+UNAUTHENTICATED = -32001  # JSON-RPC server-defined range
+
+RESOURCES: dict[str, tuple[str, str, str]] = {
+    # uri: (name, description, REST path)
+    "thermo://ontology": ("ontology", "The current ontology: terms with units, formulas and relations.",
+                          "/api/v1/dna/ontology/"),
+    "thermo://templates": ("signal-templates", "Signal templates per industry, with their reasons.",
+                           "/api/v1/dna/templates/?page_size=100"),
+    "thermo://graph/summary": ("asset-graph-summary", "Your asset graph: assets, links and the mirror's state.",
+                               "/api/v1/dna/graph/status/"),
+}
+
+
+def _authorization(ctx: Any) -> str:
+    request = getattr(ctx, "request", None)
+    header = request.headers.get("authorization", "") if request is not None else ""
+    if not header.startswith(("Api-Key ", "Bearer ")):
+        raise MCPError(UNAUTHENTICATED, "Send your API key as `Authorization: Api-Key td_...`.")
+    return header
+
+
+def _client_address(ctx: Any) -> str:
+    request = getattr(ctx, "request", None)
+    client = getattr(request, "client", None)
+    return client.host if client else "127.0.0.1"
+
+
+def _request_id(ctx: Any) -> str | None:
+    request = getattr(ctx, "request", None)
+    return request.headers.get("x-request-id") if request is not None else None
+
+
+async def _call(ctx: Any, method: str, path: str, query: dict[str, Any] | None = None,
+                body: dict[str, Any] | None = None, idempotency_key: str | None = None,
+                audit_action: str | None = None) -> ApiAnswer:
+    call = ApiCall(method=method, path=path, query=query or {}, body=body, authorization=_authorization(ctx),
+                   idempotency_key=idempotency_key, client_address=_client_address(ctx),
+                   request_id=_request_id(ctx), audit_action=audit_action)
+    return await anyio.to_thread.run_sync(api_call, call)
+
+
+def _error_result(answer: ApiAnswer) -> CallToolResult:
+    data = answer.data if isinstance(answer.data, dict) else {}
+    error = {"status": answer.status, "code": data.get("code", "error"), "message": data.get("message", ""),
+             "extra": data.get("extra", {})}
+    return CallToolResult(content=[TextContent(type="text", text=json.dumps({"error": error}))],
+                          structured_content={"error": error}, is_error=True)
+
+
+def _bad_arguments(message: str, fields: dict[str, list[str]]) -> CallToolResult:
+    return _error_result(ApiAnswer(status=400, headers={},
+                                   data={"code": "invalid_arguments", "message": message, "extra": {"fields": fields}}))
+
+
+def _split(op: Operation, arguments: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
+    unknown = sorted(set(arguments) - set(op.input_schema["properties"]))
+    if unknown:
+        raise ValueError(json.dumps({name: ["Unknown argument."] for name in unknown}))
+    missing = sorted(n for n in op.path_params if arguments.get(n) in (None, ""))
+    if missing:
+        raise ValueError(json.dumps({name: ["This argument is required."] for name in missing}))
+    path = path_for(op.path, {n: arguments[n] for n in op.path_params})
+    query = {n: arguments[n] for n in op.query_params if n in arguments}
+    body = {n: arguments[n] for n in op.body_params if n in arguments} if op.method != "GET" else None
+    return path, query, body
+
+
+async def list_tools(ctx: Any, params: Any) -> ListToolsResult:
+    # the key must be valid (and within its rate limit) to see the catalogue
+    answer = await _call(ctx, "GET", "/api/v1/tenant/")
+    if not answer.ok:
+        raise MCPError(UNAUTHENTICATED, (answer.data or {}).get("message", "Not authenticated."))
+    return ListToolsResult(tools=[Tool(name=name, description=op.spec.description, input_schema=op.input_schema)
+                                  for name, op in operations().items()])
+
+
+async def call_tool(ctx: Any, params: CallToolRequestParams) -> CallToolResult:
+    op = operations().get(params.name)
+    if op is None:
+        return _bad_arguments(f"Unknown tool {params.name!r}.", {"name": ["Unknown tool."]})
+    arguments = dict(params.arguments or {})
+    key = arguments.pop(IDEMPOTENCY_KEY, None) if op.spec.write else None
+    try:
+        path, query, body = _split(op, arguments)
+    except ValueError as exc:
+        return _bad_arguments("Some arguments are not valid for this tool.", json.loads(str(exc)))
+    answer = await _call(ctx, op.method, path, query, body, idempotency_key=key,
+                         audit_action=f"bridge.mcp_tool:{params.name}")
+    if not answer.ok:
+        return _error_result(answer)
+    data = answer.data if answer.data is not None else {}
+    structured = data if isinstance(data, dict) else {"results": data}
+    return CallToolResult(content=[TextContent(type="text", text=json.dumps(data))], structured_content=structured)
+
+
+async def list_resources(ctx: Any, params: Any) -> ListResourcesResult:
+    _authorization(ctx)
+    return ListResourcesResult(resources=[Resource(uri=uri, name=name, description=text, mime_type="application/json")
+                                          for uri, (name, text, _) in RESOURCES.items()])
+
+
+async def read_resource(ctx: Any, params: ReadResourceRequestParams) -> ReadResourceResult:
+    uri = str(params.uri)
+    if uri not in RESOURCES:
+        raise MCPError(INVALID_PARAMS, f"Unknown resource {uri!r}.", {"uri": uri})
+    path, _, query = RESOURCES[uri][2].partition("?")
+    answer = await _call(ctx, "GET", path, dict(p.split("=", 1) for p in query.split("&")) if query else {})
+    if not answer.ok:
+        data = answer.data if isinstance(answer.data, dict) else {}
+        raise MCPError(UNAUTHENTICATED if answer.status in (401, 403) else INVALID_PARAMS,
+                       data.get("message", "The resource could not be read."), {"code": data.get("code")})
+    return ReadResourceResult(contents=[TextResourceContents(uri=uri, text=json.dumps(answer.data),
+                                                             mime_type="application/json")])
+
+
+async def list_prompts(ctx: Any, params: Any) -> ListPromptsResult:
+    _authorization(ctx)
+    return ListPromptsResult(prompts=[
+        Prompt(name=name, description=p.description,
+               arguments=[PromptArgument(name=a, description=d, required=True) for a, d in p.arguments.items()])
+        for name, p in PROMPTS.items()])
+
+
+async def get_prompt(ctx: Any, params: GetPromptRequestParams) -> GetPromptResult:
+    _authorization(ctx)
+    prompt = PROMPTS.get(params.name)
+    if prompt is None:
+        raise MCPError(INVALID_PARAMS, f"Unknown prompt {params.name!r}.")
+    arguments = params.arguments or {}
+    missing = [a for a in prompt.arguments if not str(arguments.get(a, "")).strip()]
+    if missing:
+        raise MCPError(INVALID_PARAMS, f"Missing argument(s): {', '.join(missing)}.")
+    text = prompt.template.format(**{a: str(arguments[a]) for a in prompt.arguments})
+    return GetPromptResult(description=prompt.description,
+                           messages=[PromptMessage(role="user", content=TextContent(type="text", text=text))])
+
+
+def build_server() -> Server[Any]:
+    return Server("thermodynasty", version=VERSION, title="Thermodynasty",
+                  instructions="Thermodynamic security analytics for your streams, assets and tokens. Start with "
+                               "`streams_list`, `alerts_list` or `query`; write tools take an `idempotency_key`.",
+                  on_list_tools=list_tools, on_call_tool=call_tool, on_list_resources=list_resources,
+                  on_read_resource=read_resource, on_list_prompts=list_prompts, on_get_prompt=get_prompt)
+
+
+def asgi_app(*, allowed_hosts: list[str] | None = None) -> Starlette:
+    """The ASGI app serving `/mcp/` (stateless streamable HTTP, JSON answers)."""
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    security = TransportSecuritySettings(enable_dns_rebinding_protection=allowed_hosts is not None,
+                                         allowed_hosts=allowed_hosts or [], allowed_origins=[])
+    operations()  # build the tool schemas once, before the first request
+    return build_server().streamable_http_app(streamable_http_path="/mcp/", stateless_http=True,
+                                              json_response=True, transport_security=security)
