@@ -38,6 +38,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec("balances", "ledger_accounts_list", "Your CEU, PFT and MUNT accounts with balances and holds."),
     ToolSpec("statement", "ledger_account_statement", "An account's statement over a period."),
     ToolSpec("market_book", "markets_depth", "A market's order book (L2 depth: price, quantity, orders)."),
+    ToolSpec("market_quote", "markets_quote",
+             "What a market order of `quantity` would cost (buy) or yield (sell) now, from the book; nothing held."),
     ToolSpec("order_place", "markets_orders_place",
              "Place an order on a market (needs the `trade` scope).", write=True),
     ToolSpec("order_cancel", "orders_cancel", "Cancel one of your open orders (needs the `trade` scope).", write=True),

@@ -7,7 +7,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.apis import TenantApi
+from apps.core.errors import ApplicationError
 from apps.marketplace import selectors, services
+from apps.marketplace.domain import MAX_AMOUNT
+from apps.marketplace.errors import MarketErrorCode
 from apps.marketplace import serializers as s
 from apps.tenants.roles import Permission
 
@@ -39,6 +42,31 @@ class DepthApi(TenantApi):
         query.is_valid(raise_exception=True)
         market = selectors.market_get(market_id=market_id)
         return Response(s.MarketDepthOutput(selectors.depth(market=market, levels=query.validated_data["levels"])).data)
+
+
+class QuoteApi(TenantApi):
+    class Query(serializers.Serializer):
+        side = serializers.ChoiceField(choices=("buy", "sell"))
+        quantity = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT,
+                                            help_text="Base minor units, a whole number of lots.")
+
+    @extend_schema(operation_id="markets_quote", responses=s.MarketQuoteOutput,
+                   parameters=[OpenApiParameter("side", str, enum=["buy", "sell"], required=True),
+                               OpenApiParameter("quantity", int, required=True,
+                                                description="Base minor units, a whole number of lots.")],
+                   description="What a market order of this size would cost (buy) or yield (sell) now, walking the "
+                               "book: filled and unfilled quantity, notional, taker fee, average and worst price. "
+                               "Nothing is reserved.")
+    def get(self, request: Request, market_id: int) -> Response:
+        query = self.Query(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        market = selectors.market_get(market_id=market_id)
+        quantity = query.validated_data["quantity"]
+        if quantity % market.lot_size:
+            raise ApplicationError("The quantity is not a whole number of lots.", code=MarketErrorCode.INVALID_ORDER,
+                                   extra={"fields": {"quantity": [f"Use a multiple of the lot size, {market.lot_size}."]}})
+        return Response(s.MarketQuoteOutput(selectors.quote(market=market, side=query.validated_data["side"],
+                                                            quantity=quantity)).data)
 
 
 class TradeListApi(TenantApi):

@@ -135,3 +135,33 @@ def events_since(*, tenant: Tenant, market: Market, after: int) -> dict[str, Any
         "fills": list(fill_list(tenant=tenant, market_id=market.pk).filter(command_seq__gt=after)
                       .order_by("-command_seq", "-id")[:FEED_LIMIT]),
     }
+
+
+QUOTE_LEVELS = 1_000  # the book is walked this deep at most; a bigger order is quoted as partly unfillable
+
+
+def quote(*, market: Market, side: str, quantity: int) -> dict[str, Any]:
+    """What a market order of `quantity` (base minor units, whole lots) would cost or yield now, by walking the
+    opposite side of the book: filled and unfilled quantity, notional, the taker fee, average and worst price
+    (quote minor units per whole base unit). Nothing is reserved; the book may move before an order arrives."""
+    from apps.marketplace.domain import fee
+    from apps.marketplace.services.execution import terms_of
+
+    terms = terms_of(market)
+    wanted = quantity // market.lot_size
+    book = depth(market=market, levels=QUOTE_LEVELS)["asks" if side == Side.BUY else "bids"]
+    filled = notional = 0
+    worst = None
+    for level in book:
+        take = min(level["qty_lots"], wanted - filled)
+        if take <= 0:
+            break
+        filled += take
+        notional += terms.notional(level["price_ticks"], take)
+        worst = level["price"]
+    taker_fee = fee(notional, market.taker_fee_bps)
+    average = None if not filled else notional * 10 ** terms.base_scale // terms.base_amount(filled)
+    return {"side": side, "quantity": quantity, "filled_quantity": terms.base_amount(filled),
+            "unfilled_quantity": quantity - terms.base_amount(filled), "notional": notional, "fee": taker_fee,
+            "total": notional + taker_fee if side == Side.BUY else notional - taker_fee,
+            "average_price": average, "worst_price": worst, "levels": QUOTE_LEVELS}

@@ -131,6 +131,19 @@ class MarketDepthOutput(serializers.Serializer):
     asks = MarketLevelOutput(many=True)
 
 
+class MarketQuoteOutput(serializers.Serializer):
+    side = serializers.CharField()
+    quantity = serializers.IntegerField()
+    filled_quantity = serializers.IntegerField()
+    unfilled_quantity = serializers.IntegerField(help_text="More than the book holds within the levels walked.")
+    notional = serializers.IntegerField(help_text="Quote minor units.")
+    fee = serializers.IntegerField(help_text="Taker fee, quote minor units.")
+    total = serializers.IntegerField(help_text="Buy: notional plus fee to pay. Sell: notional less fee received.")
+    average_price = serializers.IntegerField(allow_null=True)
+    worst_price = serializers.IntegerField(allow_null=True)
+    levels = serializers.IntegerField(help_text="Book levels walked at most.")
+
+
 class MarketCandleOutput(serializers.Serializer):
     time = serializers.DateTimeField()
     open = serializers.IntegerField()

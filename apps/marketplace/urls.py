@@ -13,6 +13,7 @@ urlpatterns = [
     path("fills/", apis.FillListApi.as_view(), name="market-fills"),
     path("<int:market_id>/", apis.MarketDetailApi.as_view(), name="market"),
     path("<int:market_id>/depth/", apis.DepthApi.as_view(), name="market-depth"),
+    path("<int:market_id>/quote/", apis.QuoteApi.as_view(), name="market-quote"),
     path("<int:market_id>/trades/", apis.TradeListApi.as_view(), name="market-trades"),
     path("<int:market_id>/candles/", apis.CandleListApi.as_view(), name="market-candles"),
     path("<int:market_id>/stats/", apis.StatsApi.as_view(), name="market-stats"),

@@ -41,7 +41,7 @@ def test_it_lists_every_tool_with_the_rest_serializers_schema(mcp_url):
     by_name = {t.name: t for t in tools}
     assert {"streams_list", "alerts_list", "points_ingest", "assets_search", "asset_blast_radius", "impact_path",
             "ceu_estimate", "capsule_run", "lab_job_submit", "lab_job_status", "balances", "statement",
-            "market_book", "order_place", "order_cancel", "ontology_term", "query"} <= set(by_name)
+            "market_book", "market_quote", "order_place", "order_cancel", "ontology_term", "query"} <= set(by_name)
     place_schema = by_name["order_place"].input_schema
     rest = openapi_document()["paths"]["/api/v1/markets/{market_id}/orders/"]["post"]
     body_ref = rest["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
@@ -72,6 +72,7 @@ def test_each_tool_answers_for_its_own_tenant(mcp_url):
         "impact_path": {"source": assets["pump"].pk, "target": assets["grid"].pk},
         "balances": {}, "statement": {"account_id": ceu.pk, "start": "2020-01-01", "end": "2030-01-01"},
         "market_book": {"market_id": market.pk},
+        "market_quote": {"market_id": market.pk, "side": "buy", "quantity": 200_000},
         "order_place": {"market_id": market.pk, "client_id": "mcp-1", "side": "buy", "type": "limit",
                         "price": 1200, "quantity": 200_000, "idempotency_key": "order-1"},
         "ontology_term": {"key": "energy.deviation"},
@@ -90,6 +91,7 @@ def test_each_tool_answers_for_its_own_tenant(mcp_url):
     assert results["points_ingest"].structured_content["accepted"] == 5
     assert {r["name"] for r in results["streams_list"].structured_content["results"]} == {"turbine-temp"}
     assert results["query"].structured_content["results"][0]["id"] == stream.pk
+    assert results["market_quote"].structured_content["worst_price"] == 1200
     assert results["order_place"].structured_content["client_id"] == "mcp-1"
     assert Order.objects.filter(tenant=tenant, client_id="mcp-1").count() == 1
     assert AuditLog.objects.filter(tenant_id=tenant.pk, action="bridge.mcp_tool:stream_get").count() == 1

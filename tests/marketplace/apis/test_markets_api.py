@@ -171,3 +171,16 @@ def test_market_orders_shortcut_lists_only_that_market(api, market, funded, tena
     listed = api.get(f"/api/v1/markets/{market.pk}/orders/").json()["results"]
     # then
     assert [o["market"] for o in listed] == [market.pk]
+
+
+def test_a_quote_refuses_a_quantity_that_is_not_whole_lots(api):
+    # given
+    from tests.marketplace.factories import make_market
+
+    market = make_market()
+    # when
+    odd = api.get(f"/api/v1/markets/{market.pk}/quote/?side=buy&quantity={market.lot_size + 1}")
+    fine = api.get(f"/api/v1/markets/{market.pk}/quote/?side=buy&quantity={market.lot_size}")
+    # then
+    assert odd.status_code == 400 and "quantity" in odd.json()["extra"]["fields"]
+    assert fine.status_code == 200 and fine.json()["unfilled_quantity"] == market.lot_size

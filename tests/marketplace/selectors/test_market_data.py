@@ -101,3 +101,20 @@ def test_order_and_fill_selectors_never_show_another_tenants_rows():
     with pytest.raises(Exception) as refused:
         selectors.order_get(tenant=mine, order_id=order.pk)
     assert getattr(refused.value, "status", None) == 404
+
+
+def test_a_quote_walks_the_book_with_the_taker_fee():
+    # given: asks of 3 lots at 100 ticks and 5 lots at 110 ticks (one lot at one tick costs 1 CEU minor unit)
+    market = make_market(taker_fee_bps=100)
+    seller = make_trader("quote-seller")
+    place(seller, market, "sell", 100, 3)
+    place(seller, market, "sell", 110, 5)
+    # when
+    partial = selectors.quote(market=market, side="buy", quantity=4 * market.lot_size)
+    too_big = selectors.quote(market=market, side="buy", quantity=10 * market.lot_size)
+    no_bids = selectors.quote(market=market, side="sell", quantity=market.lot_size)
+    # then
+    assert (partial["notional"], partial["fee"], partial["total"]) == (410, 4, 414)
+    assert partial["worst_price"] == 110 * market.tick_size and partial["unfilled_quantity"] == 0
+    assert too_big["filled_quantity"] == 8 * market.lot_size and too_big["unfilled_quantity"] == 2 * market.lot_size
+    assert no_bids["filled_quantity"] == 0 and no_bids["average_price"] is None
