@@ -126,7 +126,7 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> O
         response = connection.getresponse()
         response.read(64 * 1024)  # drain a little so the server sees a clean close; the body is never stored
         return Outcome(response.status, classify(response.status))
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return Outcome(None, DeliveryError.TIMEOUT)
     except ssl.SSLError as exc:
         logger.info("webhook TLS failure: %r", exc)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from apps.core.errors import ApplicationError
 from apps.signals.errors import SignalErrorCode
@@ -18,6 +18,7 @@ SIGNATURE_HEADER = "Thermo-Signature"
 EVENT_ID_HEADER = "Thermo-Event-Id"
 SCHEME = "v2"
 DEFAULT_TOLERANCE = 300  # seconds
+_PUBLIC_ONLY = "The host must resolve, and only to public addresses; private, loopback and link-local ones are refused."
 
 
 def _digest(secret: str, timestamp: int, event_id: str, body: bytes) -> str:
@@ -65,6 +66,4 @@ def check_url(url: str) -> None:
     except DestinationRefused as exc:
         raise ApplicationError("Webhook URLs must resolve to public addresses only.",
                                code=SignalErrorCode.WEBHOOK_URL,
-                               extra={"fields": {"url": ["The host must resolve, and only to public addresses; "
-                                                         "private, loopback and link-local ones are refused."]}}
-                               ) from exc
+                               extra={"fields": {"url": [_PUBLIC_ONLY]}}) from exc

@@ -30,7 +30,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        do_GET = do_POST = do_PUT = do_HEAD = _answer  # noqa: N815 (http.server's naming)
+        do_GET = do_POST = do_PUT = do_HEAD = _answer
 
         def log_message(self, *args: Any) -> None:
             pass
