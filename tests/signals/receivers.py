@@ -51,3 +51,26 @@ def running_receiver(status: int = 200, location: str = "") -> Iterator[Receiver
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def running_tls_receiver(certfile: str, keyfile: str) -> Iterator[tuple[Receiver, list[str | None]]]:
+    """A receiver speaking TLS with the given certificate; the second value collects the SNI names it was asked
+    for."""
+    import ssl
+
+    sni: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certfile, keyfile)
+    context.sni_callback = lambda _sock, name, _ctx: sni.append(name)
+    receiver = Receiver()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    receiver.port = server.server_port
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver, sni
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +15,7 @@ from apps.core.errors import ApplicationError
 from apps.signals import services
 from apps.signals.models import WebhookDelivery, WebhookEndpoint
 from tests.signals.factories import ACTOR
-from tests.signals.receivers import Receiver, running_receiver
+from tests.signals.receivers import Receiver, running_receiver, running_tls_receiver
 
 pytestmark = pytest.mark.django_db
 _real_getaddrinfo = socket.getaddrinfo
@@ -116,6 +117,34 @@ def test_the_connection_goes_to_the_checked_address_with_the_urls_host(tenant, r
     assert (status, method, path) == ("succeeded", "POST", "/hook?x=1")
     assert headers["Host"] == f"pinned.example.test:{receiver.port}"
     assert dns.lookups == ["pinned.example.test"]
+
+
+def self_signed(tmp_path: Any, name: str) -> tuple[str, str]:
+    cert, key = str(tmp_path / f"{name}.crt"), str(tmp_path / f"{name}.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.parametrize(("certified", "expected"), [("tls.example.test", "succeeded"),
+                                                     ("other.example.test", "pending")])
+def test_https_to_the_checked_address_keeps_sni_and_the_certificate_check(
+        tenant, dns, settings, monkeypatch, tmp_path, certified, expected):
+    # given: the certificate is trusted (SSL_CERT_FILE) but names `certified`; the URL names tls.example.test
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    cert, key = self_signed(tmp_path, certified)
+    monkeypatch.setenv("SSL_CERT_FILE", cert)
+    dns.answers["tls.example.test"] = ["127.0.0.1"]
+    with running_tls_receiver(cert, key) as (receiver, sni):
+        endpoint = endpoint_at(tenant, f"https://tls.example.test:{receiver.port}/hook")
+        # when
+        status = services.webhook_deliver(delivery_id=delivery_to(endpoint))
+    # then: SNI carries the URL's host although the socket went to 127.0.0.1; a certificate for another name fails
+    assert (status, sni) == (expected, ["tls.example.test"])
+    assert len(receiver.received) == (1 if expected == "succeeded" else 0)
+    if expected != "succeeded":
+        assert WebhookDelivery.objects.get(endpoint=endpoint).last_error == "tls_failed"
 
 
 @pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
