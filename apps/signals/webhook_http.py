@@ -36,7 +36,7 @@ class Destination:
     host: str
     port: int
     target: str  # path and query, as sent on the request line
-    address: str  # the checked IP the connection goes to
+    addresses: tuple[str, ...]  # the checked IPs, tried in the resolver's order
 
 
 @dataclass(frozen=True)
@@ -81,25 +81,36 @@ def resolve(url: str) -> Destination:
     if not addresses or not all(address_allowed(a) for a in addresses):
         raise DestinationRefused("host resolves to a refused address")
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Destination(parts.scheme, parts.hostname, port, target, addresses[0])
+    return Destination(parts.scheme, parts.hostname, port, target, tuple(dict.fromkeys(addresses)))
+
+
+def _connect(addresses: tuple[str, ...], port: int, timeout: float) -> socket.socket:
+    """The first checked address that accepts, like create_connection over a name, but never a fresh lookup."""
+    error: OSError = OSError("no address")
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            error = exc
+    raise error
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     def __init__(self, destination: Destination, timeout: float) -> None:
         super().__init__(destination.host, destination.port, timeout=timeout)
-        self._address = destination.address
+        self._addresses = destination.addresses
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connect(self._addresses, self.port, self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def __init__(self, destination: Destination, timeout: float) -> None:
         super().__init__(destination.host, destination.port, timeout=timeout, context=ssl.create_default_context())
-        self._address = destination.address
+        self._addresses = destination.addresses
 
     def connect(self) -> None:
-        raw = socket.create_connection((self._address, self.port), self.timeout)
+        raw = _connect(self._addresses, self.port, self.timeout)
         # SNI and the certificate check use the URL's host name, not the pinned address.
         self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
 
