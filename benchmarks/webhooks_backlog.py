@@ -43,8 +43,8 @@ def _backlog(endpoints: int, events: int) -> Any:
     from django.utils import timezone
 
     from apps.signals.models import WebhookDelivery, WebhookEndpoint
-    from apps.tenants.models import Tenant
     from apps.tenants import rls
+    from apps.tenants.models import Tenant
 
     with rls.dangerously_bypass():
         tenant = Tenant.objects.create(name=f"bench-webhooks-{time.time_ns()}", slug=f"bw-{time.time_ns()}")
