@@ -7,6 +7,7 @@ import base64
 import json
 import socket
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -80,7 +81,7 @@ def run_queue() -> list[str]:
 
 
 def elapse_backoff() -> None:
-    WebhookEndpoint.objects.update(next_attempt_at=timezone.now() - timezone.timedelta(seconds=1))
+    WebhookEndpoint.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     WebhookDelivery.objects.filter(status="pending").update(next_attempt_at=timezone.now())
 
 
@@ -174,7 +175,7 @@ def test_a_lost_message_is_queued_again_only_after_its_lease(tenant, settings, c
     purge()
     # when
     while_leased = services.webhooks_enqueue_due()
-    WebhookDelivery.objects.update(lease_until=timezone.now() - timezone.timedelta(seconds=1))
+    WebhookDelivery.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
     after_lease = services.webhooks_enqueue_due()
     # then
     assert (while_leased, after_lease) == (0, 1)
@@ -185,7 +186,7 @@ def test_an_endpoint_runs_at_most_its_concurrency_at_once(tenant, settings, clea
     settings.WEBHOOK_ALLOW_PRIVATE, settings.WEBHOOK_ENDPOINT_CONCURRENCY = True, 1
     endpoint = dead_endpoints(tenant, 1, 2)[0]
     sending, waiting = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("pk")
-    lease = timezone.now() + timezone.timedelta(minutes=1)
+    lease = timezone.now() + timedelta(minutes=1)
     WebhookDelivery.objects.filter(pk=sending.pk).update(status="sending", lease_until=lease)
     WebhookDelivery.objects.filter(pk=waiting.pk).update(status="queued", lease_until=lease)
     # when

@@ -6,6 +6,7 @@ import re
 import socket
 import subprocess
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -54,7 +55,7 @@ def delivery_to(endpoint: WebhookEndpoint) -> int:
     return WebhookDelivery.objects.create(
         tenant=endpoint.tenant, endpoint=endpoint, event_id=f"evt-{WebhookDelivery.objects.count()}",
         event_type="t", payload={"type": "t"}, status="queued",
-        lease_until=timezone.now() + timezone.timedelta(hours=1)).pk
+        lease_until=timezone.now() + timedelta(hours=1)).pk
 
 
 def endpoint_at(tenant: Any, url: str) -> WebhookEndpoint:

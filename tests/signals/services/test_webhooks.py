@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -38,7 +39,7 @@ def _seen_store() -> Any:
 def queued(delivery: WebhookDelivery) -> int:
     """Puts a delivery in the state the dispatcher leaves it in (claimed for the queue)."""
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status="queued",
-                                                          lease_until=timezone.now() + timezone.timedelta(hours=1))
+                                                          lease_until=timezone.now() + timedelta(hours=1))
     return delivery.pk
 
 
