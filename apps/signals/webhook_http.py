@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> O
         response = connection.getresponse()
         response.read(64 * 1024)  # drain a little so the server sees a clean close; the body is never stored
         return Outcome(response.status, classify(response.status))
-    except TimeoutError:
+    except (TimeoutError, SoftTimeLimitExceeded):  # the task's soft limit bounds a trickling receiver
         return Outcome(None, DeliveryError.TIMEOUT)
     except ssl.SSLError as exc:
         logger.info("webhook TLS failure: %r", exc)

@@ -38,6 +38,7 @@ from apps.tenants.models import Membership, Role
 logger = logging.getLogger(__name__)
 
 QUEUED_LEASE = timedelta(hours=1)  # = the broker's visibility timeout: a queued row older than this lost its message
+SEND_LEASE = timedelta(seconds=60)  # beyond the task's hard time limit (45 s), so a live send is never taken over
 BUSY_DELAY = timedelta(seconds=5)  # a delivery that found its endpoint's slots taken waits this long
 DISPATCH_BATCH = 500  # rows claimed per sweep; bounds one sweep's transaction
 SYSTEM = Actor.system("webhooks")
@@ -151,7 +152,7 @@ def _claim_for_send(delivery_id: int) -> _Job | str:
     if sending >= settings.WEBHOOK_ENDPOINT_CONCURRENCY:
         _requeue(delivery_id, next_attempt_at=now + BUSY_DELAY)
         return "busy"
-    lease = timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 2 + 30)
+    lease = SEND_LEASE
     if not WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED).update(
             status=DeliveryStatus.SENDING, lease_until=now + lease, updated_at=now):
         return "not-queued"

@@ -190,3 +190,47 @@ def test_a_tenant_learns_only_the_error_class_never_the_exception_or_port(tenant
     errors = [WebhookDelivery.objects.get(endpoint=e).last_error for e in (closed, hanging)]
     assert errors == ["connection_failed", "timeout"]
     assert not any(re.search(r"\d", e) for e in errors)
+
+
+def test_a_trickling_receiver_is_cut_off_by_the_tasks_soft_time_limit_as_a_timeout(settings):
+    # given: a receiver that sends one byte every 50 ms and never finishes its status line, so no single read
+    # ever hits the socket timeout; the soft limit arrives as Celery delivers it in a worker (a signal handler)
+    import signal
+    import threading
+
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from apps.signals.webhook_http import DeliveryError, post
+
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        while not stop.wait(0.05):
+            try:
+                conn.sendall(b"H")
+            except OSError:
+                break
+        conn.close()
+
+    threading.Thread(target=trickle, daemon=True).start()
+
+    def soft_limit(*_: Any) -> None:
+        raise SoftTimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, soft_limit)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        # when
+        outcome = post(f"http://127.0.0.1:{listener.getsockname()[1]}/", b"{}", {}, timeout=5)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        stop.set()
+        listener.close()
+    # then
+    assert outcome.error == DeliveryError.TIMEOUT and outcome.status_code is None
