@@ -70,15 +70,21 @@ def _claimable(now: datetime) -> Q:
     return (due | lost) & endpoint_open
 
 
-def _candidates(now: datetime, endpoint_ids: list[int] | None, limit: int) -> list[int]:
-    """Due rows, at most the free slots of each endpoint, oldest first."""
-    slots = settings.WEBHOOK_ENDPOINT_CONCURRENCY
+def _due_by_endpoint(now: datetime, endpoint_ids: list[int] | None) -> list[tuple[int, int]]:
+    """(delivery, endpoint) of due rows, at most WEBHOOK_ENDPOINT_CONCURRENCY per endpoint, oldest first."""
     due = WebhookDelivery.objects.filter(_claimable(now))
     if endpoint_ids is not None:
         due = due.filter(endpoint_id__in=endpoint_ids)
     ranked = due.annotate(rank=Window(RowNumber(), partition_by=[F("endpoint_id")],
                                       order_by=[F("next_attempt_at").asc(nulls_first=True), F("pk").asc()]))
-    rows = list(ranked.filter(rank__lte=slots).order_by("next_attempt_at", "pk").values_list("pk", "endpoint_id"))
+    return list(ranked.filter(rank__lte=settings.WEBHOOK_ENDPOINT_CONCURRENCY).order_by("next_attempt_at", "pk")
+                .values_list("pk", "endpoint_id"))
+
+
+def _within_slots(rows: list[tuple[int, int]], now: datetime, limit: int) -> list[int]:
+    """Keeps the rows that fit their endpoint's free slots. The caller holds the endpoints' locks: every move into
+    or out of queued/sending happens under that lock, so the count cannot change underneath."""
+    slots = settings.WEBHOOK_ENDPOINT_CONCURRENCY
     busy = dict(WebhookDelivery.objects.filter(
         endpoint_id__in={e for _, e in rows}, status__in=[DeliveryStatus.QUEUED, DeliveryStatus.SENDING],
         lease_until__gte=now).values("endpoint_id").annotate(n=Count("pk")).values_list("endpoint_id", "n"))
@@ -93,7 +99,11 @@ def _candidates(now: datetime, endpoint_ids: list[int] | None, limit: int) -> li
 def _claim_for_queue(endpoint_ids: list[int] | None, limit: int) -> list[int]:
     now = timezone.now()
     with transaction.atomic(durable=True):
-        chosen = _candidates(now, endpoint_ids, limit)
+        rows = _due_by_endpoint(now, endpoint_ids)
+        # Endpoints first, in pk order (as the workers and services lock them), then their deliveries.
+        list(WebhookEndpoint.objects.select_for_update().filter(pk__in={e for _, e in rows}).order_by("pk")
+             .values_list("pk", flat=True))
+        chosen = _within_slots(rows, now, limit)
         # skip_locked + re-checking the condition under the lock: two sweepers never claim the same row.
         locked = list(WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
                       .filter(pk__in=chosen).filter(_claimable(now)).values_list("pk", flat=True))
