@@ -39,7 +39,7 @@ python manage.py migrate --noinput
 python manage.py collectstatic --noinput -v 0
 python manage.py seed_demo
 
-celery -A thermodynasty worker -Q default,gpu -c 2 -n "worker@%h" --loglevel=INFO >"$DATA/logs/worker.log" 2>&1 &
+celery -A thermodynasty worker -Q default,gpu,webhooks -c 2 -n "worker@%h" --loglevel=INFO >"$DATA/logs/worker.log" 2>&1 &
 pids+=($!)
 celery -A thermodynasty beat --loglevel=INFO -s "$DATA/celerybeat-schedule" >"$DATA/logs/beat.log" 2>&1 &
 pids+=($!)

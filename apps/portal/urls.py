@@ -32,6 +32,7 @@ urlpatterns = [
     path("webhooks/", signals.webhooks, name="webhooks"),
     path("webhooks/create/", signals.webhook_create, name="webhook_create"),
     path("webhooks/<int:endpoint_id>/deactivate/", signals.webhook_deactivate, name="webhook_deactivate"),
+    path("webhooks/<int:endpoint_id>/resume/", signals.webhook_resume, name="webhook_resume"),
     path("api-keys/", keys.api_keys, name="api_keys"),
     path("api-keys/create/", keys.create_key, name="create_key"),
     path("api-keys/<int:key_id>/revoke/", keys.revoke_key, name="revoke_key"),

@@ -13,6 +13,7 @@ from apps.core.serializers import StrictInputSerializer
 from apps.signals import selectors, services
 from apps.signals.ingest import MAX_POINTS
 from apps.signals.models import AlertStatus, StreamKind
+from apps.signals.webhook_http import DeliveryError
 from apps.tenants.roles import Permission
 
 
@@ -227,6 +228,10 @@ class WebhookOutput(serializers.Serializer):
     url = serializers.URLField()
     description = serializers.CharField()
     is_active = serializers.BooleanField()
+    state = serializers.ChoiceField(choices=["active", "paused", "deactivated"], help_text="paused: too many "
+                                    "consecutive failures; nothing is sent until it is resumed.")
+    paused_at = serializers.DateTimeField(allow_null=True)
+    consecutive_failures = serializers.IntegerField()
     created_at = serializers.DateTimeField()
 
 
@@ -268,6 +273,25 @@ class WebhookDeactivateApi(TenantApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class WebhookResumeApi(TenantApi):
+    permission = Permission.MANAGE_KEYS
+
+    @extend_schema(operation_id="webhooks_resume", request=None, responses=WebhookOutput)
+    def post(self, request: Request, endpoint_id: int) -> Response:
+        selectors.webhook_list(tenant=self.tenant).get(pk=endpoint_id)
+        endpoint = services.webhook_endpoint_resume(actor=self.actor, tenant=self.tenant, endpoint_id=endpoint_id)
+        return Response(WebhookOutput(endpoint).data)
+
+
+class _CoarseError(serializers.CharField):
+    """Only a known error class ever reaches a tenant; rows written before the classes existed held raw exception
+    text (addresses, ports), which is shown as the generic class."""
+
+    def to_representation(self, value: str) -> str:
+        known = {e.value for e in DeliveryError}
+        return value if not value or value in known else DeliveryError.CONNECTION_FAILED.value
+
+
 class DeliveryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     event_id = serializers.CharField()
@@ -275,7 +299,7 @@ class DeliveryOutput(serializers.Serializer):
     status = serializers.CharField()
     attempts = serializers.IntegerField()
     last_status_code = serializers.IntegerField(allow_null=True)
-    last_error = serializers.CharField()
+    last_error = _CoarseError(help_text="Empty, or one of: " + ", ".join(e.value for e in DeliveryError))
     next_attempt_at = serializers.DateTimeField(allow_null=True)
     delivered_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()

@@ -9,3 +9,5 @@ class SignalErrorCode(str, Enum):
     DUPLICATE_STREAM = "duplicate_stream"
     ALERT_STATE = "invalid_alert_transition"
     WEBHOOK_URL = "invalid_webhook_url"
+    WEBHOOK_LIMIT = "webhook_endpoint_limit"
+    WEBHOOK_STATE = "invalid_webhook_state"

@@ -127,15 +127,32 @@ class WebhookEndpoint(TenantOwnedModel):
     secret = models.CharField(max_length=64, help_text="HMAC-SHA256 signing secret.")
     description = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
+    paused_at = models.DateTimeField(null=True, blank=True, help_text="Set after WEBHOOK_PAUSE_AFTER_FAILURES "
+                                     "consecutive failures; nothing is sent until the tenant resumes it.")
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="The endpoint's backoff: no delivery "
+                                           "to it starts before this.")
+
+    @property
+    def state(self) -> str:
+        if not self.is_active:
+            return "deactivated"
+        return "paused" if self.paused_at else "active"
 
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
 
 
 class WebhookDelivery(TenantOwnedModel):
+    """pending -> queued (claimed by the dispatcher, one broker message) -> sending (claimed by a worker) ->
+    succeeded | pending (backoff) | failed. Each step is a conditional UPDATE, so no delivery is queued twice;
+    `lease_until` lets a queued or sending row whose message or worker was lost be picked up again."""
+
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
     event_id = models.CharField(max_length=64)
     event_type = models.CharField(max_length=50)
@@ -143,9 +160,12 @@ class WebhookDelivery(TenantOwnedModel):
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True, help_text="A coarse error class (timeout, http_5xx, ...), never the "
+                                  "exception text: it is shown to the tenant.")
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["endpoint", "event_id"], name="signals_delivery_unique")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="signals_delivery_due")]

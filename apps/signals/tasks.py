@@ -8,11 +8,14 @@ from apps.signals import services
 
 @shared_task(base=BaseTask, name="signals.webhook_deliver")
 def webhook_deliver(delivery_id: int) -> str:
-    """Sends one signed webhook delivery if due (claimed by a conditional update, so duplicates are harmless)."""
+    """Sends one signed webhook delivery (runs on the `webhooks` queue). It was claimed for the queue by a
+    conditional update, and the worker claims it again (queued -> sending), so a duplicate message is a no-op. Cost:
+    one HTTP POST, at most WEBHOOK_TIMEOUT_SECONDS."""
     return services.webhook_deliver(delivery_id=delivery_id)
 
 
 @shared_task(base=BaseTask, name="signals.webhooks_enqueue_due")
 def webhooks_enqueue_due() -> int:
-    """Periodic: re-enqueues deliveries whose backoff has elapsed."""
+    """Periodic (on the `webhooks` queue): queues due deliveries of active, unpaused endpoints whose backoff has
+    elapsed, at most WEBHOOK_ENDPOINT_CONCURRENCY per endpoint, each at most once."""
     return services.webhooks_enqueue_due()

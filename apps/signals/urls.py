@@ -15,5 +15,6 @@ urlpatterns = [
     path("alerts/<int:alert_id>/resolve/", apis.AlertResolveApi.as_view(), name="alert-resolve"),
     path("webhooks/", apis.WebhookListApi.as_view(), name="webhooks"),
     path("webhooks/<int:endpoint_id>/deactivate/", apis.WebhookDeactivateApi.as_view(), name="webhook-deactivate"),
+    path("webhooks/<int:endpoint_id>/resume/", apis.WebhookResumeApi.as_view(), name="webhook-resume"),
     path("webhooks/<int:endpoint_id>/deliveries/", apis.DeliveryListApi.as_view(), name="webhook-deliveries"),
 ]

@@ -131,10 +131,17 @@ from .neo4j import *  # noqa: E402,F401,F403
 
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
-# Webhook targets inside private networks are refused in production (SSRF); development and tests post to loopback.
-WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
+# Webhook targets inside private networks (loopback, RFC 1918, link-local, reserved) are refused everywhere, dev
+# included (SSRF); only an operator may allow them, explicitly, e.g. for a receiver on the same host.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 WEBHOOK_TIMEOUT_SECONDS = 5
 WEBHOOK_MAX_ATTEMPTS = 8
+WEBHOOK_MAX_ENDPOINTS_PER_TENANT = env.int("WEBHOOK_MAX_ENDPOINTS_PER_TENANT", default=10)
+# Deliveries queued or in flight per endpoint, so one slow or dead receiver cannot fill the webhooks queue.
+WEBHOOK_ENDPOINT_CONCURRENCY = env.int("WEBHOOK_ENDPOINT_CONCURRENCY", default=2)
+WEBHOOK_PAUSE_AFTER_FAILURES = env.int("WEBHOOK_PAUSE_AFTER_FAILURES", default=20)
+WEBHOOK_BACKOFF_BASE_SECONDS = 10
+WEBHOOK_BACKOFF_MAX_SECONDS = 3600
 
 STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET", "")

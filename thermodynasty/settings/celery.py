@@ -31,6 +31,11 @@ CELERY_BEAT_SCHEDULE = {
     "dna-graph-project": {"task": "dna.graph_project", "schedule": 10.0},
     "dna-graph-outbox-prune": {"task": "dna.graph_outbox_prune", "schedule": 86400.0},
 }
-CELERY_TASK_ROUTES = {"lab.job_run": {"queue": "gpu"}}
+# Webhook work has its own queue: a backlog of dead receivers must never delay the platform's own tasks.
+CELERY_TASK_ROUTES = {"lab.job_run": {"queue": "gpu"}, "signals.webhook_deliver": {"queue": "webhooks"},
+                      "signals.webhooks_enqueue_due": {"queue": "webhooks"}}
 # Jobs are sent with their own limits (soft = the job's time limit); this caps one sent without them.
-CELERY_TASK_ANNOTATIONS = {"lab.job_run": {"soft_time_limit": 3000, "time_limit": 3030}}
+# A webhook receiver that trickles its answer byte by byte defeats the per-read socket timeout; these bound a
+# delivery's total time (the soft limit is recorded as a timeout, see apps/signals/webhook_http.py).
+CELERY_TASK_ANNOTATIONS = {"lab.job_run": {"soft_time_limit": 3000, "time_limit": 3030},
+                           "signals.webhook_deliver": {"soft_time_limit": 30, "time_limit": 45}}

@@ -110,3 +110,17 @@ def webhook_deactivate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
         raise Http404("No such webhook.")
     messages.success(request, "Webhook deactivated.")
     return redirect("portal:webhooks")
+
+
+@tenant_page(Permission.MANAGE_KEYS)
+@require_POST
+def webhook_resume(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    try:
+        services.webhook_endpoint_resume(actor=actor_of(request), tenant=request.tenant, endpoint_id=endpoint_id)
+    except WebhookEndpoint.DoesNotExist:
+        raise Http404("No such webhook.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:webhooks")
+    messages.success(request, "Webhook resumed; its waiting events are being sent.")
+    return redirect("portal:webhooks")

@@ -8,8 +8,11 @@ from apps.signals.services.webhooks import (
     webhook_deliver,
     webhook_endpoint_create,
     webhook_endpoint_delete,
+    webhook_endpoint_resume,
+    webhooks_dispatch,
     webhooks_enqueue_due,
 )
 
 __all__ = ["IngestResult", "IssuedEndpoint", "alert_acknowledge", "alert_resolve", "points_ingest", "stream_create",
-           "webhook_deliver", "webhook_endpoint_create", "webhook_endpoint_delete", "webhooks_enqueue_due"]
+           "webhook_deliver", "webhook_endpoint_create", "webhook_endpoint_delete", "webhook_endpoint_resume",
+           "webhooks_dispatch", "webhooks_enqueue_due"]
