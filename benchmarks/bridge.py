@@ -1,0 +1,131 @@
+"""Bridge: latency of the same read through REST, the Python SDK and the MCP server, in one run.
+
+    python benchmarks/bridge.py [--calls 300] [--warmup 30]
+
+Serves the real WSGI app (threaded, loopback) and the MCP server (uvicorn, loopback) over the benchmark database,
+creates a tenant with a key and 20 streams, then times `GET /api/v1/streams/?page_size=20` three ways, interleaved
+call by call so machine noise hits all three alike: a plain urllib request (the peer), the SDK's `streams_list`,
+and the MCP tool `streams_list` through the `mcp` SDK's own client on one connection. Reports p50/p99 in ms and the
+ratios to REST; the goal is MCP p50 <= 1.2x REST. Last line: one JSON object.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import _django  # noqa: E402
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _serve() -> tuple[str, str, Any]:
+    import uvicorn
+    from django.core.wsgi import get_wsgi_application
+
+    from apps.bridge.mcp_server import asgi_app
+
+    rest = make_server("127.0.0.1", 0, get_wsgi_application(), server_class=_Server, handler_class=_Quiet)
+    threading.Thread(target=rest.serve_forever, daemon=True).start()
+    mcp = uvicorn.Server(uvicorn.Config(asgi_app(), host="127.0.0.1", port=0, log_level="warning", access_log=False))
+    threading.Thread(target=mcp.run, daemon=True).start()
+    while not mcp.started:
+        time.sleep(0.05)
+    port = mcp.servers[0].sockets[0].getsockname()[1]
+    return f"http://127.0.0.1:{rest.server_port}", f"http://127.0.0.1:{port}/mcp/", (rest, mcp)
+
+
+def _tenant_key() -> str:
+    from apps.core.actors import Actor
+    from apps.signals.models import Stream
+    from apps.tenants.models import Tenant
+    from apps.tenants.services import api_key_create
+
+    tenant, _ = Tenant.objects.get_or_create(slug="bench-bridge", defaults={"name": "Bench bridge", "kind": "enterprise"})
+    for i in range(20 - Stream.objects.filter(tenant=tenant).count()):
+        Stream.objects.create(tenant=tenant, name=f"bench-{time.time_ns()}-{i}")
+    return api_key_create(actor=Actor.system("bench"), tenant=tenant, name="bench", scopes=["read"]).secret
+
+
+async def _measure(rest: str, mcp_url: str, key: str, calls: int, warmup: int) -> dict[str, list[float]]:
+    import httpx2
+    from mcp import Client as McpClient
+    from mcp.client.streamable_http import streamable_http_client
+
+    from thermodynasty_sdk import Client
+
+    sdk = Client(rest, api_key=key)
+    request = urllib.request.Request(f"{rest}/api/v1/streams/?page_size=20",
+                                     headers={"Authorization": f"Api-Key {key}", "Accept": "application/json"})
+    times: dict[str, list[float]] = {"rest": [], "sdk": [], "mcp": []}
+    async with httpx2.AsyncClient(headers={"Authorization": f"Api-Key {key}"}, timeout=30) as http:
+        async with McpClient(streamable_http_client(mcp_url, http_client=http)) as client:
+            for i in range(warmup + calls):
+                t0 = time.perf_counter()
+                await asyncio.to_thread(lambda: urllib.request.urlopen(request).read())
+                t1 = time.perf_counter()
+                await asyncio.to_thread(sdk.streams_list, page_size=20)
+                t2 = time.perf_counter()
+                result = await client.call_tool("streams_list", {"page_size": 20})
+                t3 = time.perf_counter()
+                assert not result.is_error and len(result.structured_content["results"]) == 20
+                if i >= warmup:
+                    for name, ms in (("rest", t1 - t0), ("sdk", t2 - t1), ("mcp", t3 - t2)):
+                        times[name].append(1000 * ms)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=30)
+    args = parser.parse_args()
+    _django.setup()
+    from django.conf import settings
+
+    settings.API_RATE_LIMIT_PER_MINUTE = 10 ** 9  # the benchmark measures latency, not the limiter
+    rest, mcp_url, servers = _serve()
+    key = _tenant_key()
+    times = asyncio.run(_measure(rest, mcp_url, key, args.calls, args.warmup))
+    figures = {name: {"p50_ms": round(statistics.median(v), 2), "p99_ms": round(_percentile(v, 0.99), 2)}
+               for name, v in times.items()}
+    for name in ("sdk", "mcp"):
+        figures[name]["p50_vs_rest"] = round(figures[name]["p50_ms"] / figures["rest"]["p50_ms"], 2)
+        figures[name]["p99_vs_rest"] = round(figures[name]["p99_ms"] / figures["rest"]["p99_ms"], 2)
+    print(f"GET /api/v1/streams/?page_size=20, {args.calls} calls each, interleaved ({args.warmup} warm-up)")
+    print(f"{'path':<26}{'p50 ms':>10}{'p99 ms':>10}{'p50 / REST':>12}{'p99 / REST':>12}")
+    labels = {"rest": "REST (urllib, the peer)", "sdk": "Python SDK", "mcp": "MCP tool streams_list"}
+    for name, row in figures.items():
+        print(f"{labels[name]:<26}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}"
+              f"{row.get('p50_vs_rest', 1.0):>12.2f}{row.get('p99_vs_rest', 1.0):>12.2f}")
+    goal = figures["mcp"]["p50_vs_rest"] <= 1.2
+    print(f"MCP overhead goal (p50 <= 1.2x REST): {'met' if goal else 'missed'}")
+    servers[0].shutdown()
+    servers[1].should_exit = True
+    print(json.dumps({"benchmark": "bridge", "calls": args.calls, **figures, "mcp_goal_met": goal}))
+
+
+if __name__ == "__main__":
+    main()
