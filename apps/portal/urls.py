@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from apps.portal.pages import auth, home, keys, ledger, members, signals
+from apps.portal.pages import auth, home, integrations, keys, ledger, members, signals
 
 app_name = "portal"
 
@@ -34,6 +34,7 @@ urlpatterns = [
     path("webhooks/<int:endpoint_id>/deactivate/", signals.webhook_deactivate, name="webhook_deactivate"),
     path("webhooks/<int:endpoint_id>/resume/", signals.webhook_resume, name="webhook_resume"),
     path("api-keys/", keys.api_keys, name="api_keys"),
+    path("integrations/", integrations.integrations, name="integrations"),
     path("api-keys/create/", keys.create_key, name="create_key"),
     path("api-keys/<int:key_id>/revoke/", keys.revoke_key, name="revoke_key"),
     path("", include("apps.portal.urls_marketplace")),
