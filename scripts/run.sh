@@ -43,7 +43,10 @@ celery -A thermodynasty worker -Q default,gpu,webhooks -c 2 -n "worker@%h" --log
 pids+=($!)
 celery -A thermodynasty beat --loglevel=INFO -s "$DATA/celerybeat-schedule" >"$DATA/logs/beat.log" 2>&1 &
 pids+=($!)
+python manage.py bridge_serve --port "${BRIDGE_PORT:-8001}" >"$DATA/logs/mcp.log" 2>&1 &
+pids+=($!)
 echo "[run] Celery worker and beat started (logs in $DATA/logs/)"
+echo "[run] MCP server for AI assistants: http://127.0.0.1:${BRIDGE_PORT:-8001}/mcp/ (see /integrations/)"
 echo "[run] portal: http://127.0.0.1:${PORT:-8000}/   back office: /admin/   API docs: /api/docs/"
 gunicorn thermodynasty.wsgi:application --bind "0.0.0.0:${PORT:-8000}" --workers 3 --timeout 120 \
   --access-logfile - &
