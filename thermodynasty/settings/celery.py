@@ -30,6 +30,7 @@ CELERY_BEAT_SCHEDULE = {
     "lab-jobs-requeue-stale": {"task": "lab.jobs_requeue_stale", "schedule": 60.0},
     "dna-graph-project": {"task": "dna.graph_project", "schedule": 10.0},
     "dna-graph-outbox-prune": {"task": "dna.graph_outbox_prune", "schedule": 86400.0},
+    "core-idempotency-records-purge": {"task": "core.idempotency_records_purge", "schedule": 3600.0},
 }
 CELERY_TASK_ROUTES = {"lab.job_run": {"queue": "gpu"}}
 # Jobs are sent with their own limits (soft = the job's time limit); this caps one sent without them.

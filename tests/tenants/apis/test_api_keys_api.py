@@ -51,7 +51,7 @@ def test_a_revoked_key_is_refused(api, api_client_for, tenant):
 
 def test_a_key_cannot_grant_scopes_it_lacks(api_client_for, tenant):
     # given
-    writer = api_client_for(tenant, scopes=("read", "write"))
+    writer = api_client_for(tenant, scopes=("read", "write", "keys"))
     # when
     response = writer.post("/api/v1/api-keys/", {"name": "escalate", "scopes": ["trade"]}, format="json")
     # then
