@@ -15,11 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -129,7 +129,7 @@ def _entry_transaction() -> Iterator[None]:
     # This block is the request's true outermost one, so it takes that role: the services' work and the stored
     # response commit together, once.
     block = transaction.atomic()
-    block._from_testcase = True
+    block._from_testcase = True  # type: ignore[attr-defined]
     with block:
         yield
 

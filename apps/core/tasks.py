@@ -21,6 +21,8 @@ class BaseTask(Task):
 @shared_task(base=BaseTask, name="core.idempotency_records_purge")
 def idempotency_records_purge() -> int:
     """Delete idempotency records past IDEMPOTENCY_RECORD_TTL_SECONDS (hourly beat); safe to run twice."""
-    from apps.core.idempotency import idempotency_records_purge as purge  # models: load after app setup
+    from apps.core.idempotency import (
+        idempotency_records_purge as purge,  # models: load after app setup
+    )
 
     return purge()
