@@ -105,6 +105,8 @@ def _claim(call: IdempotentCall, fingerprint: str) -> tuple[IdempotencyRecord, b
             taken = _take_over(existing, owner)
             if taken is not None:
                 return taken, True
+            # Its owner may have finished meanwhile: answer from the row as it is now.
+            existing = IdempotencyRecord.objects.filter(pk=existing.pk).first() or existing
         return existing, False
     raise _in_progress()
 
