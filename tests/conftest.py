@@ -57,9 +57,10 @@ def make_member(db: Any) -> Callable[..., Any]:
 
 @pytest.fixture
 def api_client_for(db: Any) -> Callable[..., APIClient]:
-    """An API client authenticated with a fresh key of `tenant` carrying `scopes`."""
+    """An API client authenticated with a fresh key of `tenant` carrying `scopes` (by default every scope, the
+    key-managing `keys` included)."""
 
-    def make(tenant: Any, scopes: tuple[str, ...] = ("read", "write", "trade")) -> APIClient:
+    def make(tenant: Any, scopes: tuple[str, ...] = ("read", "write", "trade", "keys")) -> APIClient:
         issued = ApiKeyFactory.issue(tenant=tenant, scopes=list(scopes))
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Api-Key {issued.secret}")

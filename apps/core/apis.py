@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError, CoreErrorCode
-from apps.core.idempotency import run_idempotent
+from apps.core.idempotency import IdempotentCall, run_idempotent
 from apps.core.pagination import StableCursorPagination
 from apps.core.throttling import PerPrincipalRateThrottle
 from apps.tenants import rls
@@ -25,10 +25,16 @@ from apps.tenants.selectors import user_membership
 
 class TenantApi(APIView):
     """Subclasses set `permission` (and `idempotency_required` for billable or compute POSTs) and route creating
-    POSTs through `handle_idempotent`; they must not override `initial`, `get_permissions` or `get_queryset`."""
+    POSTs through `handle_idempotent`; they must not override `initial`, `get_permissions` or `get_queryset`.
+    An API whose response carries a secret names its fields in `secret_fields`: they are shown once and never
+    stored or replayed (tests/core/test_secret_fields.py finds any that forget)."""
 
     permission: ClassVar[Permission] = Permission.VIEW
     idempotency_required: ClassVar[bool] = False
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+    # True: the work and its stored response commit in one transaction (apps/core/idempotency.py). False only
+    # for work that must commit on its own and is idempotent by itself.
+    idempotency_atomic: ClassVar[bool] = True
     throttle_classes = [PerPrincipalRateThrottle]
 
     tenant: Tenant
@@ -99,8 +105,10 @@ class TenantApi(APIView):
                                        code=CoreErrorCode.IDEMPOTENCY_KEY_REQUIRED,
                                        extra={"fields": {"Idempotency-Key": ["This header is required."]}})
             return execute()
-        return run_idempotent(tenant_id=self.tenant.pk, key=key, method=request.method, path=request.path,
-                              body=self._raw_body, execute=execute)
+        call = IdempotentCall(tenant_id=self.tenant.pk, key=key, method=request.method, path=request.path,
+                              body=self._raw_body, secret_fields=self.secret_fields,
+                              atomic=self.idempotency_atomic)
+        return run_idempotent(call, execute)
 
     def create_response(self, request: Request, input_serializer: type[Serializer],
                         create: Callable[[dict[str, Any]], Any], output_serializer: type[Serializer],

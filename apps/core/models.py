@@ -6,7 +6,8 @@ from apps.tenants.models import TenantOwnedModel
 
 
 class IdempotencyRecord(TenantOwnedModel):
-    """A POST's stored outcome under (tenant, key): replayed for the same body, refused (409) for another."""
+    """A POST's stored outcome under (tenant, key): replayed for the same body, refused (409) for another;
+    purged after IDEMPOTENCY_RECORD_TTL_SECONDS (apps/core/idempotency.py)."""
 
     key = models.CharField(max_length=255)
     method = models.CharField(max_length=8)
@@ -15,6 +16,11 @@ class IdempotencyRecord(TenantOwnedModel):
     status_code = models.PositiveSmallIntegerField(null=True)
     response_body = models.JSONField(null=True)
     completed_at = models.DateTimeField(null=True)
+    # Which request holds the claim (a takeover changes it), and until when before another may take it over.
+    owner = models.CharField(max_length=32, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True)
+    # Names of secret fields nulled in response_body: a secret is shown once, never replayed.
+    secrets_withheld = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="idempotency_unique_tenant_key")]

@@ -37,3 +37,34 @@ class PerPrincipalRateThrottle(BaseThrottle):
         if user is not None and getattr(user, "pk", None):
             return f"user:{user.pk}"
         return None
+
+
+FAILURE_WINDOW_SECONDS = 60
+
+
+def failed_auth_wait(address: str) -> float | None:
+    """Seconds until `address` may try an API key again, or None while it is within API_KEY_FAILURES_PER_MINUTE.
+
+    Checked before the key itself, so a guesser learns nothing from attempts over the limit. The window opens at
+    an address's first failure (not on the clock's minute), so a burst cannot straddle two budgets."""
+    start_key, count_key = _failure_keys(address)
+    found = cache.get_many([start_key, count_key])
+    started, count = found.get(start_key), found.get(count_key, 0)
+    if started is None or count < settings.API_KEY_FAILURES_PER_MINUTE:
+        return None
+    return max(1.0, FAILURE_WINDOW_SECONDS - (time.time() - started))
+
+
+def failed_auth_record(address: str) -> None:
+    start_key, count_key = _failure_keys(address)
+    # Both keys are made together and expire together, so a count never outlives the window it belongs to.
+    cache.add(start_key, time.time(), timeout=FAILURE_WINDOW_SECONDS)
+    cache.add(count_key, 0, timeout=FAILURE_WINDOW_SECONDS)
+    try:
+        cache.incr(count_key)
+    except ValueError:  # the window closed between the two calls: this failure opens the next one
+        cache.set(count_key, 1, timeout=FAILURE_WINDOW_SECONDS)
+
+
+def _failure_keys(address: str) -> tuple[str, str]:
+    return f"authfail:{address}:start", f"authfail:{address}:n"

@@ -126,6 +126,10 @@ class StatementApi(TenantApi):
 
 
 class EntryListApi(TenantApi):
+    # The entry commits in the ledger's group commit, outside any request transaction; its client id makes a
+    # re-run of a lapsed claim safe.
+    idempotency_atomic = False
+
     def required_permission(self, request: Request) -> Permission:
         return read_or(Permission.MOVE_FUNDS, request)
 

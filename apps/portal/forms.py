@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from apps.core.client_address import client_address
 from apps.portal import lockout
 from apps.tenants.models import Role, Tenant
 from apps.tenants.roles import SCOPES
@@ -18,7 +19,7 @@ class LockoutAuthenticationForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "")
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        address = client_address(self.request) if self.request else ""
         if lockout.is_locked(username, address):
             raise forms.ValidationError(self.error_messages["locked"], code="locked",
                                         params={"minutes": lockout.minutes_left()})

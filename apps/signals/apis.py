@@ -241,11 +241,15 @@ class WebhookInput(StrictInputSerializer):
 
 
 class WebhookListApi(TenantApi):
+    secret_fields = ("secret",)
+
     def required_permission(self, request: Request) -> Permission:
         return read_or(Permission.MANAGE_KEYS, request)
 
     class WebhookCreated(WebhookOutput):
-        secret = serializers.CharField(help_text="HMAC-SHA256 signing secret; shown once.")
+        secret = serializers.CharField(allow_null=True, help_text=(
+            "HMAC-SHA256 signing secret; shown once. An Idempotency-Key replay answers null here (header "
+            "Idempotent-Secrets-Withheld)."))
 
     @extend_schema(operation_id="webhooks_list", responses=WebhookOutput(many=True))
     def get(self, request: Request) -> Response:

@@ -70,15 +70,19 @@ class ApiKeyOutput(serializers.Serializer):
 
 
 class ApiKeyListApi(TenantApi):
+    secret_fields = ("secret",)
+
     class InputSerializer(StrictInputSerializer):
         name = serializers.CharField(max_length=100)
         scopes = serializers.ListField(child=serializers.ChoiceField(choices=SCOPES), min_length=1)
 
     class CreatedSerializer(ApiKeyOutput):
-        secret = serializers.CharField(help_text="The full key. Shown once; store it now.")
+        secret = serializers.CharField(allow_null=True, help_text=(
+            "The full key. Shown once; store it now. An Idempotency-Key replay answers null here and names the "
+            "field in the Idempotent-Secrets-Withheld header: revoke the key and create another if it was lost."))
 
     def required_permission(self, request: Request) -> Permission:
-        return Permission.VIEW if request.method == "GET" else Permission.MANAGE_KEYS
+        return Permission.VIEW if request.method == "GET" else Permission.MANAGE_API_KEYS
 
     @extend_schema(operation_id="api_keys_list", responses=ApiKeyOutput(many=True))
     def get(self, request: Request) -> Response:
@@ -104,7 +108,7 @@ class ApiKeyDetailApi(TenantApi):
 
 
 class ApiKeyRevokeApi(TenantApi):
-    permission = Permission.MANAGE_KEYS
+    permission = Permission.MANAGE_API_KEYS
 
     @extend_schema(operation_id="api_keys_revoke", request=None, responses=ApiKeyOutput)
     def post(self, request: Request, key_id: int) -> Response:

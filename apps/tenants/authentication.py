@@ -6,6 +6,8 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from apps.core.client_address import client_address
+from apps.core.throttling import failed_auth_record, failed_auth_wait
 from apps.tenants.models import ApiKey
 from apps.tenants.services import api_key_authenticate, api_key_touch
 
@@ -33,8 +35,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, raw = header.partition(" ")
         if scheme not in (self.keyword, "Bearer"):
             return None
+        address = client_address(request)
+        wait = failed_auth_wait(address)
+        if wait is not None:
+            raise exceptions.Throttled(wait=wait, detail="Too many failed API-key attempts from this address.")
         api_key = api_key_authenticate(raw=raw.strip())
         if api_key is None:
+            failed_auth_record(address)
             raise exceptions.AuthenticationFailed("Invalid, revoked or unknown API key.")
         api_key_touch(api_key=api_key)
         return ApiKeyPrincipal(api_key=api_key), api_key

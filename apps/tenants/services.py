@@ -204,7 +204,7 @@ def api_key_create(*, actor: Actor, tenant: Tenant, name: str, scopes: list[str]
     """Create a key `td_<prefix>_<secret>`. A key creating a key may only grant scopes it holds itself."""
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
-        raise ApplicationError("Choose one or more scopes among read, write, trade.",
+        raise ApplicationError(f"Choose one or more scopes among {', '.join(SCOPES)}.",
                                code=TenantErrorCode.SCOPE_NOT_ALLOWED, extra={"fields": {"scopes": unknown}})
     if creator_scopes is not None and not set(scopes) <= set(creator_scopes):
         raise ApplicationError("A key cannot grant scopes it does not hold.", code=TenantErrorCode.SCOPE_NOT_ALLOWED,

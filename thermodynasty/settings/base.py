@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
+
 from thermodynasty.env import BASE_DIR, env, env_secret
 
 SECRET_KEY = env_secret("SECRET_KEY", "dev-insecure-secret-key-change-me")
@@ -109,6 +111,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=4 *
 LOGIN_LOCKOUT_THRESHOLD = env.int("LOGIN_LOCKOUT_THRESHOLD", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+# Failed API-key authentications per client address per minute before that address gets 429 for the minute.
+API_KEY_FAILURES_PER_MINUTE = env.int("API_KEY_FAILURES_PER_MINUTE", default=30)
+# Reverse proxies in front of the app that each append the connecting address to TRUSTED_PROXY_HEADER. 0 (the
+# default) trusts no header and uses the socket's address; never set it higher than the proxies really there,
+# or a client can choose its own address (docs/security.d/10-idempotency-and-auth.md).
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+TRUSTED_PROXY_HEADER = env("TRUSTED_PROXY_HEADER", default="X-Forwarded-For")
+# An idempotency claim's lease outlives the longest request (gunicorn's --timeout 120 in scripts/run.sh), so only
+# a dead request's claim is ever taken over; stored outcomes are kept for a day, then purged.
+IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=150)
+IDEMPOTENCY_RECORD_TTL_SECONDS = env.int("IDEMPOTENCY_RECORD_TTL_SECONDS", default=24 * 3600)
+if IDEMPOTENCY_RECORD_TTL_SECONDS <= IDEMPOTENCY_LEASE_SECONDS:
+    raise ImproperlyConfigured("IDEMPOTENCY_RECORD_TTL_SECONDS must exceed IDEMPOTENCY_LEASE_SECONDS.")
 
 # The MCP server (apps/bridge): its own process, `manage.py bridge_serve`. BRIDGE_PUBLIC_URL is what the portal's
 # Integrations page tells partners to connect to; BRIDGE_ALLOWED_HOSTS turns on DNS-rebinding protection.

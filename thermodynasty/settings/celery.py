@@ -30,6 +30,7 @@ CELERY_BEAT_SCHEDULE = {
     "lab-jobs-requeue-stale": {"task": "lab.jobs_requeue_stale", "schedule": 60.0},
     "dna-graph-project": {"task": "dna.graph_project", "schedule": 10.0},
     "dna-graph-outbox-prune": {"task": "dna.graph_outbox_prune", "schedule": 86400.0},
+    "core-idempotency-records-purge": {"task": "core.idempotency_records_purge", "schedule": 3600.0},
 }
 # Webhook work has its own queue: a backlog of dead receivers must never delay the platform's own tasks.
 CELERY_TASK_ROUTES = {"lab.job_run": {"queue": "gpu"}, "signals.webhook_deliver": {"queue": "webhooks"},

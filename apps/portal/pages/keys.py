@@ -19,7 +19,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
                                                     "form": ApiKeyForm()})
 
 
-@tenant_page(Permission.MANAGE_KEYS)
+@tenant_page(Permission.MANAGE_API_KEYS)
 @require_POST
 def create_key(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST)
@@ -32,7 +32,7 @@ def create_key(request: HttpRequest) -> HttpResponse:
                                                     "form": ApiKeyForm(), "issued": issued})
 
 
-@tenant_page(Permission.MANAGE_KEYS)
+@tenant_page(Permission.MANAGE_API_KEYS)
 @require_POST
 def revoke_key(request: HttpRequest, key_id: int) -> HttpResponse:
     try:

@@ -51,7 +51,7 @@ def test_a_revoked_key_is_refused(api, api_client_for, tenant):
 
 def test_a_key_cannot_grant_scopes_it_lacks(api_client_for, tenant):
     # given
-    writer = api_client_for(tenant, scopes=("read", "write"))
+    writer = api_client_for(tenant, scopes=("read", "write", "keys"))
     # when
     response = writer.post("/api/v1/api-keys/", {"name": "escalate", "scopes": ["trade"]}, format="json")
     # then
@@ -68,3 +68,37 @@ def test_a_read_only_key_cannot_create_keys(api_client_for, tenant):
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
     assert ApiKey.objects.filter(name="x").count() == 0
+
+
+def test_a_write_key_cannot_revoke_or_create_keys(api_client_for, tenant):
+    # given: a key with every scope but the key-managing one, and a full-scope key
+    writer = api_client_for(tenant, scopes=("read", "write", "trade"))
+    full = api_client_for(tenant)
+    # when
+    revoked = writer.post(f"/api/v1/api-keys/{full.api_key.id}/revoke/")
+    created = writer.post("/api/v1/api-keys/", {"name": "mine", "scopes": ["read"]}, format="json")
+    # then
+    assert revoked.status_code == created.status_code == 403
+    assert revoked.json()["code"] == "permission_denied" and "manage_api_keys" in revoked.json()["message"]
+    full.api_key.refresh_from_db()
+    assert full.api_key.revoked_at is None and not ApiKey.objects.filter(name="mine").exists()
+
+
+def test_a_keys_scoped_key_manages_keys(api_client_for, tenant):
+    # given
+    manager = api_client_for(tenant, scopes=("read", "keys"))
+    victim = api_client_for(tenant, scopes=("read", "write"))
+    # when
+    revoked = manager.post(f"/api/v1/api-keys/{victim.api_key.id}/revoke/")
+    created = manager.post("/api/v1/api-keys/", {"name": "rotated", "scopes": ["read"]}, format="json")
+    # then
+    assert revoked.status_code == 200 and created.status_code == 201
+
+
+def test_a_write_key_still_manages_webhooks(api_client_for, tenant):
+    # given
+    writer = api_client_for(tenant, scopes=("read", "write"))
+    # when
+    created = writer.post("/api/v1/webhooks/", {"url": "http://127.0.0.1:9/hook"}, format="json")
+    # then
+    assert created.status_code == 201

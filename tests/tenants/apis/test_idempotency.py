@@ -1,23 +1,38 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from apps.core.models import IdempotencyRecord
 from apps.tenants.models import ApiKey
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_same_key_and_body_replays_the_stored_response(api):
+def test_a_replay_answers_the_stored_response_without_the_secret(api):
     # given
     body = {"name": "replayed", "scopes": ["read"]}
-    # when
     first = api.post("/api/v1/api-keys/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    # when
     second = api.post("/api/v1/api-keys/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    # then
+    # then: the key is shown once; the replay names it by id and withholds the secret
     assert first.status_code == second.status_code == 201
-    assert first.json() == second.json()
+    assert first.json()["secret"].startswith("td_")
+    assert second.json() == {**first.json(), "secret": None}
     assert second["Idempotent-Replayed"] == "true"
+    assert second["Idempotent-Secrets-Withheld"] == "secret"
     assert ApiKey.objects.filter(name="replayed").count() == 1
+
+
+def test_no_stored_response_holds_the_secret(api):
+    # when
+    secret = api.post("/api/v1/api-keys/", {"name": "s", "scopes": ["read"]}, format="json",
+                      HTTP_IDEMPOTENCY_KEY="k-s").json()["secret"]
+    # then
+    stored = IdempotencyRecord.objects.get(key="k-s")
+    assert secret.split("_")[2] not in json.dumps(stored.response_body)
+    assert stored.secrets_withheld == ["secret"]
 
 
 def test_the_same_key_with_another_body_is_a_conflict(api):
