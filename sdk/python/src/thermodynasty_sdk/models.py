@@ -338,7 +338,7 @@ class Created(TypedDict, total=False):
     prefix: str
     revoked_at: str | None
     scopes: list[str]
-    secret: str
+    secret: str | None
 
 
 class DeliveryOutput(TypedDict, total=False):
@@ -1027,10 +1027,13 @@ class ReverseInputRequest(TypedDict, total=False):
     reason: str
 
 
-ScopesEnum = Literal["read", "write", "trade"]
+ScopesEnum = Literal["read", "write", "trade", "keys"]
 
 
 SideEnum = Literal["buy", "sell"]
+
+
+StateEnum = Literal["active", "paused", "deactivated"]
 
 
 class StatementOutput(TypedDict, total=False):
@@ -1178,11 +1181,14 @@ class VersionOutput(TypedDict, total=False):
 
 
 class WebhookCreated(TypedDict, total=False):
+    consecutive_failures: int
     created_at: str
     description: str
     id: int
     is_active: bool
-    secret: str
+    paused_at: str | None
+    secret: str | None
+    state: StateEnum
     url: str
 
 
@@ -1192,10 +1198,13 @@ class WebhookInputRequest(TypedDict, total=False):
 
 
 class WebhookOutput(TypedDict, total=False):
+    consecutive_failures: int
     created_at: str
     description: str
     id: int
     is_active: bool
+    paused_at: str | None
+    state: StateEnum
     url: str
 
 

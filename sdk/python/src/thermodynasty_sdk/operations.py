@@ -589,3 +589,7 @@ class Operations:
     def webhooks_deactivate(self, endpoint_id: int, *, idempotency_key: str | None = None) -> Any:
         """Webhooks deactivate"""
         return self._transport.request("POST", f"/api/v1/webhooks/{_q(endpoint_id)}/deactivate/", idempotency_key=idempotency_key)
+
+    def webhooks_resume(self, endpoint_id: int, *, idempotency_key: str | None = None) -> models.WebhookOutput:
+        """Webhooks resume"""
+        return self._transport.request("POST", f"/api/v1/webhooks/{_q(endpoint_id)}/resume/", idempotency_key=idempotency_key)
