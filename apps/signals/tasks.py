@@ -16,3 +16,9 @@ def webhook_deliver(delivery_id: int) -> str:
 def webhooks_enqueue_due() -> int:
     """Periodic: re-enqueues deliveries whose backoff has elapsed."""
     return services.webhooks_enqueue_due()
+
+
+@shared_task(base=BaseTask, name="signals.stream_regimes_refresh")
+def stream_regimes_refresh(stream_id: int) -> int:
+    """Re-segments a stream's latest points after windows closed; a duplicate finds the segments fresh and exits."""
+    return services.stream_regimes_refresh(stream_id=stream_id)
