@@ -169,6 +169,7 @@ class RegimeState(TenantOwnedModel):
 
     stream = models.OneToOneField(Stream, on_delete=models.CASCADE, related_name="regime_state")
     detector = models.JSONField(default=dict)
+    tracked_through = models.DateTimeField(null=True, blank=True, help_text="Last point fed to the detector.")
     segmented_through = models.DateTimeField(null=True, blank=True, help_text="Last point the segments cover.")
     segmented_at = models.DateTimeField(null=True, blank=True)
     segmentation = models.JSONField(default=dict, help_text="Model, penalty, period and horizon of the last run.")

@@ -22,3 +22,9 @@ def webhooks_enqueue_due() -> int:
 def stream_regimes_refresh(stream_id: int) -> int:
     """Re-segments a stream's latest points after windows closed; a duplicate finds the segments fresh and exits."""
     return services.stream_regimes_refresh(stream_id=stream_id)
+
+
+@shared_task(base=BaseTask, name="signals.stream_regimes_track")
+def stream_regimes_track(stream_id: int) -> int:
+    """Feeds a stream's new points to its regime detector under a row lock; a duplicate finds nothing new."""
+    return services.stream_regimes_track(stream_id=stream_id)

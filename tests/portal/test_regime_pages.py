@@ -6,23 +6,25 @@ import re
 import pytest
 from django.test import Client
 
-from apps.signals import services
 from apps.signals.models import Alert, AlertKind
-from tests.signals.factories import ACTOR, level_shift, make_stream, noise_with_spike
+from tests.signals.factories import (
+    ingest_segmented,
+    level_shift,
+    make_stream,
+    noise_with_spike,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def _chart(page: str, name: str) -> dict:
-    return json.loads(re.search(rf'<script id="{name}" type="application/json">(.*?)</script>', page, re.S).group(1))
+    return json.loads(re.search(rf'<script id="{name}" type="application/json">(.*?)</script>', page, re.DOTALL).group(1))
 
 
 def test_a_stream_page_shades_its_regimes_and_lists_regime_changes_apart(tenant, make_member):
     # given
     stream = make_stream(tenant)
-    for k in range(0, 600, 200):
-        services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=level_shift(300, 300)[k:k + 200])
-    services.stream_regimes_refresh(stream_id=stream.pk)
+    ingest_segmented(tenant, stream, level_shift(300, 300))
     change = Alert.objects.get(stream=stream, kind=AlertKind.REGIME_CHANGE)
     client = Client()
     client.force_login(make_member(tenant, role="viewer"))
@@ -43,8 +45,7 @@ def test_a_stream_page_shades_its_regimes_and_lists_regime_changes_apart(tenant,
 def test_a_spiky_stream_page_has_anomalies_but_no_regime_changes(tenant, make_member):
     # given
     stream = make_stream(tenant)
-    services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=noise_with_spike(600, 400))
-    services.stream_regimes_refresh(stream_id=stream.pk)
+    ingest_segmented(tenant, stream, noise_with_spike(600, 400))
     client = Client()
     client.force_login(make_member(tenant))
     # when

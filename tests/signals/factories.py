@@ -36,3 +36,11 @@ def noise_with_spike(n: int = 600, spike_at: int = 400, level: float = 50.0, sig
     rng = random.Random(seed)
     return [{"t": T0 + 60 * i, "v": level + rng.gauss(0, sigma) + (spike if i == spike_at else 0.0)}
             for i in range(n)]
+
+
+def ingest_segmented(tenant: Any, stream: Stream, points: list[dict[str, float]], batch: int = 200) -> None:
+    """Ingests in batches as a client would, runs the regime tracking each batch queues, then re-segments."""
+    for k in range(0, len(points), batch):
+        services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=points[k:k + batch])
+        services.stream_regimes_track(stream_id=stream.pk)
+    services.stream_regimes_refresh(stream_id=stream.pk)

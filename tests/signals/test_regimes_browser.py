@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from apps.signals import services
-from tests.signals.factories import ACTOR, level_shift, make_stream
+# Reuses the portal's Playwright fixture (system Chromium).
+from tests.browser.conftest import browser  # noqa: F401
+from tests.signals.factories import ingest_segmented, level_shift, make_stream
 from tests.tenants.factories import MembershipFactory, TenantFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -26,14 +27,13 @@ def _bands(page) -> list[dict[str, float]]:
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
-def test_a_stream_page_shows_its_regimes_as_bands_over_the_chart(browser, live_server, tmp_path, width, height):
+def test_a_stream_page_shows_its_regimes_as_bands_over_the_chart(browser, live_server, tmp_path,  # noqa: F811
+                                                                width, height):
     # given: a stream whose level moved halfway, segmented
     tenant = TenantFactory(slug="regimes", name="Regimes Ltd")
     MembershipFactory(tenant=tenant, role="viewer", user=UserFactory(username="viewer@example.com"))
     stream = make_stream(tenant)
-    for k in range(0, 600, 200):
-        services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=level_shift(300, 300)[k:k + 200])
-    services.stream_regimes_refresh(stream_id=stream.pk)
+    ingest_segmented(tenant, stream, level_shift(300, 300))
     context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(15000)

@@ -55,6 +55,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('detector', models.JSONField(default=dict)),
+                ('tracked_through', models.DateTimeField(blank=True, help_text='Last point fed to the detector.', null=True)),
                 ('segmented_through', models.DateTimeField(blank=True, help_text='Last point the segments cover.', null=True)),
                 ('segmented_at', models.DateTimeField(blank=True, null=True)),
                 ('segmentation', models.JSONField(default=dict, help_text='Model, penalty, period and horizon of the last run.')),

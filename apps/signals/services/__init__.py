@@ -3,7 +3,7 @@ from __future__ import annotations
 from apps.signals.services.alerts import alert_acknowledge, alert_resolve
 from apps.signals.services.changepoints import Analysis, changepoints_analyse
 from apps.signals.services.ingest import IngestResult, points_ingest
-from apps.signals.services.regimes import stream_regimes_refresh
+from apps.signals.services.regimes import stream_regimes_refresh, stream_regimes_track
 from apps.signals.services.streams import stream_create
 from apps.signals.services.webhooks import (
     IssuedEndpoint,
@@ -14,5 +14,5 @@ from apps.signals.services.webhooks import (
 )
 
 __all__ = ["Analysis", "IngestResult", "IssuedEndpoint", "alert_acknowledge", "alert_resolve", "changepoints_analyse",
-           "points_ingest", "stream_create", "stream_regimes_refresh",
+           "points_ingest", "stream_create", "stream_regimes_refresh", "stream_regimes_track",
            "webhook_deliver", "webhook_endpoint_create", "webhook_endpoint_delete", "webhooks_enqueue_due"]

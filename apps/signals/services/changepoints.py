@@ -20,7 +20,11 @@ from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
 from apps.ledger import selectors as ledger_selectors
 from apps.ledger.services import hold_post_in_transaction
-from apps.ledger.services.charges import CEU, charge_hold_in_transaction, insufficient_ceu
+from apps.ledger.services.charges import (
+    CEU,
+    charge_hold_in_transaction,
+    insufficient_ceu,
+)
 from apps.ledger.services.retry import with_retries
 from apps.ops.services import audit_record
 from apps.signals.errors import SignalErrorCode
@@ -28,7 +32,7 @@ from apps.signals.models import ChangepointAnalysis
 from apps.signals.pricing import changepoint_price
 from apps.signals.series import Series, series_parse
 from apps.tenants.models import Tenant
-from kernels.changepoint import SegmentConfig, Segmentation, segment
+from kernels.changepoint import Segmentation, SegmentConfig, segment
 
 HOLD_TTL = timedelta(minutes=5)  # the hold is posted in the transaction that creates it; this only bounds it
 _WORK, _REMEDY = "This analysis needs", "Buy CEU on the billing page, or send fewer points."

@@ -12,7 +12,7 @@ from apps.core.actors import Actor
 from apps.signals.ingest import Row, parse_batch
 from apps.signals.models import Alert, SignalWindow, Stream, StreamState
 from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor, severity_of
-from apps.signals.services.regimes import RegimeTracker, boundary_anomalies_label, regimes_refresh_enqueue
+from apps.signals.services.regimes import regimes_enqueue
 from apps.signals.services.webhooks import deliveries_for_alerts
 from apps.tenants.models import Tenant
 
@@ -70,16 +70,12 @@ def points_ingest(*, actor: Actor, tenant: Tenant, stream_id: int, points: list[
     rows = parse_batch(points, categorical=stream.kind == "categorical", last_ts=stream.last_timestamp,
                        now=timezone.now())
     processor: StreamProcessor = pickle.loads(state.blob)
-    regimes = RegimeTracker.load(stream)
     scored, closed, alerts = [], [], []
     for row in rows:
         point, window = processor.process(row.ts, row.value, row.symbol)
         scored.append(point)
         if point.alarm:
             alerts.append(_alert(stream, point, processor))
-        regime_change = regimes.observe(stream, point.ts, point.value)
-        if regime_change is not None:
-            alerts.append(regime_change)
         if window is not None:
             closed.append(window)
     decision_ms = 1000 * (time.perf_counter() - started)
@@ -87,11 +83,8 @@ def points_ingest(*, actor: Actor, tenant: Tenant, stream_id: int, points: list[
     _copy_points(stream, scored)
     SignalWindow.objects.bulk_create([_window_row(stream, w) for w in closed])
     alerts = Alert.objects.bulk_create(alerts)
-    boundary_anomalies_label(alerts)
     deliveries_for_alerts(tenant_id=tenant.pk, alerts=alerts)
-    regimes.save()
-    if closed:
-        regimes_refresh_enqueue(stream.pk)
+    regimes_enqueue(stream.pk, windows_closed=bool(closed))
     state.blob = pickle.dumps(processor)
     state.save(update_fields=["blob", "updated_at"])
     stream.point_count += len(scored)

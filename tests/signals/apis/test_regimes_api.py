@@ -6,11 +6,10 @@ import pytest
 
 from apps.ledger.models import Entry
 from apps.ops.models import AuditLog
-from apps.signals import services
 from apps.signals.models import ChangepointAnalysis
 from apps.signals.pricing import changepoint_price
 from tests.ledger.factories import funded_account, refreshed
-from tests.signals.factories import ACTOR, level_shift, make_stream
+from tests.signals.factories import ingest_segmented, level_shift, make_stream
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +24,7 @@ def _shift_series(n: int = 200, seed: int = 5) -> dict[str, list[float]]:
 
 def _segmented_stream(tenant):
     stream = make_stream(tenant)
-    points = level_shift(300, 300)
-    for k in range(0, 600, 200):
-        services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=points[k:k + 200])
-    services.stream_regimes_refresh(stream_id=stream.pk)
+    ingest_segmented(tenant, stream, level_shift(300, 300))
     return stream
 
 
@@ -76,7 +72,7 @@ def test_an_analysis_returns_segments_and_change_points_and_charges_its_price(ap
     data = response.json()
     assert [c["index"] for c in data["change_points"]] == [pytest.approx(100, abs=3)]
     assert data["change_points"][0]["kind"] == "level" and data["change_points"][0]["summary"].startswith("level +")
-    assert [(s["start"], s["end"]) for s in data["segments"]][0][0] == 0 and data["segments"][-1]["end"] == 200
+    assert data["segments"][0]["start"] == 0 and data["segments"][-1]["end"] == 200
     assert data["charged"] == changepoint_price(200) and data["points"] == 200
     assert refreshed(account).balance == 10_000 - changepoint_price(200)
     record = ChangepointAnalysis.objects.get(pk=data["id"])

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, Iterator
+from typing import Any, ClassVar
 
 import pytest
 
@@ -16,9 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]] = []
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         _Receiver.received.append((dict(self.headers), self.rfile.read(int(self.headers["Content-Length"]))))
         self.send_response(200)
         self.end_headers()
@@ -45,6 +46,7 @@ def test_a_regime_change_goes_out_on_every_active_webhook(tenant, other_tenant):
     # when
     for batch in (level_shift(300, 0), level_shift(0, 300, start=300, seed=3)):
         services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=batch)
+        services.stream_regimes_track(stream_id=stream.pk)
     # then: one delivery per endpoint of the tenant, carrying the change in words and numbers
     change = Alert.objects.get(stream=stream, kind=AlertKind.REGIME_CHANGE)
     deliveries = [d for d in WebhookDelivery.objects.filter(event_type="alert.opened")
@@ -55,16 +57,18 @@ def test_a_regime_change_goes_out_on_every_active_webhook(tenant, other_tenant):
     assert alert["evidence"]["delay_points"] == change.delay_points and "Regime change (level)" in alert["explanation"]
 
 
-def test_a_regime_change_is_delivered_signed(tenant, receiver, django_capture_on_commit_callbacks):
+def test_a_regime_change_is_delivered_signed(tenant, receiver, django_capture_on_commit_callbacks, settings):
     # given
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     from thermodynasty.celery import app
 
     issued = services.webhook_endpoint_create(actor=ACTOR, tenant=tenant, url=receiver)
     stream = make_stream(tenant)
     services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=level_shift(300, 0))
+    services.stream_regimes_track(stream_id=stream.pk)
     app.conf.task_always_eager = True
     try:
-        # when
+        # when: the ingest's commit queues the tracking, whose commit queues the signed delivery
         with django_capture_on_commit_callbacks(execute=True):
             services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk,
                                    points=level_shift(0, 300, start=300, seed=3))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 import pytest
 
@@ -8,7 +9,13 @@ from apps.signals import services
 from apps.signals.models import Alert, AlertKind, RegimeSegment, RegimeState
 from apps.signals.services.regimes import BOUNDARY_MARGIN
 from apps.tenants import rls
-from tests.signals.factories import ACTOR, T0, level_shift, make_stream, noise_with_spike
+from tests.signals.factories import (
+    ACTOR,
+    T0,
+    level_shift,
+    make_stream,
+    noise_with_spike,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +25,7 @@ def _ingest(tenant, stream, points, batch: int = 100) -> list[int]:
     for k in range(0, len(points), batch):
         ids += services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk,
                                       points=points[k:k + batch]).alerts
+        services.stream_regimes_track(stream_id=stream.pk)
     return ids
 
 
@@ -51,9 +59,9 @@ def test_a_single_spike_is_an_anomaly_not_a_regime_change(tenant):
 
 
 def _at(row: int):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.fromtimestamp(T0 + 60 * row, tz=timezone.utc)
+    return datetime.fromtimestamp(T0 + 60 * row, tz=UTC)
 
 
 def test_anomaly_alarms_at_a_confirmed_boundary_are_labelled_with_it_not_doubled(tenant):
