@@ -52,12 +52,17 @@ class RegimePagination(StableCursorPagination):
     ordering = ("-start_ts", "-id")  # segments of one stream never share a start
 
 
-_REGIME_EXAMPLE = {"next": None, "previous": None, "results": [
-    {"start_ts": "2026-03-01T10:00:00Z", "end_ts": "2026-03-01T13:19:00Z", "count": 200, "n": 200, "mean": 80.1,
-     "scale": 2.0, "slope": 0.0, "features": {"energy": 6419.6}, "model": "mean",
-     "change": {"kind": "level", "summary": "level +15.0σ", "stats": {"level_sigma": 15.0}, "confidence": 1.0}},
-    {"start_ts": "2026-03-01T06:40:00Z", "end_ts": "2026-03-01T09:59:00Z", "count": 200, "n": 200, "mean": 50.0,
-     "scale": 2.0, "slope": 0.0, "features": {"energy": 2501.3}, "model": "mean", "change": None}]}
+_REGIME_EXAMPLE = {"next": None, "previous": None, "results": [  # a stream whose level stepped from 50 to 80
+    {"start_ts": "2023-11-15T03:13:20Z", "end_ts": "2023-11-15T08:12:20Z", "count": 300, "n": 300, "mean": 80.09,
+     "scale": 1.948, "slope": -2.082e-05, "features": {"energy": 229.3, "temperature": 3.978, "entropy": 2.479,
+                                                       "entropy_rate": 2.183, "free_energy": 219.4, "lag1": 0.0822},
+     "model": "mean", "change": {"kind": "level", "summary": "level +15.4σ", "confidence": 1.0, "stats": {
+         "level_sigma": 15.37, "variance_ratio": 0.9116, "mean_before": 49.97, "mean_after": 80.09,
+         "slope_before": -0.02866, "slope_after": -0.07494}}},
+    {"start_ts": "2023-11-14T22:13:20Z", "end_ts": "2023-11-15T03:12:20Z", "count": 300, "n": 298, "mean": 49.97,
+     "scale": 2.04, "slope": -7.962e-06, "features": {"energy": 232.3, "temperature": 3.985, "entropy": 2.573,
+                                                      "entropy_rate": 2.242, "free_energy": 222.1, "lag1": 0.0026},
+     "model": "mean", "change": None}]}
 
 
 class RegimeListApi(TenantApi):
@@ -140,13 +145,31 @@ _ANALYSIS_REQUEST = {"values": [10.1, 9.8, 10.3, 9.9, 10.0, 10.2, 9.7, 10.1, 9.9
                      "timestamps": list(range(1_767_225_600, 1_767_225_600 + 20 * 60, 60))}
 
 
+_F1 = {"energy": 4.07, "temperature": 0.03, "entropy": 0.673, "entropy_rate": 0.278, "free_energy": 4.05,
+       "lag1": -0.7778}
+_F2 = {"energy": 4.074, "temperature": 0.0336, "entropy": 0.673, "entropy_rate": 0.4243, "free_energy": 4.051,
+       "lag1": -0.504}
+_ANALYSIS_RESPONSE = {  # what the kernel answered for _ANALYSIS_REQUEST (floats rounded to 4 digits)
+    "id": 1, "points": 20, "model": "robust", "penalty": 5.991, "period": None, "charged": 6,
+    "segments": [
+        {"start": 0, "end": 10, "t_start": 1767225600.0, "t_end": 1767226140.0, "n": 10, "mean": 10.0,
+         "scale": 0.177, "slope": -0.0001616, "features": _F1},
+        {"start": 10, "end": 20, "t_start": 1767226200.0, "t_end": 1767226740.0, "n": 10, "mean": 14.02,
+         "scale": 0.2089, "slope": -0.000101, "features": _F2}],
+    "change_points": [{"index": 10, "t": 1767226200.0, "confidence": 1.0, "gain": 810.9, "kind": "level",
+                       "summary": "level +12.8σ", "stats": {"level_sigma": 12.78, "variance_ratio": 1.393,
+                                                            "slope_before": -0.5818, "slope_after": -0.3636,
+                                                            "mean_before": 10.0, "mean_after": 14.02}}]}
+
+
 class ChangepointAnalyseApi(TenantApi):
     permission = Permission.ANALYZE
     idempotency_required = True  # billable: a retried request must not be charged twice
 
     @extend_schema(
         operation_id="changepoints_analyse", request=ChangepointInput, responses={200: AnalysisOutput},
-        examples=[OpenApiExample("A level shift", value=_ANALYSIS_REQUEST, request_only=True)],
+        examples=[OpenApiExample("A level shift", value=_ANALYSIS_REQUEST, request_only=True),
+                  OpenApiExample("A level shift", value=_ANALYSIS_RESPONSE, response_only=True)],
         description=f"Segments a series (up to {MAX_POINTS:,} points) and returns its segments and change points; "
                     f"nothing about the series is stored. Costs {BASE_FEE} + ceil(points / {POINTS_PER_MINOR_UNIT}) "
                     f"CEU minor units, charged only when the analysis succeeds. Requires an Idempotency-Key (a "
