@@ -3,7 +3,9 @@
 Minimises ``sum(cost(segment)) + penalty * (#segments - 1)`` over all segmentations whose
 segments have at least ``min_size`` points. The pruning rule drops a candidate start ``s``
 once ``F(s) + cost(s, t) > F(t)``; it is exact for costs where splitting a segment never
-raises its cost (true of every -2 log-likelihood here). Expected cost O(n) when the number of
+raises its cost (true of every -2 log-likelihood here). With a minimum segment size the
+test at ``t`` only rules ``s`` out for ends ``>= t + min_size`` (a split at ``t`` needs room
+after it), so the removal waits until then; dropping it at once loses optima. Expected cost O(n) when the number of
 changes grows with n, O(n^2) worst case.
 """
 
@@ -37,14 +39,18 @@ def pelt(cost: SegmentCost, n: int, penalty: float, min_size: int = 2) -> list[i
     best[0] = -penalty  # the first segment carries no change-point penalty
     last = np.zeros(n + 1, dtype=np.int64)
     candidates = np.zeros(1, dtype=np.int64)
+    expiry = np.full(1, n + 1, dtype=np.int64)  # first end for which each candidate is ruled out
     for end in range(min_size, n + 1):
         fresh = end - min_size
         if fresh >= min_size:
-            candidates = np.append(candidates, fresh)
+            candidates, expiry = np.append(candidates, fresh), np.append(expiry, n + 1)
+        alive = expiry > end
+        candidates, expiry = candidates[alive], expiry[alive]
         totals = best[candidates] + cost(candidates, end) + penalty
         pick = int(np.argmin(totals))
         best[end], last[end] = totals[pick], candidates[pick]
-        candidates = candidates[totals - penalty <= best[end]]
+        beaten = totals - penalty > best[end]
+        expiry[beaten] = np.minimum(expiry[beaten], end + min_size)
     return _backtrack(last, n)
 
 

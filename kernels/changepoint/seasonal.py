@@ -34,7 +34,7 @@ def detect_period(x: np.ndarray, max_period: int | None = None) -> int | None:
         return None
     acf = np.array([float(d[k:] @ d[:-k]) / denom for k in range(1, top + 1)])
     lags = np.arange(1, top + 1)
-    peaks = [k for k in range(2, top) if acf[k - 1] >= ACF_MIN and acf[k - 1] >= acf[k - 2] and acf[k - 1] >= acf[k]]
+    peaks = [k for k in range(3, top) if acf[k - 1] >= ACF_MIN and acf[k - 1] >= acf[k - 2] and acf[k - 1] >= acf[k]]
     if not peaks:
         return None
     best = max(acf[k - 1] for k in peaks)
