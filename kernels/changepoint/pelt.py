@@ -38,19 +38,27 @@ def pelt(cost: SegmentCost, n: int, penalty: float, min_size: int = 2) -> list[i
     best = np.full(n + 1, np.inf)
     best[0] = -penalty  # the first segment carries no change-point penalty
     last = np.zeros(n + 1, dtype=np.int64)
-    candidates = np.zeros(1, dtype=np.int64)
-    expiry = np.full(1, n + 1, dtype=np.int64)  # first end for which each candidate is ruled out
+    # candidate starts and the first end each is ruled out for, in preallocated buffers (the
+    # loop is per point, so per-step allocations would dominate short series)
+    starts, expiry = np.zeros(n + 1, dtype=np.int64), np.full(n + 1, n + 1, dtype=np.int64)
+    k = 1
     for end in range(min_size, n + 1):
         fresh = end - min_size
         if fresh >= min_size:
-            candidates, expiry = np.append(candidates, fresh), np.append(expiry, n + 1)
-        alive = expiry > end
-        candidates, expiry = candidates[alive], expiry[alive]
-        totals = best[candidates] + cost(candidates, end) + penalty
+            starts[k], expiry[k] = fresh, n + 1
+            k += 1
+        alive = expiry[:k] > end
+        if not alive.all():
+            keep = np.flatnonzero(alive)
+            k = keep.size
+            starts[:k], expiry[:k] = starts[keep], expiry[keep]
+        live = starts[:k]
+        totals = best[live] + cost(live, end) + penalty
         pick = int(np.argmin(totals))
-        best[end], last[end] = totals[pick], candidates[pick]
-        beaten = totals - penalty > best[end]
-        expiry[beaten] = np.minimum(expiry[beaten], end + min_size)
+        best[end], last[end] = totals[pick], live[pick]
+        beaten = np.flatnonzero(totals - penalty > best[end])
+        if beaten.size:
+            expiry[beaten] = np.minimum(expiry[beaten], end + min_size)
     return _backtrack(last, n)
 
 
