@@ -60,6 +60,8 @@ class OnlineConfig:
             detector's delay bound (a later confirmation is never issued for that change).
         warmup: points used to set the prior's scale before any change can be reported.
         min_gap: fewest points between two reported change points.
+        evidence: fewest points of a new regime seen before it can be confirmed (so it can
+            be described); the least detection delay.
 
     Example:
         >>> OnlineConfig().max_delay
@@ -68,10 +70,11 @@ class OnlineConfig:
 
     hazard: float = 1 / 250
     max_run_length: int = 500
-    threshold: float = 0.5
+    threshold: float = 0.8
     max_delay: int = 20
     warmup: int = 8
     min_gap: int = 5
+    evidence: int = 3
 
     def __post_init__(self) -> None:
         if not 0 < self.hazard < 1:
@@ -82,3 +85,5 @@ class OnlineConfig:
             raise ValueError("threshold must be in (0, 1)")
         if self.warmup < 3 or self.min_gap < 1:
             raise ValueError("warmup >= 3 and min_gap >= 1 are required")
+        if not 1 <= self.evidence <= self.max_delay:
+            raise ValueError("evidence must be in [1, max_delay]")

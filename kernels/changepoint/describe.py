@@ -78,7 +78,8 @@ def rate_unit(times: np.ndarray | None) -> tuple[str, float]:
 
 
 def describe_change(
-    left: Segment, right: Segment, model: str, sigma: float, unit: tuple[str, float]
+    left: Segment, right: Segment, model: str, sigma: float, unit: tuple[str, float],
+    amplitudes: tuple[float, float] | None = None,
 ) -> tuple[str, str, dict[str, float]]:
     """(kind, summary, stats) of the change from ``left`` to ``right``.
 
@@ -100,6 +101,11 @@ def describe_change(
         "mean_after": right.mean,
     }
     kind = _kind(left, right, model, ratio, sigma)
+    if amplitudes is not None:
+        stats["amplitude_before"], stats["amplitude_after"] = amplitudes
+        # the seasonal model also moves levels: call it seasonal when the amplitude moved more
+        if abs(amplitudes[1] - amplitudes[0]) >= abs(right.mean - left.mean):
+            return "seasonal", f"seasonal amplitude from {amplitudes[0]:.3g} to {amplitudes[1]:.3g}", stats
     if kind == "rate":
         summary = f"rate ×{right.mean / left.mean:.1f} ({left.mean:.3g} → {right.mean:.3g})" if left.mean > 0 else (
             f"rate {left.mean:.3g} → {right.mean:.3g}")

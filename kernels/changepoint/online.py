@@ -4,7 +4,8 @@ The run-length posterior P(r_t | x_1..t) is updated per point with a constant ha
 conjugate Normal-Gamma model (unknown mean and variance), whose predictive is a Student t.
 Run lengths beyond ``max_run_length`` are merged into the last one, so each update costs
 O(max_run_length) time and memory. A change is confirmed once the posterior mass of a change
-within the last ``max_delay`` points (and after the previous change) reaches ``threshold``;
+between ``evidence`` and ``max_delay`` points ago (and after the previous change) reaches
+``threshold``;
 its index is the MAP start inside that window, so the detection delay (points seen minus the
 index) never exceeds ``max_delay``: that is :attr:`OnlineDetector.delay_bound`.
 """
@@ -69,7 +70,9 @@ class OnlineDetector:
     def _start(self) -> None:
         values = np.array([v for v, _ in self.history])
         sigma = diff_sigma(values)
-        self.prior = (float(np.median(values)), 1.0, 1.0, sigma * sigma)
+        # alpha0 = 2, beta0 = sigma^2: the prior's mean variance is the warm-up noise (finite, unlike
+        # alpha0 = 1), and kappa0 = 0.5 leaves the level of a new regime vague
+        self.prior = (float(np.median(values)), 0.5, 2.0, sigma * sigma)
         mu0, kappa0, alpha0, beta0 = self.prior
         self.arrays = {"log_r": np.zeros(1), "mu": np.array([mu0]), "kappa": np.array([kappa0]),
                        "alpha": np.array([alpha0]), "beta": np.array([beta0])}
@@ -101,11 +104,14 @@ class OnlineDetector:
         window = min(self.config.max_delay, self.seen - self.last_change - self.config.min_gap)
         if window < 1:
             return None
-        recent = np.exp(self.arrays["log_r"][1 : window + 1])
+        lo = self.config.evidence
+        if window < lo:
+            return None
+        recent = np.exp(self.arrays["log_r"][lo : window + 1])
         mass = float(recent.sum())
         if mass < self.config.threshold:
             return None
-        run = 1 + int(np.argmax(recent))
+        run = lo + int(np.argmax(recent))
         index = self.seen - run
         previous, self.last_change = self.last_change, index
         return self._describe(previous, index, mass)
@@ -125,7 +131,9 @@ class OnlineDetector:
         times = [p[1] for p in part]
         stamps = np.array(times, dtype=np.float64) if part and all(s is not None for s in times) else None
         seg = make_segment((0, max(v.size, 1)), v, np.arange(v.size, dtype=np.float64), stamps, 0.0)
-        return type(seg)(**{**asdict(seg), "start": start, "end": start + v.size})
+        # a few points leave a line's residual MAD near 0: the plain spread describes them better
+        scale = float(np.std(v)) if v.size >= 2 else seg.scale
+        return type(seg)(**{**asdict(seg), "start": start, "end": start + v.size, "scale": scale})
 
     def state_dict(self) -> dict:
         """JSON-able state (lists and floats): config, counters, prior, posterior and history."""

@@ -3,7 +3,9 @@
 Minimises ``sum(cost(segment)) + penalty * (#segments - 1)`` over all segmentations whose
 segments have at least ``min_size`` points. The pruning rule drops a candidate start ``s``
 once ``F(s) + cost(s, t) > F(t)``; it is exact for costs where splitting a segment never
-raises its cost (true of every -2 log-likelihood here). Expected cost O(n) when the number of
+raises its cost (true of every -2 log-likelihood here). With a minimum segment size the
+test at ``t`` only rules ``s`` out for ends ``>= t + min_size`` (a split at ``t`` needs room
+after it), so the removal waits until then; dropping it at once loses optima. Expected cost O(n) when the number of
 changes grows with n, O(n^2) worst case.
 """
 
@@ -36,15 +38,27 @@ def pelt(cost: SegmentCost, n: int, penalty: float, min_size: int = 2) -> list[i
     best = np.full(n + 1, np.inf)
     best[0] = -penalty  # the first segment carries no change-point penalty
     last = np.zeros(n + 1, dtype=np.int64)
-    candidates = np.zeros(1, dtype=np.int64)
+    # candidate starts and the first end each is ruled out for, in preallocated buffers (the
+    # loop is per point, so per-step allocations would dominate short series)
+    starts, expiry = np.zeros(n + 1, dtype=np.int64), np.full(n + 1, n + 1, dtype=np.int64)
+    k = 1
     for end in range(min_size, n + 1):
         fresh = end - min_size
         if fresh >= min_size:
-            candidates = np.append(candidates, fresh)
-        totals = best[candidates] + cost(candidates, end) + penalty
+            starts[k], expiry[k] = fresh, n + 1
+            k += 1
+        alive = expiry[:k] > end
+        if not alive.all():
+            keep = np.flatnonzero(alive)
+            k = keep.size
+            starts[:k], expiry[:k] = starts[keep], expiry[keep]
+        live = starts[:k]
+        totals = best[live] + cost(live, end) + penalty
         pick = int(np.argmin(totals))
-        best[end], last[end] = totals[pick], candidates[pick]
-        candidates = candidates[totals - penalty <= best[end]]
+        best[end], last[end] = totals[pick], live[pick]
+        beaten = np.flatnonzero(totals - penalty > best[end])
+        if beaten.size:
+            expiry[beaten] = np.minimum(expiry[beaten], end + min_size)
     return _backtrack(last, n)
 
 
