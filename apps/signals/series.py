@@ -106,7 +106,7 @@ def series_parse(data: Any) -> Series:
     penalty, errors = _penalty(data.get("penalty"))
     if errors:
         fields["penalty"] = errors
-    if fields:
+    if fields or values is None:
         raise ApplicationError("The series is invalid; nothing was analysed or charged.",
                                code=SignalErrorCode.INVALID_SERIES, extra={"fields": fields})
     return Series(values=values, timestamps=stamps, model=model, penalty=penalty)
