@@ -163,3 +163,18 @@ def test_alerts_can_be_listed_by_kind(api, tenant):
     assert len(regime) == 1 and regime[0]["kind"] == "regime_change" and regime[0]["delay_points"] >= 1
     assert all(a["kind"] == "anomaly" for a in anomalies)
     assert bad.status_code == 400 and "kind" in bad.json()["extra"]["fields"]
+
+
+def test_missing_values_and_iso_timestamps_are_accepted(api, tenant):
+    # given: a shift at row 40, two values missing, irregular ISO 8601 times
+    funded_account(tenant, 10_000)
+    body = _shift_series(80, seed=9)
+    body["values"][10] = body["values"][55] = None
+    body["timestamps"] = [f"2026-01-01T{i // 60:02d}:{i % 60:02d}:{(7 * i) % 50:02d}Z" for i in range(80)]
+    # when
+    response = api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="gaps")
+    # then
+    data = response.json()
+    assert response.status_code == 200, data
+    assert [c["index"] for c in data["change_points"]] == [pytest.approx(40, abs=3)]
+    assert sum(s["n"] for s in data["segments"]) == 78 and data["segments"][-1]["end"] == 80
