@@ -16,7 +16,6 @@ import math
 from dataclasses import asdict
 
 import numpy as np
-from scipy.special import gammaln, logsumexp
 
 from kernels.changepoint.config import OnlineConfig
 from kernels.changepoint.describe import change_point, describe_change, make_segment
@@ -25,6 +24,22 @@ from kernels.changepoint.types import ChangePoint
 
 LOG_FLOOR = -700.0  # log-probabilities below this are 0 for all purposes, and stay JSON-able
 ARRAYS = ("log_r", "mu", "kappa", "alpha", "beta")
+
+
+def logsumexp(values: np.ndarray) -> float:
+    """log(sum(exp(values))) without overflow.
+
+    Example:
+        >>> round(logsumexp(np.log(np.array([1.0, 2.0, 3.0]))), 6) == round(math.log(6.0), 6)
+        True
+    """
+    top = float(np.max(values))
+    return top + float(np.log(np.sum(np.exp(values - top))))
+
+
+def _lgamma_ratio(alpha: np.ndarray) -> np.ndarray:
+    """lgamma(alpha + 1/2) - lgamma(alpha), elementwise (alpha holds at most max_run_length + 1 values)."""
+    return np.array([math.lgamma(a + 0.5) - math.lgamma(a) for a in alpha.tolist()])
 
 
 class OnlineDetector:
@@ -83,7 +98,7 @@ class OnlineDetector:
         a = self.arrays
         scale2 = a["beta"] * (a["kappa"] + 1.0) / (a["alpha"] * a["kappa"])
         nu = 2.0 * a["alpha"]
-        log_pred = (gammaln((nu + 1) / 2) - gammaln(nu / 2) - 0.5 * np.log(nu * math.pi * scale2)
+        log_pred = (self._ratio(a["alpha"]) - 0.5 * np.log(nu * math.pi * scale2)
                     - (nu + 1) / 2 * np.log1p((x - a["mu"]) ** 2 / (nu * scale2)))
         hazard = self.config.hazard
         joint = a["log_r"] + log_pred
@@ -99,6 +114,14 @@ class OnlineDetector:
             log_r, mu, kappa, alpha, beta = (v[:cap] for v in (log_r, mu, kappa, alpha, beta))
         log_r = np.maximum(log_r - logsumexp(log_r), LOG_FLOOR)
         self.arrays = {"log_r": log_r, "mu": mu, "kappa": kappa, "alpha": alpha, "beta": beta}
+
+    def _ratio(self, alpha: np.ndarray) -> np.ndarray:
+        # alpha[r] = alpha0 + r / 2 for every run length r, so the table only ever grows
+        table = getattr(self, "_table", np.zeros(0))
+        if table.size < alpha.size:
+            table = _lgamma_ratio(alpha)
+            self._table = table
+        return table[: alpha.size]
 
     def _confirm(self) -> ChangePoint | None:
         window = min(self.config.max_delay, self.seen - self.last_change - self.config.min_gap)

@@ -177,3 +177,15 @@ def test_it_rejects_bad_input_with_a_clear_message(values, timestamps, message: 
 def test_it_rejects_an_unknown_model() -> None:
     with pytest.raises(ValueError, match="model must be one of"):
         SegmentConfig(model="magic")
+
+
+def test_it_calls_a_change_of_seasonal_amplitude_seasonal() -> None:
+    # given: a 12-point season that switches on at row 144
+    r = np.arange(288)
+    x = np.where(r < 144, 0.0, 3.0) * np.sin(2 * np.pi * r / 12) + _rng(6).normal(0, 0.5, 288)
+    # when
+    result = segment(x)
+    # then
+    assert result.model == "seasonal" and result.period == 12
+    cp = max(result.change_points, key=lambda c: c.gain)
+    assert abs(cp.index - 144) <= 6 and cp.kind == "seasonal" and "seasonal amplitude" in cp.summary
