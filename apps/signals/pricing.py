@@ -4,10 +4,10 @@ Priced by the points analysed, the unit the segmentation's cost grows with, in C
 
     cost = BASE_FEE + ceil(points / POINTS_PER_MINOR_UNIT)
 
-POINTS_PER_MINOR_UNIT charges the lab's rate (apps/lab/pricing.py: 1 CEU is 1e9 cell updates, roughly 1-5 s of two
-CPU threads) for the ~1-5 ms per 1,000 points an O(n) PELT pass should cost. Provisional: the kernel measured
-slower on the shared development machine (1,000 points 0.4-0.8 s, 20,000 points 33-60 s; docs/signals.md, "Regimes in
-the product"), so today large requests undercharge. A 100,000-point series costs 0.105 CEU.
+POINTS_PER_MINOR_UNIT charges the lab's rate (apps/lab/pricing.py: 1 CEU is 1e9 cell updates, roughly 1-5 s
+of two CPU threads) for the ~1-5 ms per 1,000 points an O(n) PELT pass should cost. Provisional: the kernel
+measured slower on the shared development machine (1,000 points 0.4-0.8 s, 20,000 points 33-60 s; see
+docs/signals.md, "Regimes in the product"), so today large requests undercharge. 100,000 points cost 0.105 CEU.
 """
 from __future__ import annotations
 
