@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _chart(page: str, name: str) -> dict:
-    return json.loads(re.search(rf'<script id="{name}" type="application/json">(.*?)</script>', page, re.DOTALL).group(1))
+    found = re.search(rf'<script id="{name}" type="application/json">(.*?)</script>', page, re.DOTALL)
+    return json.loads(found.group(1))
 
 
 def test_a_stream_page_shades_its_regimes_and_lists_regime_changes_apart(tenant, make_member):

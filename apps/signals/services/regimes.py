@@ -107,8 +107,8 @@ class RegimeTracker:
                 self.dropped += 1
                 continue
             alerts.append(regime_alert_build(
-                stream, change, index=index, confirmed_at=ts, delay=self.seen - index, start_seconds=self._seconds_at(index),
-                margin_seconds=self._seconds_at(index - BOUNDARY_MARGIN),
+                stream, change, index=index, confirmed_at=ts, delay=self.seen - index,
+                start_seconds=self._seconds_at(index), margin_seconds=self._seconds_at(index - BOUNDARY_MARGIN),
                 delay_bound=max(self.detector.delay_bound, PERSIST)))
         return alerts
 
