@@ -52,9 +52,9 @@ TOOLS: tuple[ToolSpec, ...] = (
 
 # Operations added by other parts of the product are exposed when the schema has them.
 OPTIONAL_TOOLS: tuple[ToolSpec, ...] = (
-    ToolSpec("stream_regimes", "streams_regimes_list",
+    ToolSpec("stream_regimes", "stream_regimes_list",
              "A stream's regimes: segments with their level, scale and slope, and the change points between them."),
-    ToolSpec("changepoints", "changepoints_create",
+    ToolSpec("changepoints", "changepoints_analyse",
              "Segment a series you send (≤ 100k points) into regimes; priced in CEU. Requires `idempotency_key`.",
              write=True),
 )

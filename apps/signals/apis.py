@@ -12,7 +12,7 @@ from apps.core.pagination import StableCursorPagination
 from apps.core.serializers import StrictInputSerializer
 from apps.signals import selectors, services
 from apps.signals.ingest import MAX_POINTS
-from apps.signals.models import AlertStatus, StreamKind
+from apps.signals.models import AlertKind, AlertStatus, StreamKind
 from apps.signals.webhook_http import DeliveryError
 from apps.tenants.roles import Permission
 
@@ -160,8 +160,10 @@ class AlertOutput(serializers.Serializer):
     id = serializers.IntegerField()
     stream = serializers.IntegerField(source="stream_id")
     stream_name = serializers.CharField(source="stream.name")
-    ts = serializers.DateTimeField()
-    score = serializers.FloatField()
+    kind = serializers.ChoiceField(choices=AlertKind.choices, help_text="anomaly: a spike inside a regime; "
+                                   "regime_change: a boundary between regimes (its summary is in `evidence`).")
+    ts = serializers.DateTimeField(help_text="The point that raised it; for a regime change, the new regime's start.")
+    score = serializers.FloatField(help_text="Anomalies: the regime score; regime changes: the confidence.")
     severity = serializers.CharField()
     status = serializers.CharField()
     explanation = serializers.CharField()
@@ -170,6 +172,10 @@ class AlertOutput(serializers.Serializer):
     window_end = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     resolved_at = serializers.DateTimeField(allow_null=True)
+    delay_points = serializers.IntegerField(allow_null=True, help_text="Regime changes: points of the new regime "
+                                            "seen when the streaming detector confirmed it.")
+    regime_alert = serializers.IntegerField(source="regime_alert_id", allow_null=True, help_text="Anomalies: the "
+                                            "regime change whose boundary this alarm was.")
     note = serializers.CharField()
     created_at = serializers.DateTimeField()
 
@@ -177,13 +183,17 @@ class AlertOutput(serializers.Serializer):
 class AlertListApi(TenantApi):
     @extend_schema(operation_id="alerts_list", responses=AlertOutput(many=True),
                    parameters=[OpenApiParameter("status", str, enum=list(AlertStatus.values)),
-                               OpenApiParameter("stream", int)])
+                               OpenApiParameter("stream", int),
+                               OpenApiParameter("kind", str, enum=list(AlertKind.values))])
     def get(self, request: Request) -> Response:
         stream = request.query_params.get("stream")
         if stream is not None and not stream.isdigit():
             raise serializers.ValidationError({"stream": ["A stream id."]})
+        kind = request.query_params.get("kind")
+        if kind is not None and kind not in AlertKind.values:
+            raise serializers.ValidationError({"kind": [f"One of {', '.join(AlertKind.values)}."]})
         qs = selectors.alert_list(tenant=self.tenant, status=request.query_params.get("status"),
-                                  stream_id=int(stream) if stream else None)
+                                  stream_id=int(stream) if stream else None, kind=kind)
         return self.paginate(request, qs, AlertOutput)
 
 

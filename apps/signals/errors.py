@@ -11,3 +11,4 @@ class SignalErrorCode(str, Enum):
     WEBHOOK_URL = "invalid_webhook_url"
     WEBHOOK_LIMIT = "webhook_endpoint_limit"
     WEBHOOK_STATE = "invalid_webhook_state"
+    INVALID_SERIES = "invalid_series"

@@ -103,8 +103,20 @@ class AlertStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
+class AlertKind(models.TextChoices):
+    ANOMALY = "anomaly", "Anomaly"
+    REGIME_CHANGE = "regime_change", "Regime change"
+
+
 class Alert(TenantOwnedModel):
     stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=16, choices=AlertKind.choices, default=AlertKind.ANOMALY, db_index=True,
+                            help_text="An anomaly is a spike inside a regime; a regime change is a boundary.")
+    delay_points = models.PositiveIntegerField(null=True, blank=True, help_text="Regime changes: points of the "
+                                               "new regime seen when the streaming detector confirmed it.")
+    regime_alert = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="boundary_anomalies", help_text="Anomalies: the regime change "
+                                     "whose boundary this alarm was (then it is not a separate incident).")
     ts = models.DateTimeField(help_text="Time of the point that raised it.")
     score = models.FloatField()
     severity = models.CharField(max_length=8, choices=Severity.choices)
@@ -169,3 +181,54 @@ class WebhookDelivery(TenantOwnedModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["endpoint", "event_id"], name="signals_delivery_unique")]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="signals_delivery_due")]
+
+
+class RegimeState(TenantOwnedModel):
+    """The streaming change-point detector of a stream (its state as JSON, never pickle) and the bookkeeping of
+    the offline segmentation: which points the stored segments cover."""
+
+    stream = models.OneToOneField(Stream, on_delete=models.CASCADE, related_name="regime_state")
+    detector = models.JSONField(default=dict)
+    tracked_through = models.DateTimeField(null=True, blank=True, help_text="Last point fed to the detector.")
+    segmented_through = models.DateTimeField(null=True, blank=True, help_text="Last point the segments cover.")
+    segmented_at = models.DateTimeField(null=True, blank=True)
+    segmentation = models.JSONField(default=dict, help_text="Model, penalty, period and horizon of the last run.")
+
+
+class RegimeSegment(TenantOwnedModel):
+    """One regime of a stream's recent horizon, from the offline segmentation; replaced whole on each refresh."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="regimes")
+    start_ts = models.DateTimeField()
+    end_ts = models.DateTimeField(help_text="Time of its last point.")
+    count = models.PositiveIntegerField(help_text="Points in it, missing ones included.")
+    n = models.PositiveIntegerField(help_text="Finite points in it.")
+    mean = models.FloatField(null=True)
+    scale = models.FloatField(null=True, help_text="Robust standard deviation.")
+    slope = models.FloatField(null=True, help_text="Per second.")
+    features = models.JSONField(default=dict)
+    change_kind = models.CharField(max_length=16, blank=True, help_text="How it differs from the regime before "
+                                   "it; blank for the first regime of the horizon.")
+    change_summary = models.CharField(max_length=300, blank=True)
+    change_stats = models.JSONField(default=dict)
+    confidence = models.FloatField(null=True)
+    model = models.CharField(max_length=16)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stream", "start_ts"], name="signals_regime_unique_start")]
+
+    @property
+    def slope_per_hour(self) -> float | None:
+        return None if self.slope is None else self.slope * 3600
+
+
+class ChangepointAnalysis(TenantOwnedModel):
+    """One paid run of the stateless change-point API: what was analysed and charged (not the series itself)."""
+
+    points = models.PositiveIntegerField()
+    model = models.CharField(max_length=16)
+    penalty = models.FloatField()
+    change_points = models.PositiveIntegerField()
+    charged = models.PositiveIntegerField(help_text="CEU minor units.")
+    hold_id = models.BigIntegerField(null=True, blank=True)
+    compute_ms = models.FloatField()

@@ -4,7 +4,16 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from apps.signals.models import Alert, Point, SignalWindow, Stream, WebhookDelivery, WebhookEndpoint
+from apps.signals.models import (
+    Alert,
+    Point,
+    RegimeSegment,
+    RegimeState,
+    SignalWindow,
+    Stream,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from apps.tenants.models import Tenant
 
 
@@ -32,10 +41,13 @@ def window_list(*, tenant: Tenant, stream_id: int) -> QuerySet[SignalWindow]:
     return SignalWindow.objects.filter(tenant=tenant, stream=stream)
 
 
-def alert_list(*, tenant: Tenant, status: str | None = None, stream_id: int | None = None) -> QuerySet[Alert]:
+def alert_list(*, tenant: Tenant, status: str | None = None, stream_id: int | None = None,
+               kind: str | None = None) -> QuerySet[Alert]:
     qs = Alert.objects.filter(tenant=tenant).select_related("stream")
     if status:
         qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
     if stream_id:
         qs = qs.filter(stream_id=stream_id)
     return qs
@@ -52,3 +64,12 @@ def webhook_list(*, tenant: Tenant) -> QuerySet[WebhookEndpoint]:
 def delivery_list(*, tenant: Tenant, endpoint_id: int) -> QuerySet[WebhookDelivery]:
     endpoint = webhook_list(tenant=tenant).get(pk=endpoint_id)
     return WebhookDelivery.objects.filter(tenant=tenant, endpoint=endpoint)
+
+
+def regime_list(*, tenant: Tenant, stream_id: int) -> QuerySet[RegimeSegment]:
+    stream = stream_get(tenant=tenant, stream_id=stream_id)
+    return RegimeSegment.objects.filter(tenant=tenant, stream=stream)
+
+
+def regime_state_get(*, tenant: Tenant, stream_id: int) -> RegimeState | None:
+    return RegimeState.objects.filter(tenant=tenant, stream_id=stream_id).first()

@@ -56,6 +56,24 @@
     return { sx, sy };
   }
 
+  /* Regimes as shaded DOM bands over the canvas (so they carry a tooltip and can be inspected): positioned in
+     percent of the canvas width, each [start ms, end ms, label]; the canvas's parent must be positioned. */
+  function regimeBands(canvas, g, sx, regimes) {
+    const host = canvas.parentElement;
+    host.querySelectorAll(".regime-band").forEach(el => el.remove());
+    regimes.forEach((r, i) => {
+      const x0 = Math.max(g.pad.l, sx(r[0])), x1 = Math.min(g.w - g.pad.r, sx(r[1]));
+      if (x1 <= x0) return;
+      const band = document.createElement("div");
+      band.className = "regime-band " + (i % 2 ? "odd" : "even");
+      band.setAttribute("data-testid", "regime-band");
+      band.dataset.start = r[0]; band.dataset.end = r[1]; band.title = r[2] || "";
+      Object.assign(band.style, { left: (100 * x0 / g.w) + "%", width: (100 * (x1 - x0) / g.w) + "%",
+                                  top: g.pad.t + "px", height: (g.h - g.pad.t - g.pad.b) + "px" });
+      host.appendChild(band);
+    });
+  }
+
   function line(canvas, spec) {
     const g = setup(canvas), series = spec.series || [];
     const xs = [], ys = [];
@@ -65,6 +83,7 @@
     if (spec.zero) ymin = Math.min(0, ymin);
     const { sx, sy } = axes(g, Math.min(...xs), Math.max(...xs), ymin, ymax, spec.time);
     const ctx = g.ctx;
+    if (spec.regimes) regimeBands(canvas, g, sx, spec.regimes);
     (spec.bands || []).forEach(b => {
       ctx.fillStyle = "rgba(207,34,46,0.12)";
       ctx.fillRect(sx(b[0]), g.pad.t, Math.max(2, sx(b[1]) - sx(b[0])), g.h - g.pad.t - g.pad.b);

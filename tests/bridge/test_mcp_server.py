@@ -41,7 +41,8 @@ def test_it_lists_every_tool_with_the_rest_serializers_schema(mcp_url):
     by_name = {t.name: t for t in tools}
     assert {"streams_list", "alerts_list", "points_ingest", "assets_search", "asset_blast_radius", "impact_path",
             "ceu_estimate", "capsule_run", "lab_job_submit", "lab_job_status", "balances", "statement",
-            "market_book", "market_quote", "order_place", "order_cancel", "ontology_term", "query"} <= set(by_name)
+            "market_book", "market_quote", "order_place", "order_cancel", "ontology_term", "query", "stream_regimes",
+            "changepoints"} <= set(by_name)
     place_schema = by_name["order_place"].input_schema
     rest = openapi_document()["paths"]["/api/v1/markets/{market_id}/orders/"]["post"]
     body_ref = rest["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
@@ -76,6 +77,7 @@ def test_each_tool_answers_for_its_own_tenant(mcp_url):
         "order_place": {"market_id": market.pk, "client_id": "mcp-1", "side": "buy", "type": "limit",
                         "price": 1200, "quantity": 200_000, "idempotency_key": "order-1"},
         "ontology_term": {"key": "energy.deviation"},
+        "stream_regimes": {"stream_id": stream.pk},
         "query": {"feature": "energy", "aggregate": "max"},
     }
 

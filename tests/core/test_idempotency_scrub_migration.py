@@ -9,7 +9,7 @@ from django.db import connection
 from apps.core.models import IdempotencyRecord
 
 pytestmark = pytest.mark.django_db
-migration = importlib.import_module("apps.core.migrations.0002_h1_idempotency_lease")
+migration = importlib.import_module("apps.core.migrations.0002_idempotency_lease")
 
 
 def test_it_nulls_stored_secrets_and_leaves_other_bodies_alone(tenant):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
 from apps.core.actors import Actor
@@ -19,3 +20,27 @@ def make_stream(tenant: Any, name: str = "cpu", kind: str = "numeric", window_si
 def wave(n: int, start: int = 0, spike_at: int | None = None) -> list[dict[str, float]]:
     return [{"t": T0 + 60 * (start + i), "v": 50 + 10 * math.sin((start + i) / 15) + (500 if start + i == spike_at else 0)}
             for i in range(n)]
+
+
+def level_shift(n_before: int = 300, n_after: int = 300, low: float = 50.0, high: float = 80.0,
+                sigma: float = 2.0, seed: int = 7, start: int = 0) -> list[dict[str, float]]:
+    """Gaussian noise whose mean steps from `low` to `high` at row `n_before` (one minute apart)."""
+    rng = random.Random(seed)
+    return [{"t": T0 + 60 * (start + i), "v": (low if i < n_before else high) + rng.gauss(0, sigma)}
+            for i in range(n_before + n_after)]
+
+
+def noise_with_spike(n: int = 600, spike_at: int = 400, level: float = 50.0, sigma: float = 2.0,
+                     spike: float = 60.0, seed: int = 11) -> list[dict[str, float]]:
+    """Stationary Gaussian noise with one outlier: an anomaly, not a regime change."""
+    rng = random.Random(seed)
+    return [{"t": T0 + 60 * i, "v": level + rng.gauss(0, sigma) + (spike if i == spike_at else 0.0)}
+            for i in range(n)]
+
+
+def ingest_segmented(tenant: Any, stream: Stream, points: list[dict[str, float]], batch: int = 200) -> None:
+    """Ingests in batches as a client would, runs the regime tracking each batch queues, then re-segments."""
+    for k in range(0, len(points), batch):
+        services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=points[k:k + batch])
+        services.stream_regimes_track(stream_id=stream.pk)
+    services.stream_regimes_refresh(stream_id=stream.pk)

@@ -8,8 +8,9 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.portal.pages.common import actor_of, tenant_page
+from apps.portal.pages.regimes import regime_view
 from apps.signals import selectors, services
-from apps.signals.models import Alert, Stream, WebhookEndpoint
+from apps.signals.models import Alert, AlertKind, Stream, WebhookEndpoint
 from apps.tenants.roles import Permission
 
 CHART_POINTS = 2000  # the latest points drawn on a stream page
@@ -35,13 +36,16 @@ def stream_detail(request: HttpRequest, stream_id: int) -> HttpResponse:
                   .order_by("-ts").values_list("ts", "value", "score")[:CHART_POINTS])[::-1]
     windows = list(selectors.window_list(tenant=request.tenant, stream_id=stream.pk).order_by("-index")
                    .values_list("end_ts", "energy", "entropy", "entropy_production")[:500])[::-1]
-    alerts = list(selectors.alert_list(tenant=request.tenant, stream_id=stream.pk).order_by("-ts")[:50])
+    alerts = list(selectors.alert_list(tenant=request.tenant, stream_id=stream.pk, kind=AlertKind.ANOMALY)
+                  .order_by("-ts")[:50])
     since = points[0][0] if points else None
+    regimes = regime_view(tenant=request.tenant, stream=stream, since=since)
     marks = [[_ms(a.ts), a.score] for a in alerts if since and a.ts >= since]
     charts = {
         "value": {"time": True, "series": [{"name": f"value ({stream.units or 'units'})",
                                             "points": [[_ms(t), v] for t, v, _ in points]}],
-                  "bands": [[_ms(a.window_start), _ms(a.window_end)] for a in alerts if since and a.ts >= since]},
+                  "bands": [[_ms(a.window_start), _ms(a.window_end)] for a in alerts if since and a.ts >= since],
+                  "regimes": regimes.bands},
         "score": {"time": True, "zero": True, "series": [{"name": "regime score", "points": [[_ms(t), s] for t, _, s in points]}],
                   "markers": marks},
         "energy": {"time": True, "series": [{"name": "energy", "points": [[_ms(t), e] for t, e, _, _ in windows]}]},
@@ -50,7 +54,7 @@ def stream_detail(request: HttpRequest, stream_id: int) -> HttpResponse:
                                               "points": [[_ms(t), p] for t, _, _, p in windows]}]},
     }
     return render(request, "portal/stream_detail.html", {"stream": stream, "charts": charts, "alerts": alerts,
-                                                         "window_count": len(windows)})
+                                                         "window_count": len(windows), "regimes": regimes})
 
 
 @tenant_page()

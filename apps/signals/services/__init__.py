@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from apps.signals.services.alerts import alert_acknowledge, alert_resolve
+from apps.signals.services.changepoints import Analysis, changepoints_analyse
 from apps.signals.services.ingest import IngestResult, points_ingest
+from apps.signals.services.regimes import stream_regimes_refresh, stream_regimes_track
 from apps.signals.services.streams import stream_create
 from apps.signals.services.webhooks import (
     IssuedEndpoint,
@@ -13,6 +15,7 @@ from apps.signals.services.webhooks import (
     webhooks_enqueue_due,
 )
 
-__all__ = ["IngestResult", "IssuedEndpoint", "alert_acknowledge", "alert_resolve", "points_ingest", "stream_create",
-           "webhook_deliver", "webhook_endpoint_create", "webhook_endpoint_delete", "webhook_endpoint_resume",
-           "webhooks_dispatch", "webhooks_enqueue_due"]
+__all__ = ["Analysis", "IngestResult", "IssuedEndpoint", "alert_acknowledge", "alert_resolve", "changepoints_analyse",
+           "points_ingest", "stream_create", "stream_regimes_refresh", "stream_regimes_track", "webhook_deliver",
+           "webhook_endpoint_create", "webhook_endpoint_delete", "webhook_endpoint_resume", "webhooks_dispatch",
+           "webhooks_enqueue_due"]

@@ -12,6 +12,7 @@ from apps.core.actors import Actor
 from apps.signals.ingest import Row, parse_batch
 from apps.signals.models import Alert, SignalWindow, Stream, StreamState
 from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor, severity_of
+from apps.signals.services.regimes import regimes_enqueue
 from apps.signals.services.webhooks import deliveries_for_alerts
 from apps.tenants.models import Tenant
 
@@ -83,6 +84,7 @@ def points_ingest(*, actor: Actor, tenant: Tenant, stream_id: int, points: list[
     SignalWindow.objects.bulk_create([_window_row(stream, w) for w in closed])
     alerts = Alert.objects.bulk_create(alerts)
     deliveries_for_alerts(tenant_id=tenant.pk, alerts=alerts)
+    regimes_enqueue(stream.pk, windows_closed=bool(closed))
     state.blob = pickle.dumps(processor)
     state.save(update_fields=["blob", "updated_at"])
     stream.point_count += len(scored)

@@ -86,8 +86,8 @@ def webhook_endpoint_resume(*, actor: Actor, tenant: Tenant, endpoint_id: int) -
 
 def alert_payload(alert: Alert) -> dict[str, Any]:
     return {"type": "alert.opened", "alert": {
-        "id": alert.pk, "stream": alert.stream_id, "stream_name": alert.stream.name, "ts": alert.ts.isoformat(),
-        "score": alert.score, "severity": alert.severity, "explanation": alert.explanation,
+        "id": alert.pk, "kind": alert.kind, "stream": alert.stream_id, "stream_name": alert.stream.name,
+        "ts": alert.ts.isoformat(), "score": alert.score, "severity": alert.severity, "explanation": alert.explanation,
         "evidence": alert.evidence, "window_start": alert.window_start.isoformat(),
         "window_end": alert.window_end.isoformat()}}
 

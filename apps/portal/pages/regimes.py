@@ -1,0 +1,54 @@
+"""The regime view of a stream page: stored segments as shaded bands on the value chart, and regime-change alerts
+listed apart from anomalies."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count
+
+from apps.signals import selectors
+from apps.signals.models import Alert, AlertKind, RegimeSegment, RegimeState, Stream
+from apps.tenants.models import Tenant
+
+REGIME_ROWS = 50  # newest regimes listed under the chart (the chart shows those overlapping it)
+
+
+@dataclass(frozen=True)
+class RegimeView:
+    bands: list[list[Any]]  # [start ms, end ms, label]: contiguous, oldest first, clipped to the chart
+    segments: list[RegimeSegment]
+    changes: list[Alert]
+    state: RegimeState | None
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _label(row: RegimeSegment) -> str:
+    change = f"{row.change_summary} · " if row.change_summary else ""
+    mean = "" if row.mean is None else f"mean {row.mean:.4g}"
+    return f"{change}{row.n} points, {mean}".strip(", ")
+
+
+def regime_bands(segments: list[RegimeSegment], since: datetime | None) -> list[list[Any]]:
+    """Each band runs from its regime's start to the next one's, so the bands tile the chart without gaps."""
+    ordered = sorted(segments, key=lambda s: s.start_ts)
+    bands = []
+    for k, row in enumerate(ordered):
+        end = ordered[k + 1].start_ts if k + 1 < len(ordered) else row.end_ts
+        if since is not None and end < since:
+            continue
+        start = max(row.start_ts, since) if since is not None else row.start_ts
+        bands.append([_ms(start), _ms(end), _label(row)])
+    return bands
+
+
+def regime_view(*, tenant: Tenant, stream: Stream, since: datetime | None) -> RegimeView:
+    segments = list(selectors.regime_list(tenant=tenant, stream_id=stream.pk).order_by("-start_ts")[:REGIME_ROWS])
+    changes = list(selectors.alert_list(tenant=tenant, stream_id=stream.pk, kind=AlertKind.REGIME_CHANGE)
+                   .annotate(boundary_count=Count("boundary_anomalies")).order_by("-ts")[:REGIME_ROWS])
+    return RegimeView(bands=regime_bands(segments, since) if since is not None else [], segments=segments,
+                      changes=changes, state=selectors.regime_state_get(tenant=tenant, stream_id=stream.pk))

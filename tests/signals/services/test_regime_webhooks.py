@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any, ClassVar
+
+import pytest
+
+from apps.signals import services
+from apps.signals.models import Alert, AlertKind, WebhookDelivery
+from apps.signals.webhooks import verify
+from tests.signals.factories import ACTOR, level_shift, make_stream
+
+pytestmark = pytest.mark.django_db
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        _Receiver.received.append((dict(self.headers), self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    _Receiver.received = []
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+
+
+def test_a_regime_change_goes_out_on_every_active_webhook(tenant, other_tenant):
+    # given
+    hooks = [services.webhook_endpoint_create(actor=ACTOR, tenant=tenant, url=f"https://example.com/h{i}")
+             for i in range(2)]
+    services.webhook_endpoint_create(actor=ACTOR, tenant=other_tenant, url="https://example.com/theirs")
+    stream = make_stream(tenant)
+    # when
+    for batch in (level_shift(300, 0), level_shift(0, 300, start=300, seed=3)):
+        services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=batch)
+        services.stream_regimes_track(stream_id=stream.pk)
+    # then: one delivery per endpoint of the tenant, carrying the change in words and numbers
+    change = Alert.objects.get(stream=stream, kind=AlertKind.REGIME_CHANGE)
+    deliveries = [d for d in WebhookDelivery.objects.filter(event_type="alert.opened")
+                  if d.payload["alert"]["id"] == change.pk]
+    assert sorted(d.endpoint_id for d in deliveries) == sorted(h.endpoint.pk for h in hooks)
+    alert = deliveries[0].payload["alert"]
+    assert alert["kind"] == alert["evidence"]["alert_kind"] == "regime_change"
+    assert alert["evidence"]["summary"].startswith("level +")
+    assert alert["evidence"]["delay_points"] == change.delay_points and "Regime change (level)" in alert["explanation"]
+
+
+def test_a_regime_change_is_delivered_signed(tenant, receiver, django_capture_on_commit_callbacks, settings):
+    # given
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from thermodynasty.celery import app
+
+    issued = services.webhook_endpoint_create(actor=ACTOR, tenant=tenant, url=receiver)
+    stream = make_stream(tenant)
+    services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=level_shift(300, 0))
+    services.stream_regimes_track(stream_id=stream.pk)
+    app.conf.task_always_eager = True
+    try:
+        # when: the ingest's commit queues the tracking, whose commit queues the signed delivery
+        with django_capture_on_commit_callbacks(execute=True):
+            services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk,
+                                   points=level_shift(0, 300, start=300, seed=3))
+    finally:
+        app.conf.task_always_eager = False
+    # then
+    bodies = [(h, json.loads(b), b) for h, b in _Receiver.received]
+    regime = [(h, p, b) for h, p, b in bodies if p["alert"]["evidence"].get("alert_kind") == "regime_change"]
+    assert len(regime) == 1
+    headers, payload, raw = regime[0]
+    verify(issued.secret, headers["Thermo-Signature"], raw, event_id=headers["Thermo-Event-Id"], seen=lambda event_id: False)
+    assert payload["type"] == "alert.opened" and payload["alert"]["stream"] == stream.pk
