@@ -2,7 +2,7 @@
 time window. Numbers come straight from the stored windows and alerts, so an assistant can cite them exactly.
 
 A stream's value is the aggregate of its windows' feature over the windows that closed inside the time range
-(alerts: the number raised in it). An asset's value aggregates the values of the streams attached to it: the sum
+(alerts, anomalies, regime changes: the number raised in it). An asset's value aggregates the values of the streams attached to it: the sum
 for counts, the same aggregate otherwise (the mean of means, the max of maxima...).
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from apps.tenants.models import Tenant
 
 WINDOW_FEATURES = ("energy", "temperature", "entropy", "entropy_rate", "free_energy", "entropy_production",
                    "max_score", "mean", "minimum", "maximum")
-COUNT_FEATURES = ("alerts", "open_alerts")
+COUNT_FEATURES = ("alerts", "open_alerts", "anomalies", "regime_changes")
 FEATURES = WINDOW_FEATURES + COUNT_FEATURES
 AGGREGATES = {"mean": Avg, "max": Max, "min": Min, "sum": Sum}
 SUBJECTS = ("streams", "assets")
@@ -59,7 +59,8 @@ def _window_filter(spec: QuerySpec, prefix: str = "") -> Q:
 
 
 def _alert_filter(spec: QuerySpec) -> Q:
-    q = Q(status="open") if spec.feature == "open_alerts" else Q()
+    q = {"open_alerts": Q(status="open"), "anomalies": Q(kind="anomaly"),
+         "regime_changes": Q(kind="regime_change")}.get(spec.feature, Q())
     if spec.since:
         q &= Q(ts__gte=spec.since)
     if spec.until:
