@@ -28,10 +28,13 @@ class AccountOutput(TypedDict, total=False):
 class AlertOutput(TypedDict, total=False):
     acknowledged_at: str | None
     created_at: str
+    delay_points: int | None
     evidence: Any
     explanation: str
     id: int
+    kind: AlertOutputKindEnum
     note: str
+    regime_alert: int | None
     resolved_at: str | None
     score: float
     severity: str
@@ -41,6 +44,20 @@ class AlertOutput(TypedDict, total=False):
     ts: str
     window_end: str
     window_start: str
+
+
+AlertOutputKindEnum = Literal["anomaly", "regime_change"]
+
+
+class AnalysisOutput(TypedDict, total=False):
+    change_points: list[ChangePointOutput]
+    charged: int
+    id: int
+    model: str
+    penalty: float
+    period: int | None
+    points: int
+    segments: list[SegmentOutput]
 
 
 class ApiKeyOutput(TypedDict, total=False):
@@ -328,6 +345,23 @@ class CeuPackOutput(TypedDict, total=False):
     id: int
     name: str
     price_cents: int
+
+
+class ChangePointOutput(TypedDict, total=False):
+    confidence: float | None
+    gain: float | None
+    index: int
+    kind: str
+    stats: dict[str, float | None]
+    summary: str
+    t: float | None
+
+
+class ChangepointInputRequest(TypedDict, total=False):
+    model: ModelEnum
+    penalty: str
+    timestamps: list[str]
+    values: list[float | None]
 
 
 class Created(TypedDict, total=False):
@@ -767,6 +801,9 @@ class MirrorStatusOutput(TypedDict, total=False):
     skipped: int
 
 
+ModelEnum = Literal["auto", "mean", "meanvar", "trend", "poisson", "robust"]
+
+
 class NoteInputRequest(TypedDict, total=False):
     note: str
 
@@ -923,6 +960,12 @@ class PaginatedPointOutputList(TypedDict, total=False):
     results: list[PointOutput]
 
 
+class PaginatedRegimeOutputList(TypedDict, total=False):
+    next: str | None
+    previous: str | None
+    results: list[RegimeOutput]
+
+
 class PaginatedStreamOutputList(TypedDict, total=False):
     next: str | None
     previous: str | None
@@ -1016,6 +1059,19 @@ class QueryRowOutput(TypedDict, total=False):
     windows: int
 
 
+class RegimeOutput(TypedDict, total=False):
+    change: dict[str, Any] | None
+    count: int
+    end_ts: str
+    features: dict[str, float | None]
+    mean: float | None
+    model: str
+    n: int
+    scale: float | None
+    slope: float | None
+    start_ts: str
+
+
 class RelationOutput(TypedDict, total=False):
     object: str
     predicate: str
@@ -1028,6 +1084,18 @@ class ReverseInputRequest(TypedDict, total=False):
 
 
 ScopesEnum = Literal["read", "write", "trade", "keys"]
+
+
+class SegmentOutput(TypedDict, total=False):
+    end: int
+    features: dict[str, float | None]
+    mean: float | None
+    n: int
+    scale: float | None
+    slope: float | None
+    start: int
+    t_end: float | None
+    t_start: float | None
 
 
 SideEnum = Literal["buy", "sell"]
