@@ -32,6 +32,17 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def django_db_serialized_rollback() -> None:
+    """Every transactional test restores the serialized bootstrap rows, `live_server` tests included.
+
+    A transactional test without serialized rollback ends with a flush that re-runs post_migrate (content types,
+    permissions), and one with it deserializes those same rows at its start: run in that order, the second fails on
+    duplicate content types, or finds the ledger's assets gone ("Unknown asset 'CEU'"). Naming pytest-django's
+    fixture on every test makes the choice the same for all; it costs nothing for non-transactional tests, which
+    roll back instead of flushing."""
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     # Lockout counters and rate-limit windows live in Redis; each test starts clean.
     cache.clear()
