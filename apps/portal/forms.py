@@ -6,8 +6,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from apps.portal import lockout
-from apps.tenants.models import Role, Tenant
+from apps.tenants.models import LOGO_URL_VALIDATOR, Role, Tenant
 from apps.tenants.roles import SCOPES
+from apps.tenants.services import domain_normalise
 
 
 class LockoutAuthenticationForm(AuthenticationForm):
@@ -61,7 +62,14 @@ class BrandingForm(forms.ModelForm):
     class Meta:
         model = Tenant
         fields = ["display_name", "logo_url", "primary_color", "custom_domain"]
-        widgets = {"primary_color": forms.TextInput(attrs={"type": "color"})}
+        widgets = {"primary_color": forms.TextInput(attrs={"type": "color"}),
+                   "custom_domain": forms.TextInput(attrs={"placeholder": "portal.example.com"}),
+                   "logo_url": forms.URLInput(attrs={"placeholder": "https://example.com/logo.png"})}
+        error_messages = {"logo_url": {"invalid": LOGO_URL_VALIDATOR.message}}
+
+    def clean_custom_domain(self) -> str | None:
+        # Normalised before the model's validator runs, so "Portal.Example.com." is accepted as the same host.
+        return domain_normalise(self.cleaned_data.get("custom_domain"))
 
 
 class ClientTenantForm(forms.Form):

@@ -79,9 +79,19 @@ def alert_action(request: HttpRequest, alert_id: int, action: str) -> HttpRespon
 
 
 @tenant_page()
-def webhooks(request: HttpRequest, issued: object = None) -> HttpResponse:
+def webhooks(request: HttpRequest, issued: object = None, errors: dict[str, list[str]] | None = None,
+             status: int = 200) -> HttpResponse:
     endpoints = selectors.webhook_list(tenant=request.tenant).order_by("-created_at")
-    return render(request, "portal/webhooks.html", {"endpoints": endpoints, "issued": issued})
+    return render(request, "portal/webhooks.html", {"endpoints": endpoints, "issued": issued, "errors": errors or {},
+                                                    "entered": request.POST if errors else {}},
+                  status=status)
+
+
+def _field_errors(exc: ApplicationError | ValidationError) -> dict[str, list[str]]:
+    if isinstance(exc, ApplicationError):
+        fields = (exc.extra or {}).get("fields") or {}
+        return {name: list(messages_) for name, messages_ in fields.items()} or {"url": [exc.message]}
+    return {name: list(messages_) for name, messages_ in exc.message_dict.items()}
 
 
 @tenant_page(Permission.MANAGE_KEYS)
@@ -89,14 +99,11 @@ def webhooks(request: HttpRequest, issued: object = None) -> HttpResponse:
 def webhook_create(request: HttpRequest) -> HttpResponse:
     try:
         issued = services.webhook_endpoint_create(actor=actor_of(request), tenant=request.tenant,
-                                                  url=request.POST.get("url", ""),
+                                                  url=request.POST.get("url", "").strip(),
                                                   description=request.POST.get("description", ""))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("portal:webhooks")
-    except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
-        return redirect("portal:webhooks")
+    except (ApplicationError, ValidationError) as exc:
+        # The form comes back with what was typed and the reason beside the field.
+        return webhooks.__wrapped__(request, errors=_field_errors(exc), status=400)
     # The signing secret is rendered once, in this response.
     return webhooks.__wrapped__(request, issued=issued)
 
