@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from apps.portal import lockout
+from apps.signals.models import StreamKind
 from apps.tenants.models import LOGO_URL_VALIDATOR, Role, Tenant
 from apps.tenants.roles import SCOPES
 from apps.tenants.services import domain_normalise
@@ -82,3 +83,24 @@ class ClientTenantForm(forms.Form):
         if Tenant.objects.filter(slug=slug).exists():
             raise forms.ValidationError("That slug is taken.")
         return slug
+
+
+class StreamCreateForm(forms.Form):
+    """The portal's twin of the stream API's input (apps/signals/apis.py StreamInput): same bounds, same defaults."""
+
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=StreamKind.choices, initial=StreamKind.NUMERIC)
+    units = forms.CharField(max_length=50, required=False, help_text="e.g. °C, kW, requests/s")
+    asset_name = forms.CharField(max_length=200, required=False, label="Asset")
+    window_size = forms.IntegerField(min_value=8, max_value=10_000, initial=60, label="Window (points)")
+    value_low = forms.FloatField(required=False, label="Lowest expected value")
+    value_high = forms.FloatField(required=False, label="Highest expected value")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        low, high = cleaned.get("value_low"), cleaned.get("value_high")
+        if (low is None) != (high is None):
+            self.add_error("value_high" if high is None else "value_low", "Give both ends of the range, or neither.")
+        elif low is not None and high is not None and high <= low:
+            self.add_error("value_high", "Must be above the lowest expected value.")
+        return cleaned

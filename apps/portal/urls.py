@@ -26,6 +26,7 @@ urlpatterns = [
     path("invitations/<int:invitation_id>/revoke/", members.revoke_invitation, name="revoke_invitation"),
     path("ledger/", ledger.ledger, name="ledger"),
     path("streams/", signals.streams, name="streams"),
+    path("streams/create/", signals.stream_create, name="stream_create"),
     path("streams/<int:stream_id>/", signals.stream_detail, name="stream_detail"),
     path("alerts/", signals.alerts, name="alerts"),
     path("alerts/<int:alert_id>/<str:action>/", signals.alert_action, name="alert_action"),

@@ -102,10 +102,17 @@ def template_instantiate(request: HttpRequest, key: str) -> HttpResponse:
     instance = _attempt(request, lambda: services.template_instantiate(
         actor=actor_of(request), tenant=request.tenant, template_key=key,
         name_prefix=request.POST.get("name_prefix", "").strip() or key.split(".")[-1],
-        asset_id=int(asset) if asset and asset.isdigit() else None, bindings=bindings), "Template applied.")
-    if instance is not None and instance.asset_id:
+        asset_id=int(asset) if asset and asset.isdigit() else None, bindings=bindings), None)
+    if instance is None:
+        return redirect("portal:dna_template", key=key)
+    created = [b["stream"] for b in instance.bindings.values() if b["created"]]
+    messages.success(request, f"Template applied: {len(created)} stream(s) created, "
+                              f"{len(instance.bindings) - len(created)} bound.")
+    # Go to what was made: the asset it equipped, else the streams list with the new streams marked.
+    if instance.asset_id:
         return redirect("portal:dna_asset", asset_id=instance.asset_id)
-    return redirect("portal:dna_template", key=key)
+    ids = ",".join(str(b["stream"]) for b in instance.bindings.values())
+    return redirect(f"{reverse('portal:streams')}?new={ids}")
 
 
 @tenant_page()

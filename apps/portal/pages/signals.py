@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
+from apps.portal.forms import StreamCreateForm
 from apps.portal.pages.common import actor_of, tenant_page
 from apps.signals import selectors, services
 from apps.signals.models import Alert, Stream, WebhookEndpoint
@@ -20,9 +21,28 @@ def _ms(moment) -> int:  # type: ignore[no-untyped-def]
 
 
 @tenant_page()
-def streams(request: HttpRequest) -> HttpResponse:
+def streams(request: HttpRequest, form: StreamCreateForm | None = None, status: int = 200) -> HttpResponse:
     rows = selectors.stream_list(tenant=request.tenant).order_by("name")
-    return render(request, "portal/streams.html", {"streams": rows})
+    # ?new=1,2 marks the streams a template just created, so "applied" shows what it made.
+    new = {int(i) for i in request.GET.get("new", "").split(",") if i.isdigit()}
+    return render(request, "portal/streams.html", {"streams": rows, "form": form or StreamCreateForm(), "new": new},
+                  status=status)
+
+
+@tenant_page(Permission.ANALYZE)
+@require_POST
+def stream_create(request: HttpRequest) -> HttpResponse:
+    form = StreamCreateForm(request.POST)
+    if not form.is_valid():
+        return streams.__wrapped__(request, form=form, status=400)
+    try:
+        stream = services.stream_create(actor=actor_of(request), tenant=request.tenant, **form.cleaned_data)
+    except (ApplicationError, ValidationError) as exc:
+        for name, errors in _field_errors(exc, "name").items():
+            form.add_error(name if name in form.fields else None, errors)
+        return streams.__wrapped__(request, form=form, status=400)
+    messages.success(request, f"Stream “{stream.name}” created. Push points to POST /api/v1/streams/{stream.pk}/points/.")
+    return redirect("portal:stream_detail", stream_id=stream.pk)
 
 
 @tenant_page()
@@ -87,10 +107,11 @@ def webhooks(request: HttpRequest, issued: object = None, errors: dict[str, list
                   status=status)
 
 
-def _field_errors(exc: ApplicationError | ValidationError) -> dict[str, list[str]]:
+def _field_errors(exc: ApplicationError | ValidationError, default: str) -> dict[str, list[str]]:
+    """A service's refusal as {field: messages}; a refusal naming no field lands on `default`."""
     if isinstance(exc, ApplicationError):
         fields = (exc.extra or {}).get("fields") or {}
-        return {name: list(messages_) for name, messages_ in fields.items()} or {"url": [exc.message]}
+        return {name: list(messages_) for name, messages_ in fields.items()} or {default: [exc.message]}
     return {name: list(messages_) for name, messages_ in exc.message_dict.items()}
 
 
@@ -103,7 +124,7 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
                                                   description=request.POST.get("description", ""))
     except (ApplicationError, ValidationError) as exc:
         # The form comes back with what was typed and the reason beside the field.
-        return webhooks.__wrapped__(request, errors=_field_errors(exc), status=400)
+        return webhooks.__wrapped__(request, errors=_field_errors(exc, "url"), status=400)
     # The signing secret is rendered once, in this response.
     return webhooks.__wrapped__(request, issued=issued)
 
