@@ -19,3 +19,14 @@ def make_stream(tenant: Any, name: str = "cpu", kind: str = "numeric", window_si
 def wave(n: int, start: int = 0, spike_at: int | None = None) -> list[dict[str, float]]:
     return [{"t": T0 + 60 * (start + i), "v": 50 + 10 * math.sin((start + i) / 15) + (500 if start + i == spike_at else 0)}
             for i in range(n)]
+
+
+def make_alert(stream: Stream, ts: Any, severity: str = "medium", status: str = "open", score: float = 0.8) -> Any:
+    """An alert row as the detector leaves it (for list and workflow tests that need no ingestion)."""
+    from datetime import timedelta
+
+    from apps.signals.models import Alert
+
+    return Alert.objects.create(tenant=stream.tenant, stream=stream, ts=ts, score=score, severity=severity,
+                                status=status, explanation="energy rose 4 standard deviations",
+                                window_start=ts - timedelta(minutes=20), window_end=ts)

@@ -1,19 +1,24 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.portal.forms import StreamCreateForm
+from apps.portal.pages.alerts import chart_moment, chart_until
 from apps.portal.pages.common import actor_of, tenant_page
 from apps.signals import selectors, services
 from apps.signals.models import Alert, Stream, WebhookEndpoint
 from apps.tenants.roles import Permission
 
 CHART_POINTS = 2000  # the latest points drawn on a stream page
+FAR_FUTURE = timedelta(days=36500)  # "no end": points may carry timestamps ahead of the server's clock
 
 
 def _ms(moment) -> int:  # type: ignore[no-untyped-def]
@@ -51,11 +56,14 @@ def stream_detail(request: HttpRequest, stream_id: int) -> HttpResponse:
         stream = selectors.stream_get(tenant=request.tenant, stream_id=stream_id)
     except Stream.DoesNotExist:
         raise Http404("No such stream.")
-    points = list(selectors.point_list(tenant=request.tenant, stream_id=stream.pk)
+    # An alert's link (?at=) ends the charts a little after its moment; otherwise they show the latest points.
+    until = chart_until(request, stream_id=stream.pk, points=CHART_POINTS) or timezone.now() + FAR_FUTURE
+    points = list(selectors.point_list(tenant=request.tenant, stream_id=stream.pk).filter(ts__lte=until)
                   .order_by("-ts").values_list("ts", "value", "score")[:CHART_POINTS])[::-1]
-    windows = list(selectors.window_list(tenant=request.tenant, stream_id=stream.pk).order_by("-index")
-                   .values_list("end_ts", "energy", "entropy", "entropy_production")[:500])[::-1]
-    alerts = list(selectors.alert_list(tenant=request.tenant, stream_id=stream.pk).order_by("-ts")[:50])
+    windows = list(selectors.window_list(tenant=request.tenant, stream_id=stream.pk).filter(end_ts__lte=until)
+                   .order_by("-index").values_list("end_ts", "energy", "entropy", "entropy_production")[:500])[::-1]
+    alerts = list(selectors.alert_list(tenant=request.tenant, stream_id=stream.pk).filter(ts__lte=until)
+                  .order_by("-ts")[:50])
     since = points[0][0] if points else None
     marks = [[_ms(a.ts), a.score] for a in alerts if since and a.ts >= since]
     charts = {
@@ -70,14 +78,7 @@ def stream_detail(request: HttpRequest, stream_id: int) -> HttpResponse:
                                               "points": [[_ms(t), p] for t, _, _, p in windows]}]},
     }
     return render(request, "portal/stream_detail.html", {"stream": stream, "charts": charts, "alerts": alerts,
-                                                         "window_count": len(windows)})
-
-
-@tenant_page()
-def alerts(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "open")
-    rows = selectors.alert_list(tenant=request.tenant, status=None if status == "all" else status).order_by("-ts")[:200]
-    return render(request, "portal/alerts.html", {"alerts": rows, "status": status})
+                                                         "window_count": len(windows), "at": chart_moment(request)})
 
 
 @tenant_page(Permission.ANALYZE)

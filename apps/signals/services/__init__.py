@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from apps.signals.services.alerts import alert_acknowledge, alert_resolve
+from apps.signals.services.alerts import alert_acknowledge, alert_acknowledge_many, alert_resolve
 from apps.signals.services.ingest import IngestResult, points_ingest
 from apps.signals.services.streams import stream_create
 from apps.signals.services.webhooks import (
@@ -11,5 +11,6 @@ from apps.signals.services.webhooks import (
     webhooks_enqueue_due,
 )
 
-__all__ = ["IngestResult", "IssuedEndpoint", "alert_acknowledge", "alert_resolve", "points_ingest", "stream_create",
+__all__ = ["IngestResult", "IssuedEndpoint", "alert_acknowledge", "alert_acknowledge_many", "alert_resolve",
+           "points_ingest", "stream_create",
            "webhook_deliver", "webhook_endpoint_create", "webhook_endpoint_delete", "webhooks_enqueue_due"]
