@@ -11,6 +11,7 @@ from apps.billing.errors import BillingErrorCode
 from apps.billing.models import CeuPack, Purchase, PurchaseStatus, Receipt, ReceiptKind
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
+from apps.ledger.amounts import amount_text
 from apps.ledger.services import account_open, entry_reverse, issue_create
 from apps.ledger.services.charges import CEU
 from apps.ops.services import audit_record
@@ -53,7 +54,7 @@ def checkout_start(*, actor: Actor, tenant: Tenant, pack_id: int, success_url: s
                                extra={"fields": {"pack": ["No such CEU pack on sale."]}})
     purchase = _purchase_open(actor=actor, tenant=tenant, pack=pack)
     urls = [u.replace(PURCHASE_PLACEHOLDER, str(purchase.pk)) for u in (success_url, cancel_url)]
-    product = f"{pack.name} — {pack.ceu_amount / 1000:,.3f} CEU"
+    product = f"{pack.name} — {amount_text(pack.ceu_amount, CEU)}"
     try:
         session = gateway.checkout_session_create(
             purchase_id=purchase.pk, tenant_id=tenant.pk, product_name=product, price_cents=pack.price_cents,

@@ -14,6 +14,7 @@ from apps.billing.models import Purchase, PurchaseStatus, Receipt
 from apps.billing.services.purchases import PURCHASE_PLACEHOLDER
 from apps.core.errors import ApplicationError
 from apps.ledger import selectors as ledger_selectors
+from apps.ledger.amounts import amount_text
 from apps.portal.pages.common import actor_of, tenant_page
 from apps.tenants.roles import Permission
 
@@ -53,7 +54,7 @@ def checkout_return(request: HttpRequest, purchase_id: int) -> HttpResponse:
         messages.error(request, f"Could not confirm the payment yet: {exc.message}")
         return redirect("portal:billing")
     if purchase.status == PurchaseStatus.PAID:
-        messages.success(request, f"Payment received: {purchase.ceu_amount / 1000:,.3f} CEU credited.")
+        messages.success(request, f"Payment received: {amount_text(purchase.ceu_amount, 'CEU')} credited.")
     else:
         messages.info(request, f"Purchase #{purchase.pk} is {purchase.get_status_display().lower()}.")
     return redirect("portal:billing")
@@ -70,7 +71,7 @@ def checkout_cancel(request: HttpRequest, purchase_id: int) -> HttpResponse:
         messages.error(request, f"Could not cancel purchase #{purchase_id}: {exc.message}")
         return redirect("portal:billing")
     if purchase.status == PurchaseStatus.PAID:
-        messages.success(request, f"Payment received: {purchase.ceu_amount / 1000:,.3f} CEU credited.")
+        messages.success(request, f"Payment received: {amount_text(purchase.ceu_amount, 'CEU')} credited.")
     elif purchase.status == PurchaseStatus.CANCELLED:
         messages.info(request, f"Checkout cancelled: purchase #{purchase.pk} is closed and nothing was charged.")
     else:

@@ -21,6 +21,7 @@ from apps.dna.services.cascade import JOB_KIND as CASCADE_JOB_KIND
 from apps.dna.services.cascade import cascade_trim
 from apps.lab import selectors as lab_selectors
 from apps.lab.models import JobStatus
+from apps.ledger.amounts import amount_text
 from apps.portal.pages.common import actor_of, tenant_page
 from apps.signals.selectors import stream_list
 from apps.tenants.roles import Permission
@@ -327,5 +328,5 @@ def cascade_job(request: HttpRequest) -> HttpResponse:
         horizon=horizon), None)
     if job is None:
         return redirect("portal:dna_graph")
-    messages.success(request, f"Cascade job #{job.pk} queued; {job.cost_estimate / 1000:,.3f} CEU reserved.")
+    messages.success(request, f"Cascade job #{job.pk} queued; {amount_text(job.cost_estimate, 'CEU')} reserved.")
     return redirect(f"{reverse('portal:dna_graph')}?job={job.pk}")
