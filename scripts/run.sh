@@ -89,6 +89,9 @@ if [ "$payments" = "standin" ]; then
     --webhook-secret "$STRIPE_WEBHOOK_SECRET" \
     --webhook-url "http://127.0.0.1:$PORT/api/v1/billing/stripe/webhook/" >"$LOGS/stripe-standin.log" 2>&1 &
   pids+=($!)
+  sleep 1
+  kill -0 "$!" 2>/dev/null || echo "[run] the Stripe stand-in did not start (is port $STANDIN_PORT taken? set" \
+    "STRIPE_STANDIN_PORT); see $LOGS/stripe-standin.log" >&2
 fi
 celery -A thermodynasty worker -Q default,gpu -c 2 -n "worker@%h" --loglevel=INFO >"$LOGS/worker.log" 2>&1 &
 pids+=($!)

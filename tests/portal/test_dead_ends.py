@@ -93,3 +93,19 @@ def test_a_template_applied_without_an_asset_goes_to_the_streams_it_made(tenant,
     stream = Stream.objects.get(tenant=tenant, name="edge destination port")
     assert response.status_code == 302 and response["Location"] == f"/streams/?new={stream.pk}"
     assert 'data-testid="new-stream"' in page and "Template applied: 1 stream(s) created, 0 bound." in page
+
+
+def test_a_new_webhook_shows_its_secret_once_and_a_refresh_adds_no_second_endpoint(tenant, make_member):
+    # given
+    from apps.signals.models import WebhookEndpoint
+
+    client = _client(make_member(tenant, role="owner"))
+    # when
+    created = client.post("/webhooks/create/", {"url": "https://siem.example.com/hook", "description": "SIEM"})
+    shown = client.get(created["Location"]).content.decode()
+    refreshed = client.get(created["Location"]).content.decode()
+    # then
+    endpoint = WebhookEndpoint.objects.get(tenant=tenant)
+    assert created.status_code == 302 and created["Location"] == "/webhooks/"
+    assert f'data-testid="webhook-secret">{endpoint.secret}<' in shown and 'data-copy="webhook-secret"' in shown
+    assert endpoint.secret not in refreshed and WebhookEndpoint.objects.count() == 1

@@ -99,9 +99,15 @@ def alert_action(request: HttpRequest, alert_id: int, action: str) -> HttpRespon
     return redirect(request.POST.get("next") or "portal:alerts")
 
 
+ISSUED_WEBHOOK_SESSION_KEY = "portal_issued_webhook"
+
+
 @tenant_page()
-def webhooks(request: HttpRequest, issued: object = None, errors: dict[str, list[str]] | None = None,
-             status: int = 200) -> HttpResponse:
+def webhooks(request: HttpRequest, errors: dict[str, list[str]] | None = None, status: int = 200) -> HttpResponse:
+    # Like a new API key's secret: shown on the one view after the redirect, so a refresh adds no second endpoint.
+    issued = request.session.pop(ISSUED_WEBHOOK_SESSION_KEY, None)
+    if issued and issued.get("tenant") != request.tenant.pk:
+        issued = None
     endpoints = selectors.webhook_list(tenant=request.tenant).order_by("-created_at")
     return render(request, "portal/webhooks.html", {"endpoints": endpoints, "issued": issued, "errors": errors or {},
                                                     "entered": request.POST if errors else {}},
@@ -126,8 +132,9 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
     except (ApplicationError, ValidationError) as exc:
         # The form comes back with what was typed and the reason beside the field.
         return webhooks.__wrapped__(request, errors=_field_errors(exc, "url"), status=400)
-    # The signing secret is rendered once, in this response.
-    return webhooks.__wrapped__(request, issued=issued)
+    request.session[ISSUED_WEBHOOK_SESSION_KEY] = {"tenant": request.tenant.pk, "url": issued.endpoint.url,
+                                                   "secret": issued.secret}
+    return redirect("portal:webhooks")
 
 
 @tenant_page(Permission.MANAGE_KEYS)
