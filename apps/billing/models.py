@@ -36,6 +36,7 @@ class PurchaseStatus(models.TextChoices):
     PAID = "paid", "Paid and credited"
     FAILED = "failed", "Payment failed"
     EXPIRED = "expired", "Checkout expired"
+    CANCELLED = "cancelled", "Cancelled at checkout"
     REFUNDED = "refunded", "Refunded (credit reversed)"
     DISPUTED = "disputed", "Disputed (credit reversed)"
     REVIEW = "review", "Needs operator review"

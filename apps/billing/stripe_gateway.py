@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import stripe
@@ -27,13 +28,37 @@ class CheckoutSession:
     currency: str
 
 
-def _client() -> stripe.StripeClient:
+STRIPE_API = "https://api.stripe.com"
+
+
+class PaymentsMode(StrEnum):
+    OFF = "off"  # no secret key: nothing can be bought
+    STANDIN = "standin"  # the local stand-in (tools/stripe_standin): test mode, no card involved
+    TEST = "test"  # Stripe itself with an sk_test_ key: test mode, Stripe's test cards
+    LIVE = "live"
+
+
+def payments_mode() -> PaymentsMode:
+    """What the Buy CEU page must tell the buyer: whether a real card is charged."""
     key = getattr(settings, "STRIPE_SECRET_KEY", "")
     if not key:
+        return PaymentsMode.OFF
+    if getattr(settings, "STRIPE_API_BASE", STRIPE_API).rstrip("/") != STRIPE_API:
+        return PaymentsMode.STANDIN
+    return PaymentsMode.TEST if key.startswith(("sk_test_", "rk_test_")) else PaymentsMode.LIVE
+
+
+def ensure_configured() -> None:
+    """Raised before anything is stored, so a platform without Stripe keys leaves no purchase behind."""
+    if payments_mode() == PaymentsMode.OFF:
         raise ApplicationError("Card payments are not configured on this platform.",
                                code=BillingErrorCode.PAYMENTS_NOT_CONFIGURED, status=503)
-    base = getattr(settings, "STRIPE_API_BASE", "https://api.stripe.com")
-    return stripe.StripeClient(key, base_addresses={"api": base}, max_network_retries=2)
+
+
+def _client() -> stripe.StripeClient:
+    ensure_configured()
+    base = getattr(settings, "STRIPE_API_BASE", STRIPE_API)
+    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses={"api": base}, max_network_retries=2)
 
 
 def _session(obj: Any) -> CheckoutSession:
@@ -72,6 +97,19 @@ def checkout_session_retrieve(*, session_id: str) -> CheckoutSession:
         return _session(_client().v1.checkout.sessions.retrieve(session_id))
     except stripe.StripeError as exc:
         raise _provider_error(exc) from exc
+
+
+def checkout_session_expire(*, session_id: str) -> CheckoutSession:
+    """Closes an open session so it can no longer be paid; a session that is already complete or expired is
+    returned as it is (Stripe refuses to expire those), so the caller can see whether it was paid."""
+    client = _client()
+    try:
+        return _session(client.v1.checkout.sessions.expire(session_id))
+    except stripe.InvalidRequestError:
+        pass
+    except stripe.StripeError as exc:
+        raise _provider_error(exc) from exc
+    return checkout_session_retrieve(session_id=session_id)
 
 
 def tolerance() -> int:

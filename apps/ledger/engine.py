@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError, ConflictError
+from apps.ledger.amounts import amount_text
 from apps.ledger.domain import EntrySpec, content_hash, entry_fields
 from apps.ledger.errors import LedgerErrorCode
 
@@ -89,9 +90,10 @@ def _refusal(status: str, spec: EntrySpec, account: int | None, available: int |
         needed = -sum(p.amount for p in spec.postings if p.account_id == account and (
             p.phase == "posted" or (p.phase == "pending" and p.amount < 0) or (p.phase == "release" and p.amount > 0)))
         return ApplicationError(
-            f"Insufficient funds in account {account}: available {available}, this entry needs {needed}.",
+            f"Insufficient funds in account {account}: {amount_text(available or 0, info[account][1])} available, "
+            f"this entry needs {amount_text(needed, info[account][1])}.",
             code=LedgerErrorCode.INSUFFICIENT_FUNDS,
-            extra={"account": account, "available": available, "asset": info[account][1]})
+            extra={"account": account, "available": available, "needed": needed, "asset": info[account][1]})
     message, code = STATUS_ERRORS[status]
     return ApplicationError(message, code=code)
 

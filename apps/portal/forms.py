@@ -7,8 +7,10 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from apps.core.client_address import client_address
 from apps.portal import lockout
-from apps.tenants.models import Role, Tenant
+from apps.signals.models import StreamKind
+from apps.tenants.models import LOGO_URL_VALIDATOR, Role, Tenant
 from apps.tenants.roles import SCOPES
+from apps.tenants.services import domain_normalise
 
 
 class LockoutAuthenticationForm(AuthenticationForm):
@@ -62,7 +64,14 @@ class BrandingForm(forms.ModelForm):
     class Meta:
         model = Tenant
         fields = ["display_name", "logo_url", "primary_color", "custom_domain"]
-        widgets = {"primary_color": forms.TextInput(attrs={"type": "color"})}
+        widgets = {"primary_color": forms.TextInput(attrs={"type": "color"}),
+                   "custom_domain": forms.TextInput(attrs={"placeholder": "portal.example.com"}),
+                   "logo_url": forms.URLInput(attrs={"placeholder": "https://example.com/logo.png"})}
+        error_messages = {"logo_url": {"invalid": LOGO_URL_VALIDATOR.message}}
+
+    def clean_custom_domain(self) -> str | None:
+        # Normalised before the model's validator runs, so "Portal.Example.com." is accepted as the same host.
+        return domain_normalise(self.cleaned_data.get("custom_domain"))
 
 
 class ClientTenantForm(forms.Form):
@@ -75,3 +84,24 @@ class ClientTenantForm(forms.Form):
         if Tenant.objects.filter(slug=slug).exists():
             raise forms.ValidationError("That slug is taken.")
         return slug
+
+
+class StreamCreateForm(forms.Form):
+    """The portal's twin of the stream API's input (apps/signals/apis.py StreamInput): same bounds, same defaults."""
+
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=StreamKind.choices, initial=StreamKind.NUMERIC)
+    units = forms.CharField(max_length=50, required=False, help_text="e.g. °C, kW, requests/s")
+    asset_name = forms.CharField(max_length=200, required=False, label="Asset")
+    window_size = forms.IntegerField(min_value=8, max_value=10_000, initial=60, label="Window (points)")
+    value_low = forms.FloatField(required=False, label="Lowest expected value")
+    value_high = forms.FloatField(required=False, label="Highest expected value")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        low, high = cleaned.get("value_low"), cleaned.get("value_high")
+        if (low is None) != (high is None):
+            self.add_error("value_high" if high is None else "value_low", "Give both ends of the range, or neither.")
+        elif low is not None and high is not None and high <= low:
+            self.add_error("value_high", "Must be above the lowest expected value.")
+        return cleaned

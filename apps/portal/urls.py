@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from apps.portal.pages import auth, home, integrations, keys, ledger, members, signals
+from apps.portal.pages import alerts, auth, home, integrations, keys, ledger, members, signals
 
 app_name = "portal"
 
@@ -26,8 +26,10 @@ urlpatterns = [
     path("invitations/<int:invitation_id>/revoke/", members.revoke_invitation, name="revoke_invitation"),
     path("ledger/", ledger.ledger, name="ledger"),
     path("streams/", signals.streams, name="streams"),
+    path("streams/create/", signals.stream_create, name="stream_create"),
     path("streams/<int:stream_id>/", signals.stream_detail, name="stream_detail"),
-    path("alerts/", signals.alerts, name="alerts"),
+    path("alerts/", alerts.alerts, name="alerts"),
+    path("alerts/acknowledge/", alerts.alerts_acknowledge, name="alerts_acknowledge"),
     path("alerts/<int:alert_id>/<str:action>/", signals.alert_action, name="alert_action"),
     path("webhooks/", signals.webhooks, name="webhooks"),
     path("webhooks/create/", signals.webhook_create, name="webhook_create"),

@@ -9,5 +9,6 @@ urlpatterns = [
     path("billing/", billing.billing, name="billing"),
     path("billing/checkout/<int:pack_id>/", billing.checkout, name="billing_checkout"),
     path("billing/return/<int:purchase_id>/", billing.checkout_return, name="billing_return"),
+    path("billing/cancel/<int:purchase_id>/", billing.checkout_cancel, name="billing_cancel"),
     path("billing/receipts/<int:receipt_id>/", billing.receipt, name="billing_receipt"),
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.signals.models import (
     Alert,
@@ -73,3 +73,21 @@ def regime_list(*, tenant: Tenant, stream_id: int) -> QuerySet[RegimeSegment]:
 
 def regime_state_get(*, tenant: Tenant, stream_id: int) -> RegimeState | None:
     return RegimeState.objects.filter(tenant=tenant, stream_id=stream_id).first()
+
+
+def alert_search(*, tenant: Tenant, stream_id: int | None = None, severity: str | None = None,
+                 status: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                 before: tuple[datetime, int] | None = None) -> QuerySet[Alert]:
+    """Newest first over (ts, id), a unique and stable order; `before` is the (ts, id) of the last row already
+    shown, so a page is a keyset seek and never counts the table."""
+    qs = alert_list(tenant=tenant, status=status, stream_id=stream_id)
+    if severity:
+        qs = qs.filter(severity=severity)
+    if since is not None:
+        qs = qs.filter(ts__gte=since)
+    if until is not None:
+        qs = qs.filter(ts__lt=until)
+    if before is not None:
+        ts, pk = before
+        qs = qs.filter(Q(ts__lt=ts) | Q(ts=ts, pk__lt=pk))
+    return qs.order_by("-ts", "-id")

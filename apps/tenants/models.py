@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 
@@ -19,6 +21,16 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
+# A host name as browsers send it: dot-separated labels of letters, digits and inner hyphens, at least two labels,
+# no scheme, port, path or spaces. Anything else could never match a request's Host and breaks the white-label site.
+DOMAIN_VALIDATOR = RegexValidator(
+    r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+\.?$",
+    "Enter a domain name such as portal.example.com: letters, digits and hyphens separated by dots, without "
+    "http://, a port, a path or spaces.", code="invalid_domain", flags=re.IGNORECASE)
+LOGO_URL_VALIDATOR = URLValidator(schemes=["https", "http"],
+                                  message="Enter the full address of an image, such as https://example.com/logo.png.")
+
+
 class Tenant(models.Model):
     """An organisation. A partner may own enterprise tenants (white-label clients) and brand their portal."""
 
@@ -27,12 +39,13 @@ class Tenant(models.Model):
     kind = models.CharField(max_length=16, choices=TenantKind.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="clients")
     display_name = models.CharField(max_length=200, blank=True)
-    logo_url = models.URLField(blank=True)
+    logo_url = models.URLField(blank=True, validators=[LOGO_URL_VALIDATOR])
     primary_color = models.CharField(
         max_length=7, default="#1f6feb",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #1f6feb.")],
     )
-    custom_domain = models.CharField(max_length=253, null=True, blank=True, unique=True)
+    custom_domain = models.CharField(max_length=253, null=True, blank=True, unique=True, validators=[DOMAIN_VALIDATOR],
+                                     help_text="Lower-case host name, e.g. portal.example.com.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -22,6 +22,11 @@ from apps.tenants.roles import SCOPES
 BRANDING_FIELDS = ["display_name", "logo_url", "primary_color", "custom_domain"]
 
 
+def domain_normalise(value: str | None) -> str | None:
+    """Hosts compare case-insensitively and may carry a trailing root dot; store the one spelling browsers send."""
+    return (value or "").strip().lower().rstrip(".") or None
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -34,7 +39,7 @@ def tenant_create(*, actor: Actor, name: str, slug: str, kind: str, parent: Tena
         raise ApplicationError("Only a partner can own tenants, and only enterprise tenants.",
                                code=TenantErrorCode.INVALID_PARENT)
     tenant = Tenant(name=name, slug=slug, kind=kind, parent=parent, display_name=display_name,
-                    primary_color=primary_color, custom_domain=custom_domain or None, logo_url=logo_url)
+                    primary_color=primary_color, custom_domain=domain_normalise(custom_domain), logo_url=logo_url)
     tenant.full_clean()
     tenant.save()
     audit_record(actor=actor, action="tenant.create", obj=tenant, tenant_id=tenant.pk, after=snapshot(tenant))
@@ -49,7 +54,7 @@ def tenant_update_branding(*, actor: Actor, tenant: Tenant, **changes: str) -> T
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     before = snapshot(tenant, BRANDING_FIELDS)
     for field, value in changes.items():
-        setattr(tenant, field, (value or None) if field == "custom_domain" else value)
+        setattr(tenant, field, domain_normalise(value) if field == "custom_domain" else value)
     tenant.full_clean()
     tenant.save()
     audit_record(actor=actor, action="tenant.update_branding", obj=tenant, tenant_id=tenant.pk, before=before,

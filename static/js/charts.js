@@ -128,4 +128,10 @@
 
   window.ThermoCharts = { render, line, candles };
   document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("canvas[data-chart]").forEach(render));
+  // Canvases are drawn at their width on load; a phone turned sideways (or a resized window) redraws them to fit.
+  let resizing = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => document.querySelectorAll("canvas[data-chart]").forEach(render), 150);
+  });
 })();

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from apps.billing.models import CeuPack
-from tests.stripe_standin import StripeStandIn, event_payload, sign
+from tools.stripe_standin import StripeStandIn, event_payload, sign
 
 WEBHOOK = "/api/v1/billing/stripe/webhook/"
 WEBHOOK_SECRET = "whsec_test_secret"

@@ -11,7 +11,7 @@ from apps.billing.models import Purchase, Receipt, StripeEvent
 from apps.ledger.models import Account, Entry
 from apps.ledger.services import ledger_verify
 from tests.billing.factories import open_purchase
-from tests.stripe_standin import event_payload
+from tools.stripe_standin import event_payload
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 

@@ -52,3 +52,39 @@ def test_another_tenants_receipt_is_404(tenant, other_tenant, make_member, pack,
     # when / then
     assert client.get(f"/billing/receipts/{receipt.pk}/").status_code == 404
     assert client.get(f"/billing/return/{theirs.pk}/").status_code == 404
+
+
+def test_cancel_at_checkout_shows_a_message_and_closes_the_purchase(tenant, make_member, pack, stripe_standin):
+    # given
+    client = _client(make_member(tenant, role="owner"))
+    client.post(f"/billing/checkout/{pack.pk}/")
+    purchase = Purchase.objects.get()
+    cancel_url = stripe_standin.sessions[purchase.stripe_session_id]["cancel_url"]
+    # when: the stand-in's Cancel button sends the buyer to cancel_url, as Stripe does
+    page = client.get(cancel_url.removeprefix("http://testserver"), follow=True).content.decode()
+    # then
+    assert cancel_url == f"http://testserver/billing/cancel/{purchase.pk}/"
+    assert f"Checkout cancelled: purchase #{purchase.pk} is closed" in page
+    assert Purchase.objects.get().status == "cancelled"
+    assert stripe_standin.sessions[purchase.stripe_session_id]["status"] == "expired"
+
+
+def test_the_stand_in_is_labelled_test_mode_on_the_buy_page(tenant, make_member, pack, stripe_standin):
+    # given
+    client = _client(make_member(tenant, role="owner"))
+    # when
+    page = client.get("/billing/").content.decode()
+    # then
+    assert 'data-testid="payments-test-mode"' in page and "TEST MODE" in page and "no card is charged" in page
+
+
+def test_without_stripe_keys_the_buy_page_says_so_and_a_buy_stores_nothing(tenant, make_member, pack, settings):
+    # given
+    settings.STRIPE_SECRET_KEY = ""
+    client = _client(make_member(tenant, role="owner"))
+    # when
+    page = client.get("/billing/").content.decode()
+    refused = client.post(f"/billing/checkout/{pack.pk}/", follow=True).content.decode()
+    # then
+    assert 'data-testid="payments-off"' in page and f'data-testid="buy-{pack.pk}"' not in page
+    assert "Card payments are not configured" in refused and not Purchase.objects.exists()

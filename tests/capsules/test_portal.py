@@ -102,3 +102,14 @@ def test_another_tenants_run_page_is_404(tenant, other_tenant, make_member):
     client = _client(make_member(tenant))
     # when / then
     assert client.get(f"/capsules/runs/{run.pk}/").status_code == 404
+
+
+def test_a_capsule_page_lists_its_inputs_for_people_not_a_python_dict(tenant, make_member):
+    # given
+    capsule = make_capsule(platform())
+    client = _client(make_member(tenant, role="viewer"))
+    # when
+    page = client.get(f"/capsules/{capsule.pk}/").content.decode()
+    # then
+    assert 'data-testid="capsule-inputs"' in page and "Ids of your telemetry streams to analyse." in page
+    assert "list of integers" in page and "{&#x27;type&#x27;" not in page and "&quot;type&quot;: &quot;object&quot;" in page

@@ -100,14 +100,18 @@ def test_password_reset_sends_a_working_link(tenant, make_member):
     assert Client().login(username="dee@example.com", password="a-new-long-passphrase")
 
 
-def test_creating_a_key_shows_its_secret_once(owner_client, tenant):
-    # when
+def test_creating_a_key_shows_its_secret_once_and_a_refresh_creates_no_second_key(owner_client, tenant):
+    # when: post, redirect, get; then the browser's refresh repeats only the get
     created = owner_client.post("/api-keys/create/", {"name": "SIEM", "scopes": ["read", "write"]})
-    listed = owner_client.get("/api-keys/")
+    shown = owner_client.get(created["Location"])
+    refreshed = owner_client.get(created["Location"])
     # then
-    secret = re.search(r'data-testid="new-key-secret">(td_[^<]+)<', created.content.decode()).group(1)
+    assert created.status_code == 302 and created["Location"] == "/api-keys/"
+    secret = re.search(r'data-testid="new-key-secret">(td_[^<]+)<', shown.content.decode()).group(1)
     assert ApiKey.objects.get(tenant=tenant, name="SIEM").prefix == secret.split("_")[1]
-    assert secret not in listed.content.decode()
+    assert 'data-copy="new-key-secret"' in shown.content.decode()
+    assert secret not in refreshed.content.decode() and ApiKey.objects.filter(tenant=tenant).count() == 1
+    assert secret not in str(dict(owner_client.session))
 
 
 def test_revoking_a_key_from_the_portal(owner_client, tenant):

@@ -44,3 +44,14 @@ def ingest_segmented(tenant: Any, stream: Stream, points: list[dict[str, float]]
         services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=points[k:k + batch])
         services.stream_regimes_track(stream_id=stream.pk)
     services.stream_regimes_refresh(stream_id=stream.pk)
+
+
+def make_alert(stream: Stream, ts: Any, severity: str = "medium", status: str = "open", score: float = 0.8) -> Any:
+    """An alert row as the detector leaves it (for list and workflow tests that need no ingestion)."""
+    from datetime import timedelta
+
+    from apps.signals.models import Alert
+
+    return Alert.objects.create(tenant=stream.tenant, stream=stream, ts=ts, score=score, severity=severity,
+                                status=status, explanation="energy rose 4 standard deviations",
+                                window_start=ts - timedelta(minutes=20), window_end=ts)

@@ -11,6 +11,7 @@ from apps.billing.errors import BillingErrorCode
 from apps.billing.models import CeuPack, Purchase, PurchaseStatus, Receipt, ReceiptKind
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
+from apps.ledger.amounts import amount_text
 from apps.ledger.services import account_open, entry_reverse, issue_create
 from apps.ledger.services.charges import CEU
 from apps.ops.services import audit_record
@@ -44,14 +45,16 @@ def _purchase_update(*, purchase_id: int, **fields: object) -> Purchase:
 
 def checkout_start(*, actor: Actor, tenant: Tenant, pack_id: int, success_url: str, cancel_url: str) -> Purchase:
     """Records the purchase, then asks Stripe for a Checkout session (outside any transaction: a network call);
-    `{PURCHASE_ID}` in the URLs becomes the purchase id. A provider failure marks the purchase failed."""
+    `{PURCHASE_ID}` in the URLs becomes the purchase id. A provider failure marks the purchase failed; a platform
+    without Stripe keys refuses before anything is stored."""
+    gateway.ensure_configured()
     pack = CeuPack.objects.filter(pk=pack_id, is_active=True).first()
     if pack is None:
         raise ApplicationError("No such CEU pack on sale.", code=BillingErrorCode.UNKNOWN_PACK,
                                extra={"fields": {"pack": ["No such CEU pack on sale."]}})
     purchase = _purchase_open(actor=actor, tenant=tenant, pack=pack)
     urls = [u.replace(PURCHASE_PLACEHOLDER, str(purchase.pk)) for u in (success_url, cancel_url)]
-    product = f"{pack.name} — {pack.ceu_amount / 1000:,.3f} CEU"
+    product = f"{pack.name} — {amount_text(pack.ceu_amount, CEU)}"
     try:
         session = gateway.checkout_session_create(
             purchase_id=purchase.pk, tenant_id=tenant.pk, product_name=product, price_cents=pack.price_cents,
@@ -79,7 +82,7 @@ def purchase_credit_in_transaction(*, actor: Actor, purchase: Purchase, session:
     if purchase.credit_entry_id is not None:
         return "already_credited"
     if purchase.status not in (PurchaseStatus.CREATED, PurchaseStatus.OPEN, PurchaseStatus.FAILED,
-                               PurchaseStatus.EXPIRED):
+                               PurchaseStatus.EXPIRED, PurchaseStatus.CANCELLED):
         return f"not_creditable_{purchase.status}"
     if session.amount_total != purchase.price_cents or session.currency.lower() != purchase.currency:
         purchase.status = PurchaseStatus.REVIEW
@@ -142,4 +145,23 @@ def purchase_reconcile(*, actor: Actor, tenant: Tenant, purchase_id: int) -> Pur
         elif session.status == "expired" and locked.status == PurchaseStatus.OPEN:
             locked.status = PurchaseStatus.EXPIRED
             locked.save(update_fields=["status", "updated_at"])
+    return Purchase.objects.filter(tenant=tenant).get(pk=purchase.pk)
+
+
+def purchase_cancel(*, actor: Actor, tenant: Tenant, purchase_id: int) -> Purchase:
+    """The buyer left Checkout with Cancel: expire the Stripe session so it can no longer be paid, then close the
+    purchase. A session paid in the meantime (another tab) is credited instead, as the return page would."""
+    purchase = Purchase.objects.filter(tenant=tenant).get(pk=purchase_id)
+    if purchase.stripe_session_id is None or purchase.status != PurchaseStatus.OPEN:
+        return purchase
+    session = gateway.checkout_session_expire(session_id=purchase.stripe_session_id)
+    with rls.dangerously_bypass(), transaction.atomic(durable=True):  # the clearing account is a system account
+        locked = Purchase.objects.select_for_update().select_related("pack", "tenant").get(pk=purchase.pk)
+        if session.payment_status == "paid":
+            purchase_credit_in_transaction(actor=actor, purchase=locked, session=session)
+        elif locked.status == PurchaseStatus.OPEN:
+            locked.status, locked.status_reason = PurchaseStatus.CANCELLED, "Cancelled at checkout."
+            locked.save(update_fields=["status", "status_reason", "updated_at"])
+            audit_record(actor=actor, action="billing.checkout_cancel", obj=locked, tenant_id=locked.tenant_id,
+                         after={"session": session.id})
     return Purchase.objects.filter(tenant=tenant).get(pk=purchase.pk)

@@ -7,6 +7,7 @@ from typing import Any
 
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
+from apps.ledger.amounts import amount_text
 from apps.ledger.errors import LedgerErrorCode
 from apps.ledger.models import Hold
 from apps.ledger.services.accounts import system_account
@@ -21,7 +22,7 @@ REVENUE_ACCOUNT = "fees"  # the platform's CEU revenue: the system account every
 def insufficient_ceu(required: int, available: int, *, work: str, remedy: str) -> ApplicationError:
     """`work` names what costs the CEU ("This job needs"), `remedy` what the buyer can do about it."""
     return ApplicationError(
-        f"{work} {required / 1000:,.3f} CEU but only {available / 1000:,.3f} CEU are available. {remedy}",
+        f"{work} {amount_text(required, CEU)} but only {amount_text(available, CEU)} are available. {remedy}",
         code=LedgerErrorCode.INSUFFICIENT_CEU, status=402,
         extra={"required": required, "available": available, "asset": CEU})
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
+from apps.ledger.amounts import amount_text
 from apps.ledger.domain import canonical
 from apps.ledger.models import Account
 from apps.ledger.services import account_open
@@ -191,7 +192,8 @@ def check_funds(tenant: Tenant, asset: str, amount: int) -> None:
     """Refuse before the engine is touched; the ledger's floor check still decides under its locks."""
     available = _available(tenant, asset)
     if available < amount:
-        raise ApplicationError(f"Insufficient {asset}: {amount} needed, {available} available.",
+        raise ApplicationError(f"Insufficient {asset}: {amount_text(amount, asset)} needed, "
+                               f"{amount_text(available, asset)} available.",
                                code=MarketErrorCode.INSUFFICIENT_FUNDS,
                                extra={"asset": asset, "needed": amount, "available": available})
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from apps.capsules import selectors, services
 from apps.capsules.models import Capsule, CapsuleKind, CapsuleRun, Subscription
 from apps.core.errors import ApplicationError
+from apps.ledger.amounts import amount_text
 from apps.portal.pages.common import actor_of, tenant_page
 from apps.signals.selectors import stream_list
 from apps.tenants.roles import Permission
@@ -67,8 +68,23 @@ def capsule_detail(request: HttpRequest, capsule_id: int) -> HttpResponse:
     capsule = _capsule_or_404(request, capsule_id)
     context = {"capsule": capsule, "streams": stream_list(tenant=request.tenant).order_by("name"),
                "runs": selectors.run_list(tenant=request.tenant, capsule_id=capsule.pk).order_by("-created_at")[:20],
-               "energy": selectors.measured_energy(capsule_ids=[capsule.pk]).get(capsule.pk)}
+               "energy": selectors.measured_energy(capsule_ids=[capsule.pk]).get(capsule.pk),
+               "inputs": _schema_rows(capsule.input_schema),
+               "schema_json": json.dumps(capsule.input_schema, indent=2, ensure_ascii=False)}
     return render(request, "portal/capsules/detail.html", context)
+
+
+def _schema_rows(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """A run's inputs as a person reads them: name, whether required, what kind of value, what it means."""
+    required = set(schema.get("required") or [])
+    rows = []
+    for name, spec in (schema.get("properties") or {}).items():
+        kind = spec.get("type", "any")
+        if kind == "array":
+            kind = f"list of {(spec.get('items') or {}).get('type', 'values')}s"
+        rows.append({"name": name, "required": name in required, "kind": kind,
+                     "description": spec.get("description", "")})
+    return rows
 
 
 def _utc(raw: str) -> str:
@@ -104,7 +120,7 @@ def capsule_run(request: HttpRequest, capsule_id: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, _explain(exc))
         return redirect("portal:capsule_detail", capsule_id=capsule_id)
-    messages.success(request, f"Run #{run.pk} queued; {run.reserved / 1000:,.3f} CEU reserved until it is charged.")
+    messages.success(request, f"Run #{run.pk} queued; {amount_text(run.reserved, 'CEU')} reserved until it is charged.")
     return redirect("portal:capsule_run_detail", run_id=run.pk)
 
 

@@ -21,6 +21,7 @@ from apps.dna.services.cascade import JOB_KIND as CASCADE_JOB_KIND
 from apps.dna.services.cascade import cascade_trim
 from apps.lab import selectors as lab_selectors
 from apps.lab.models import JobStatus
+from apps.ledger.amounts import amount_text
 from apps.portal.pages.common import actor_of, tenant_page
 from apps.signals.selectors import stream_list
 from apps.tenants.roles import Permission
@@ -102,10 +103,17 @@ def template_instantiate(request: HttpRequest, key: str) -> HttpResponse:
     instance = _attempt(request, lambda: services.template_instantiate(
         actor=actor_of(request), tenant=request.tenant, template_key=key,
         name_prefix=request.POST.get("name_prefix", "").strip() or key.split(".")[-1],
-        asset_id=int(asset) if asset and asset.isdigit() else None, bindings=bindings), "Template applied.")
-    if instance is not None and instance.asset_id:
+        asset_id=int(asset) if asset and asset.isdigit() else None, bindings=bindings), None)
+    if instance is None:
+        return redirect("portal:dna_template", key=key)
+    created = [b["stream"] for b in instance.bindings.values() if b["created"]]
+    messages.success(request, f"Template applied: {len(created)} stream(s) created, "
+                              f"{len(instance.bindings) - len(created)} bound.")
+    # Go to what was made: the asset it equipped, else the streams list with the new streams marked.
+    if instance.asset_id:
         return redirect("portal:dna_asset", asset_id=instance.asset_id)
-    return redirect("portal:dna_template", key=key)
+    ids = ",".join(str(b["stream"]) for b in instance.bindings.values())
+    return redirect(f"{reverse('portal:streams')}?new={ids}")
 
 
 @tenant_page()
@@ -320,5 +328,5 @@ def cascade_job(request: HttpRequest) -> HttpResponse:
         horizon=horizon), None)
     if job is None:
         return redirect("portal:dna_graph")
-    messages.success(request, f"Cascade job #{job.pk} queued; {job.cost_estimate / 1000:,.3f} CEU reserved.")
+    messages.success(request, f"Cascade job #{job.pk} queued; {amount_text(job.cost_estimate, 'CEU')} reserved.")
     return redirect(f"{reverse('portal:dna_graph')}?job={job.pk}")

@@ -13,10 +13,18 @@ from apps.tenants.models import ApiKey
 from apps.tenants.roles import Permission
 
 
+ISSUED_SESSION_KEY = "portal_issued_api_key"
+
+
 @tenant_page()
 def api_keys(request: HttpRequest) -> HttpResponse:
+    # The secret of a key created just before the redirect is shown on this one view, then forgotten: a refresh
+    # neither shows it again nor creates another key.
+    issued = request.session.pop(ISSUED_SESSION_KEY, None)
+    if issued and issued.get("tenant") != request.tenant.pk:
+        issued = None
     return render(request, "portal/api_keys.html", {"keys": selectors.api_key_list(tenant=request.tenant),
-                                                    "form": ApiKeyForm()})
+                                                    "form": ApiKeyForm(), "issued": issued})
 
 
 @tenant_page(Permission.MANAGE_API_KEYS)
@@ -27,9 +35,11 @@ def create_key(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/api_keys.html", {"keys": selectors.api_key_list(tenant=request.tenant),
                                                         "form": form}, status=400)
     issued = services.api_key_create(actor=actor_of(request), tenant=request.tenant, **form.cleaned_data)
-    # The secret is rendered once, in this response, and never stored in plain text.
-    return render(request, "portal/api_keys.html", {"keys": selectors.api_key_list(tenant=request.tenant),
-                                                    "form": ApiKeyForm(), "issued": issued})
+    # Post/redirect/get: the secret rides in the server-side session until the next page view pops it; it is never
+    # stored in plain text anywhere else.
+    request.session[ISSUED_SESSION_KEY] = {"tenant": request.tenant.pk, "name": issued.api_key.name,
+                                           "secret": issued.secret}
+    return redirect("portal:api_keys")
 
 
 @tenant_page(Permission.MANAGE_API_KEYS)

@@ -16,6 +16,7 @@ from apps.lab.apis import artefact_response
 from apps.lab.kinds import KINDS, JobKindSpec
 from apps.lab.models import JobKind, JobStatus, LabJob
 from apps.ledger import selectors as ledger_selectors
+from apps.ledger.amounts import amount_text
 from apps.portal.pages.common import actor_of, tenant_page
 from apps.signals.selectors import stream_list
 from apps.tenants.roles import Permission
@@ -117,7 +118,7 @@ def lab_submit(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return _page(request, spec, values, errors=exc.extra.get("fields", {}), status=400)
-    messages.success(request, f"Job #{job.pk} queued; {job.cost_estimate / 1000:,.3f} CEU reserved.")
+    messages.success(request, f"Job #{job.pk} queued; {amount_text(job.cost_estimate, 'CEU')} reserved.")
     return redirect("portal:lab_job", job_id=job.pk)
 
 

@@ -5,9 +5,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from apps.ledger import selectors
+from apps.ledger.amounts import SCALES
 from apps.ledger.models import Account
 from apps.portal.pages.common import tenant_page
-from apps.portal.templatetags.units import SCALES
 
 
 @tenant_page()

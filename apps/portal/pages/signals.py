@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
+from apps.portal.forms import StreamCreateForm
+from apps.portal.pages.alerts import chart_moment, chart_until
 from apps.portal.pages.common import actor_of, tenant_page
 from apps.portal.pages.regimes import regime_view
 from apps.signals import selectors, services
@@ -14,6 +19,7 @@ from apps.signals.models import Alert, AlertKind, Stream, WebhookEndpoint
 from apps.tenants.roles import Permission
 
 CHART_POINTS = 2000  # the latest points drawn on a stream page
+FAR_FUTURE = timedelta(days=36500)  # "no end": points may carry timestamps ahead of the server's clock
 
 
 def _ms(moment) -> int:  # type: ignore[no-untyped-def]
@@ -21,9 +27,28 @@ def _ms(moment) -> int:  # type: ignore[no-untyped-def]
 
 
 @tenant_page()
-def streams(request: HttpRequest) -> HttpResponse:
+def streams(request: HttpRequest, form: StreamCreateForm | None = None, status: int = 200) -> HttpResponse:
     rows = selectors.stream_list(tenant=request.tenant).order_by("name")
-    return render(request, "portal/streams.html", {"streams": rows})
+    # ?new=1,2 marks the streams a template just created, so "applied" shows what it made.
+    new = {int(i) for i in request.GET.get("new", "").split(",") if i.isdigit()}
+    return render(request, "portal/streams.html", {"streams": rows, "form": form or StreamCreateForm(), "new": new},
+                  status=status)
+
+
+@tenant_page(Permission.ANALYZE)
+@require_POST
+def stream_create(request: HttpRequest) -> HttpResponse:
+    form = StreamCreateForm(request.POST)
+    if not form.is_valid():
+        return streams.__wrapped__(request, form=form, status=400)
+    try:
+        stream = services.stream_create(actor=actor_of(request), tenant=request.tenant, **form.cleaned_data)
+    except (ApplicationError, ValidationError) as exc:
+        for name, errors in _field_errors(exc, "name").items():
+            form.add_error(name if name in form.fields else None, errors)
+        return streams.__wrapped__(request, form=form, status=400)
+    messages.success(request, f"Stream “{stream.name}” created. Push points to POST /api/v1/streams/{stream.pk}/points/.")
+    return redirect("portal:stream_detail", stream_id=stream.pk)
 
 
 @tenant_page()
@@ -32,11 +57,14 @@ def stream_detail(request: HttpRequest, stream_id: int) -> HttpResponse:
         stream = selectors.stream_get(tenant=request.tenant, stream_id=stream_id)
     except Stream.DoesNotExist:
         raise Http404("No such stream.")
-    points = list(selectors.point_list(tenant=request.tenant, stream_id=stream.pk)
+    # An alert's link (?at=) ends the charts a little after its moment; otherwise they show the latest points.
+    until = chart_until(request, stream_id=stream.pk, points=CHART_POINTS) or timezone.now() + FAR_FUTURE
+    points = list(selectors.point_list(tenant=request.tenant, stream_id=stream.pk).filter(ts__lte=until)
                   .order_by("-ts").values_list("ts", "value", "score")[:CHART_POINTS])[::-1]
-    windows = list(selectors.window_list(tenant=request.tenant, stream_id=stream.pk).order_by("-index")
-                   .values_list("end_ts", "energy", "entropy", "entropy_production")[:500])[::-1]
+    windows = list(selectors.window_list(tenant=request.tenant, stream_id=stream.pk).filter(end_ts__lte=until)
+                   .order_by("-index").values_list("end_ts", "energy", "entropy", "entropy_production")[:500])[::-1]
     alerts = list(selectors.alert_list(tenant=request.tenant, stream_id=stream.pk, kind=AlertKind.ANOMALY)
+                  .filter(ts__lte=until)
                   .order_by("-ts")[:50])
     since = points[0][0] if points else None
     regimes = regime_view(tenant=request.tenant, stream=stream, since=since)
@@ -54,14 +82,8 @@ def stream_detail(request: HttpRequest, stream_id: int) -> HttpResponse:
                                               "points": [[_ms(t), p] for t, _, _, p in windows]}]},
     }
     return render(request, "portal/stream_detail.html", {"stream": stream, "charts": charts, "alerts": alerts,
-                                                         "window_count": len(windows), "regimes": regimes})
-
-
-@tenant_page()
-def alerts(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "open")
-    rows = selectors.alert_list(tenant=request.tenant, status=None if status == "all" else status).order_by("-ts")[:200]
-    return render(request, "portal/alerts.html", {"alerts": rows, "status": status})
+                                                         "window_count": len(windows), "regimes": regimes,
+                                                         "at": chart_moment(request)})
 
 
 @tenant_page(Permission.ANALYZE)
@@ -82,10 +104,27 @@ def alert_action(request: HttpRequest, alert_id: int, action: str) -> HttpRespon
     return redirect(request.POST.get("next") or "portal:alerts")
 
 
+ISSUED_WEBHOOK_SESSION_KEY = "portal_issued_webhook"
+
+
 @tenant_page()
-def webhooks(request: HttpRequest, issued: object = None) -> HttpResponse:
+def webhooks(request: HttpRequest, errors: dict[str, list[str]] | None = None, status: int = 200) -> HttpResponse:
+    # Like a new API key's secret: shown on the one view after the redirect, so a refresh adds no second endpoint.
+    issued = request.session.pop(ISSUED_WEBHOOK_SESSION_KEY, None)
+    if issued and issued.get("tenant") != request.tenant.pk:
+        issued = None
     endpoints = selectors.webhook_list(tenant=request.tenant).order_by("-created_at")
-    return render(request, "portal/webhooks.html", {"endpoints": endpoints, "issued": issued})
+    return render(request, "portal/webhooks.html", {"endpoints": endpoints, "issued": issued, "errors": errors or {},
+                                                    "entered": request.POST if errors else {}},
+                  status=status)
+
+
+def _field_errors(exc: ApplicationError | ValidationError, default: str) -> dict[str, list[str]]:
+    """A service's refusal as {field: messages}; a refusal naming no field lands on `default`."""
+    if isinstance(exc, ApplicationError):
+        fields = (exc.extra or {}).get("fields") or {}
+        return {name: list(messages_) for name, messages_ in fields.items()} or {default: [exc.message]}
+    return {name: list(messages_) for name, messages_ in exc.message_dict.items()}
 
 
 @tenant_page(Permission.MANAGE_KEYS)
@@ -93,16 +132,14 @@ def webhooks(request: HttpRequest, issued: object = None) -> HttpResponse:
 def webhook_create(request: HttpRequest) -> HttpResponse:
     try:
         issued = services.webhook_endpoint_create(actor=actor_of(request), tenant=request.tenant,
-                                                  url=request.POST.get("url", ""),
+                                                  url=request.POST.get("url", "").strip(),
                                                   description=request.POST.get("description", ""))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("portal:webhooks")
-    except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
-        return redirect("portal:webhooks")
-    # The signing secret is rendered once, in this response.
-    return webhooks.__wrapped__(request, issued=issued)
+    except (ApplicationError, ValidationError) as exc:
+        # The form comes back with what was typed and the reason beside the field.
+        return webhooks.__wrapped__(request, errors=_field_errors(exc, "url"), status=400)
+    request.session[ISSUED_WEBHOOK_SESSION_KEY] = {"tenant": request.tenant.pk, "url": issued.endpoint.url,
+                                                   "secret": issued.secret}
+    return redirect("portal:webhooks")
 
 
 @tenant_page(Permission.MANAGE_KEYS)

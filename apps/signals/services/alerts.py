@@ -41,3 +41,20 @@ def alert_resolve(*, actor: Actor, tenant: Tenant, alert_id: int, note: str = ""
     audit_record(actor=actor, action="alert.resolve", obj=alert, tenant_id=tenant.pk,
                  before={"status": before}, after={"status": alert.status, "note": note})
     return alert
+
+
+@transaction.atomic(durable=True)
+def alert_acknowledge_many(*, actor: Actor, tenant: Tenant, alert_ids: list[int], note: str = "") -> int:
+    """Acknowledges those of `alert_ids` that are open, in one transaction; others (already acknowledged, resolved,
+    another tenant's, unknown) are skipped. Rows lock in pk order so two bulk requests cannot deadlock. Returns
+    how many changed."""
+    alerts = list(Alert.objects.select_for_update().filter(tenant=tenant, pk__in=alert_ids, status=AlertStatus.OPEN)
+                  .order_by("pk"))
+    now = timezone.now()
+    for alert in alerts:
+        alert.status, alert.acknowledged_at, alert.acknowledged_by_id = AlertStatus.ACKNOWLEDGED, now, actor.user_id
+        alert.note = (alert.note + "\n" + note).strip() if note else alert.note
+        alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "note", "updated_at"])
+        audit_record(actor=actor, action="alert.acknowledge", obj=alert, tenant_id=tenant.pk,
+                     before={"status": "open"}, after={"status": alert.status, "note": note, "bulk": True})
+    return len(alerts)

@@ -42,8 +42,9 @@ def test_without_a_stripe_key_payments_are_not_configured(tenant, pack, settings
     # when
     with pytest.raises(ApplicationError) as refused:
         open_purchase(tenant, pack)
-    # then
+    # then: nothing is left behind, not even a failed purchase
     assert refused.value.status == 503 and refused.value.code == "payments_not_configured"
+    assert not Purchase.objects.exists()
 
 
 def test_an_inactive_pack_cannot_be_bought(tenant, pack, stripe_standin):

@@ -57,7 +57,7 @@ def test_a_bad_signature_is_refused_and_changes_nothing(tenant, pack, stripe_sta
 def test_a_tampered_body_is_refused(tenant, pack, stripe_standin, deliver):
     # given
     purchase = open_purchase(tenant, pack)
-    from tests.stripe_standin import event_payload, sign
+    from tools.stripe_standin import event_payload, sign
 
     body = event_payload("checkout.session.completed", stripe_standin.pay(purchase.stripe_session_id))
     header = sign(body, "whsec_test_secret")

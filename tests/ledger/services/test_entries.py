@@ -33,7 +33,8 @@ def test_an_overdraft_is_refused_and_nothing_is_written(tenant, other_tenant):
                                  credit_account_id=dst.pk, amount=101)
     # then
     assert refused.value.code == "insufficient_funds"
-    assert "available 100" in refused.value.message
+    assert "0.100 CEU available, this entry needs 0.101 CEU" in refused.value.message
+    assert (refused.value.extra["available"], refused.value.extra["needed"]) == (100, 101)
     assert Entry.objects.count() == entries_before
     assert refreshed(src).balance == 100 and refreshed(dst).balance == 0
 

@@ -89,6 +89,7 @@ def test_insufficient_funds_are_refused_and_nothing_is_reserved(market, trader):
         services.order_place(actor=ACTOR, tenant=trader, **_order(market, price=10_000, quantity=100 * 100_000))
     # then
     assert refused.value.code == "insufficient_funds" and refused.value.extra["needed"] == 100_200
+    assert refused.value.message == "Insufficient CEU: 100.200 CEU needed, 100.000 CEU available."
     assert _written() == before
 
 

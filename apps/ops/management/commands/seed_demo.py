@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from importlib import import_module
 from typing import Any
 
@@ -53,7 +54,8 @@ class Command(BaseCommand):
         for email, slug, role, staff in USERS:
             extra = " (+ back office /admin/)" if staff else ""
             self.stdout.write(f"  {email:32s} / {DEMO_PASSWORD}   {role} of {tenants[slug].name}{extra}")
-        self.stdout.write("  White-label: http://helios.localhost:<port>/ renders with Helios Shield branding.")
+        port = os.environ.get("PORT", "8000")  # the port scripts/run.sh serves on
+        self.stdout.write(f"  White-label: http://helios.localhost:{port}/ renders with Helios Shield branding.")
 
     def _tenants(self, actor: Actor) -> dict[str, Tenant]:
         out: dict[str, Tenant] = {}

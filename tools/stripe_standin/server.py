@@ -1,11 +1,11 @@
-"""A local stand-in for the part of Stripe's API the billing app uses, so tests (and a demo without Stripe) run
-Stripe's own Python library against a real HTTP server on 127.0.0.1.
+"""A local stand-in for the part of Stripe's API the billing app uses, so tests (and `scripts/run.sh` without
+Stripe keys, as a labelled test mode) run Stripe's own Python library against a real HTTP server on 127.0.0.1.
 
 Implemented: POST /v1/checkout/sessions (form-encoded like Stripe's library sends it, honouring Idempotency-Key
-and the secret key), GET /v1/checkout/sessions/<id>, and a tiny hosted "checkout page" (/pay/<id>) that marks a
-session paid, delivers the signed checkout.session.completed webhook and returns to success_url. Events are built
-and signed exactly as Stripe does: an `event` object, `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of
-"<t>.<raw body>">`.
+and the secret key), GET /v1/checkout/sessions/<id>, POST /v1/checkout/sessions/<id>/expire, and a tiny hosted
+"checkout page" (/pay/<id>) that marks a session paid, delivers the signed checkout.session.completed webhook and
+returns to success_url (or, on Cancel, to cancel_url). Events are built and signed exactly as Stripe does: an
+`event` object, `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 
 API_VERSION = "2025-08-27.basil"
 SESSION_PATH = re.compile(r"^/v1/checkout/sessions/([A-Za-z0-9_]+)$")
+EXPIRE_PATH = re.compile(r"^/v1/checkout/sessions/([A-Za-z0-9_]+)/expire$")
 PAY_PATH = re.compile(r"^/pay/([A-Za-z0-9_]+)$")
 
 

@@ -6,7 +6,7 @@ import json
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .server import PAY_PATH, SESSION_PATH, decode_form
+from .server import EXPIRE_PATH, PAY_PATH, SESSION_PATH, decode_form
 
 if TYPE_CHECKING:
     from .server import StripeStandIn
@@ -67,11 +67,24 @@ class StandInHandler(BaseHTTPRequestHandler):
         pay = PAY_PATH.match(self.path)
         if pay:
             return self._pay(pay.group(1), body)
-        if self.path != "/v1/checkout/sessions":
+        expire = EXPIRE_PATH.match(self.path)
+        if self.path != "/v1/checkout/sessions" and not expire:
             return self._unknown()
         if not self._authorised():
             return None
+        if expire:
+            return self._expire(expire.group(1))
         return self._create(body, self.headers.get("Idempotency-Key"))
+
+    def _expire(self, session_id: str) -> None:
+        """Like Stripe: only an open session can be expired."""
+        session = self.standin.sessions.get(session_id)
+        if session is None:
+            return self._json(404, _error("invalid_request_error", "No such checkout.session", "resource_missing"))
+        if session["status"] != "open":
+            return self._json(400, _error("invalid_request_error",
+                                          "Only Checkout Sessions with a status of 'open' can be expired."))
+        return self._json(200, self.standin.expire(session_id))
 
     def _create(self, body: str, key: str | None) -> None:
         """Like Stripe: a repeated Idempotency-Key returns the first answer instead of a second session."""
@@ -93,8 +106,11 @@ class StandInHandler(BaseHTTPRequestHandler):
         if session is None:
             return self._send(404, b"No such session", "text/plain")
         amount = f"{session['amount_total'] / 100:.2f} {session['currency'].upper()}"
-        page = (f"<!doctype html><title>Stripe stand-in checkout</title><h1>Pay {html.escape(amount)}</h1>"
-                f"<p>Local stand-in for Stripe Checkout (session {html.escape(session_id)}).</p>"
+        page = (f"<!doctype html><meta name=viewport content='width=device-width, initial-scale=1'>"
+                f"<title>TEST MODE · Stripe stand-in checkout</title>"
+                f"<p style='background:#fff8c5;padding:8px'><strong>TEST MODE</strong>: a local stand-in for Stripe "
+                f"Checkout. No card is charged and no money moves.</p><h1>Pay {html.escape(amount)}</h1>"
+                f"<p>Session {html.escape(session_id)}.</p>"
                 f"<form method=post><button name=action value=pay>Pay</button> "
                 f"<button name=action value=cancel>Cancel</button></form>")
         return self._send(200, page.encode(), "text/html; charset=utf-8")
@@ -102,6 +118,8 @@ class StandInHandler(BaseHTTPRequestHandler):
     def _pay(self, session_id: str, body: str) -> None:
         if session_id not in self.standin.sessions:
             return self._send(404, b"No such session", "text/plain")
+        if self.standin.sessions[session_id]["status"] != "open":
+            return self._send(409, b"This checkout is no longer open.", "text/plain")
         if "action=cancel" in body:
             return self._send(303, b"", "text/plain", {"Location": self.standin.sessions[session_id]["cancel_url"]})
         session = self.standin.pay(session_id)
