@@ -15,14 +15,28 @@ def setup(db_suffix: str = "_bench") -> None:
     import django
     from django.conf import settings
 
-    name = settings.DATABASES["default"]["NAME"]
+    db = settings.DATABASES["default"]
+    app_login = {"USER": db["USER"], "PASSWORD": db["PASSWORD"]}
+    owner_url = os.environ.get("DATABASE_OWNER_URL")
+    if owner_url:  # the owner creates and migrates, the benchmark runs as the app role (README "Database roles")
+        import environ
+
+        owner = environ.Env.db_url_config(owner_url)
+        db.update(USER=owner["USER"], PASSWORD=owner["PASSWORD"])
+    name = db["NAME"]
     if not name.endswith(db_suffix):
-        settings.DATABASES["default"]["NAME"] = name + db_suffix
-        _create_database(settings.DATABASES["default"], name)
+        db["NAME"] = name + db_suffix
+        _create_database(db, name)
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
     call_command("migrate", verbosity=0)
+    if owner_url:
+        call_command("grant_app_role", app_login["USER"], verbosity=0)
+        connection.close()
+        for settings_dict in (db, connection.settings_dict):
+            settings_dict.update(app_login)
 
 
 def _create_database(db: dict, maintenance_db: str) -> None:

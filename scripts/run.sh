@@ -35,7 +35,14 @@ if [ -z "${NEO4J_BOLT_URL:-}" ] && [ "${THERMO_GRAPH:-on}" != "off" ] && command
 fi
 [ -z "${NEO4J_BOLT_URL:-}" ] && echo "[run] no NEO4J_BOLT_URL: the graph mirror is off"
 
-python manage.py migrate --noinput
+# Migrations run as the owner; the app's role then gets only the grants production gives it (README "Database roles").
+if [ -n "${DATABASE_OWNER_URL:-}" ]; then
+  DATABASE_URL="$DATABASE_OWNER_URL" python manage.py migrate --noinput
+  DATABASE_URL="$DATABASE_OWNER_URL" python manage.py grant_app_role \
+    "$(python -c 'import os, urllib.parse; print(urllib.parse.urlsplit(os.environ["DATABASE_URL"]).username)')"
+else
+  python manage.py migrate --noinput
+fi
 python manage.py collectstatic --noinput -v 0
 python manage.py seed_demo
 
