@@ -102,6 +102,7 @@ def on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
 def _set(bypass: bool, tenant_id: int | None) -> None:
     # The session settings survive a rolled-back transaction only if set outside it; we mirror them on the
     # connection object so reads cost no round trip, and re-set them whenever a scope is left.
+    connection.ensure_connection()  # a new connection learns its roles first (on_connection_created)
     system, request = connection.rls_roles
     with connection.cursor() as cursor:
         cursor.execute(

@@ -55,7 +55,8 @@ def prefork_worker(tmp_path_factory: pytest.TempPathFactory, django_db_setup: An
     purge("gpu")
     (tmp_path / "lab_worker_settings.py").write_text(WORKER_SETTINGS.format(media=str(tmp_path / "media")))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lab_worker_settings", "DATABASE_URL": database_url,
-           "DATABASE_OWNER_URL": "", "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "PYTHONPATH": f"{ROOT}:{tmp_path}"}
+           "DATABASE_OWNER_URL": "", "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+           "PYTHONPATH": f"{ROOT}:{tmp_path}"}
     log = open(tmp_path / "worker.log", "w")
     worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "thermodynasty", "worker", "-Q", "gpu",
                                "-P", "prefork", "-c", "1", "--loglevel=warning", "--without-mingle",
