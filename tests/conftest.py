@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 from django.core.cache import cache
@@ -39,7 +39,7 @@ def _act_as_app_role() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     # A transactional test's final flush empties even migration-seeded rows; --reuse-db would keep that.
     from apps.ledger.bootstrap import ensure_ledger_bootstrap
 
@@ -59,6 +59,12 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
             ontology_load()
         # serialized_rollback restores what was serialized at setup: make that include the bootstrap rows.
         connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+    yield
+    # Dropping the test database (without --reuse-db) is the owner's business again.
+    from django.conf import settings
+
+    settings.DATABASE_ACT_AS_ROLE = ""
+    connection.close()
 
 
 @pytest.fixture(autouse=True)

@@ -77,3 +77,21 @@ def test_an_immediate_stop_loses_no_acknowledged_write_under_the_run_commands_se
     # then
     assert len(acknowledged) == WRITES
     assert set(acknowledged) - kept == set()
+
+
+def test_a_durable_up_restarts_a_server_it_finds_running_fast(tmp_path: Path):
+    # given: a server of ours, started the way the test command starts it
+    services, pgdata, port = _services(), tmp_path / "pg", _free_port()
+    services.PG_PORT = port
+    services.pg_init(pgdata)
+    services.pg_ctl(pgdata, "start", "-o", services.pg_options(port, pgdata, fast=True))
+    try:
+        before = services._durability(port)
+        # when: the run command's `up` finds it
+        services._check_running(pgdata, fast=False)
+        # then
+        after = services._durability(port)
+    finally:
+        services.pg_ctl(pgdata, "stop", "-m", "immediate")
+    assert before == {"fsync": "off", "synchronous_commit": "off"}
+    assert after == {"fsync": "on", "synchronous_commit": "on"}
