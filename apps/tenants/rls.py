@@ -32,7 +32,9 @@ CREATE POLICY tenant_isolation ON {table}
   WITH CHECK ({own});
 """
 
-# Partitions are listed with their parent, whose model (if any) says what a tenant may also read.
+# Every table and partition with a tenant_id column, managed by Django or not; partitions are listed with their
+# parent, whose model (if any) says what a tenant may also read. Rows whose tenant is NULL (the ledger's system
+# accounts, platform audit rows, ontology events) are invisible to every tenant.
 TENANT_TABLES_SQL = """
 SELECT c.relname, coalesce(parent.relname, c.relname)
 FROM pg_class c
@@ -48,20 +50,16 @@ ROLE_SQL = """
 SELECT r.rolsuper OR r.rolbypassrls,
        CASE WHEN s.oid IS NULL THEN false ELSE pg_has_role(r.oid, s.oid, 'MEMBER') END
 FROM pg_roles r LEFT JOIN pg_roles s ON s.rolname = %s
-WHERE r.rolname = current_user
+WHERE r.rolname = coalesce(NULLIF(%s, 'none'), session_user)
 """
+
+# Role attributes do not change while a process runs: one catalogue lookup per login, not per connection.
+_roles_of: dict[tuple[Any, ...], tuple[str, str]] = {}
 
 
 def _tables(cursor: Any) -> list[tuple[str, str]]:
     cursor.execute(TENANT_TABLES_SQL)
     return list(cursor.fetchall())
-
-
-def tenant_owned_tables() -> list[str]:
-    """Every table and partition with a tenant_id column, managed by Django or not. Rows whose tenant is NULL
-    (the ledger's system accounts, platform audit rows) are invisible to every tenant."""
-    with connection.cursor() as cursor:
-        return [name for name, _ in _tables(cursor)]
 
 
 def apply_policies(sender: Any = None, **kwargs: Any) -> None:
@@ -78,22 +76,29 @@ def apply_policies(sender: Any = None, **kwargs: Any) -> None:
             cursor.execute(POLICY_SQL.format(table=conn.ops.quote_name(table), using=visible, own=OWN_ROW))
 
 
+def _roles(cursor: Any, key: tuple[Any, ...], system: str, act_as: str) -> tuple[str, str]:
+    """(role of the system context, role of a request) for this login."""
+    if key not in _roles_of:
+        cursor.execute(ROLE_SQL, [system, act_as])
+        bypasses, member = cursor.fetchone()
+        if bypasses:  # the owner migrating, a superuser: already a system context, and nothing narrows it
+            _roles_of[key] = (act_as, act_as)
+        elif member:
+            _roles_of[key] = (system, act_as)
+        else:
+            raise ImproperlyConfigured(f"the database role may not SET ROLE {system}: grant it (README \"Database "
+                                       "roles\"), or no system context can see tenant rows")
+    return _roles_of[key]
+
+
 def on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
     """Works out which role each context runs as, then starts in the system context."""
     system = getattr(settings, "DATABASE_SYSTEM_ROLE", "thermo_system")
     # Only the test suite sets this: it logs in as the owner and acts as the app role (tests/conftest.py).
     act_as = getattr(settings, "DATABASE_ACT_AS_ROLE", "") or OWN_ROLE
+    db = connection.settings_dict
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('role', %s, false)", [act_as])
-        cursor.execute(ROLE_SQL, [system])
-        bypasses, member = cursor.fetchone()
-        if bypasses:
-            roles = (act_as, act_as)
-        elif member:
-            roles = (system, act_as)
-        else:
-            raise ImproperlyConfigured(f"the database role may not SET ROLE {system}: grant it (README \"Database "
-                                       "roles\"), or no system context can see tenant rows")
+        roles = _roles(cursor, (db["HOST"], db["PORT"], db["USER"], system, act_as), system, act_as)
         cursor.execute("SELECT set_config('role', %s, false), set_config('app.tenant_id', '', false)", [roles[0]])
     connection.rls_roles = roles
     connection.rls_state = (True, None)

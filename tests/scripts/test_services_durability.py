@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -20,6 +23,17 @@ pytestmark = pytest.mark.slow
 
 SERVICES = Path(__file__).resolve().parents[2] / "scripts" / "services.py"
 WRITES = 400  # enough commits that several sit in the last, not yet flushed, WAL page when the crash comes
+
+
+@pytest.fixture
+def cluster_dir() -> Iterator[Path]:
+    # Not under pytest's tmp_path: concurrent pytest runs re-chmod and prune that tree, and the server runs as
+    # another user that must keep reaching its data directory.
+    folder = Path(tempfile.mkdtemp(prefix="thermo-crash-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _services() -> ModuleType:
@@ -48,9 +62,9 @@ def _crash(pgdata: Path) -> None:
     (pgdata / "postmaster.pid").unlink(missing_ok=True)
 
 
-def acknowledged_and_kept(tmp_path: Path, fast: bool) -> tuple[list[int], set[int]]:
+def acknowledged_and_kept(folder: Path, fast: bool) -> tuple[list[int], set[int]]:
     """Commit WRITES rows, crash, restart: (ids whose commit answered, ids found after the restart)."""
-    services, pgdata, port = _services(), tmp_path / "pg", _free_port()
+    services, pgdata, port = _services(), folder / "pg", _free_port()
     options = services.pg_options(port, pgdata, fast=fast)
     services.pg_init(pgdata)
     services.pg_ctl(pgdata, "start", "-o", options)
@@ -71,17 +85,17 @@ def acknowledged_and_kept(tmp_path: Path, fast: bool) -> tuple[list[int], set[in
     return acknowledged, kept
 
 
-def test_an_immediate_stop_loses_no_acknowledged_write_under_the_run_commands_settings(tmp_path: Path):
+def test_an_immediate_stop_loses_no_acknowledged_write_under_the_run_commands_settings(cluster_dir: Path):
     # given / when: the durable settings `scripts/run.sh` gets (no --fast)
-    acknowledged, kept = acknowledged_and_kept(tmp_path, fast=False)
+    acknowledged, kept = acknowledged_and_kept(cluster_dir, fast=False)
     # then
     assert len(acknowledged) == WRITES
     assert set(acknowledged) - kept == set()
 
 
-def test_a_durable_up_restarts_a_server_it_finds_running_fast(tmp_path: Path):
+def test_a_durable_up_restarts_a_server_it_finds_running_fast(cluster_dir: Path):
     # given: a server of ours, started the way the test command starts it
-    services, pgdata, port = _services(), tmp_path / "pg", _free_port()
+    services, pgdata, port = _services(), cluster_dir / "pg", _free_port()
     services.PG_PORT = port
     services.pg_init(pgdata)
     services.pg_ctl(pgdata, "start", "-o", services.pg_options(port, pgdata, fast=True))

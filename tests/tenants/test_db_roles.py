@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 
 import psycopg
-
 import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction

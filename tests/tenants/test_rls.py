@@ -3,12 +3,12 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from apps.core.actors import Actor
 from apps.ops.models import AuditLog
 from apps.ops.services import audit_record
 from apps.signals.models import Point
 from apps.tenants import rls
 from apps.tenants.models import ApiKey, Membership
-from apps.core.actors import Actor
 from tests.tenants.factories import ApiKeyFactory
 
 pytestmark = pytest.mark.django_db
