@@ -80,7 +80,16 @@ if [ -z "${NEO4J_BOLT_URL:-}" ] && [ "${THERMO_GRAPH:-on}" != "off" ] && command
   fi
 fi
 
-step "migrating the database" python manage.py migrate --noinput --no-color
+# Migrations run as the owner; the app's role then gets only the grants production gives it (README "Database roles").
+if [ -n "${DATABASE_OWNER_URL:-}" ]; then
+  app_role="$(python -c 'import os, urllib.parse; print(urllib.parse.urlsplit(os.environ["DATABASE_URL"]).username)')"
+  step "migrating the database (as its owner)" env DATABASE_URL="$DATABASE_OWNER_URL" \
+    python manage.py migrate --noinput --no-color
+  step "granting the app role its rights" env DATABASE_URL="$DATABASE_OWNER_URL" \
+    python manage.py grant_app_role "$app_role"
+else
+  step "migrating the database" python manage.py migrate --noinput --no-color
+fi
 step "collecting static files" python manage.py collectstatic --noinput -v 0 --no-color
 step "seeding the demo platform" python manage.py seed_demo --no-color
 

@@ -24,7 +24,9 @@ trap cleanup EXIT
 
 was_running=0
 python scripts/services.py status >/dev/null 2>&1 && was_running=1 || true
-python scripts/services.py up
+# Tests only: the embedded PostgreSQL may skip fsync and synchronous commit (a crash here loses nothing promised).
+echo "[test] embedded PostgreSQL: --fast (fsync and synchronous commit off) unless it already runs durable"
+python scripts/services.py up --fast
 [ "$was_running" = 0 ] && started_services=1
 set -a; . "${THERMO_DATA_DIR:-.data}/services.env"; set +a
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 from django.core.cache import cache
@@ -9,14 +9,44 @@ from rest_framework.test import APIClient
 from tests.tenants.factories import ApiKeyFactory, MembershipFactory, TenantFactory, UserFactory
 
 
+def _act_as_app_role() -> None:
+    """The owner created and migrated the test database; from here on every connection acts as the app role, with
+    only the grants production gives it (README "Database roles")."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    if settings.DATABASES["default"]["USER"] == settings.TEST_APP_ROLE:
+        return  # one role does everything (no DATABASE_OWNER_URL): tests/tenants/test_db_roles.py will say so
+    call_command("grant_app_role", settings.TEST_APP_ROLE, verbosity=0)
+    settings.DATABASE_ACT_AS_ROLE = settings.TEST_APP_ROLE
+    connection.close()
+    ops = type(connection.ops)
+    flush = ops.execute_sql_flush
+
+    def execute_sql_flush(self: Any, sql_list: list[str]) -> None:
+        # A transactional test's flush TRUNCATEs, which only the owner may: the session steps back to its login.
+        from apps.tenants import rls
+
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('role', 'none', false)")
+        try:
+            flush(self, sql_list)
+        finally:
+            rls._set(*rls._current())
+
+    ops.execute_sql_flush = execute_sql_flush
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     # A transactional test's final flush empties even migration-seeded rows; --reuse-db would keep that.
     from apps.ledger.bootstrap import ensure_ledger_bootstrap
 
     from django.db import connection
 
     with django_db_blocker.unblock():
+        _act_as_app_role()
         ensure_ledger_bootstrap()
         from apps.marketplace.bootstrap import ensure_launch_pairs
 
@@ -29,6 +59,12 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
             ontology_load()
         # serialized_rollback restores what was serialized at setup: make that include the bootstrap rows.
         connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+    yield
+    # Dropping the test database (without --reuse-db) is the owner's business again.
+    from django.conf import settings
+
+    settings.DATABASE_ACT_AS_ROLE = ""
+    connection.close()
 
 
 @pytest.fixture(autouse=True)

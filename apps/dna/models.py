@@ -175,8 +175,6 @@ class GraphOutbox(models.Model):
     on the signals tables); `id` is the object's version: every writer holds the object's row lock when it
     inserts, so one object's events get increasing ids in commit order. `payload` is the object's whole state."""
 
-    rls_tenant_scoped = True  # ontology events have no tenant: invisible to every tenant, seen by workers
-
     id = models.BigAutoField(primary_key=True)
     tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.DO_NOTHING,
                                db_constraint=False, related_name="+")

@@ -24,8 +24,6 @@ class FloorMode(models.TextChoices):
 class Account(models.Model):
     """A tenant's (or the system's, when tenant is NULL) account in one asset."""
 
-    rls_tenant_scoped = True
-
     tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="accounts")
     code = models.CharField(max_length=64, help_text="e.g. 'main', 'escrow', or 'issuance' for system accounts")
@@ -71,7 +69,6 @@ class Entry(models.Model):
     """A journal entry: two or more postings whose amounts sum to zero per asset. Chained by hash in `seq` order,
     which is commit order (the chain head is locked last and held until commit)."""
 
-    rls_tenant_scoped = True
     rls_extra_visibility = "id IN (SELECT entry_id FROM ledger_posting WHERE tenant_id = {tenant})"
 
     seq = models.BigIntegerField(unique=True)
@@ -111,8 +108,6 @@ class Phase(models.TextChoices):
 
 
 class Posting(models.Model):
-    rls_tenant_scoped = True
-
     # tenant and asset are copied from the account (for RLS and filters); the verifier checks them, so they skip
     # the per-row foreign-key check that would otherwise dominate a batch's commit.
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="postings")
@@ -139,8 +134,6 @@ class HoldStatus(models.TextChoices):
 
 class Hold(models.Model):
     """A two-phase transfer's state. Its history is in entries; the status moves out of 'pending' exactly once."""
-
-    rls_tenant_scoped = True
 
     tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     client_id = models.CharField(max_length=128)

@@ -48,8 +48,6 @@ class Point(models.Model):
     """One telemetry point. The table is partitioned by month (see migration 0002); unmanaged here because
     Django cannot declare partitioning."""
 
-    rls_tenant_scoped = True
-
     pk = models.CompositePrimaryKey("stream_id", "ts")
     stream = models.ForeignKey(Stream, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")

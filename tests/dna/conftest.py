@@ -22,9 +22,11 @@ def _dna_session(django_db_setup: Any, django_db_blocker: Any) -> None:
     from django.db import connection, transaction
 
     from apps.dna.ontology import ontology_load
+    from tests.tenants.roles import as_table_owner
 
     with django_db_blocker.unblock():
-        with connection.cursor() as cursor:
+        # Moving a sequence is the owner's right (the app role may only draw from it).
+        with as_table_owner(), connection.cursor() as cursor:
             cursor.execute("SELECT setval(pg_get_serial_sequence('tenants_tenant', 'id'), GREATEST(%s, "
                            "nextval(pg_get_serial_sequence('tenants_tenant', 'id'))))", [TEST_TENANT_FLOOR])
         # A transactional test's final flush empties the migration-loaded ontology and --reuse-db keeps that

@@ -38,7 +38,10 @@ LAB_PROGRESS_INTERVAL_S = 0.1
 def _database_url() -> str:
     db = connection.settings_dict
     assert db["NAME"].startswith("test_"), "the worker must never touch a non-test database"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    # The suite logs in as the owner; the worker, like production's, logs in as the app role.
+    user = getattr(settings, "TEST_APP_ROLE", db["USER"])
+    password = getattr(settings, "TEST_APP_PASSWORD", db["PASSWORD"])
+    return f"postgres://{user}:{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +55,8 @@ def prefork_worker(tmp_path_factory: pytest.TempPathFactory, django_db_setup: An
     purge("gpu")
     (tmp_path / "lab_worker_settings.py").write_text(WORKER_SETTINGS.format(media=str(tmp_path / "media")))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lab_worker_settings", "DATABASE_URL": database_url,
-           "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "PYTHONPATH": f"{ROOT}:{tmp_path}"}
+           "DATABASE_OWNER_URL": "", "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+           "PYTHONPATH": f"{ROOT}:{tmp_path}"}
     log = open(tmp_path / "worker.log", "w")
     worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "thermodynasty", "worker", "-Q", "gpu",
                                "-P", "prefork", "-c", "1", "--loglevel=warning", "--without-mingle",

@@ -70,6 +70,8 @@ DATABASES = {"default": env.db("DATABASE_URL", default="postgres://thermo:thermo
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The role system contexts SET ROLE into (BYPASSRLS); the app's role holds it by membership (README "Database roles").
+DATABASE_SYSTEM_ROLE = env("DATABASE_SYSTEM_ROLE", default="thermo_system")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:63799/0")

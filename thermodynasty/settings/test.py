@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from .base import *  # noqa: F401,F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, DATABASES, env
+
+# The suite logs in as the owner, which creates and migrates the test database, and then acts as the app role
+# (DATABASE_ACT_AS_ROLE, set by tests/conftest.py once the database is ready), as production's app role would.
+TEST_APP_ROLE, TEST_APP_PASSWORD = DATABASES["default"]["USER"], DATABASES["default"]["PASSWORD"]
+if env("DATABASE_OWNER_URL", default=""):
+    _owner = env.db("DATABASE_OWNER_URL")
+    DATABASES["default"].update(USER=_owner["USER"], PASSWORD=_owner["PASSWORD"])
 
 DEBUG = False
 ALLOWED_HOSTS = ["*"]

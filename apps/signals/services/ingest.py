@@ -14,6 +14,7 @@ from apps.signals.models import Alert, SignalWindow, Stream, StreamState
 from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor, severity_of
 from apps.signals.services.regimes import regimes_enqueue
 from apps.signals.services.webhooks import deliveries_for_alerts
+from apps.tenants import rls
 from apps.tenants.models import Tenant
 
 @dataclass(frozen=True)
@@ -36,7 +37,9 @@ def _ensure_partitions(rows: list[Row]) -> None:
 
 def _copy_points(stream: Stream, points: list[ScoredPoint]) -> None:
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    # PostgreSQL refuses COPY FROM under row-level security, so the copy runs in the system context; every row's
+    # tenant is the stream's, and the stream was loaded through the caller's tenant scope.
+    with rls.dangerously_bypass(), psycopg.Cursor(connection.connection) as cursor:
         with cursor.copy("COPY signals_point (stream_id, tenant_id, ts, value, symbol, score, alarm) FROM STDIN") as copy:
             for p in points:
                 copy.write_row((stream.pk, stream.tenant_id, p.ts, p.value, p.symbol, p.score, p.alarm))

@@ -7,6 +7,7 @@ from apps.core.errors import ApplicationError
 from apps.ledger import services
 from apps.ledger.models import Entry, OutboxEvent, Posting
 from tests.ledger.factories import ACTOR, funded_account, refreshed
+from tests.tenants.roles import as_table_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +141,9 @@ def test_a_batch_is_all_or_nothing(tenant, other_tenant):
 def test_the_database_refuses_to_edit_history(tenant, statement):
     # given
     funded_account(tenant, 50)
-    # when / then
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    # when / then: the app's role has no such right, and even the tables' owner meets the append-only trigger
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    with as_table_owner(), pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+            connection.cursor() as cursor:
         cursor.execute(statement)

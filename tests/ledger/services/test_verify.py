@@ -8,6 +8,7 @@ from django.db import connection
 from apps.ledger import services
 from apps.ledger.models import Entry
 from tests.ledger.factories import ACTOR, funded_account
+from tests.tenants.roles import as_table_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def history(tenant, other_tenant):
 
 def _tamper(sql: str, table: str) -> None:
     # The table owner can disable the append-only trigger: exactly the attacker the verifier is for.
-    with connection.cursor() as cursor:
+    with as_table_owner(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE refuses while FK checks are pending
         cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         cursor.execute(sql)

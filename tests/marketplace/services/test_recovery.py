@@ -86,8 +86,10 @@ def test_replay_reports_a_tampered_trade():
     _play(market, traders, _script(3, 20))
     from django.db import connection
 
-    # when: a trade's price is edited behind the append-only trigger's back
-    with connection.cursor() as cursor:
+    from tests.tenants.roles import as_table_owner
+
+    # when: the table's owner edits a trade's price behind the append-only trigger's back
+    with as_table_owner(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE marketplace_trade DISABLE TRIGGER USER")
         cursor.execute("UPDATE marketplace_trade SET price_ticks = price_ticks + 1 WHERE id = "
