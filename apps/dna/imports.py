@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from apps.core.errors import ApplicationError
 from apps.dna.models import AssetKind, LinkKind
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.:-]*$")
@@ -157,3 +158,23 @@ def parse_import(assets: list[Any], links: list[Any]) -> ParsedImport:
             seen_links.add(triple)
             parsed.links.append((index, link))
     return parsed
+
+
+def import_rows(values: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """JSON rows, or CSV text parsed into the same rows (a header problem is a field error)."""
+    rows: dict[str, list[Any]] = {"assets": values["assets"], "links": values["links"]}
+    specs = {"assets": (("key", "name", "kind"), ASSET_COLUMNS), "links": (("source", "target", "kind"), LINK_COLUMNS)}
+    errors: dict[str, list[str]] = {}
+    for section, (required, allowed) in specs.items():
+        text = values.get(f"{section}_csv")
+        if not text:
+            continue
+        if rows[section]:
+            errors[f"{section}_csv"] = [f"Give {section} either as JSON rows or as CSV, not both."]
+            continue
+        rows[section], problem = csv_rows(text, required, allowed)
+        if problem:
+            errors[f"{section}_csv"] = [problem]
+    if errors:
+        raise ApplicationError("Invalid import.", code="validation_error", extra={"fields": errors})
+    return rows["assets"], rows["links"]

@@ -12,10 +12,10 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.apis import TenantApi, read_or
+from apps.tenants.api_base import TenantApi, read_or
 from apps.core.serializers import StrictInputSerializer
 from apps.lab import selectors, services
-from apps.lab.artefacts import artefact_open
+from apps.lab.artefacts import artefact_response
 from apps.lab.kinds import KINDS
 from apps.lab.models import JobKind, JobStatus, LabJob
 from apps.ledger import selectors as ledger_selectors
@@ -187,11 +187,3 @@ class JobArtefactApi(TenantApi):
         _, entry = selectors.artefact_entry(tenant=self.tenant, job_id=job_id, name=name)
         return artefact_response(entry)
 
-
-def artefact_response(entry: dict[str, Any]) -> FileResponse:
-    """A streamed download; pictures and JSON open inline, arrays download as attachments."""
-    inline = entry["content_type"].startswith("image/") or entry["content_type"] == "application/json"
-    response = FileResponse(artefact_open(entry), as_attachment=not inline, filename=entry["name"],
-                            content_type=entry["content_type"])
-    response["Cache-Control"] = "private, max-age=3600"
-    return response

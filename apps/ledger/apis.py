@@ -11,7 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.apis import TenantApi, read_or
+from apps.tenants.api_base import TenantApi, read_or
 from apps.ledger import selectors, services
 from apps.ledger import serializers as s
 from apps.tenants.roles import Permission

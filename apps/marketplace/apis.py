@@ -6,7 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.apis import TenantApi
+from apps.tenants.api_base import TenantApi
 from apps.marketplace import selectors, services
 from apps.marketplace import serializers as s
 from apps.tenants.roles import Permission

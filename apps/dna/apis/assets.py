@@ -8,11 +8,11 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.apis import TenantApi, read_or
+from apps.tenants.api_base import TenantApi, read_or
 from apps.core.errors import ApplicationError
 from apps.core.serializers import StrictInputSerializer
 from apps.dna import selectors, services
-from apps.dna.imports import ASSET_COLUMNS, LINK_COLUMNS, MAX_ASSETS, MAX_LINKS, csv_rows
+from apps.dna.imports import ASSET_COLUMNS, LINK_COLUMNS, MAX_ASSETS, MAX_LINKS, import_rows
 from apps.dna.models import AssetKind, LinkKind
 from apps.tenants.roles import Permission
 
@@ -280,26 +280,6 @@ class ImportOutput(serializers.Serializer):
     links_created = serializers.IntegerField()
     links_updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
-
-
-def import_rows(values: dict[str, Any]) -> tuple[list[Any], list[Any]]:
-    """JSON rows, or CSV text parsed into the same rows (a header problem is a field error)."""
-    rows: dict[str, list[Any]] = {"assets": values["assets"], "links": values["links"]}
-    specs = {"assets": (("key", "name", "kind"), ASSET_COLUMNS), "links": (("source", "target", "kind"), LINK_COLUMNS)}
-    errors: dict[str, list[str]] = {}
-    for section, (required, allowed) in specs.items():
-        text = values.get(f"{section}_csv")
-        if not text:
-            continue
-        if rows[section]:
-            errors[f"{section}_csv"] = [f"Give {section} either as JSON rows or as CSV, not both."]
-            continue
-        rows[section], problem = csv_rows(text, required, allowed)
-        if problem:
-            errors[f"{section}_csv"] = [problem]
-    if errors:
-        raise ApplicationError("Invalid import.", code="validation_error", extra={"fields": errors})
-    return rows["assets"], rows["links"]
 
 
 class AssetImportApi(TenantApi):

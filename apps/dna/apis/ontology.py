@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.apis import TenantApi
+from apps.tenants.api_base import TenantApi
 from apps.core.serializers import StrictInputSerializer
 from apps.dna import selectors, services
 from apps.dna.models import Industry, OntologyTerm, TermCategory

@@ -14,8 +14,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.dna import impact, selectors, services
-from apps.dna.apis.assets import import_rows
-from apps.dna.imports import ASSET_COLUMNS, LINK_COLUMNS
+from apps.dna.imports import ASSET_COLUMNS, LINK_COLUMNS, import_rows
 from apps.dna.models import AssetKind, Industry, LinkKind, TermCategory
 from apps.dna.services.cascade import JOB_KIND as CASCADE_JOB_KIND
 from apps.dna.services.cascade import cascade_trim

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.lab import selectors, services
-from apps.lab.apis import artefact_response
+from apps.lab.artefacts import artefact_response
 from apps.lab.kinds import KINDS, JobKindSpec
 from apps.lab.models import JobKind, JobStatus, LabJob
 from apps.ledger import selectors as ledger_selectors
