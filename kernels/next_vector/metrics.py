@@ -84,7 +84,7 @@ def band_errors(
         >>> bool(torch.isclose(b.square().sum(), nrmse(p, t).square()))
         True
     """
-    modes = radial_modes(tuple(true.shape[-2:]), device=true.device)
+    modes = radial_modes((true.shape[-2], true.shape[-1]), device=true.device)
     bounds = [0.0, *edges, float("inf")]
     err = torch.fft.fft2(pred - true).abs().square()
     norm = torch.fft.fft2(true).abs().square().sum(dim=(-2, -1)).clamp_min(torch.finfo(true.dtype).tiny)

@@ -179,6 +179,7 @@ def _report(t: float, t_end: float, progress: ProgressFn | None, should_cancel: 
 def _propagate(model: Model, chosen: Plan, initial: torch.Tensor, targets: list[float],
                progress: ProgressFn | None, should_cancel: CancelFn | None) -> Iterator[Snapshot]:
     for t in targets:
+        assert not isinstance(model, GrayScottModel)  # no closed form: never planned "exact"
         field = initial.clone() if t == 0 else model.exact(initial, t)
         _report(t, targets[-1], progress, should_cancel)
         yield Snapshot(t, field, 0, chosen.method)
@@ -189,12 +190,17 @@ def _advance(model: Model, chosen: Plan, stepping: Stepping, state: torch.Tensor
     if chosen.method == "explicit":
         return model.explicit_steps(state, dt, steps, stepping.compiled)
     for _ in range(steps):
-        state = model.implicit_step(state, dt, stepping) if chosen.method == "implicit" else model.spectral_step(state, dt)
+        if chosen.method == "implicit":
+            state = model.implicit_step(state, dt, stepping)
+        else:
+            assert isinstance(model, GrayScottModel)  # only Gray-Scott plans a spectral split step
+            state = model.spectral_step(state, dt)
     return state, False
 
 
 def _step(model: Model, chosen: Plan, stepping: Stepping, initial: torch.Tensor, targets: list[float],
           progress: ProgressFn | None, should_cancel: CancelFn | None) -> Iterator[Snapshot]:
+    assert chosen.dt is not None  # a stepping plan always has a step
     dt, t_end = float(chosen.dt), targets[-1]
     chunk = max(1, math.ceil(t_end / dt / PROGRESS_CHUNKS))
     if stepping.compiled and chosen.method == "explicit":

@@ -65,6 +65,7 @@ def compile_categorical(
     if codes.size < cfg.window:
         raise ValueError(f"need at least window={cfg.window} events, got {codes.size}")
     cal = categorical_calibration(codes[: cfg.window], alphabet_size, cfg)
+    assert cal.energy_of_symbol is not None  # a categorical calibration always has one
     return _compile(cal.energy_of_symbol[codes], codes, cal, cfg, timestamps)
 
 

@@ -122,6 +122,7 @@ class SignalStream:
         else:
             symbols = check_symbols(np.asarray(raw), self.alphabet_size)
             self._cal = categorical_calibration(symbols[:first], self.alphabet_size, self.config)
+            assert self._cal.energy_of_symbol is not None  # a categorical calibration always has one
             energies = self._cal.energy_of_symbol[symbols]
         row = None
         for t, sym, energy in zip(times, symbols.tolist(), energies.tolist()):
@@ -193,6 +194,7 @@ class SignalStream:
 
     def _emit(self, time: float) -> SignalRow:
         w, k, cal = self.config.window, self._k(), self._cal
+        assert cal is not None  # rows exist only after calibration
         total, squares, lag, crossings = self._sums
         mean = total / w
         energy = squares / w

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from apps.capsules import selectors, services
 from apps.capsules.models import Capsule, CapsuleKind, CapsuleRun, Subscription
 from apps.core.errors import ApplicationError
-from apps.portal.pages.common import actor_of, tenant_page
+from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.signals.selectors import stream_list
 from apps.tenants.roles import Permission
 
@@ -46,7 +46,7 @@ class CapsuleForm(forms.Form):
         return data
 
 
-def _capsule_or_404(request: HttpRequest, capsule_id: int) -> Capsule:
+def _capsule_or_404(request: TenantRequest, capsule_id: int) -> Capsule:
     try:
         return selectors.capsule_get(tenant=request.tenant, capsule_id=capsule_id)
     except Capsule.DoesNotExist:
@@ -54,16 +54,15 @@ def _capsule_or_404(request: HttpRequest, capsule_id: int) -> Capsule:
 
 
 @tenant_page()
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: TenantRequest) -> HttpResponse:
     capsules = list(selectors.capsule_catalogue(tenant=request.tenant).order_by("name", "-version"))
     energy = selectors.measured_energy(capsule_ids=[c.pk for c in capsules])
-    for capsule in capsules:
-        capsule.measured_wh = energy.get(capsule.pk)
-    return render(request, "portal/capsules/catalogue.html", {"capsules": capsules})
+    rows = [(capsule, energy.get(capsule.pk)) for capsule in capsules]
+    return render(request, "portal/capsules/catalogue.html", {"capsules": rows})
 
 
 @tenant_page()
-def capsule_detail(request: HttpRequest, capsule_id: int) -> HttpResponse:
+def capsule_detail(request: TenantRequest, capsule_id: int) -> HttpResponse:
     capsule = _capsule_or_404(request, capsule_id)
     context = {"capsule": capsule, "streams": stream_list(tenant=request.tenant).order_by("name"),
                "runs": selectors.run_list(tenant=request.tenant, capsule_id=capsule.pk).order_by("-created_at")[:20],
@@ -96,7 +95,7 @@ def _explain(exc: ApplicationError) -> str:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def capsule_run(request: HttpRequest, capsule_id: int) -> HttpResponse:
+def capsule_run(request: TenantRequest, capsule_id: int) -> HttpResponse:
     _capsule_or_404(request, capsule_id)
     try:
         run = services.capsule_run_start(actor=actor_of(request), tenant=request.tenant, capsule_id=capsule_id,
@@ -110,7 +109,7 @@ def capsule_run(request: HttpRequest, capsule_id: int) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def capsule_subscribe(request: HttpRequest, capsule_id: int) -> HttpResponse:
+def capsule_subscribe(request: TenantRequest, capsule_id: int) -> HttpResponse:
     _capsule_or_404(request, capsule_id)
     try:
         services.subscription_create(actor=actor_of(request), tenant=request.tenant, capsule_id=capsule_id,
@@ -123,13 +122,13 @@ def capsule_subscribe(request: HttpRequest, capsule_id: int) -> HttpResponse:
 
 
 @tenant_page()
-def runs(request: HttpRequest) -> HttpResponse:
+def runs(request: TenantRequest) -> HttpResponse:
     rows = selectors.run_list(tenant=request.tenant).order_by("-created_at", "-id")[:100]
     return render(request, "portal/capsules/runs.html", {"runs": rows})
 
 
 @tenant_page()
-def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_detail(request: TenantRequest, run_id: int) -> HttpResponse:
     try:
         run = selectors.run_get(tenant=request.tenant, run_id=run_id)
     except CapsuleRun.DoesNotExist:
@@ -140,7 +139,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @tenant_page()
-def usage(request: HttpRequest) -> HttpResponse:
+def usage(request: TenantRequest) -> HttpResponse:
     end = dj_timezone.now().astimezone(timezone.utc).date()
     start = end - timedelta(days=USAGE_DAYS - 1)
     rows = selectors.usage_daily(tenant=request.tenant, start=datetime.combine(start, time.min, tzinfo=timezone.utc),
@@ -160,7 +159,7 @@ def usage(request: HttpRequest) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
+def subscription_cancel(request: TenantRequest, subscription_id: int) -> HttpResponse:
     try:
         services.subscription_cancel(actor=actor_of(request), tenant=request.tenant, subscription_id=subscription_id)
         messages.success(request, "Subscription cancelled.")
@@ -172,7 +171,7 @@ def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpRespo
 
 
 @tenant_page(Permission.MANAGE_TENANT)
-def manage(request: HttpRequest, form: CapsuleForm | None = None) -> HttpResponse:
+def manage(request: TenantRequest, form: CapsuleForm | None = None) -> HttpResponse:
     owned = selectors.capsule_owned_list(tenant=request.tenant).order_by("name", "-version")
     return render(request, "portal/capsules/manage.html", {
         "owned": owned, "form": form or CapsuleForm(), "revenue": selectors.revenue_by_capsule(tenant=request.tenant),
@@ -181,7 +180,7 @@ def manage(request: HttpRequest, form: CapsuleForm | None = None) -> HttpRespons
 
 @tenant_page(Permission.MANAGE_TENANT)
 @require_POST
-def capsule_create(request: HttpRequest) -> HttpResponse:
+def capsule_create(request: TenantRequest) -> HttpResponse:
     form = CapsuleForm(request.POST)
     if not form.is_valid():
         return manage.__wrapped__(request, form=form)
@@ -196,7 +195,7 @@ def capsule_create(request: HttpRequest) -> HttpResponse:
 
 @tenant_page(Permission.MANAGE_TENANT)
 @require_POST
-def capsule_transition(request: HttpRequest, capsule_id: int, action: str) -> HttpResponse:
+def capsule_transition(request: TenantRequest, capsule_id: int, action: str) -> HttpResponse:
     service = {"publish": services.capsule_publish, "retire": services.capsule_retire}.get(action)
     if service is None:
         raise Http404()

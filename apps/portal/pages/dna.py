@@ -20,7 +20,7 @@ from apps.dna.services.cascade import JOB_KIND as CASCADE_JOB_KIND
 from apps.dna.services.cascade import cascade_trim
 from apps.lab import selectors as lab_selectors
 from apps.lab.models import JobStatus
-from apps.portal.pages.common import actor_of, tenant_page
+from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.signals.selectors import stream_list
 from apps.tenants.roles import Permission
 
@@ -56,7 +56,7 @@ def _attempt(request: HttpRequest, action: Callable[[], Any], success: str | Non
 
 
 @tenant_page()
-def ontology(request: HttpRequest) -> HttpResponse:
+def ontology(request: TenantRequest) -> HttpResponse:
     category = request.GET.get("category") or None
     terms = selectors.term_list(category=category if category in TermCategory.values else None)
     return render(request, "portal/dna/ontology.html", {"terms": terms, "version": selectors.ontology_current(),
@@ -64,7 +64,7 @@ def ontology(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_page()
-def term(request: HttpRequest, key: str) -> HttpResponse:
+def term(request: TenantRequest, key: str) -> HttpResponse:
     try:
         found = selectors.term_get(key=key)
     except ObjectDoesNotExist:
@@ -74,7 +74,7 @@ def term(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @tenant_page()
-def templates(request: HttpRequest) -> HttpResponse:
+def templates(request: TenantRequest) -> HttpResponse:
     industry = request.GET.get("industry") or None
     rows = selectors.template_list(industry=industry if industry in Industry.values else None)
     return render(request, "portal/dna/templates.html", {"templates": rows, "industries": Industry.choices,
@@ -82,7 +82,7 @@ def templates(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_page()
-def template_detail(request: HttpRequest, key: str) -> HttpResponse:
+def template_detail(request: TenantRequest, key: str) -> HttpResponse:
     try:
         template = selectors.template_get(key=key)
     except ObjectDoesNotExist:
@@ -95,7 +95,7 @@ def template_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def template_instantiate(request: HttpRequest, key: str) -> HttpResponse:
+def template_instantiate(request: TenantRequest, key: str) -> HttpResponse:
     bindings = {k[len("bind_"):]: v for k, v in request.POST.items() if k.startswith("bind_") and v}
     asset = request.POST.get("asset") or None
     instance = _attempt(request, lambda: services.template_instantiate(
@@ -108,7 +108,7 @@ def template_instantiate(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @tenant_page()
-def assets(request: HttpRequest) -> HttpResponse:
+def assets(request: TenantRequest) -> HttpResponse:
     kind, search = request.GET.get("kind") or None, request.GET.get("q") or None
     rows = selectors.asset_list(tenant=request.tenant, kind=kind if kind in AssetKind.values else None,
                                 search=search).order_by("key")[:500]
@@ -120,7 +120,7 @@ def assets(request: HttpRequest) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def asset_create(request: HttpRequest) -> HttpResponse:
+def asset_create(request: TenantRequest) -> HttpResponse:
     asset = _attempt(request, lambda: services.asset_create(
         actor=actor_of(request), tenant=request.tenant, key=request.POST.get("key", "").strip(),
         name=request.POST.get("name", "").strip(), kind=request.POST.get("kind", ""),
@@ -132,7 +132,7 @@ def _upload(request: HttpRequest, name: str) -> str:
     upload = request.FILES.get(name)
     if upload is None:
         return ""
-    if upload.size > MAX_UPLOAD:
+    if (upload.size or 0) > MAX_UPLOAD:
         raise ApplicationError(f"{upload.name} is larger than 4 MiB; split it.")
     try:
         return upload.read().decode("utf-8-sig")
@@ -157,7 +157,7 @@ def _import_values(request: HttpRequest) -> dict[str, Any]:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def asset_import(request: HttpRequest) -> HttpResponse:
+def asset_import(request: TenantRequest) -> HttpResponse:
     def run() -> Any:
         assets_rows, link_rows = import_rows(_import_values(request))
         result = services.assets_import(actor=actor_of(request), tenant=request.tenant, assets=assets_rows,
@@ -171,7 +171,7 @@ def asset_import(request: HttpRequest) -> HttpResponse:
     return redirect("portal:dna_assets")
 
 
-def _asset_or_404(request: HttpRequest, asset_id: int) -> Any:
+def _asset_or_404(request: TenantRequest, asset_id: int) -> Any:
     try:
         return selectors.asset_get(tenant=request.tenant, asset_id=asset_id)
     except ObjectDoesNotExist:
@@ -179,7 +179,7 @@ def _asset_or_404(request: HttpRequest, asset_id: int) -> Any:
 
 
 @tenant_page()
-def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
+def asset_detail(request: TenantRequest, asset_id: int) -> HttpResponse:
     asset = _asset_or_404(request, asset_id)
     depth = int(request.GET.get("depth", "3")) if request.GET.get("depth", "3").isdigit() else 3
     state = selectors.asset_state(tenant=request.tenant, asset_id=asset.pk)
@@ -194,7 +194,7 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def asset_delete(request: HttpRequest, asset_id: int) -> HttpResponse:
+def asset_delete(request: TenantRequest, asset_id: int) -> HttpResponse:
     _asset_or_404(request, asset_id)
     _attempt(request, lambda: services.asset_delete(actor=actor_of(request), tenant=request.tenant,
                                                     asset_id=asset_id), "Asset deleted.")
@@ -203,9 +203,10 @@ def asset_delete(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def link_create(request: HttpRequest, asset_id: int) -> HttpResponse:
+def link_create(request: TenantRequest, asset_id: int) -> HttpResponse:
     _asset_or_404(request, asset_id)
-    other, outgoing = request.POST.get("other", ""), request.POST.get("direction", "out") == "out"
+    raw_other, outgoing = request.POST.get("other", ""), request.POST.get("direction", "out") == "out"
+    other = int(raw_other) if raw_other.isdigit() else 0  # no asset has id 0: a bad choice answers 404
     try:
         weight = float(request.POST.get("weight") or 1.0)
     except ValueError:
@@ -218,7 +219,7 @@ def link_create(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def link_delete(request: HttpRequest, asset_id: int, link_id: int) -> HttpResponse:
+def link_delete(request: TenantRequest, asset_id: int, link_id: int) -> HttpResponse:
     _attempt(request, lambda: services.link_delete(actor=actor_of(request), tenant=request.tenant, link_id=link_id),
              "Link removed.")
     return redirect("portal:dna_asset", asset_id=asset_id)
@@ -226,7 +227,7 @@ def link_delete(request: HttpRequest, asset_id: int, link_id: int) -> HttpRespon
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def stream_attach(request: HttpRequest, asset_id: int) -> HttpResponse:
+def stream_attach(request: TenantRequest, asset_id: int) -> HttpResponse:
     _asset_or_404(request, asset_id)
     _attempt(request, lambda: services.stream_attach(actor=actor_of(request), tenant=request.tenant,
                                                      asset_id=asset_id, stream_id=request.POST.get("stream", "")),
@@ -236,7 +237,7 @@ def stream_attach(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def stream_detach(request: HttpRequest, asset_id: int, stream_id: int) -> HttpResponse:
+def stream_detach(request: TenantRequest, asset_id: int, stream_id: int) -> HttpResponse:
     _attempt(request, lambda: services.stream_detach(actor=actor_of(request), tenant=request.tenant,
                                                      asset_id=asset_id, stream_id=stream_id), "Stream detached.")
     return redirect("portal:dna_asset", asset_id=asset_id)
@@ -256,7 +257,7 @@ def _spread(query: Any) -> tuple[float, float]:
 
 
 @tenant_page()
-def graph(request: HttpRequest) -> HttpResponse:
+def graph(request: TenantRequest) -> HttpResponse:
     """The identity graph; with ?asset=, the cascade from it (frames drawn with a time slider); with ?source= and
     ?target=, the shortest impact path highlighted."""
     context: dict[str, Any] = {"graph": selectors.asset_graph(tenant=request.tenant), "cascade": None, "path": None,
@@ -286,7 +287,7 @@ def graph(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/dna/graph.html", context)
 
 
-def _cascade_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
+def _cascade_job(request: TenantRequest, job_id: int) -> dict[str, Any]:
     """A cascade lab job: followed while it runs (the page reloads when it ends), drawn once it has succeeded."""
     try:
         job = lab_selectors.job_get(tenant=request.tenant, job_id=job_id)
@@ -305,7 +306,7 @@ def _cascade_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def cascade_job(request: HttpRequest) -> HttpResponse:
+def cascade_job(request: TenantRequest) -> HttpResponse:
     """Runs the cascade from the chosen asset as a lab job, then follows it on the graph page."""
     start = request.POST.get("asset", "")
     if not start.isdigit():

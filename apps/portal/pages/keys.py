@@ -1,27 +1,27 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.portal.forms import ApiKeyForm
-from apps.portal.pages.common import actor_of, tenant_page
+from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.tenants import selectors, services
 from apps.tenants.models import ApiKey
 from apps.tenants.roles import Permission
 
 
 @tenant_page()
-def api_keys(request: HttpRequest) -> HttpResponse:
+def api_keys(request: TenantRequest) -> HttpResponse:
     return render(request, "portal/api_keys.html", {"keys": selectors.api_key_list(tenant=request.tenant),
                                                     "form": ApiKeyForm()})
 
 
 @tenant_page(Permission.MANAGE_KEYS)
 @require_POST
-def create_key(request: HttpRequest) -> HttpResponse:
+def create_key(request: TenantRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return render(request, "portal/api_keys.html", {"keys": selectors.api_key_list(tenant=request.tenant),
@@ -34,7 +34,7 @@ def create_key(request: HttpRequest) -> HttpResponse:
 
 @tenant_page(Permission.MANAGE_KEYS)
 @require_POST
-def revoke_key(request: HttpRequest, key_id: int) -> HttpResponse:
+def revoke_key(request: TenantRequest, key_id: int) -> HttpResponse:
     try:
         selectors.api_key_get(tenant=request.tenant, key_id=key_id)
         services.api_key_revoke(actor=actor_of(request), tenant=request.tenant, key_id=key_id)

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
-from apps.portal.pages.common import actor_of, tenant_page
+from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.signals import selectors, services
 from apps.signals.models import Alert, Stream, WebhookEndpoint
 from apps.tenants.roles import Permission
@@ -15,18 +17,18 @@ from apps.tenants.roles import Permission
 CHART_POINTS = 2000  # the latest points drawn on a stream page
 
 
-def _ms(moment) -> int:  # type: ignore[no-untyped-def]
+def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
 @tenant_page()
-def streams(request: HttpRequest) -> HttpResponse:
+def streams(request: TenantRequest) -> HttpResponse:
     rows = selectors.stream_list(tenant=request.tenant).order_by("name")
     return render(request, "portal/streams.html", {"streams": rows})
 
 
 @tenant_page()
-def stream_detail(request: HttpRequest, stream_id: int) -> HttpResponse:
+def stream_detail(request: TenantRequest, stream_id: int) -> HttpResponse:
     try:
         stream = selectors.stream_get(tenant=request.tenant, stream_id=stream_id)
     except Stream.DoesNotExist:
@@ -54,7 +56,7 @@ def stream_detail(request: HttpRequest, stream_id: int) -> HttpResponse:
 
 
 @tenant_page()
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: TenantRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     rows = selectors.alert_list(tenant=request.tenant, status=None if status == "all" else status).order_by("-ts")[:200]
     return render(request, "portal/alerts.html", {"alerts": rows, "status": status})
@@ -62,7 +64,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def alert_action(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:
+def alert_action(request: TenantRequest, alert_id: int, action: str) -> HttpResponse:
     try:
         selectors.alert_get(tenant=request.tenant, alert_id=alert_id)
     except Alert.DoesNotExist:
@@ -79,14 +81,14 @@ def alert_action(request: HttpRequest, alert_id: int, action: str) -> HttpRespon
 
 
 @tenant_page()
-def webhooks(request: HttpRequest, issued: object = None) -> HttpResponse:
+def webhooks(request: TenantRequest, issued: object = None) -> HttpResponse:
     endpoints = selectors.webhook_list(tenant=request.tenant).order_by("-created_at")
     return render(request, "portal/webhooks.html", {"endpoints": endpoints, "issued": issued})
 
 
 @tenant_page(Permission.MANAGE_KEYS)
 @require_POST
-def webhook_create(request: HttpRequest) -> HttpResponse:
+def webhook_create(request: TenantRequest) -> HttpResponse:
     try:
         issued = services.webhook_endpoint_create(actor=actor_of(request), tenant=request.tenant,
                                                   url=request.POST.get("url", ""),
@@ -103,7 +105,7 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
 
 @tenant_page(Permission.MANAGE_KEYS)
 @require_POST
-def webhook_deactivate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def webhook_deactivate(request: TenantRequest, endpoint_id: int) -> HttpResponse:
     try:
         services.webhook_endpoint_delete(actor=actor_of(request), tenant=request.tenant, endpoint_id=endpoint_id)
     except WebhookEndpoint.DoesNotExist:
