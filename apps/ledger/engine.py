@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,6 +86,7 @@ def _refusal(status: str, spec: EntrySpec, account: int | None, available: int |
         return ConflictError("This client id was used for a different entry.",
                              code=LedgerErrorCode.IDEMPOTENCY_CONFLICT)
     if status == "insufficient":
+        assert account is not None  # the engine names the account it refused
         # what the entry takes from the account's available balance (balance - pending debits)
         needed = -sum(p.amount for p in spec.postings if p.account_id == account and (
             p.phase == "posted" or (p.phase == "pending" and p.amount < 0) or (p.phase == "release" and p.amount > 0)))
@@ -114,10 +116,11 @@ def apply_entries(specs: list[EntrySpec], *, partial: bool, now: datetime | None
         earlier = seen.get(key)
         if earlier is not None:
             if hashes[earlier] != hashes[i]:
-                outcomes[i].error = ConflictError("This client id was used for a different entry.",
-                                                  code=LedgerErrorCode.IDEMPOTENCY_CONFLICT)
+                error = ConflictError("This client id was used for a different entry.",
+                                      code=LedgerErrorCode.IDEMPOTENCY_CONFLICT)
+                outcomes[i].error = error
                 if not partial:
-                    raise outcomes[i].error
+                    raise error
             else:
                 outcomes[i].replayed = True  # filled from the earlier twin after the call
             continue
@@ -207,7 +210,7 @@ def _element(value: object) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _array_literal(values: list[object]) -> str:
+def _array_literal(values: Sequence[object]) -> str:
     return "{" + ",".join(map(_element, values)) + "}"
 
 

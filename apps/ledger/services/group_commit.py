@@ -61,6 +61,7 @@ class GroupCommitter:
             request.done.clear()  # woken to lead
         if request.failure is not None:
             raise request.failure
+        assert request.outcome is not None  # the loop above ends only with an outcome or a failure
         return request.outcome
 
     def _expected(self, now: float) -> int:

@@ -21,7 +21,7 @@ from kernels.matching import Trade as TradeEvent
 
 CONFIG = ["symbol", "base_asset_id", "quote_asset_id", "tick_size", "lot_size", "min_lots", "max_lots",
           "max_price_ticks", "maker_fee_bps", "taker_fee_bps", "state"]
-TRANSITIONS = {MarketState.OPEN: {MarketState.HALTED, MarketState.CLOSED},
+TRANSITIONS: dict[str, set[str]] = {MarketState.OPEN: {MarketState.HALTED, MarketState.CLOSED},
                MarketState.HALTED: {MarketState.OPEN, MarketState.CLOSED},
                MarketState.CLOSED: {MarketState.OPEN}}
 
