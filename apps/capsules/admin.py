@@ -34,7 +34,7 @@ class CapsuleAdmin(AuditedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is not None and obj.state == CapsuleState.DRAFT:
             return ["tenant", "kind", "state", "input_schema", "published_at", "retired_at"]
-        return list(self.fields)
+        return [name for name in self.fields or () if isinstance(name, str)]
 
 
 @admin.register(CapsuleRun)

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 class StableCursorPagination(CursorPagination):
     """Cursor pages over a unique, stable order; no total count; page size capped at 100."""
 
-    ordering = ("-created_at", "-id")
+    ordering: tuple[str, ...] = ("-created_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 100

@@ -104,7 +104,8 @@ def _asset(parsed: ParsedImport, index: int, row: Any) -> AssetRow | None:
                 ("attributes", "A JSON object (at most 4000 characters).") if attributes is None else None]
     for problem in filter(None, problems):
         parsed.error("assets", index, *problem)
-    if any(problems):
+    # The None tests restate the checks above so that the types narrow.
+    if any(problems) or key is None or name is None or kind is None or description is None or attributes is None:
         return None
     return AssetRow(key=key, name=name, kind=kind, description=description, attributes=attributes)
 
@@ -132,7 +133,7 @@ def _link(parsed: ParsedImport, index: int, row: Any) -> LinkRow | None:
                 ("target", "An asset cannot link to itself.") if source and source == target else None]
     for problem in filter(None, problems):
         parsed.error("links", index, *problem)
-    if any(problems):
+    if any(problems) or source is None or target is None or kind is None or weight is None:
         return None
     return LinkRow(source=source, target=target, kind=kind, weight=weight)
 
@@ -151,10 +152,12 @@ def parse_import(assets: list[Any], links: list[Any]) -> ParsedImport:
     seen_links: set[tuple[str, str, str]] = set()
     for index, row in enumerate(links):
         link = _link(parsed, index, row)
-        triple = (link.source, link.target, link.kind) if link else None
-        if triple and triple in seen_links:
+        if link is None:
+            continue
+        triple = (link.source, link.target, link.kind)
+        if triple in seen_links:
             parsed.error("links", index, "target", "This link appears twice in this import.")
-        elif link is not None:
+        else:
             seen_links.add(triple)
             parsed.links.append((index, link))
     return parsed

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import FileResponse
@@ -27,7 +28,7 @@ CEU_HELP = "CEU minor units (thousandths of a CEU)."
 
 class KindOutput(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
     description = serializers.CharField()
     available = serializers.BooleanField()
     params = serializers.DictField(child=serializers.DictField(), help_text="Field -> type, limits, default.")
@@ -87,7 +88,7 @@ class JobOutput(serializers.Serializer):
 
     @extend_schema_field(ArtefactOutput(many=True))
     def get_artefacts(self, job: LabJob) -> list[dict[str, Any]]:
-        return ArtefactOutput(job.artefacts, many=True, context={"job_id": job.pk}).data
+        return list(ArtefactOutput(job.artefacts, many=True, context={"job_id": job.pk}).data)
 
 
 class AnyMediaRenderer(BaseRenderer):
@@ -97,7 +98,7 @@ class AnyMediaRenderer(BaseRenderer):
     format = "bin"
 
     def render(self, data: Any, accepted_media_type: str | None = None,
-               renderer_context: dict[str, Any] | None = None) -> bytes:
+               renderer_context: Mapping[str, Any] | None = None) -> bytes:
         return data if isinstance(data, bytes) else json.dumps(data).encode()
 
 

@@ -39,7 +39,7 @@ def json_safe(value: Any) -> Any:
 
 def _npz(arrays: dict[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]  # stub: **kwds could reach allow_pickle
     return buffer.getvalue()
 
 

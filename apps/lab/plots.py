@@ -31,7 +31,7 @@ def panel_indices(count: int, panels: int = MAX_PANELS) -> list[int]:
     return sorted({round(i * (count - 1) / (panels - 1)) for i in range(panels)})
 
 
-def field_panels(frames: np.ndarray, times: Sequence[float], title: str) -> bytes:
+def field_panels(frames: np.ndarray, times: Sequence[float] | np.ndarray, title: str) -> bytes:
     """Snapshots (m, ny, nx) side by side on one colour scale, so spreading is visible as dimming."""
     chosen = panel_indices(len(frames))
     low, high = float(np.min(frames)), float(np.max(frames))

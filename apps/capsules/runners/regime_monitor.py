@@ -131,7 +131,7 @@ class RegimeMonitorRunner:
         names = dict(Stream.objects.filter(tenant_id=tenant_id, pk__in=[s.stream_id for s in series])
                      .values_list("pk", "name"))
         streams = [_analyse(s, names.get(s.stream_id, "")) for s in series]
-        result = {"kind": self.kind, "streams": streams, "totals": {
+        result: dict[str, Any] = {"kind": self.kind, "streams": streams, "totals": {
             "points": sum(s["points"] for s in streams), "stream_days": sum(s["stream_days"] for s in streams),
             "alarms": sum(s["alarm_count"] for s in streams)}}
         text = canonical_text(result)

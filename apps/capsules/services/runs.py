@@ -87,6 +87,7 @@ def run_open_in_transaction(*, actor: Actor, tenant: Tenant, capsule_id: int, in
     audit_record(actor=actor, action="capsule.run_start", obj=run, tenant_id=tenant.pk,
                  after={"capsule": capsule.pk, "reserved": reserve, "quantities": resolved.quantities.as_dict()})
     if reserve:
+        assert account is not None  # reserve <= available, which is 0 without an account
         run.hold_id = _hold(actor, tenant, run, account.pk, reserve).pk
         run.save(update_fields=["hold_id", "updated_at"])
     # robust: a broker outage must not fail a committed run; runs_requeue_stale re-enqueues it later.

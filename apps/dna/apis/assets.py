@@ -198,7 +198,7 @@ class AssetStreamDetachApi(TenantApi):
 
 class LinkOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    source = serializers.IntegerField(source="source_id")
+    source = serializers.IntegerField(source="source_id")  # type: ignore[assignment]  # stub: Field.source
     source_key = serializers.CharField(source="source.key")
     target = serializers.IntegerField(source="target_id")
     target_key = serializers.CharField(source="target.key")
@@ -208,7 +208,7 @@ class LinkOutput(serializers.Serializer):
 
 
 class LinkInput(StrictInputSerializer):
-    source = serializers.IntegerField()
+    source = serializers.IntegerField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
     target = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=LinkKind.choices)
     weight = serializers.FloatField(min_value=1e-9, max_value=1.0, default=1.0,

@@ -45,7 +45,7 @@ class TermDetailOutput(TermOutput):
     @extend_schema_field(RelationOutput(many=True))
     def get_relations(self, term: OntologyTerm) -> list[dict]:
         rows = [*term.relations_out.all(), *term.relations_in.all()]
-        return RelationOutput(rows, many=True).data
+        return list(RelationOutput(rows, many=True).data)
 
 
 class OntologyOutput(serializers.Serializer):

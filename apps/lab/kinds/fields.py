@@ -40,7 +40,8 @@ class DiffusionParams(GridParams):
     t_end = serializers.FloatField(min_value=1e-6, max_value=1e7, default=50.0, help_text="Simulated time.")
     diffusivity = serializers.FloatField(min_value=0.0, max_value=1e3, default=1.0,
                                          help_text="D in length^2 / time.")
-    sources = SourceParams(many=True, required=False, max_length=MAX_SOURCES,
+    # many=True hands max_length to DRF's ListSerializer; the stub's Serializer.__init__ does not list it.
+    sources = SourceParams(many=True, required=False, max_length=MAX_SOURCES,  # type: ignore[call-arg]
                            help_text="Gaussian bumps of energy at t = 0; default: one at the centre.",
                            style={"example": '[{"x": 40, "y": 64, "sigma": 4, "amount": 1.0}]'})
 
@@ -185,7 +186,7 @@ class Diffusion2D(GridKind):
     description = "Energy injected at points spreads through a 2D field (heat equation); energy is conserved."
     serializer = DiffusionParams
 
-    def problem(self, params: dict[str, Any]) -> pde.DiffusionConfig:
+    def problem(self, params: dict[str, Any]) -> pde.DiffusionConfig | pde.AdvectionDiffusionConfig:  # the subclass adds a velocity
         return pde.DiffusionConfig(self.grid(params), float(params["diffusivity"]))
 
     def initial(self, params: dict[str, Any], problem: Any, device: torch.device) -> torch.Tensor:
