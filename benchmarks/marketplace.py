@@ -296,8 +296,9 @@ def run_e2e(seconds: float) -> dict[str, Any]:
     print(f"    {'clients':<8} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} | {'ledger transfers/s':>18} {'p50 ms':>8} "
           f"{'p99 ms':>8} | ratio")
     for clients in (1, 4):
-        ours = run_threads(clients, seconds, lambda k: order_client(traders, markets[k % len(markets)], k + 100 * clients))
-        peer = run_threads(clients, seconds, lambda k: transfer_client(traders, k + 100 * clients))
+        ours = run_threads(clients, seconds,
+                           lambda k, c=clients: order_client(traders, markets[k % len(markets)], k + 100 * c))
+        peer = run_threads(clients, seconds, lambda k, c=clients: transfer_client(traders, k + 100 * c))
         out[f"clients_{clients}"] = {"orders": ours, "ledger_transfers": peer, "ratio": ours["per_s"] / peer["per_s"]}
         print(f"    {clients:<8} {ours['per_s']:>9.0f} {ours['p50_ms']:>8.2f} {ours['p99_ms']:>8.2f} | "
               f"{peer['per_s']:>18.0f} {peer['p50_ms']:>8.2f} {peer['p99_ms']:>8.2f} | {ours['per_s'] / peer['per_s']:.2f}")

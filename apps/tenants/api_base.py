@@ -100,7 +100,7 @@ class TenantApi(APIView):
                                        code=CoreErrorCode.IDEMPOTENCY_KEY_REQUIRED,
                                        extra={"fields": {"Idempotency-Key": ["This header is required."]}})
             return execute()
-        return run_idempotent(tenant_id=self.tenant.pk, key=key, method=request.method, path=request.path,
+        return run_idempotent(tenant_id=self.tenant.pk, key=key, method=request.method or "POST", path=request.path,
                               body=self._raw_body, execute=execute)
 
     def create_response(self, request: Request, input_serializer: type[Serializer],

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 from django.contrib.auth.models import User
@@ -10,6 +11,7 @@ from apps.tenants.models import Membership
 from apps.tenants.selectors import tenant_by_domain, user_membership, user_memberships
 
 SESSION_TENANT_KEY = "current_tenant_id"
+logger = logging.getLogger(__name__)
 
 
 class TenantMiddleware:
@@ -32,8 +34,8 @@ class TenantMiddleware:
         finally:
             try:
                 rls.leave_request()
-            except Exception:  # a broken connection is closed by Django anyway; never mask the response
-                pass
+            except Exception:  # noqa: BLE001 - a broken connection is closed by Django anyway; never mask the response
+                logger.debug("leaving the request's RLS scope failed", exc_info=True)
 
     @staticmethod
     def _membership(request: HttpRequest) -> Membership | None:

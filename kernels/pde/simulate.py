@@ -25,6 +25,7 @@ Model = GridLinearModel | GrayScottModel | GraphHeatModel
 ProgressFn = Callable[[float], None]
 CancelFn = Callable[[], bool]
 PROGRESS_CHUNKS = 100
+DEFAULT_STEPPING = Stepping()  # frozen, so one shared default is safe
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def model_for(problem: Problem) -> Model:
     raise TypeError(f"unsupported problem {type(problem).__name__}")
 
 
-def plan(problem: Problem, stepping: Stepping = Stepping()) -> Plan:
+def plan(problem: Problem, stepping: Stepping = DEFAULT_STEPPING) -> Plan:
     """Choose the method and step, checking explicit stability.
 
     Raises:
@@ -130,7 +131,7 @@ def simulate(
     initial: torch.Tensor,
     times: Sequence[float],
     *,
-    stepping: Stepping = Stepping(),
+    stepping: Stepping = DEFAULT_STEPPING,
     progress: ProgressFn | None = None,
     should_cancel: CancelFn | None = None,
 ) -> Iterator[Snapshot]:
@@ -236,7 +237,7 @@ def solve(
     initial: torch.Tensor,
     times: Sequence[float],
     *,
-    stepping: Stepping = Stepping(),
+    stepping: Stepping = DEFAULT_STEPPING,
     progress: ProgressFn | None = None,
     should_cancel: CancelFn | None = None,
 ) -> Solution:

@@ -66,7 +66,7 @@ def _charge(run: CapsuleRun, charge: int) -> None:
     run.charged, run.platform_share, run.partner_share = charge, platform_part, partner_part
     run.partner, run.charge_entry_id = partner, posted.resolution_entry_id
     if partner_part:
-        assert posted.resolution_entry_id is not None  # posting a hold resolves it with an entry
+        assert partner is not None and posted.resolution_entry_id is not None  # see above; posting resolves the hold
         RevenueShare.objects.create(tenant=partner, run=run, capsule_id=run.capsule_id, buyer_id=run.tenant_id,
                                     charge=charge, amount=partner_part, entry_id=posted.resolution_entry_id)
 

@@ -1,7 +1,6 @@
 """Asset twins, links, stream attachments, bulk import and each asset's current state."""
 from __future__ import annotations
 
-from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -9,7 +8,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.tenants.api_base import TenantApi, read_or
-from apps.core.errors import ApplicationError
 from apps.core.serializers import StrictInputSerializer
 from apps.dna import selectors, services
 from apps.dna.imports import ASSET_COLUMNS, LINK_COLUMNS, MAX_ASSETS, MAX_LINKS, import_rows

@@ -82,7 +82,7 @@ class GroupCommitter:
             outcomes = with_retries(lambda: self._commit([r.spec for r in batch]))
             for request, outcome in zip(batch, outcomes):
                 request.outcome = outcome
-        except BaseException as exc:  # an infrastructure failure fails the whole group; each caller sees it
+        except BaseException as exc:  # noqa: BLE001 - whatever fails the group reaches each caller, who raises it
             for request in batch:
                 request.failure = exc
         with self._lock:
