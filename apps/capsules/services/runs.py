@@ -38,7 +38,7 @@ def runnable_capsule(tenant: Tenant, capsule_id: int) -> Capsule:
     try:
         capsule = capsule_get(tenant=tenant, capsule_id=capsule_id)
     except Capsule.DoesNotExist:
-        raise NotFoundError("No such capsule.")
+        raise NotFoundError("No such capsule.") from None
     # An owner may try its own draft before publishing it; buyers run published capsules only.
     if capsule.state == CapsuleState.PUBLISHED or (capsule.state == CapsuleState.DRAFT
                                                    and capsule.tenant_id == tenant.pk):

@@ -1,7 +1,6 @@
 """Asset twins, links, stream attachments, bulk import and each asset's current state."""
 from __future__ import annotations
 
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request

@@ -104,9 +104,9 @@ class GridKind(JobKindSpec):
         try:
             chosen = pde.plan(problem, self.stepping(params))
         except pde.StabilityError as exc:
-            raise invalid_params({"params.dt": [str(exc)]})
+            raise invalid_params({"params.dt": [str(exc)]}) from exc
         except ValueError as exc:
-            raise invalid_params({"params.method": [str(exc)]})
+            raise invalid_params({"params.method": [str(exc)]}) from exc
         steps = planned_steps(float(params["t_end"]), chosen.dt, params["snapshots"])
         work = stepping_work(self._work_method(chosen.method, chosen.dt), self._size(params), steps,
                              params["snapshots"])
@@ -186,7 +186,7 @@ class Diffusion2D(GridKind):
     description = "Energy injected at points spreads through a 2D field (heat equation); energy is conserved."
     serializer = DiffusionParams
 
-    def problem(self, params: dict[str, Any]) -> pde.DiffusionConfig | pde.AdvectionDiffusionConfig:  # the subclass adds a velocity
+    def problem(self, params: dict[str, Any]) -> pde.DiffusionConfig | pde.AdvectionDiffusionConfig:
         return pde.DiffusionConfig(self.grid(params), float(params["diffusivity"]))
 
     def initial(self, params: dict[str, Any], problem: Any, device: torch.device) -> torch.Tensor:

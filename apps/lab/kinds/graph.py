@@ -115,9 +115,9 @@ class GraphCascade(JobKindSpec):
         try:
             chosen = pde.plan(problem, pde.Stepping(method=params["method"], dt=params["dt"]))
         except pde.StabilityError as exc:
-            raise invalid_params({"params.dt": [str(exc)]})
+            raise invalid_params({"params.dt": [str(exc)]}) from exc
         except ValueError as exc:
-            raise invalid_params({"params.method": [str(exc)]})
+            raise invalid_params({"params.method": [str(exc)]}) from exc
         steps = planned_steps(float(params["t_end"]), chosen.dt, params["snapshots"])
         work = self._work(chosen.method, chosen.dt, params, steps)
         self.check_limits(work, steps, chosen.dt)

@@ -92,7 +92,7 @@ class NVPTrain(JobKindSpec):
         try:
             return train_config(params)
         except ValueError as exc:
-            raise invalid_params({"params.frame_dt": [str(exc)]})
+            raise invalid_params({"params.frame_dt": [str(exc)]}) from exc
 
     def _work(self, config: nvp.NVPConfig) -> float:
         data = (config.data.n_train + config.data.n_val) * trajectory_work(config, config.data.frames)

@@ -95,7 +95,8 @@ def transfer_create(*, actor: Actor, tenant: Tenant | None, client_id: str, debi
     return entry_submit(spec)
 
 
-def transfers_create_batch(*, actor: Actor, tenant: Tenant | None, transfers: list[dict[str, Any]]) -> list[EntryResult]:
+def transfers_create_batch(*, actor: Actor, tenant: Tenant | None,
+                           transfers: list[dict[str, Any]]) -> list[EntryResult]:
     """Up to MAX_BATCH transfers in one transaction, all or nothing. Floors are checked transfer by transfer in
     order, exactly as if they had been sent one at a time."""
     if len(transfers) > MAX_BATCH:

@@ -158,7 +158,8 @@ class Run:
             order.filled_notional += notional
             order.fees_paid += paid
         pay = notional + buyer_fee
-        release = pay if buyer.order_type == OrderType.MARKET else buyer.reserve_left - required_reserve(self.terms, buyer)
+        release = pay if buyer.order_type == OrderType.MARKET \
+            else buyer.reserve_left - required_reserve(self.terms, buyer)
         if release < pay:
             raise ApplicationError("A fill would spend more than its order reserved.", status=500,
                                    code=MarketErrorCode.ENGINE_INCONSISTENT)

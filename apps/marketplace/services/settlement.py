@@ -23,7 +23,12 @@ from apps.ledger import engine as ledger_engine
 from apps.ledger.domain import EntrySpec, PostingSpec
 from apps.ledger.models import Account, EntryKind
 from apps.ledger.services.entries import build_spec
-from apps.ledger.services.system_holds import SystemHold, SystemHoldOpening, system_hold_id_allocate, system_holds_record
+from apps.ledger.services.system_holds import (
+    SystemHold,
+    SystemHoldOpening,
+    system_hold_id_allocate,
+    system_holds_record,
+)
 from apps.marketplace.models import Market, Order, OrderStatus, Trade
 from apps.tenants import rls
 

@@ -47,7 +47,7 @@ def checkout_return(request: TenantRequest, purchase_id: int) -> HttpResponse:
         purchase = services.purchase_reconcile(actor=actor_of(request), tenant=request.tenant,
                                                purchase_id=purchase_id)
     except Purchase.DoesNotExist:
-        raise Http404("No such purchase.")
+        raise Http404("No such purchase.") from None
     except ApplicationError as exc:
         messages.error(request, f"Could not confirm the payment yet: {exc.message}")
         return redirect("portal:billing")
@@ -63,5 +63,5 @@ def receipt(request: TenantRequest, receipt_id: int) -> HttpResponse:
     try:
         document = selectors.receipt_get(tenant=request.tenant, receipt_id=receipt_id)
     except Receipt.DoesNotExist:
-        raise Http404("No such receipt.")
+        raise Http404("No such receipt.") from None
     return render(request, "portal/billing/receipt.html", {"receipt": document})

@@ -50,7 +50,7 @@ def _capsule_or_404(request: TenantRequest, capsule_id: int) -> Capsule:
     try:
         return selectors.capsule_get(tenant=request.tenant, capsule_id=capsule_id)
     except Capsule.DoesNotExist:
-        raise Http404("No such capsule.")
+        raise Http404("No such capsule.") from None
 
 
 @tenant_page()
@@ -132,7 +132,7 @@ def run_detail(request: TenantRequest, run_id: int) -> HttpResponse:
     try:
         run = selectors.run_get(tenant=request.tenant, run_id=run_id)
     except CapsuleRun.DoesNotExist:
-        raise Http404("No such run.")
+        raise Http404("No such run.") from None
     result = json.loads(run.result_text) if run.result_text else None
     return render(request, "portal/capsules/run_detail.html",
                   {"run": run, "result": result, "usage": run.usage.order_by("metric")})
@@ -164,7 +164,7 @@ def subscription_cancel(request: TenantRequest, subscription_id: int) -> HttpRes
         services.subscription_cancel(actor=actor_of(request), tenant=request.tenant, subscription_id=subscription_id)
         messages.success(request, "Subscription cancelled.")
     except Subscription.DoesNotExist:
-        raise Http404("No such subscription.")
+        raise Http404("No such subscription.") from None
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("portal:capsule_usage")
@@ -203,7 +203,7 @@ def capsule_transition(request: TenantRequest, capsule_id: int, action: str) -> 
         capsule = service(actor=actor_of(request), tenant=request.tenant, capsule_id=capsule_id)
         messages.success(request, f"{capsule} is now {capsule.state}.")
     except Capsule.DoesNotExist:
-        raise Http404("No such capsule.")
+        raise Http404("No such capsule.") from None
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("portal:capsule_manage")

@@ -49,7 +49,7 @@ def _attempt(request: HttpRequest, action: Callable[[], Any], success: str | Non
         messages.error(request, _explain(exc))
         return None
     except ObjectDoesNotExist:
-        raise Http404("Not found.")
+        raise Http404("Not found.") from None
     if success:
         messages.success(request, success)
     return result
@@ -68,7 +68,7 @@ def term(request: TenantRequest, key: str) -> HttpResponse:
     try:
         found = selectors.term_get(key=key)
     except ObjectDoesNotExist:
-        raise Http404("No such term.")
+        raise Http404("No such term.") from None
     return render(request, "portal/dna/term.html", {"term": found, "outgoing": found.relations_out.all(),
                                                      "incoming": found.relations_in.all()})
 
@@ -86,7 +86,7 @@ def template_detail(request: TenantRequest, key: str) -> HttpResponse:
     try:
         template = selectors.template_get(key=key)
     except ObjectDoesNotExist:
-        raise Http404("No such template.")
+        raise Http404("No such template.") from None
     streams = list(stream_list(tenant=request.tenant).order_by("name"))
     inputs = [{**spec, "streams": [s for s in streams if s.kind == spec["kind"]]} for spec in template.inputs]
     return render(request, "portal/dna/template_detail.html", {
@@ -175,7 +175,7 @@ def _asset_or_404(request: TenantRequest, asset_id: int) -> Any:
     try:
         return selectors.asset_get(tenant=request.tenant, asset_id=asset_id)
     except ObjectDoesNotExist:
-        raise Http404("No such asset.")
+        raise Http404("No such asset.") from None
 
 
 @tenant_page()
@@ -185,8 +185,9 @@ def asset_detail(request: TenantRequest, asset_id: int) -> HttpResponse:
     state = selectors.asset_state(tenant=request.tenant, asset_id=asset.pk)
     attached = {s.stream.pk for s in state.streams}
     return render(request, "portal/dna/asset_detail.html", {
-        "asset": asset, "state": state, "open_alerts": sum(s.open_alerts for s in state.streams), "links": selectors.link_list(tenant=request.tenant, asset_id=asset.pk)
-        .order_by("kind", "pk"), "blast": impact.blast_radius(tenant=request.tenant, asset_id=asset.pk, depth=depth),
+        "asset": asset, "state": state, "open_alerts": sum(s.open_alerts for s in state.streams),
+        "links": selectors.link_list(tenant=request.tenant, asset_id=asset.pk).order_by("kind", "pk"),
+        "blast": impact.blast_radius(tenant=request.tenant, asset_id=asset.pk, depth=depth),
         "depth": depth, "depths": range(1, impact.MAX_DEPTH + 1), "link_kinds": LinkKind.choices,
         "others": selectors.asset_list(tenant=request.tenant).exclude(pk=asset.pk).order_by("key")[:500],
         "streams": [s for s in stream_list(tenant=request.tenant).order_by("name") if s.pk not in attached]})
@@ -292,7 +293,7 @@ def _cascade_job(request: TenantRequest, job_id: int) -> dict[str, Any]:
     try:
         job = lab_selectors.job_get(tenant=request.tenant, job_id=job_id)
     except ObjectDoesNotExist:
-        raise Http404("No such job.")
+        raise Http404("No such job.") from None
     if job.kind != CASCADE_JOB_KIND:
         raise Http404("Not a cascade job.")
     cascade = None

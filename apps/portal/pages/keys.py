@@ -39,7 +39,7 @@ def revoke_key(request: TenantRequest, key_id: int) -> HttpResponse:
         selectors.api_key_get(tenant=request.tenant, key_id=key_id)
         services.api_key_revoke(actor=actor_of(request), tenant=request.tenant, key_id=key_id)
     except ApiKey.DoesNotExist:
-        raise Http404("No such key.")
+        raise Http404("No such key.") from None
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

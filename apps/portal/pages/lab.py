@@ -128,7 +128,7 @@ def _job_or_404(request: TenantRequest, job_id: int) -> LabJob:
     try:
         return selectors.job_get(tenant=request.tenant, job_id=job_id)
     except LabJob.DoesNotExist:
-        raise Http404("No such job.")
+        raise Http404("No such job.") from None
 
 
 def _shown(name: str, value: Any) -> str:
@@ -180,5 +180,5 @@ def lab_artefact(request: TenantRequest, job_id: int, name: str) -> FileResponse
     try:
         _, entry = selectors.artefact_entry(tenant=request.tenant, job_id=job_id, name=name)
     except LabJob.DoesNotExist:
-        raise Http404("No such artefact.")
+        raise Http404("No such artefact.") from None
     return artefact_response(entry)

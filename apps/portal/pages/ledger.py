@@ -21,7 +21,7 @@ def ledger(request: TenantRequest) -> HttpResponse:
         try:
             chosen = selectors.account_get(tenant=request.tenant, account_id=int(wanted))
         except (ValueError, Account.DoesNotExist):
-            raise Http404("No such account.")
+            raise Http404("No such account.") from None
     series: list[list[float]] = []
     history: Iterable[Posting] = []
     if chosen is not None:

@@ -23,7 +23,7 @@ def _chosen(request: HttpRequest, markets: list[Market]) -> Market | None:
     try:
         return selectors.market_get(market_id=int(wanted))
     except (ValueError, NotFoundError):
-        raise Http404("No such market.")
+        raise Http404("No such market.") from None
 
 
 def _boot(market: Market) -> dict[str, Any]:

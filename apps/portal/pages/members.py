@@ -48,7 +48,7 @@ def _member_or_404(request: TenantRequest, membership_id: int) -> Membership:
     try:
         return selectors.membership_get(tenant=request.tenant, membership_id=membership_id)
     except Membership.DoesNotExist:
-        raise Http404("No such member.")
+        raise Http404("No such member.") from None
 
 
 @tenant_page(Permission.MANAGE_MEMBERS)
@@ -88,6 +88,6 @@ def revoke_invitation(request: TenantRequest, invitation_id: int) -> HttpRespons
     try:
         services.invitation_revoke(actor=actor_of(request), tenant=request.tenant, invitation_id=invitation_id)
     except Invitation.DoesNotExist:
-        raise Http404("No such invitation.")
+        raise Http404("No such invitation.") from None
     messages.success(request, "Invitation revoked.")
     return redirect("portal:members")

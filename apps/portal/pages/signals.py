@@ -32,7 +32,7 @@ def stream_detail(request: TenantRequest, stream_id: int) -> HttpResponse:
     try:
         stream = selectors.stream_get(tenant=request.tenant, stream_id=stream_id)
     except Stream.DoesNotExist:
-        raise Http404("No such stream.")
+        raise Http404("No such stream.") from None
     points = list(selectors.point_list(tenant=request.tenant, stream_id=stream.pk)
                   .order_by("-ts").values_list("ts", "value", "score")[:CHART_POINTS])[::-1]
     windows = list(selectors.window_list(tenant=request.tenant, stream_id=stream.pk).order_by("-index")
@@ -68,7 +68,7 @@ def alert_action(request: TenantRequest, alert_id: int, action: str) -> HttpResp
     try:
         selectors.alert_get(tenant=request.tenant, alert_id=alert_id)
     except Alert.DoesNotExist:
-        raise Http404("No such alert.")
+        raise Http404("No such alert.") from None
     service = {"acknowledge": services.alert_acknowledge, "resolve": services.alert_resolve}.get(action)
     if service is None:
         raise Http404()
@@ -109,6 +109,6 @@ def webhook_deactivate(request: TenantRequest, endpoint_id: int) -> HttpResponse
     try:
         services.webhook_endpoint_delete(actor=actor_of(request), tenant=request.tenant, endpoint_id=endpoint_id)
     except WebhookEndpoint.DoesNotExist:
-        raise Http404("No such webhook.")
+        raise Http404("No such webhook.") from None
     messages.success(request, "Webhook deactivated.")
     return redirect("portal:webhooks")
