@@ -178,8 +178,9 @@ def _call(specs: list[EntrySpec], sent: list[int], hashes: list[str], info: dict
         s = specs[i]
         chash = content_hash(seqless=entry_fields(s, hashes[i]), created_at=now,
                              postings=[(p.account_id, info[p.account_id][1], p.amount, p.phase) for p in s.postings])
-        for col, value in zip(e_cols, [s.tenant_id, s.scope, s.client_id, s.kind, s.actor, s.reverses_id, s.hold_id,
-                                       json.dumps(s.metadata), hashes[i], chash, len(p_slot) + 1, len(s.postings)]):
+        values = [s.tenant_id, s.scope, s.client_id, s.kind, s.actor, s.reverses_id, s.hold_id,
+                  json.dumps(s.metadata), hashes[i], chash, len(p_slot) + 1, len(s.postings)]
+        for col, value in zip(e_cols, values, strict=True):
             col.append(value)
         for p in s.postings:
             p_slot.append(slot[p.account_id])

@@ -15,7 +15,8 @@ from apps.signals import services
 from apps.signals.models import Stream
 from apps.tenants.models import Tenant
 
-NAB_FILE = Path(settings.BASE_DIR).parent / "shared/datasets/nab/data/realKnownCause/machine_temperature_system_failure.csv"
+NAB_FILE = (Path(settings.BASE_DIR).parent
+            / "shared/datasets/nab/data/realKnownCause/machine_temperature_system_failure.csv")
 BATCH = 5000
 
 

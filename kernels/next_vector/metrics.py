@@ -89,7 +89,7 @@ def band_errors(
     err = torch.fft.fft2(pred - true).abs().square()
     norm = torch.fft.fft2(true).abs().square().sum(dim=(-2, -1)).clamp_min(torch.finfo(true.dtype).tiny)
     bands = []
-    for low, high in zip(bounds[:-1], bounds[1:]):
+    for low, high in zip(bounds[:-1], bounds[1:], strict=True):
         mask = (modes >= low) & (modes < high)
         bands.append((err * mask).sum(dim=(-2, -1)) / norm)
     per_channel = torch.stack(bands, dim=-1)

@@ -121,7 +121,8 @@ def _plan(model: Model, stepping: Stepping) -> Plan:
 
 def _check_times(times: Sequence[float]) -> list[float]:
     out = [float(t) for t in times]
-    if not out or any(not math.isfinite(t) or t < 0 for t in out) or any(b < a for a, b in zip(out, out[1:])):
+    if not out or any(not math.isfinite(t) or t < 0 for t in out) \
+            or any(b < a for a, b in zip(out, out[1:], strict=False)):
         raise ValueError(f"times must be a non-empty, non-decreasing list of finite t >= 0, got {out[:5]}...")
     return out
 

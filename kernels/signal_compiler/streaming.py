@@ -125,7 +125,7 @@ class SignalStream:
             assert self._cal.energy_of_symbol is not None  # a categorical calibration always has one
             energies = self._cal.energy_of_symbol[symbols]
         row = None
-        for t, sym, energy in zip(times, symbols.tolist(), energies.tolist()):
+        for t, sym, energy in zip(times, symbols.tolist(), energies.tolist(), strict=True):
             row = self._advance(t, sym, energy - self._cal.baseline)
         self._pending = []
         return row
@@ -182,7 +182,7 @@ class SignalStream:
         """Recompute the running sums exactly from the buffer (O(w) every w points)."""
         w, t, size = self.config.window, self._t, self._size
         devs = [self._dev[j % size] for j in range(max(0, t - w + 1), t + 1)]
-        pairs = list(zip(devs[:-1], devs[1:]))
+        pairs = list(zip(devs[:-1], devs[1:], strict=True))
         self._sums = [
             math.fsum(devs),
             math.fsum(d * d for d in devs),
@@ -212,7 +212,7 @@ class SignalStream:
             production = mixed - (math.log(w) - (self._window.s + self._lagged.s) / (2.0 * w))
         signals = (energy, temperature, entropy, rate, energy - temperature * entropy, production)
         before = self._previous or signals
-        gradients = tuple(a - b for a, b in zip(signals, before))
+        gradients = tuple(a - b for a, b in zip(signals, before, strict=True))
         self._previous = signals
         return SignalRow(
             end=self._t, time=float(time), mean=mean + cal.baseline, energy=energy, temperature=temperature,

@@ -160,7 +160,7 @@ def _analyse(series: Series, name: str) -> dict[str, Any]:
     baseline = float(np.mean(x))
     bounds = [0, *[int(i) for i in alarms if i > 0], x.size]
     segments = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         part = x[lo:hi]
         segments.append({"start": _iso(_from_us(series.ts_us[lo])), "end": _iso(_from_us(series.ts_us[hi - 1])),
                          "points": int(part.size), "mean": float(np.mean(part)),

@@ -80,7 +80,7 @@ class GroupCommitter:
             batch = [self._queue.popleft() for _ in range(min(MAX_GROUP, len(self._queue)))]
         try:
             outcomes = with_retries(lambda: self._commit([r.spec for r in batch]))
-            for request, outcome in zip(batch, outcomes):
+            for request, outcome in zip(batch, outcomes, strict=True):
                 request.outcome = outcome
         except BaseException as exc:  # noqa: BLE001 - whatever fails the group reaches each caller, who raises it
             for request in batch:

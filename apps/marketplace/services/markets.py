@@ -146,7 +146,8 @@ def market_replay(*, market_id: int) -> ReplayReport:
                          .values_list("sequence", "open_lots", "price_ticks"))
     report.trades = len(stored)
     if produced != stored:
-        first = next((i for i, (a, b) in enumerate(zip(produced, stored)) if a != b), min(len(produced), len(stored)))
+        first = next((i for i, (a, b) in enumerate(zip(produced, stored, strict=False)) if a != b),
+                     min(len(produced), len(stored)))
         report.problems.append(f"trade lists differ from position {first} ({len(produced)} replayed, "
                                f"{len(stored)} stored)")
     if sorted((r.order_id, r.qty, r.price) for r in engine.snapshot()) != resting:

@@ -150,7 +150,8 @@ def usage(request: TenantRequest) -> HttpResponse:
         by_capsule.setdefault(row.capsule_name, {})[row.day] = row.ceu
     midnight = [int(datetime.combine(d, time.min, tzinfo=timezone.utc).timestamp() * 1000) for d in days]
     chart = {"time": True, "zero": True, "series": [
-        {"name": f"{name} (CEU)", "points": [[ms, per_day.get(d, 0) / 1000] for ms, d in zip(midnight, days)]}
+        {"name": f"{name} (CEU)",
+         "points": [[ms, per_day.get(d, 0) / 1000] for ms, d in zip(midnight, days, strict=True)]}
         for name, per_day in sorted(by_capsule.items())]}
     context = {"rows": rows[::-1], "chart": chart, "total": sum(r.ceu for r in rows), "start": start, "end": end,
                "subscriptions": selectors.subscription_list(tenant=request.tenant).order_by("-created_at")}

@@ -36,7 +36,8 @@ def _ensure_partitions(rows: list[Row]) -> None:
 def _copy_points(stream: Stream, points: list[ScoredPoint]) -> None:
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
-        with cursor.copy("COPY signals_point (stream_id, tenant_id, ts, value, symbol, score, alarm) FROM STDIN") as copy:
+        copy_sql = "COPY signals_point (stream_id, tenant_id, ts, value, symbol, score, alarm) FROM STDIN"
+        with cursor.copy(copy_sql) as copy:
             for p in points:
                 copy.write_row((stream.pk, stream.tenant_id, p.ts, p.value, p.symbol, p.score, p.alarm))
 

@@ -126,7 +126,8 @@ def webhook_deliver(*, delivery_id: int) -> str:
         delivery.attempts += 1
         delivery.last_status_code, delivery.last_error = status_code, error
         if status_code is not None and 200 <= status_code < 300:
-            delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, timezone.now(), None
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, None
+            delivery.delivered_at = timezone.now()
         elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
         else:
