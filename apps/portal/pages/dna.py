@@ -207,7 +207,7 @@ def asset_delete(request: TenantRequest, asset_id: int) -> HttpResponse:
 def link_create(request: TenantRequest, asset_id: int) -> HttpResponse:
     _asset_or_404(request, asset_id)
     raw_other, outgoing = request.POST.get("other", ""), request.POST.get("direction", "out") == "out"
-    other = int(raw_other) if raw_other.isdigit() else 0  # no asset has id 0: a bad choice answers 404
+    other = int(raw_other) if raw_other.isdigit() else 0  # no asset has id 0: the service says "No such asset."
     try:
         weight = float(request.POST.get("weight") or 1.0)
     except ValueError:
