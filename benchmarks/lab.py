@@ -190,14 +190,16 @@ def part_b(n: int, best_threads: int, rounds: int) -> dict:
             sol = solve(problem, u0, [t_end], stepping=stepping)
             times.append(time.perf_counter() - start)
         err = float((sol.fields[-1] - exact).abs().max() / exact.max())
-        out[name] = {"seconds": statistics.median(times), "max_rel_error": err, "steps": sol.steps, "method": sol.method}
+        out[name] = {"seconds": statistics.median(times), "max_rel_error": err, "steps": sol.steps,
+                     "method": sol.method}
     spectral, stepping = out["spectral (auto)"], out["explicit fused, dt=limit"]
     out["speedup"] = stepping["seconds"] / spectral["seconds"]
     print(f"\n(b) time to solution, {n}x{n}, sigma 8 -> 64 cells (t = {t_end:g}), {best_threads} thread(s)")
     for name in ways:
         row = out[name]
         print(f"  {name:28s} {row['seconds']:9.4f} s  steps {row['steps']:6d}  max rel err {row['max_rel_error']:.2e}")
-    print(f"  spectral is {out['speedup']:.0f}x faster at {stepping['max_rel_error'] / max(spectral['max_rel_error'], 1e-300):.0e}x smaller error")
+    ratio = stepping['max_rel_error'] / max(spectral['max_rel_error'], 1e-300)
+    print(f"  spectral is {out['speedup']:.0f}x faster at {ratio:.0e}x smaller error")
     return out
 
 
@@ -263,7 +265,8 @@ def part_c(nodes: int, edges: int, threads: list[int], rounds: int, target_s: fl
             drifts = {name: relative_drift(u0, run(drift_steps)) for name, run in runners.items()}
             results["drift"] = drifts
         results["threads"][t] = {"rates": rates}
-        print(f"\n(c) graph heat, {nodes} nodes / {results['edges']} edges, {t} thread(s), drift after {drift_steps} steps")
+        print(f"\n(c) graph heat, {nodes} nodes / {results['edges']} edges, {t} thread(s), "
+              f"drift after {drift_steps} steps")
         for name, rate in sorted(rates.items(), key=lambda kv: -kv[1]):
             print(f"  {name:28s} {rate:11.3e} node upd/s  drift {results['drift'][name]:.1e}")
     return results

@@ -40,7 +40,8 @@ BEGIN
   UPDATE bench.account SET balance = balance - p_amount - p_fee WHERE id = p_src RETURNING balance INTO bal;
   IF bal < 0 THEN RAISE EXCEPTION 'insufficient funds'; END IF;
   UPDATE bench.account SET balance = balance + p_amount WHERE id = p_dst;
-  INSERT INTO bench.posting (transfer_id, account_id, amount) VALUES (t, p_src, -p_amount - p_fee), (t, p_dst, p_amount);
+  INSERT INTO bench.posting (transfer_id, account_id, amount)
+       VALUES (t, p_src, -p_amount - p_fee), (t, p_dst, p_amount);
   IF p_fee > 0 THEN
     UPDATE bench.account SET balance = balance + p_fee WHERE id = p_fee_acc;
     INSERT INTO bench.posting (transfer_id, account_id, amount) VALUES (t, p_fee_acc, p_fee);

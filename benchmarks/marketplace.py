@@ -197,7 +197,8 @@ def reset_e2e(n_traders: int, n_markets: int) -> tuple[list[Any], list[Any]]:
                        "ledger_account, ledger_chainhead, ledger_outboxcursor RESTART IDENTITY CASCADE")
     ensure_ledger_bootstrap()
     services.book_forget()
-    traders = [Tenant.objects.get_or_create(slug=f"mbench-{i}", defaults={"name": f"Bench {i}", "kind": "enterprise"})[0]
+    traders = [Tenant.objects.get_or_create(slug=f"mbench-{i}",
+                                            defaults={"name": f"Bench {i}", "kind": "enterprise"})[0]
                for i in range(n_traders)]
     Account.objects.bulk_create([Account(tenant=t, asset_id=a, code="main") for t in traders for a in ("CEU", "PFT")])
     issuance = {a: Account.objects.get(tenant=None, asset_id=a, code="issuance").pk for a in ("CEU", "PFT")}
@@ -296,11 +297,13 @@ def run_e2e(seconds: float) -> dict[str, Any]:
     print(f"    {'clients':<8} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} | {'ledger transfers/s':>18} {'p50 ms':>8} "
           f"{'p99 ms':>8} | ratio")
     for clients in (1, 4):
-        ours = run_threads(clients, seconds, lambda k: order_client(traders, markets[k % len(markets)], k + 100 * clients))
-        peer = run_threads(clients, seconds, lambda k: transfer_client(traders, k + 100 * clients))
+        ours = run_threads(clients, seconds,
+                           lambda k, c=clients: order_client(traders, markets[k % len(markets)], k + 100 * c))
+        peer = run_threads(clients, seconds, lambda k, c=clients: transfer_client(traders, k + 100 * c))
         out[f"clients_{clients}"] = {"orders": ours, "ledger_transfers": peer, "ratio": ours["per_s"] / peer["per_s"]}
         print(f"    {clients:<8} {ours['per_s']:>9.0f} {ours['p50_ms']:>8.2f} {ours['p99_ms']:>8.2f} | "
-              f"{peer['per_s']:>18.0f} {peer['p50_ms']:>8.2f} {peer['p99_ms']:>8.2f} | {ours['per_s'] / peer['per_s']:.2f}")
+              f"{peer['per_s']:>18.0f} {peer['p50_ms']:>8.2f} {peer['p99_ms']:>8.2f} | "
+              f"{ours['per_s'] / peer['per_s']:.2f}")
     report = ledger_verify()
     replays = [services.market_replay(market_id=m.pk) for m in markets]
     out["ledger_verify"] = report.ok
@@ -380,7 +383,8 @@ def run_http(seconds: float, rate: float) -> dict[str, Any]:
     from apps.tenants.services import api_key_create
 
     traders = list(Tenant.objects.filter(slug__startswith="mbench-").order_by("pk")[:8])
-    keys = [api_key_create(actor=Actor.system("bench"), tenant=t, name="bench", scopes=["read", "write", "trade"]).secret
+    keys = [api_key_create(actor=Actor.system("bench"), tenant=t, name="bench",
+                           scopes=["read", "write", "trade"]).secret
             for t in traders]
     accounts = [Account.objects.get(tenant=t, asset_id="CEU", code="main").pk for t in traders]
     market = Market.objects.order_by("pk").first()

@@ -119,7 +119,7 @@ def group_scores(files: list[NabFile], results: dict[str, ProfileResult]) -> dic
 def detection_counts(files: list[NabFile], scores: list[np.ndarray], threshold: float) -> tuple[int, int]:
     """(windows with a scored detection, scored detections outside every window) at ``threshold``."""
     hits = false_positives = 0
-    for f, score in zip(files, scores):
+    for f, score in zip(files, scores, strict=True):
         sweep = file_sweep(f.values.size, f.bounds)
         detected = (score >= threshold) & (sweep.window != -2)
         hits += np.unique(sweep.window[detected & (sweep.window >= 0)]).size
@@ -129,7 +129,7 @@ def detection_counts(files: list[NabFile], scores: list[np.ndarray], threshold: 
 
 def write_results(out: Path, detector: str, files: list[NabFile], scores: list[np.ndarray]) -> None:
     """NAB results layout: ``results/<detector>/<group>/<detector>_<file>.csv``."""
-    for f, score in zip(files, scores):
+    for f, score in zip(files, scores, strict=True):
         group, name = f.relpath.split("/")
         target = out / "results" / detector / group / f"{detector}_{name}"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +139,7 @@ def write_results(out: Path, detector: str, files: list[NabFile], scores: list[n
         with target.open("w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["timestamp", "value", "anomaly_score", "label"])
-            for row in zip(f.raw_timestamps, f.values.tolist(), score.tolist(), label.tolist()):
+            for row in zip(f.raw_timestamps, f.values.tolist(), score.tolist(), label.tolist(), strict=True):
                 writer.writerow([row[0], repr(row[1]), repr(row[2]), row[3]])
 
 

@@ -95,7 +95,8 @@ def split_halves(files: list[NabFile]) -> tuple[list[int], list[int]]:
 def grid_configs(grid: dict[str, tuple[float, ...]]) -> list[DetectorConfig]:
     names = sorted(grid)
     return [
-        replace(DetectorConfig(), **{n: (int(v) if n == "learning_period" else v) for n, v in zip(names, values)})
+        replace(DetectorConfig(),
+                **{n: (int(v) if n == "learning_period" else v) for n, v in zip(names, values, strict=True)})
         for values in itertools.product(*(grid[n] for n in names))
     ]
 
@@ -114,7 +115,8 @@ def held_out(
     for name in PROFILE_ORDER:
         profile = PROFILES[name]
         tuned = score_corpus([scores[i] for i in tune], tune_sweeps, profile)
-        raw = sum(file_score_at(scores[i], sw, profile, tuned.threshold) for i, sw in zip(test, test_sweeps))
+        raw = sum(file_score_at(scores[i], sw, profile, tuned.threshold)
+                  for i, sw in zip(test, test_sweeps, strict=True))
         null = sum(file_score_at(np.zeros(sw.window.size), sw, profile, 2.0) for sw in test_sweeps)
         perfect = profile.tp_weight * sum(sw.n_windows for sw in test_sweeps)
         out[name] = {

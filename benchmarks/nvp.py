@@ -43,7 +43,8 @@ HORIZONS = (10, 50)
 TEST_TRAJECTORIES = 6
 SYNTHETIC_SEEDS = (0, 1, 2)
 SAMPLES = 100  # forecast draws per window: CRPS estimator noise ~1 % at this size
-COLUMNS = ["nrmse", "nrmse_10", "nrmse_50", "crmse", "crmse_50", "band_low", "band_mid", "band_high", "entropy_coherence"]
+COLUMNS = ["nrmse", "nrmse_10", "nrmse_50", "crmse", "crmse_50", "band_low", "band_mid", "band_high",
+           "entropy_coherence"]
 
 
 def median_latency(predict: Predictor, history: torch.Tensor, repeats: int = 15) -> float:
@@ -90,7 +91,8 @@ def nvp_case(kind: str, quick: bool) -> dict:
     result = nvp.train(config, torch.Generator().manual_seed(0))
     train_s = time.perf_counter() - started
     k = config.model.history
-    test = nvp.generate_trajectories(config.problem, config.data, TEST_TRAJECTORIES, torch.Generator().manual_seed(1234),
+    test = nvp.generate_trajectories(config.problem, config.data, TEST_TRAJECTORIES,
+                                     torch.Generator().manual_seed(1234),
                                      frames=k + max(HORIZONS))
     blob = nvp.save_model(result.model, result.meta)
     model, _ = nvp.load_model(blob)
@@ -108,7 +110,8 @@ def nvp_case(kind: str, quick: bool) -> dict:
                 f"{TEST_TRAJECTORIES} held-out trajectories; trained {train_s:.1f} s "
                 f"({config.train.steps} steps), artefact {len(blob) / 1024:.0f} KiB", rows, COLUMNS + ["latency_ms"])
     ours, held, solver = rows["NVP"], rows["persistence"], next(v for n, v in rows.items() if n.startswith("solver 1"))
-    goals = {"one_step_le_1e-3": ours["nrmse"] <= 1e-3, "one_step_le_0.1_persistence": ours["nrmse"] <= 0.1 * held["nrmse"]}
+    goals = {"one_step_le_1e-3": ours["nrmse"] <= 1e-3,
+             "one_step_le_0.1_persistence": ours["nrmse"] <= 0.1 * held["nrmse"]}
     print(f"  NVP/persistence one-step nRMSE {ours['nrmse'] / held['nrmse']:.3g}, NVP/solver-1-step "
           f"{ours['nrmse'] / solver['nrmse']:.3g}; conservation error (vs {'u_t' if kind == 'diffusion' else 'prior'}) "
           f"max {drift:.1e}; goals {goals}")
@@ -132,7 +135,8 @@ def splits(series: torch.Tensor, config: gen.ForecastConfig) -> dict[str, tuple[
 
 def score(samples: torch.Tensor, observed: torch.Tensor) -> dict[str, float]:
     lo, hi = gen.interval(samples, 0.9)
-    return {"crps": float(gen.crps(samples, observed).mean()), "energy": float(gen.energy_score(samples, observed).mean()),
+    return {"crps": float(gen.crps(samples, observed).mean()),
+            "energy": float(gen.energy_score(samples, observed).mean()),
             "coverage90": float(gen.coverage(lo, hi, observed)), "width90": float((hi - lo).mean())}
 
 
@@ -148,14 +152,17 @@ def forecast_case(name: str, series: torch.Tensor, period: int, config: gen.Fore
     factor = gen.conformal_spread(gen.forecast(model, data["cal"][0], SAMPLES, rng), data["cal"][1])
     naive = gen.fit_seasonal_naive(*data["train"], period)
     y = data["test"][1].to(torch.float64)
-    rows = {"diffusion (raw samples)": score(raw, y), "diffusion (conformal spread)": score(gen.apply_spread(raw, factor), y),
-            "seasonal naive + residual quantiles": score(gen.seasonal_naive_samples(naive, data["test"][0], SAMPLES, rng), y)}
+    rows = {"diffusion (raw samples)": score(raw, y),
+            "diffusion (conformal spread)": score(gen.apply_spread(raw, factor), y),
+            "seasonal naive + residual quantiles":
+                score(gen.seasonal_naive_samples(naive, data["test"][0], SAMPLES, rng), y)}
     print_table(f"(b) diffusion forecaster on {name}: {series.numel()} points, window {config.window}, context "
                 f"{config.context}, {len(y)} test windows x {SAMPLES} samples; trained {train_s:.1f} s, sampled "
                 f"{sample_s:.1f} s; spread factor median {float(factor.median()):.2f}", rows,
                 ["crps", "energy", "coverage90", "width90"])
     ours, peer = rows["diffusion (conformal spread)"], rows["seasonal naive + residual quantiles"]
-    goals = {"coverage_90_pm_3": abs(ours["coverage90"] - 0.9) <= 0.03, "crps_beats_seasonal_naive": ours["crps"] < peer["crps"]}
+    goals = {"coverage_90_pm_3": abs(ours["coverage90"] - 0.9) <= 0.03,
+             "crps_beats_seasonal_naive": ours["crps"] < peer["crps"]}
     print(f"  CRPS ratio to seasonal naive {ours['crps'] / peer['crps']:.3f}; goals {goals}")
     return {"train_s": train_s, "sample_s": sample_s, "spread_factor_median": float(factor.median()), "metrics": rows,
             "crps_ratio_to_seasonal_naive": ours["crps"] / peer["crps"], "goals": goals}

@@ -69,7 +69,7 @@ def python_window_loop(values: list[float], cfg: SignalConfig) -> int:
         if i + 1 >= cfg.window and (i + 1 - cfg.window) % cfg.step == 0:
             sym = [min(max(int((u - lo) / (hi - lo) * cfg.n_bins), 0), cfg.n_bins - 1) for u in window]
             counts, pairs = [0] * cfg.n_bins, {}
-            for a, b in zip(sym, sym[1:] + [None]):
+            for a, b in zip(sym, sym[1:] + [None], strict=True):
                 counts[a] += 1
                 if b is not None:
                     pairs[(a, b)] = pairs.get((a, b), 0) + 1
@@ -77,7 +77,7 @@ def python_window_loop(values: list[float], cfg: SignalConfig) -> int:
             _ = sum((u - base) ** 2 for u in window) / cfg.window, sum((u - mean) ** 2 for u in window) / cfg.window
             _ = sum(c * math.log(c) for c in counts if c), sum(c * math.log(c) for c in pairs.values())
             if previous is not None:
-                _ = sum((c + d) * math.log(c + d) for c, d in zip(counts, previous) if c + d)
+                _ = sum((c + d) * math.log(c + d) for c, d in zip(counts, previous, strict=True) if c + d)
             previous = counts
             emitted += 1
     return emitted
@@ -118,7 +118,7 @@ def stream_compiler(values: list[float], cfg: SignalConfig) -> None:
 
 def stream_detector(values: list[float], times: list[float]) -> None:
     update = RegimeDetector().update
-    for t, v in zip(times, values):
+    for t, v in zip(times, values, strict=True):
         update(t, v)
 
 

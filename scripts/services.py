@@ -229,7 +229,8 @@ def down() -> None:
 
 def status() -> None:
     pg, rd = _port_open(PG_PORT), _port_open(REDIS_PORT)
-    _say(f"PostgreSQL 127.0.0.1:{PG_PORT} {'up' if pg else 'down'}; Valkey 127.0.0.1:{REDIS_PORT} {'up' if rd else 'down'}")
+    _say(f"PostgreSQL 127.0.0.1:{PG_PORT} {'up' if pg else 'down'}; "
+         f"Valkey 127.0.0.1:{REDIS_PORT} {'up' if rd else 'down'}")
     if not (pg and rd):
         raise SystemExit(1)
 

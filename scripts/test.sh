@@ -36,8 +36,13 @@ if [ -z "${NEO4J_BOLT_URL:-}" ] && [ -f scripts/neo4j.sh ]; then
   export NEO4J_BOLT_URL="bolt://neo4j:thermo-neo4j@127.0.0.1:${NEO4J_BOLT_PORT:-7687}"
 fi
 
-echo "[test] import contracts (kernels never import Django)"
+echo "[test] import contracts (kernels never import Django; apps depend downwards: .importlinter)"
 PYTHONPATH="$PWD" lint-imports --no-cache
+
+echo "[test] ruff and mypy"
+ruff check .
+# mypy only parses the settings (django-stubs); no connection is made, so any well-formed URL will do.
+DATABASE_URL="${DATABASE_URL:-postgres://mypy:mypy@127.0.0.1:1/mypy}" mypy apps kernels thermodynasty
 
 echo "[test] pytest"
 set +e

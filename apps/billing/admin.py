@@ -48,7 +48,7 @@ class PurchaseAdmin(ReadOnlyAdmin):
                 *super().get_urls()]
 
     def overview_view(self, request: HttpRequest) -> HttpResponse:
-        context = {**self.admin_site.each_context(request), "title": "Billing and capsule economy",
+        context = {**self.admin_site.each_context(request), "title": "Billing overview",
                    "opts": self.model._meta, "overview": back_office.overview(),
                    "review": back_office.review_queue()[:50]}
         return render(request, "admin/billing/overview.html", context)

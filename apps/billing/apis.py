@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from apps.billing import selectors, services
 from apps.billing.models import PurchaseStatus
 from apps.billing.services.purchases import PURCHASE_PLACEHOLDER
-from apps.core.apis import TenantApi
+from apps.tenants.api_base import TenantApi
 from apps.core.serializers import StrictInputSerializer
 from apps.tenants.roles import Permission
 

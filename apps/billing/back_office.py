@@ -1,5 +1,5 @@
 """Platform-wide figures for operators (back office only; system context, every tenant): money received, CEU
-issued and spent, partners' revenue shares, PFT minted, and purchases that need a person."""
+issued, and purchases that need a person. What capsules spent is shown by apps/capsules/back_office.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet, Sum
 
 from apps.billing.models import OperatorCredit, Purchase, PurchaseStatus
-from apps.capsules.models import CapsuleRun, RevenueShare, RunStatus
 from apps.ledger.models import Account
 
 REVERSED = [PurchaseStatus.REFUNDED, PurchaseStatus.DISPUTED]
@@ -19,12 +18,6 @@ class Overview:
     ceu_sold: int = 0
     ceu_credited_by_operators: int = 0
     ceu_issued_total: int = 0
-    ceu_spent: int = 0
-    ceu_platform_revenue: int = 0
-    ceu_partner_shares: int = 0
-    partners: list[dict[str, object]] = field(default_factory=list)
-    runs_charged: int = 0
-    pft_minted: int = 0
     to_review: int = 0
 
 
@@ -52,17 +45,8 @@ def review_queue() -> QuerySet[Purchase]:
 
 
 def overview() -> Overview:
-    runs = CapsuleRun.objects.filter(status=RunStatus.SUCCEEDED).aggregate(
-        spent=Sum("charged"), platform=Sum("platform_share"), partner=Sum("partner_share"), pft=Sum("pft_minted"),
-        charged=Count("id", filter=Q(charged__gt=0)))
-    partners = RevenueShare.objects.values("tenant_id", "tenant__name").annotate(
-        runs=Count("id"), charged=Sum("charge"), share=Sum("amount")).order_by("-share")
     return Overview(
         revenue=_revenue(), ceu_sold=_system_outflow("CEU", "payment_clearing"),
         ceu_credited_by_operators=OperatorCredit.objects.aggregate(total=Sum("amount"))["total"] or 0,
         ceu_issued_total=_system_outflow("CEU", "issuance") + _system_outflow("CEU", "payment_clearing"),
-        ceu_spent=runs["spent"] or 0, ceu_platform_revenue=runs["platform"] or 0,
-        ceu_partner_shares=runs["partner"] or 0, runs_charged=runs["charged"],
-        partners=[{"tenant": p["tenant__name"], "runs": p["runs"], "charged": p["charged"], "share": p["share"]}
-                  for p in partners],
-        pft_minted=runs["pft"] or 0, to_review=review_queue().count())
+        to_review=review_queue().count())

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class BillingErrorCode(str, Enum):
+class BillingErrorCode(StrEnum):
     PAYMENTS_NOT_CONFIGURED = "payments_not_configured"
     PAYMENT_PROVIDER_ERROR = "payment_provider_error"
     UNKNOWN_PACK = "unknown_pack"

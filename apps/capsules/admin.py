@@ -3,8 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
 
+from apps.capsules import back_office
 from apps.capsules.models import Capsule, CapsuleRun, CapsuleState, RevenueShare, Subscription, UsageEvent
 from apps.ops.admin_mixins import AuditedAdmin, ReadOnlyAdmin
 
@@ -31,7 +34,7 @@ class CapsuleAdmin(AuditedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is not None and obj.state == CapsuleState.DRAFT:
             return ["tenant", "kind", "state", "input_schema", "published_at", "retired_at"]
-        return list(self.fields)
+        return [name for name in self.fields or () if isinstance(name, str)]
 
 
 @admin.register(CapsuleRun)
@@ -40,6 +43,15 @@ class CapsuleRunAdmin(ReadOnlyAdmin):
                     "proof_status", "pft_minted", "created_at"]
     list_filter = ["status", "proof_status"]
     search_fields = ["tenant__name", "capsule__name"]
+
+    def get_urls(self) -> list[Any]:
+        return [path("economy/", self.admin_site.admin_view(self.economy_view), name="capsules_economy"),
+                *super().get_urls()]
+
+    def economy_view(self, request: HttpRequest) -> HttpResponse:
+        context = {**self.admin_site.each_context(request), "title": "Capsule economy",
+                   "opts": self.model._meta, "economy": back_office.economy()}
+        return render(request, "admin/capsules/economy.html", context)
 
 
 @admin.register(UsageEvent)

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from apps.capsules import selectors, services
 from apps.capsules.models import CapsuleKind, RunStatus
-from apps.core.apis import TenantApi
+from apps.tenants.api_base import TenantApi
 from apps.core.serializers import StrictInputSerializer
 from apps.tenants.roles import Permission
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class CapsuleErrorCode(str, Enum):
+class CapsuleErrorCode(StrEnum):
     NOT_PUBLISHED = "not_published"
     INVALID_STATE = "invalid_capsule_state"
     NOT_A_SELLER = "not_a_seller"

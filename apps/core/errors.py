@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 
-class CoreErrorCode(str, Enum):
+class CoreErrorCode(StrEnum):
     VALIDATION = "validation_error"
     MALFORMED_JSON = "malformed_json"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"

@@ -2,7 +2,19 @@ from __future__ import annotations
 
 from django.db import models
 
-from apps.tenants.models import TenantOwnedModel
+
+class TenantOwnedModel(models.Model):
+    """Base of every tenant-owned row: an indexed tenant FK plus timestamps. RLS policies cover subclasses.
+
+    It lives in core, the bottom layer, so core's own tenant-owned rows need not import the tenants app; the
+    tenant is named lazily, as Django apps name the user model. Apps import it from `apps.tenants.models`."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, db_index=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
 
 
 class IdempotencyRecord(TenantOwnedModel):

@@ -191,7 +191,7 @@ def phase_transition_map(vectors: np.ndarray, *, threshold: float = 4.0, min_len
         for i, step in enumerate(steps, start=1):
             if step > limit and i - cuts[-1] >= min_length and v.shape[0] - i >= min_length:
                 cuts.append(i)
-    bounds = list(zip(cuts, cuts[1:] + [v.shape[0]]))
+    bounds = list(zip(cuts, cuts[1:] + [v.shape[0]], strict=True))
     return [Phase(start=a, end=b - 1, entropy_norm=float(v[a:b, _F["entropy_norm"]].mean()),
                   log_temperature=float(v[a:b, _F["log_temperature"]].mean()),
                   energy_z=float(v[a:b, _F["energy_z"]].mean())) for a, b in bounds]

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class DnaErrorCode(str, Enum):
+class DnaErrorCode(StrEnum):
     DUPLICATE_ASSET = "duplicate_asset"
     DUPLICATE_LINK = "duplicate_link"
     SELF_LINK = "self_link"

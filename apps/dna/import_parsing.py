@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from apps.core.errors import ApplicationError
 from apps.dna.models import AssetKind, LinkKind
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.:-]*$")
@@ -103,7 +104,8 @@ def _asset(parsed: ParsedImport, index: int, row: Any) -> AssetRow | None:
                 ("attributes", "A JSON object (at most 4000 characters).") if attributes is None else None]
     for problem in filter(None, problems):
         parsed.error("assets", index, *problem)
-    if any(problems):
+    # The None tests restate the checks above so that the types narrow.
+    if any(problems) or key is None or name is None or kind is None or description is None or attributes is None:
         return None
     return AssetRow(key=key, name=name, kind=kind, description=description, attributes=attributes)
 
@@ -131,7 +133,7 @@ def _link(parsed: ParsedImport, index: int, row: Any) -> LinkRow | None:
                 ("target", "An asset cannot link to itself.") if source and source == target else None]
     for problem in filter(None, problems):
         parsed.error("links", index, *problem)
-    if any(problems):
+    if any(problems) or source is None or target is None or kind is None or weight is None:
         return None
     return LinkRow(source=source, target=target, kind=kind, weight=weight)
 
@@ -150,10 +152,32 @@ def parse_import(assets: list[Any], links: list[Any]) -> ParsedImport:
     seen_links: set[tuple[str, str, str]] = set()
     for index, row in enumerate(links):
         link = _link(parsed, index, row)
-        triple = (link.source, link.target, link.kind) if link else None
-        if triple and triple in seen_links:
+        if link is None:
+            continue
+        triple = (link.source, link.target, link.kind)
+        if triple in seen_links:
             parsed.error("links", index, "target", "This link appears twice in this import.")
-        elif link is not None:
+        else:
             seen_links.add(triple)
             parsed.links.append((index, link))
     return parsed
+
+
+def import_rows(values: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """JSON rows, or CSV text parsed into the same rows (a header problem is a field error)."""
+    rows: dict[str, list[Any]] = {"assets": values["assets"], "links": values["links"]}
+    specs = {"assets": (("key", "name", "kind"), ASSET_COLUMNS), "links": (("source", "target", "kind"), LINK_COLUMNS)}
+    errors: dict[str, list[str]] = {}
+    for section, (required, allowed) in specs.items():
+        text = values.get(f"{section}_csv")
+        if not text:
+            continue
+        if rows[section]:
+            errors[f"{section}_csv"] = [f"Give {section} either as JSON rows or as CSV, not both."]
+            continue
+        rows[section], problem = csv_rows(text, required, allowed)
+        if problem:
+            errors[f"{section}_csv"] = [problem]
+    if errors:
+        raise ApplicationError("Invalid import.", code="validation_error", extra={"fields": errors})
+    return rows["assets"], rows["links"]

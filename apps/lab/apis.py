@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import FileResponse
@@ -12,10 +13,10 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.apis import TenantApi, read_or
+from apps.tenants.api_base import TenantApi, read_or
 from apps.core.serializers import StrictInputSerializer
 from apps.lab import selectors, services
-from apps.lab.artefacts import artefact_open
+from apps.lab.artefacts import artefact_response
 from apps.lab.kinds import KINDS
 from apps.lab.models import JobKind, JobStatus, LabJob
 from apps.ledger import selectors as ledger_selectors
@@ -27,7 +28,7 @@ CEU_HELP = "CEU minor units (thousandths of a CEU)."
 
 class KindOutput(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
     description = serializers.CharField()
     available = serializers.BooleanField()
     params = serializers.DictField(child=serializers.DictField(), help_text="Field -> type, limits, default.")
@@ -87,7 +88,7 @@ class JobOutput(serializers.Serializer):
 
     @extend_schema_field(ArtefactOutput(many=True))
     def get_artefacts(self, job: LabJob) -> list[dict[str, Any]]:
-        return ArtefactOutput(job.artefacts, many=True, context={"job_id": job.pk}).data
+        return list(ArtefactOutput(job.artefacts, many=True, context={"job_id": job.pk}).data)
 
 
 class AnyMediaRenderer(BaseRenderer):
@@ -97,7 +98,7 @@ class AnyMediaRenderer(BaseRenderer):
     format = "bin"
 
     def render(self, data: Any, accepted_media_type: str | None = None,
-               renderer_context: dict[str, Any] | None = None) -> bytes:
+               renderer_context: Mapping[str, Any] | None = None) -> bytes:
         return data if isinstance(data, bytes) else json.dumps(data).encode()
 
 
@@ -187,11 +188,3 @@ class JobArtefactApi(TenantApi):
         _, entry = selectors.artefact_entry(tenant=self.tenant, job_id=job_id, name=name)
         return artefact_response(entry)
 
-
-def artefact_response(entry: dict[str, Any]) -> FileResponse:
-    """A streamed download; pictures and JSON open inline, arrays download as attachments."""
-    inline = entry["content_type"].startswith("image/") or entry["content_type"] == "application/json"
-    response = FileResponse(artefact_open(entry), as_attachment=not inline, filename=entry["name"],
-                            content_type=entry["content_type"])
-    response["Cache-Control"] = "private, max-age=3600"
-    return response

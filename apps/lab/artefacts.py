@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from django.core.files import File as DjangoFile
+from django.http import FileResponse
 
 from apps.lab.kinds.base import Outcome
 from apps.lab.models import LabJob
@@ -38,7 +39,7 @@ def json_safe(value: Any) -> Any:
 
 def _npz(arrays: dict[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]  # stub: **kwds could reach allow_pickle
     return buffer.getvalue()
 
 
@@ -79,3 +80,12 @@ def artefact_bytes(*, tenant_id: int, job_id: int, name: str) -> bytes:
         raise FileNotFoundError(f"job {job_id} has no artefact {name!r}")
     with artefact_open(entry) as fh:
         return fh.read()
+
+
+def artefact_response(entry: dict[str, Any]) -> FileResponse:
+    """A streamed download; pictures and JSON open inline, arrays download as attachments."""
+    inline = entry["content_type"].startswith("image/") or entry["content_type"] == "application/json"
+    response = FileResponse(artefact_open(entry), as_attachment=not inline, filename=entry["name"],
+                            content_type=entry["content_type"])
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

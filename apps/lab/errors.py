@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class LabErrorCode(str, Enum):
+class LabErrorCode(StrEnum):
     UNKNOWN_KIND = "unknown_job_kind"
     INVALID_PARAMS = "invalid_params"
     TOO_MUCH_WORK = "too_much_work"

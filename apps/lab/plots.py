@@ -31,14 +31,14 @@ def panel_indices(count: int, panels: int = MAX_PANELS) -> list[int]:
     return sorted({round(i * (count - 1) / (panels - 1)) for i in range(panels)})
 
 
-def field_panels(frames: np.ndarray, times: Sequence[float], title: str) -> bytes:
+def field_panels(frames: np.ndarray, times: Sequence[float] | np.ndarray, title: str) -> bytes:
     """Snapshots (m, ny, nx) side by side on one colour scale, so spreading is visible as dimming."""
     chosen = panel_indices(len(frames))
     low, high = float(np.min(frames)), float(np.max(frames))
     fig = Figure(figsize=(2.6 * len(chosen) + 0.8, 3.0))
     axes = fig.subplots(1, len(chosen), squeeze=False)[0]
     image = None
-    for ax, index in zip(axes, chosen):
+    for ax, index in zip(axes, chosen, strict=True):
         image = ax.imshow(frames[index], origin="lower", cmap=FIELD_CMAP, vmin=low, vmax=high)
         ax.set_title(f"t = {times[index]:.4g}", fontsize=9)
         ax.set_xticks([])
@@ -69,7 +69,7 @@ def energy_entropy(times: np.ndarray, energy: np.ndarray, entropy: np.ndarray, p
     axes = fig.subplots(3, 1, sharex=True)
     series = [(energy, "energy (integral of the field)"), (entropy, "entropy (nats)"),
               (production, "entropy production dS/dt")]
-    for ax, (values, name) in zip(axes, series):
+    for ax, (values, name) in zip(axes, series, strict=True):
         columns = values.reshape(len(times), -1)
         for c in range(columns.shape[1]):
             ax.plot(times, columns[:, c], marker="o", markersize=3, label=labels[c] if c < len(labels) else None)

@@ -4,8 +4,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from apps.lab.artefacts import ARRAYS_NAME, artefact_bytes
+from apps.lab.kinds.graph import MAX_EDGES as GRAPH_MAX_EDGES
+from apps.lab.kinds.graph import MAX_NODES as GRAPH_MAX_NODES
+from apps.lab.kinds.graph import by_arrival
 from apps.lab.models import LabJob
 from apps.tenants.models import Tenant
+
+# The graph kind's limits and node order, public for apps that build graph jobs and draw them (dna's cascade).
+__all__ = ["GRAPH_MAX_EDGES", "GRAPH_MAX_NODES", "artefact_entry", "by_arrival", "job_arrays", "job_get", "job_list"]
 
 
 def job_list(*, tenant: Tenant, status: str | None = None, kind: str | None = None) -> QuerySet[LabJob]:
@@ -30,3 +37,9 @@ def artefact_entry(*, tenant: Tenant, job_id: int, name: str) -> tuple[LabJob, d
     if entry is None:
         raise LabJob.DoesNotExist(f"job {job_id} has no artefact {name!r}")
     return job, entry
+
+
+def job_arrays(*, tenant: Tenant, job_id: int) -> bytes:
+    """A job's arrays artefact (an .npz) for another app to draw. Raises LabJob.DoesNotExist for another tenant's
+    job, FileNotFoundError while the job has none."""
+    return artefact_bytes(tenant_id=tenant.pk, job_id=job_id, name=ARRAYS_NAME)

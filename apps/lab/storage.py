@@ -94,7 +94,7 @@ class S3Storage(Storage):
             body = self.client.get_object(Bucket=self.bucket_name, Key=self._key(name))["Body"]
         except self.client.exceptions.NoSuchKey as exc:
             raise FileNotFoundError(name) from exc
-        return File(_Streaming(body), name=name)
+        return File(_Streaming(body), name=name)  # type: ignore[arg-type]  # any file-like; the stub wants IO
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         return name  # keys are deterministic per job and file; writing again replaces
@@ -111,7 +111,9 @@ class S3Storage(Storage):
     def get_modified_time(self, name: str) -> datetime:
         return self._require(name)["LastModified"]
 
-    def url(self, name: str) -> str:
+    def url(self, name: str | None) -> str:
+        if name is None:
+            raise ValueError("an object key is needed for a URL")
         return self.client.generate_presigned_url("get_object", ExpiresIn=self.url_expiry_s,
                                                   Params={"Bucket": self.bucket_name, "Key": self._key(name)})
 

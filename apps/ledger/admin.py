@@ -58,8 +58,7 @@ class PostingInline(admin.TabularInline):
     model = Posting
     extra = 0
     can_delete = False
-    fields = ["account", "asset", "amount", "phase", "balance_after"]
-    readonly_fields = fields
+    fields = readonly_fields = ("account", "asset", "amount", "phase", "balance_after")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from typing import Any
 
 from django.http import HttpResponse
@@ -11,7 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.apis import TenantApi, read_or
+from apps.tenants.api_base import TenantApi, read_or
 from apps.ledger import selectors, services
 from apps.ledger import serializers as s
 from apps.tenants.roles import Permission
@@ -102,7 +103,7 @@ class StatementApi(TenantApi):
         lines = list(selectors.posting_history(tenant=self.tenant, account_id=account_id, start=start, end=end)
                      .filter(phase="posted").order_by("created_at", "id")[: self.MAX_LINES])
         opening = selectors.balance_as_of(tenant=self.tenant, account_id=account_id,
-                                          as_of=start - timezone.timedelta(microseconds=1))
+                                          as_of=start - timedelta(microseconds=1))
         closing = lines[-1].balance_after if lines else opening
         body = {"account": account.pk, "asset": account.asset_id, "start": start, "end": end,
                 "opening_balance": opening, "closing_balance": closing, "lines": lines}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from apps.ledger.migrations_support import GENESIS
 
 ASSETS = [("CEU", "Compute-energy unit", 3), ("PFT", "Proof token", 6), ("MUNT", "Mesh utility token", 6),
@@ -19,7 +21,7 @@ def ensure_ledger_bootstrap(apps: object | None = None) -> None:
     ChainHead.objects.get_or_create(id=1, defaults={"seq": 0, "head_hash": GENESIS})
 
 
-def _live_model(app_label: str, name: str):  # type: ignore[no-untyped-def]
+def _live_model(app_label: str, name: str) -> Any:  # a model class, typed as loosely as a migration's historical ones
     from django.apps import apps as live
 
     return live.get_model(app_label, name)

@@ -85,7 +85,8 @@ def validate_metadata(metadata: Any) -> dict[str, Any]:
                                    code=LedgerErrorCode.INVALID_METADATA)
         if isinstance(value, dict):
             for k, v in value.items():
-                check(k), check(v)
+                check(k)
+                check(v)
         elif isinstance(value, list):
             for v in value:
                 check(v)

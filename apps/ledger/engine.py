@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -86,6 +87,7 @@ def _refusal(status: str, spec: EntrySpec, account: int | None, available: int |
         return ConflictError("This client id was used for a different entry.",
                              code=LedgerErrorCode.IDEMPOTENCY_CONFLICT)
     if status == "insufficient":
+        assert account is not None  # the engine names the account it refused
         # what the entry takes from the account's available balance (balance - pending debits)
         needed = -sum(p.amount for p in spec.postings if p.account_id == account and (
             p.phase == "posted" or (p.phase == "pending" and p.amount < 0) or (p.phase == "release" and p.amount > 0)))
@@ -116,10 +118,11 @@ def apply_entries(specs: list[EntrySpec], *, partial: bool, now: datetime | None
         earlier = seen.get(key)
         if earlier is not None:
             if hashes[earlier] != hashes[i]:
-                outcomes[i].error = ConflictError("This client id was used for a different entry.",
-                                                  code=LedgerErrorCode.IDEMPOTENCY_CONFLICT)
+                error = ConflictError("This client id was used for a different entry.",
+                                      code=LedgerErrorCode.IDEMPOTENCY_CONFLICT)
+                outcomes[i].error = error
                 if not partial:
-                    raise outcomes[i].error
+                    raise error
             else:
                 outcomes[i].replayed = True  # filled from the earlier twin after the call
             continue
@@ -177,8 +180,9 @@ def _call(specs: list[EntrySpec], sent: list[int], hashes: list[str], info: dict
         s = specs[i]
         chash = content_hash(seqless=entry_fields(s, hashes[i]), created_at=now,
                              postings=[(p.account_id, info[p.account_id][1], p.amount, p.phase) for p in s.postings])
-        for col, value in zip(e_cols, [s.tenant_id, s.scope, s.client_id, s.kind, s.actor, s.reverses_id, s.hold_id,
-                                       json.dumps(s.metadata), hashes[i], chash, len(p_slot) + 1, len(s.postings)]):
+        values = [s.tenant_id, s.scope, s.client_id, s.kind, s.actor, s.reverses_id, s.hold_id,
+                  json.dumps(s.metadata), hashes[i], chash, len(p_slot) + 1, len(s.postings)]
+        for col, value in zip(e_cols, values, strict=True):
             col.append(value)
         for p in s.postings:
             p_slot.append(slot[p.account_id])
@@ -209,7 +213,7 @@ def _element(value: object) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _array_literal(values: list[object]) -> str:
+def _array_literal(values: Sequence[object]) -> str:
     return "{" + ",".join(map(_element, values)) + "}"
 
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class LedgerErrorCode(str, Enum):
+class LedgerErrorCode(StrEnum):
     UNBALANCED = "unbalanced_entry"
     TOO_FEW_POSTINGS = "too_few_postings"
     INVALID_AMOUNT = "invalid_amount"

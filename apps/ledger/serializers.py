@@ -73,7 +73,8 @@ class PostingInput(StrictInputSerializer):
 
 class EntryInput(StrictInputSerializer):
     client_id = serializers.CharField(max_length=128)
-    postings = PostingInput(many=True, min_length=2, max_length=64)
+    # many=True hands the bounds to DRF's ListSerializer; the stub's Serializer.__init__ does not list them.
+    postings = PostingInput(many=True, min_length=2, max_length=64)  # type: ignore[call-arg]
     metadata = serializers.DictField(required=False, default=dict)
 
 

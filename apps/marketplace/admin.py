@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from apps.core.errors import ApplicationError
@@ -31,7 +31,7 @@ class MarketAdmin(AuditedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: Market, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         if not change:
             return super().save_model(request, obj, form, change)
         edited = {name: form.cleaned_data[name] for name in form.changed_data if name in services.markets.EDITABLE}

@@ -6,8 +6,8 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.apis import TenantApi
 from apps.core.errors import ApplicationError
+from apps.tenants.api_base import TenantApi
 from apps.marketplace import selectors, services
 from apps.marketplace.domain import MAX_AMOUNT
 from apps.marketplace.errors import MarketErrorCode

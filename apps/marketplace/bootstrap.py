@@ -16,7 +16,9 @@ def ensure_launch_pairs(apps: Any | None = None) -> None:
     """Create whichever launch pair is missing; `apps` is a migration's app registry."""
     if apps is None:
         from apps.marketplace.models import Market
+
+        market: Any = Market
     else:
-        Market = apps.get_model("marketplace", "Market")
+        market = apps.get_model("marketplace", "Market")
     for pair in LAUNCH_PAIRS:
-        Market.objects.get_or_create(symbol=pair["symbol"], defaults={**pair, **DEFAULTS})
+        market.objects.get_or_create(symbol=pair["symbol"], defaults={**pair, **DEFAULTS})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import overload
 from typing import Any
 
 from kernels.matching import Amend, Cancel, CancelAll, Command, Expire, NewOrder, OrderType, Side, StpMode, TimeInForce
@@ -81,6 +82,14 @@ def book_cost(asks: list[tuple[int, int]], lots: int) -> int:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@overload
+def to_ms(moment: datetime) -> int: ...
+@overload
+def to_ms(moment: None) -> None: ...
+@overload
+def to_ms(moment: datetime | None) -> int | None: ...
 
 
 def to_ms(moment: datetime | None) -> int | None:

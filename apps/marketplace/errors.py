@@ -1,10 +1,10 @@
 """Error codes of the marketplace API: every refusal names one of these in its `code`."""
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class MarketErrorCode(str, Enum):
+class MarketErrorCode(StrEnum):
     UNKNOWN_MARKET = "unknown_market"
     MARKET_HALTED = "market_halted"
     MARKET_CLOSED = "market_closed"

@@ -3,6 +3,7 @@ the polling event feed). Market data is the same for every tenant and names nobo
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import connection
@@ -58,6 +59,11 @@ def fill_list(*, tenant: Tenant, market_id: int | None = None, order_id: int | N
     return qs
 
 
+def _level(market: Market, row: Mapping[str, Any]) -> dict[str, int]:
+    return {"price": row["price_ticks"] * market.tick_size, "price_ticks": row["price_ticks"],
+            "quantity": row["lots"] * market.lot_size, "qty_lots": row["lots"], "orders": row["orders"]}
+
+
 def depth(*, market: Market, levels: int = 20) -> dict[str, list[dict[str, int]]]:
     """L2: open quantity and order count per price, best first. Aggregated over every tenant's resting orders,
     which is why it reads past row-level security; only totals leave this function."""
@@ -66,10 +72,7 @@ def depth(*, market: Market, levels: int = 20) -> dict[str, list[dict[str, int]]
         for side, order in ((Side.BUY, "-price_ticks"), (Side.SELL, "price_ticks")):
             rows = Order.objects.filter(market=market, status=OrderStatus.OPEN, side=side) \
                 .values("price_ticks").annotate(lots=Sum("open_lots"), orders=Count("id")).order_by(order)[:levels]
-            out["bids" if side == Side.BUY else "asks"] = [
-                {"price": r["price_ticks"] * market.tick_size, "price_ticks": r["price_ticks"],
-                 "quantity": r["lots"] * market.lot_size, "qty_lots": r["lots"], "orders": r["orders"]}
-                for r in rows]
+            out["bids" if side == Side.BUY else "asks"] = [_level(market, r) for r in rows]
     return out
 
 

@@ -19,7 +19,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
         with transaction.atomic():
-            before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
+            before = snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else None
             super().save_model(request, obj, form, change)
             audit_record(actor=admin_actor(request), action=f"admin.{'change' if change else 'add'}", obj=obj,
                          tenant_id=getattr(obj, "tenant_id", None), before=before, after=snapshot(obj))

@@ -48,7 +48,7 @@ class AcceptInvitationForm(forms.Form):
     password_confirm = forms.CharField(widget=forms.PasswordInput, label="Confirm password")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("password") != cleaned.get("password_confirm"):
             self.add_error("password_confirm", "The two passwords differ.")
         return cleaned

@@ -21,7 +21,7 @@ def _limits() -> list[int]:
 
 def is_locked(username: str, address: str) -> bool:
     counts = cache.get_many(_keys(username, address))
-    return any(counts.get(k, 0) >= limit for k, limit in zip(_keys(username, address), _limits()))
+    return any(counts.get(k, 0) >= limit for k, limit in zip(_keys(username, address), _limits(), strict=True))
 
 
 def record_failure(username: str, address: str) -> None:

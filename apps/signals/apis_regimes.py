@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.apis import TenantApi
+from apps.tenants.api_base import TenantApi
 from apps.core.pagination import StableCursorPagination
 from apps.core.serializers import StrictInputSerializer
 from apps.signals import selectors, services

@@ -15,7 +15,8 @@ from apps.signals import services
 from apps.signals.models import Stream
 from apps.tenants.models import Tenant
 
-NAB_FILE = Path(settings.BASE_DIR).parent / "shared/datasets/nab/data/realKnownCause/machine_temperature_system_failure.csv"
+NAB_FILE = (Path(settings.BASE_DIR).parent
+            / "shared/datasets/nab/data/realKnownCause/machine_temperature_system_failure.csv")
 BATCH = 5000
 
 
@@ -49,7 +50,8 @@ def seed(tenants: dict[str, Tenant], stdout: Any) -> None:
     points = _nab_points() if NAB_FILE.exists() else _synthetic_points()
     alerts = 0
     for start in range(0, len(points), BATCH):
+        batch: list[object] = list(points[start:start + BATCH])
         result = services.points_ingest(actor=Actor.system("seed_demo"), tenant=tenant, stream_id=stream.pk,
-                                        points=points[start:start + BATCH])
+                                        points=batch)
         alerts += len(result.alerts)
     stdout.write(f"  signals: demo stream with {len(points)} points and {alerts} alerts")

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class SignalErrorCode(str, Enum):
+class SignalErrorCode(StrEnum):
     BATCH_TOO_LARGE = "batch_too_large"
     INVALID_ROWS = "invalid_rows"
     DUPLICATE_STREAM = "duplicate_stream"

@@ -116,7 +116,8 @@ class StreamProcessor:
             flags.append("negative_temperature")
         self.rows.append(row)
         vector = physics_vector(stack_rows(list(self.rows)))[-1]
-        closed = ClosedWindow(index=self.window_index, row=row, vector=[float(v) for v in vector], start_ts=points[0].ts, end_ts=points[-1].ts,
+        closed = ClosedWindow(index=self.window_index, row=row, vector=[float(v) for v in vector],
+                              start_ts=points[0].ts, end_ts=points[-1].ts,
                               count=len(points), minimum=min(p.value for p in points),
                               maximum=max(p.value for p in points), max_score=max(p.score for p in points),
                               flags=flags)
@@ -129,7 +130,8 @@ def severity_of(score: float) -> str:
     return next(label for floor, label in SEVERITY_BANDS if score >= floor)
 
 
-def explain(point: ScoredPoint, recent: list[ScoredPoint], last_row: SignalRow | None, units: str) -> tuple[str, dict[str, Any]]:
+def explain(point: ScoredPoint, recent: list[ScoredPoint], last_row: SignalRow | None,
+            units: str) -> tuple[str, dict[str, Any]]:
     """Which signal moved and by how much, in words and numbers, from the points before the alarm."""
     before = [p.value for p in recent[:-1]] or [point.value]
     mean = sum(before) / len(before)

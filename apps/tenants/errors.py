@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class TenantErrorCode(str, Enum):
+class TenantErrorCode(StrEnum):
     NOT_A_PARTNER = "not_a_partner"
     INVALID_PARENT = "invalid_parent"
     ALREADY_MEMBER = "already_member"

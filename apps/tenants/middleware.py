@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 
 from apps.tenants import rls
+from apps.tenants.models import Membership
 from apps.tenants.selectors import tenant_by_domain, user_membership, user_memberships
 
 SESSION_TENANT_KEY = "current_tenant_id"
+logger = logging.getLogger(__name__)
 
 
 class TenantMiddleware:
@@ -30,12 +34,12 @@ class TenantMiddleware:
         finally:
             try:
                 rls.leave_request()
-            except Exception:  # a broken connection is closed by Django anyway; never mask the response
-                pass
+            except Exception:  # noqa: BLE001 - a broken connection is closed by Django anyway; never mask the response
+                logger.debug("leaving the request's RLS scope failed", exc_info=True)
 
     @staticmethod
-    def _membership(request: HttpRequest):  # type: ignore[no-untyped-def]
-        if not request.user.is_authenticated:
+    def _membership(request: HttpRequest) -> Membership | None:
+        if not isinstance(request.user, User):  # anonymous
             return None
         wanted = request.session.get(SESSION_TENANT_KEY)
         if wanted:
@@ -48,7 +52,8 @@ class TenantMiddleware:
                              key=lambda m: (m.tenant.parent_id is not None, rank.get(m.role, 9), m.tenant.name))
         brand = getattr(request, "brand", None)
         preferred = [m for m in memberships if brand and (m.tenant_id == brand.pk or m.tenant.parent_id == brand.pk)]
-        chosen = (preferred or memberships or [None])[0]
+        candidates = preferred or memberships
+        chosen = candidates[0] if candidates else None
         if chosen is not None:
             request.session[SESSION_TENANT_KEY] = chosen.tenant_id
         return chosen

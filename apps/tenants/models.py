@@ -7,6 +7,8 @@ from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 
+from apps.core.models import TenantOwnedModel
+
 
 class TenantKind(models.TextChoices):
     PLATFORM = "platform", "Platform"
@@ -64,17 +66,6 @@ class Tenant(models.Model):
     @property
     def brand_name(self) -> str:
         return self.display_name or self.name
-
-
-class TenantOwnedModel(models.Model):
-    """Base of every tenant-owned row: an indexed tenant FK plus timestamps. RLS policies cover subclasses."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, db_index=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class Membership(TenantOwnedModel):

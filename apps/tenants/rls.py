@@ -114,7 +114,7 @@ def _set(bypass: bool, tenant_id: int | None) -> None:
             "SELECT set_config('role', %s, false), set_config('app.tenant_id', %s, false)",
             [system if bypass else request, "" if tenant_id is None else str(tenant_id)],
         )
-    connection.rls_state = (bypass, tenant_id)
+    connection.rls_state = (bypass, tenant_id)  # type: ignore[attr-defined]  # our own mark on the wrapper
 
 
 def _current() -> tuple[bool, int | None]:
@@ -127,7 +127,7 @@ def _restore(previous: tuple[bool, int | None]) -> None:
         _set(*previous)
     except DatabaseError:
         # The transaction is aborted; its rollback reverts the setting made inside it, back to `previous`.
-        connection.rls_state = previous
+        connection.rls_state = previous  # type: ignore[attr-defined]  # our own mark on the wrapper
 
 
 def enter_request() -> None:

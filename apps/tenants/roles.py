@@ -1,12 +1,12 @@
 """What each membership role may do, and which API-key scope each permission needs."""
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from apps.tenants.models import Role
 
 
-class Permission(str, Enum):
+class Permission(StrEnum):
     VIEW = "view"
     ANALYZE = "analyze"
     TRADE = "trade"

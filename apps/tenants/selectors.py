@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from apps.tenants import rls
@@ -31,14 +31,14 @@ def membership_get(*, tenant: Tenant, membership_id: int) -> Membership:
     return Membership.objects.filter(tenant=tenant).select_related("user").get(pk=membership_id)
 
 
-def user_memberships(*, user: AbstractBaseUser) -> list[Membership]:
+def user_memberships(*, user: User) -> list[Membership]:
     """A user's memberships across tenants (the tenant switcher); read before any tenant is chosen."""
     with rls.dangerously_bypass():
         return list(Membership.objects.filter(user=user, tenant__is_active=True)
                     .select_related("tenant").order_by("tenant__name", "id"))
 
 
-def user_membership(*, user: AbstractBaseUser, tenant_id: int) -> Membership | None:
+def user_membership(*, user: User, tenant_id: int) -> Membership | None:
     with rls.dangerously_bypass():
         return (Membership.objects.filter(user=user, tenant_id=tenant_id, tenant__is_active=True)
                 .select_related("tenant").first())

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -63,7 +63,7 @@ def tenant_update_branding(*, actor: Actor, tenant: Tenant, **changes: str) -> T
 
 
 @transaction.atomic
-def membership_add(*, actor: Actor, tenant: Tenant, user: AbstractBaseUser, role: str) -> Membership:
+def membership_add(*, actor: Actor, tenant: Tenant, user: User, role: str) -> Membership:
     if Membership.objects.filter(tenant=tenant, user=user).exists():
         raise ConflictError("That user is already a member.", code=TenantErrorCode.ALREADY_MEMBER)
     membership = Membership(tenant=tenant, user=user, role=role)
@@ -152,7 +152,7 @@ def invitation_by_token(*, token: str) -> Invitation | None:
 
 
 @transaction.atomic(durable=True)
-def invitation_accept(*, token: str, user: AbstractBaseUser | None, password: str = "") -> Membership:
+def invitation_accept(*, token: str, user: User | None, password: str = "") -> Membership:
     """Accept as the signed-in user (same e-mail), or create the account when nobody is signed in."""
     from apps.tenants import rls
 
@@ -175,14 +175,14 @@ def invitation_accept(*, token: str, user: AbstractBaseUser | None, password: st
     return membership
 
 
-def _user_for_invitation(*, email: str, password: str) -> AbstractBaseUser:
+def _user_for_invitation(*, email: str, password: str) -> User:
     from django.contrib.auth.password_validation import validate_password
 
-    User = get_user_model()
-    if User.objects.filter(email__iexact=email).exists():
+    user_model = get_user_model()
+    if user_model.objects.filter(email__iexact=email).exists():
         raise ApplicationError("An account with this e-mail exists: sign in first, then open the link again.",
                                code=TenantErrorCode.INVITATION_EMAIL_MISMATCH)
-    user = User(username=email, email=email)
+    user = user_model(username=email, email=email)
     validate_password(password, user)
     user.set_password(password)
     user.save()
@@ -265,7 +265,7 @@ def api_key_touch(*, api_key: ApiKey) -> None:
 
 
 @transaction.atomic(durable=True)
-def client_tenant_create(*, actor: Actor, partner: Tenant, name: str, slug: str, owner: AbstractBaseUser,
+def client_tenant_create(*, actor: Actor, partner: Tenant, name: str, slug: str, owner: User,
                          owner_email: str = "", accept_url_template: str = "") -> Tenant:
     """A partner opens an enterprise client under its white label; the creating user administers it, and an
     optional owner is invited by e-mail."""

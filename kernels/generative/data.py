@@ -60,7 +60,8 @@ def _ar1(z: torch.Tensor, ar: float) -> torch.Tensor:
     return out
 
 
-def windows_from_series(series: torch.Tensor, context: int, window: int, stride: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+def windows_from_series(series: torch.Tensor, context: int, window: int,
+                        stride: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     """All (context, following window) pairs: shapes (N, context) and (N, window), views of ``series``.
 
     Example:

@@ -60,6 +60,10 @@ class WindowDenoiser(nn.Module):
         (3, 8)
     """
 
+    # Buffers (register_buffer), declared so that type checkers see tensors, not `Tensor | Module`.
+    alpha_bar: torch.Tensor
+    floor: torch.Tensor
+
     def __init__(self, config: ForecastConfig) -> None:
         super().__init__()
         self.config = config

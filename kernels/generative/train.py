@@ -38,7 +38,8 @@ def _lr_factor(step: int, steps: int) -> float:
     return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, steps - warm)))
 
 
-def _loss(model: WindowDenoiser, contexts: torch.Tensor, targets: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def _loss(model: WindowDenoiser, contexts: torch.Tensor, targets: torch.Tensor,
+          generator: torch.Generator) -> torch.Tensor:
     """Noise-prediction MSE on one batch; noise levels and noise come from ``generator`` (CPU)."""
     ctx, loc, scale = model.normalise(contexts)
     x0 = (targets.to(ctx) - loc) / scale

@@ -76,6 +76,7 @@ class BookSide:
 
     def add(self, order: LiveOrder) -> None:
         """Queue ``order`` at the back of its price level."""
+        assert order.price is not None  # only limit orders rest in a book
         key = self.sign * order.price
         level = self.levels.get(key)
         if level is None:
@@ -87,6 +88,7 @@ class BookSide:
 
     def remove(self, order: LiveOrder) -> None:
         """Take a resting ``order`` out of the book (marks it dead: ``remaining = 0``)."""
+        assert order.price is not None  # only limit orders rest in a book
         key = self.sign * order.price
         level = self.levels[key]
         level.qty -= order.remaining
@@ -100,6 +102,7 @@ class BookSide:
 
     def shrink(self, order: LiveOrder, qty: int) -> None:
         """Lower a resting order's open quantity by ``qty`` in place (keeps priority)."""
+        assert order.price is not None  # only limit orders rest in a book
         self.levels[self.sign * order.price].qty -= qty
         order.remaining -= qty
 

@@ -69,7 +69,7 @@ class Engine:
             mine = self._live.get(cmd.owner)
             if mine is not None and cmd.client_id in mine:
                 reason = Reason.DUPLICATE
-            elif cmd.tif is _GTD and cmd.expires_at <= self._now:
+            elif cmd.tif is _GTD and cmd.expires_at is not None and cmd.expires_at <= self._now:
                 reason = Reason.EXPIRED
         if reason is not None:
             return [Rejected(cmd, reason)]
@@ -79,7 +79,7 @@ class Engine:
                           cmd.tif, cmd.expires_at, cmd.post_only, cmd.stp)
         events: list[Event] = [Accepted(order_id, cmd.owner, cmd.client_id, cmd.side, cmd.price, cmd.qty)]
         self._execute(order, cmd.max_spend, events)
-        if order.remaining and order.tif is _GTD:
+        if order.remaining and order.tif is _GTD and order.expires_at is not None:
             heappush(self._expiries, (order.expires_at, order_id, order.owner, order.client_id))
         return events
 
@@ -130,8 +130,7 @@ class Engine:
     def _cancel(self, cmd: Cancel) -> list[Event]:
         # Inlined find/unlink: cancels are ~30% of traffic.
         mine = self._live.get(cmd.owner)
-        order = None if mine is None else mine.get(cmd.client_id)
-        if order is None:
+        if mine is None or (order := mine.get(cmd.client_id)) is None:
             return [Rejected(cmd, Reason.UNKNOWN_ORDER)]
         event = Cancelled(order.order_id, order.owner, order.remaining, 0, _USER)
         del mine[cmd.client_id]
@@ -150,11 +149,14 @@ class Engine:
 
     def _amend(self, cmd: Amend) -> list[Event]:
         order = self._find(cmd.owner, cmd.client_id)
-        reason = Reason.UNKNOWN_ORDER if order is None else invalid_amend(cmd)
+        if order is None:
+            return [Rejected(cmd, Reason.UNKNOWN_ORDER)]
+        reason = invalid_amend(cmd)
         if reason is not None:
             return [Rejected(cmd, reason)]
         qty = order.remaining if cmd.qty is None else cmd.qty
         price = order.price if cmd.price is None else cmd.price
+        assert price is not None  # what rests in a book has a limit price
         if price == order.price and qty <= order.remaining:
             (self._bids if order.side is _BUY else self._asks).shrink(order, order.remaining - qty)
             return [Amended(order.order_id, order.owner, price, qty, True)]
@@ -170,7 +172,7 @@ class Engine:
         if type(cmd.now) is not int or cmd.now < self._now:
             return [Rejected(cmd, Reason.INVALID)]
         self._now = cmd.now
-        heap, events = self._expiries, []
+        heap, events = self._expiries, list[Event]()
         while heap and heap[0][0] <= cmd.now:
             _, order_id, owner, client_id = heappop(heap)
             order = self._find(owner, client_id)
@@ -221,7 +223,8 @@ class Engine:
         """
         engine = cls(next_sequence=next_sequence, now=now)
         for row in snapshot:
-            if row.order_id >= next_sequence or (row.tif is _GTD and row.expires_at <= now):
+            expiry = row.expires_at if row.tif is _GTD else None
+            if row.order_id >= next_sequence or (row.tif is _GTD and (expiry is None or expiry <= now)):
                 raise ValueError(f"snapshot row inconsistent with next_sequence/now: {row!r}")
             if engine._find(row.owner, row.client_id) is not None:
                 raise ValueError(f"duplicate client id in snapshot: {row!r}")
@@ -232,12 +235,13 @@ class Engine:
                               row.filled, row.tif, row.expires_at, row.post_only, row.stp)
             (engine._bids if row.side is _BUY else engine._asks).add(order)
             engine._live.setdefault(row.owner, {})[row.client_id] = order
-            if row.tif is _GTD:
-                engine._expiries.append((row.expires_at, row.order_id, row.owner, row.client_id))
+            if expiry is not None:
+                engine._expiries.append((expiry, row.order_id, row.owner, row.client_id))
         heapify(engine._expiries)
         return engine
 
 
 def _view(order: LiveOrder) -> RestingOrder:
+    assert order.price is not None  # only limit orders rest in a book
     return RestingOrder(order.order_id, order.owner, order.client_id, order.side, order.price,
                         order.remaining, order.filled, order.tif, order.expires_at, order.post_only, order.stp)

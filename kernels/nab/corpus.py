@@ -163,7 +163,7 @@ def score_corpus(
     """
     curve = threshold_curve(scores, sweeps, profile)
     threshold, _ = curve.best()
-    file_scores = np.array([file_score_at(sc, sw, profile, threshold) for sc, sw in zip(scores, sweeps)])
+    file_scores = np.array([file_score_at(sc, sw, profile, threshold) for sc, sw in zip(scores, sweeps, strict=True)])
     file_null = np.array([file_score_at(np.zeros(sw.window.size), sw, profile, 2.0) for sw in sweeps])
     perfect = profile.tp_weight * sum(sw.n_windows for sw in sweeps)
     raw = float(file_scores.sum())

@@ -172,8 +172,8 @@ def config_from_dict(data: dict[str, Any]) -> NVPConfig:
         >>> config_from_dict(config_to_dict(cfg)) == cfg
         True
     """
-    problem = {k: tuple(v) if isinstance(v, list) else v for k, v in data["problem"].items()}
-    data_spec = {k: tuple(v) if isinstance(v, list) else v for k, v in data["data"].items()}
+    problem: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data["problem"].items()}
+    data_spec: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data["data"].items()}
     return NVPConfig(
         problem=ProblemSpec(**problem),
         data=DataSpec(**data_spec),

@@ -132,7 +132,8 @@ def generate_trajectories(
     return Trajectories(torch.stack(out), description)
 
 
-def windows(fields: torch.Tensor, traj: torch.Tensor, start: torch.Tensor, history: int) -> tuple[torch.Tensor, torch.Tensor]:
+def windows(fields: torch.Tensor, traj: torch.Tensor, start: torch.Tensor,
+            history: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Histories (B, history, C, ny, nx) ending at frame ``start + history - 1`` and the next frames (B, C, ny, nx).
 
     Example:

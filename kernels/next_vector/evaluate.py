@@ -108,7 +108,8 @@ def one_step_metrics(
 
 
 @torch.no_grad()
-def rollout_metrics(predict: Predictor, fields: torch.Tensor, history: int, horizons: tuple[int, ...]) -> dict[str, float]:
+def rollout_metrics(predict: Predictor, fields: torch.Tensor, history: int,
+                    horizons: tuple[int, ...]) -> dict[str, float]:
     """nRMSE and cRMSE of the frame ``h`` steps after the first ``history`` frames, per horizon h,
     averaged over trajectories (keys ``nrmse_<h>``, ``crmse_<h>``); needs T >= history + max(h)."""
     steps = max(horizons)

@@ -84,12 +84,12 @@ def band_errors(
         >>> bool(torch.isclose(b.square().sum(), nrmse(p, t).square()))
         True
     """
-    modes = radial_modes(tuple(true.shape[-2:]), device=true.device)
+    modes = radial_modes((true.shape[-2], true.shape[-1]), device=true.device)
     bounds = [0.0, *edges, float("inf")]
     err = torch.fft.fft2(pred - true).abs().square()
     norm = torch.fft.fft2(true).abs().square().sum(dim=(-2, -1)).clamp_min(torch.finfo(true.dtype).tiny)
     bands = []
-    for low, high in zip(bounds[:-1], bounds[1:]):
+    for low, high in zip(bounds[:-1], bounds[1:], strict=True):
         mask = (modes >= low) & (modes < high)
         bands.append((err * mask).sum(dim=(-2, -1)) / norm)
     per_channel = torch.stack(bands, dim=-1)

@@ -52,6 +52,12 @@ class NVPNet(nn.Module):
         ((2, 1, 16, 16), torch.float64)
     """
 
+    # Buffers (register_buffer), declared so that type checkers see tensors, not `Tensor | Module`.
+    field_mean: torch.Tensor
+    field_std: torch.Tensor
+    step_std: torch.Tensor
+    flux_scale: torch.Tensor
+
     def __init__(self, config: NVPConfig, *, generator: torch.Generator, dtype: torch.dtype = torch.float32) -> None:
         super().__init__()
         self.config = config

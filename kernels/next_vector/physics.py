@@ -32,7 +32,8 @@ def flux_divergence(fx: torch.Tensor, fy: torch.Tensor) -> torch.Tensor:
     return (torch.roll(fx, 1, dims=-1) - fx) + (torch.roll(fy, 1, dims=-2) - fy)
 
 
-def laplacian_fluxes(u: torch.Tensor, spacing: tuple[float, float], scale: float | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def laplacian_fluxes(u: torch.Tensor, spacing: tuple[float, float],
+                     scale: float | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """5-point diffusive face fluxes ``-scale (u[j+1] - u[j]) / h^2`` along x and y.
 
     ``flux_divergence`` of the result is ``scale * lap5(u)``; ``scale`` may be a tensor

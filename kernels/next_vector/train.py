@@ -121,7 +121,8 @@ def train(
     val = val_set.fields.to(device)
     metrics = {"val_one_step": one_step_metrics(model, val, config.model.history),
                "val_persistence": one_step_metrics(persistence, val, config.model.history)}
-    meta = {"version": ARTEFACT_VERSION, "config": config_to_dict(config), "net_dtype": str(dtype).removeprefix("torch."),
+    meta = {"version": ARTEFACT_VERSION, "config": config_to_dict(config),
+            "net_dtype": str(dtype).removeprefix("torch."),
             "data": {"train": train_set.description, "validation": val_set.description}, "metrics": metrics,
             "training": {"steps": len(losses), "seconds": time.perf_counter() - started,
                          "first_loss": losses[0] if losses else None, "final_loss": losses[-1] if losses else None}}

@@ -15,7 +15,8 @@ def _image_sum(coord: torch.Tensor, centre: float, var: float, length: float, bo
     total = torch.zeros_like(coord)
     for m in range(-reach, reach + 1):
         # walls: mirror images at -x0 + 2 m L keep the normal derivative zero at 0 and L
-        centres = [centre + m * length] if boundary == "periodic" else [centre + 2 * m * length, -centre + 2 * m * length]
+        centres = [centre + m * length] if boundary == "periodic" \
+            else [centre + 2 * m * length, -centre + 2 * m * length]
         for c in centres:
             total += torch.exp(-((coord - c) ** 2) / (2 * var))
     return total

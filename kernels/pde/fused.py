@@ -63,7 +63,8 @@ def compiled_failure() -> str | None:
     return next(iter(_failures.values()), None)
 
 
-def _run(kind: str, signature: tuple, defaults: tuple, calls: int, state: torch.Tensor, *args: torch.Tensor) -> torch.Tensor | None:
+def _run(kind: str, signature: tuple, defaults: tuple, calls: int, state: torch.Tensor,
+         *args: torch.Tensor | tuple[torch.Tensor, ...]) -> torch.Tensor | None:
     """Apply the compiled kernel ``calls`` times, or return None after recording why it failed."""
     if _failures:
         return None

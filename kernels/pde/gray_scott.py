@@ -73,7 +73,8 @@ class GrayScottModel:
 
     def validate(self, state: torch.Tensor) -> None:
         if tuple(state.shape) != (2, *self.grid.shape) or not state.is_floating_point():
-            raise ValueError(f"Gray-Scott state must be a float tensor (2, {self.grid.shape}), got {tuple(state.shape)}")
+            raise ValueError(f"Gray-Scott state must be a float tensor (2, {self.grid.shape}), "
+                             f"got {tuple(state.shape)}")
 
     def explicit_limit(self) -> float:
         # diffusion sets the limit; reaction rates are O(1) for states in [0, 1], and a blow-up is

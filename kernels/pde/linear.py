@@ -26,7 +26,8 @@ class GridLinearModel:
         self.config = config
         self.grid = config.grid
         self.diffusivity = config.diffusivity
-        self.velocity = tuple(float(c) for c in getattr(config, "velocity", (0.0, 0.0)))
+        vx, vy = getattr(config, "velocity", (0.0, 0.0))
+        self.velocity = (float(vx), float(vy))
         self.periodic = self.grid.boundary == "periodic"
         self.cell_area = self.grid.cell_area
         self._multipliers: dict[tuple[float, float], torch.Tensor] = {}

@@ -25,6 +25,7 @@ Model = GridLinearModel | GrayScottModel | GraphHeatModel
 ProgressFn = Callable[[float], None]
 CancelFn = Callable[[], bool]
 PROGRESS_CHUNKS = 100
+DEFAULT_STEPPING = Stepping()  # frozen, so one shared default is safe
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def model_for(problem: Problem) -> Model:
     raise TypeError(f"unsupported problem {type(problem).__name__}")
 
 
-def plan(problem: Problem, stepping: Stepping = Stepping()) -> Plan:
+def plan(problem: Problem, stepping: Stepping = DEFAULT_STEPPING) -> Plan:
     """Choose the method and step, checking explicit stability.
 
     Raises:
@@ -120,7 +121,8 @@ def _plan(model: Model, stepping: Stepping) -> Plan:
 
 def _check_times(times: Sequence[float]) -> list[float]:
     out = [float(t) for t in times]
-    if not out or any(not math.isfinite(t) or t < 0 for t in out) or any(b < a for a, b in zip(out, out[1:])):
+    if not out or any(not math.isfinite(t) or t < 0 for t in out) \
+            or any(b < a for a, b in zip(out, out[1:], strict=False)):
         raise ValueError(f"times must be a non-empty, non-decreasing list of finite t >= 0, got {out[:5]}...")
     return out
 
@@ -130,7 +132,7 @@ def simulate(
     initial: torch.Tensor,
     times: Sequence[float],
     *,
-    stepping: Stepping = Stepping(),
+    stepping: Stepping = DEFAULT_STEPPING,
     progress: ProgressFn | None = None,
     should_cancel: CancelFn | None = None,
 ) -> Iterator[Snapshot]:
@@ -179,6 +181,7 @@ def _report(t: float, t_end: float, progress: ProgressFn | None, should_cancel: 
 def _propagate(model: Model, chosen: Plan, initial: torch.Tensor, targets: list[float],
                progress: ProgressFn | None, should_cancel: CancelFn | None) -> Iterator[Snapshot]:
     for t in targets:
+        assert not isinstance(model, GrayScottModel)  # no closed form: never planned "exact"
         field = initial.clone() if t == 0 else model.exact(initial, t)
         _report(t, targets[-1], progress, should_cancel)
         yield Snapshot(t, field, 0, chosen.method)
@@ -189,12 +192,17 @@ def _advance(model: Model, chosen: Plan, stepping: Stepping, state: torch.Tensor
     if chosen.method == "explicit":
         return model.explicit_steps(state, dt, steps, stepping.compiled)
     for _ in range(steps):
-        state = model.implicit_step(state, dt, stepping) if chosen.method == "implicit" else model.spectral_step(state, dt)
+        if chosen.method == "implicit":
+            state = model.implicit_step(state, dt, stepping)
+        else:
+            assert isinstance(model, GrayScottModel)  # only Gray-Scott plans a spectral split step
+            state = model.spectral_step(state, dt)
     return state, False
 
 
 def _step(model: Model, chosen: Plan, stepping: Stepping, initial: torch.Tensor, targets: list[float],
           progress: ProgressFn | None, should_cancel: CancelFn | None) -> Iterator[Snapshot]:
+    assert chosen.dt is not None  # a stepping plan always has a step
     dt, t_end = float(chosen.dt), targets[-1]
     chunk = max(1, math.ceil(t_end / dt / PROGRESS_CHUNKS))
     if stepping.compiled and chosen.method == "explicit":
@@ -230,7 +238,7 @@ def solve(
     initial: torch.Tensor,
     times: Sequence[float],
     *,
-    stepping: Stepping = Stepping(),
+    stepping: Stepping = DEFAULT_STEPPING,
     progress: ProgressFn | None = None,
     should_cancel: CancelFn | None = None,
 ) -> Solution:

@@ -74,10 +74,12 @@ def explicit_limit(grid: Grid2D, diffusivity: float, velocity: tuple[float, floa
     return float("inf") if rate == 0 else 1.0 / rate
 
 
-def _face_flux(u: torch.Tensor, out: torch.Tensor, dim: int, a: Coefficient, pp: float, pm: float, periodic: bool) -> None:
+def _face_flux(u: torch.Tensor, out: torch.Tensor, dim: int, a: Coefficient, pp: float, pm: float,
+               periodic: bool) -> None:
     """Write the dt/h-scaled flux through the 'upper' face of each cell along ``dim`` into ``out``."""
     n = u.shape[dim]
-    lo, hi, last, first = (u.narrow(dim, 0, n - 1), u.narrow(dim, 1, n - 1), u.narrow(dim, n - 1, 1), u.narrow(dim, 0, 1))
+    lo, hi, last, first = (u.narrow(dim, 0, n - 1), u.narrow(dim, 1, n - 1), u.narrow(dim, n - 1, 1),
+                           u.narrow(dim, 0, 1))
     inner, wrap = out.narrow(dim, 0, n - 1), out.narrow(dim, n - 1, 1)
     torch.sub(hi, lo, out=inner)
     if periodic:

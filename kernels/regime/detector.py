@@ -145,7 +145,7 @@ def detect_stream(
         raise ValueError("values and timestamps must be finite")
     detector = RegimeDetector(config)
     update = detector.update
-    pairs = [update(t, v) for t, v in zip(ts.tolist(), x.tolist())]
+    pairs = [update(t, v) for t, v in zip(ts.tolist(), x.tolist(), strict=True)]
     scores = np.fromiter((p[0] for p in pairs), dtype=np.float64, count=x.size)
     alarms = np.fromiter((p[1] for p in pairs), dtype=bool, count=x.size)
     return DetectionResult(scores=scores, alarms=alarms)

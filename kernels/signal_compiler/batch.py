@@ -65,6 +65,7 @@ def compile_categorical(
     if codes.size < cfg.window:
         raise ValueError(f"need at least window={cfg.window} events, got {codes.size}")
     cal = categorical_calibration(codes[: cfg.window], alphabet_size, cfg)
+    assert cal.energy_of_symbol is not None  # a categorical calibration always has one
     return _compile(cal.energy_of_symbol[codes], codes, cal, cfg, timestamps)
 
 
@@ -97,7 +98,7 @@ def _compile(
     gradients[1:] = np.diff(table, axis=0)
     end = grid.starts + cfg.window - 1
     time = end.astype(np.float64) if timestamps is None else _check_times(timestamps, x.size)[end]
-    named = dict(zip(SIGNAL_NAMES, table.T))
+    named = dict(zip(SIGNAL_NAMES, table.T, strict=True))
     return WindowSignals(
         end=end, time=time, mean=moments["mean"] + cal.baseline, lag1=moments["lag1"],
         crossing_rate=moments["crossing"], support=support, gradients=gradients,

@@ -122,9 +122,10 @@ class SignalStream:
         else:
             symbols = check_symbols(np.asarray(raw), self.alphabet_size)
             self._cal = categorical_calibration(symbols[:first], self.alphabet_size, self.config)
+            assert self._cal.energy_of_symbol is not None  # a categorical calibration always has one
             energies = self._cal.energy_of_symbol[symbols]
         row = None
-        for t, sym, energy in zip(times, symbols.tolist(), energies.tolist()):
+        for t, sym, energy in zip(times, symbols.tolist(), energies.tolist(), strict=True):
             row = self._advance(t, sym, energy - self._cal.baseline)
         self._pending = []
         return row
@@ -181,7 +182,7 @@ class SignalStream:
         """Recompute the running sums exactly from the buffer (O(w) every w points)."""
         w, t, size = self.config.window, self._t, self._size
         devs = [self._dev[j % size] for j in range(max(0, t - w + 1), t + 1)]
-        pairs = list(zip(devs[:-1], devs[1:]))
+        pairs = list(zip(devs[:-1], devs[1:], strict=True))
         self._sums = [
             math.fsum(devs),
             math.fsum(d * d for d in devs),
@@ -193,6 +194,7 @@ class SignalStream:
 
     def _emit(self, time: float) -> SignalRow:
         w, k, cal = self.config.window, self._k(), self._cal
+        assert cal is not None  # rows exist only after calibration
         total, squares, lag, crossings = self._sums
         mean = total / w
         energy = squares / w
@@ -210,7 +212,7 @@ class SignalStream:
             production = mixed - (math.log(w) - (self._window.s + self._lagged.s) / (2.0 * w))
         signals = (energy, temperature, entropy, rate, energy - temperature * entropy, production)
         before = self._previous or signals
-        gradients = tuple(a - b for a, b in zip(signals, before))
+        gradients = tuple(a - b for a, b in zip(signals, before, strict=True))
         self._previous = signals
         return SignalRow(
             end=self._t, time=float(time), mean=mean + cal.baseline, energy=energy, temperature=temperature,

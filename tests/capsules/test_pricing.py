@@ -34,7 +34,8 @@ def test_each_per_thousand_metric_rounds_up_on_its_own():
     # when
     lines = price_lines(prices, Quantities(runs=1, stream_days=2, points=1_001, gpu_ms=1))
     # then
-    assert [(l.metric, l.amount) for l in lines] == [("run", 500), ("stream_day", 400), ("points", 4), ("gpu_ms", 1)]
+    assert [(line.metric, line.amount) for line in lines] == [("run", 500), ("stream_day", 400), ("points", 4),
+                                                              ("gpu_ms", 1)]
     assert total(lines) == 905
 
 
@@ -42,4 +43,4 @@ def test_zero_quantities_make_no_line_but_free_metrics_still_count():
     # when
     lines = price_lines(Prices(0, 0, 0, 0), Quantities(runs=1, points=10))
     # then
-    assert [(l.metric, l.quantity, l.amount) for l in lines] == [("run", 1, 0), ("points", 10, 0)]
+    assert [(line.metric, line.quantity, line.amount) for line in lines] == [("run", 1, 0), ("points", 10, 0)]

@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
-from apps.core.apis import TenantApi
+from apps.tenants.api_base import TenantApi
 
 SECRET_NAME = re.compile(r"(^|_)(secret|password|private_key|signing_key)($|_)")
 

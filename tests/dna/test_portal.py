@@ -95,6 +95,17 @@ def test_links_and_streams_are_managed_on_the_asset_page(tenant, make_member):
     assert 'data-testid="stream-state"' in page and "no closed window yet" in page
 
 
+def test_a_link_to_an_asset_that_is_not_a_number_is_refused_with_a_message(tenant, make_member):
+    # given
+    client = _client(make_member(tenant, role="analyst"))
+    a = make_asset(tenant, "a")
+    # when
+    page = client.post(f"/dna/assets/{a.pk}/links/", {"direction": "out", "kind": "hosts", "other": "b; drop"},
+                       follow=True).content.decode()
+    # then
+    assert "No such asset." in page and not AssetLink.objects.filter(tenant=tenant).exists()
+
+
 def test_the_graph_page_draws_a_cascade_and_a_path(tenant, make_member):
     # given
     client = _client(make_member(tenant, role="viewer"))

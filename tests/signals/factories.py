@@ -18,7 +18,8 @@ def make_stream(tenant: Any, name: str = "cpu", kind: str = "numeric", window_si
 
 
 def wave(n: int, start: int = 0, spike_at: int | None = None) -> list[dict[str, float]]:
-    return [{"t": T0 + 60 * (start + i), "v": 50 + 10 * math.sin((start + i) / 15) + (500 if start + i == spike_at else 0)}
+    return [{"t": T0 + 60 * (start + i),
+             "v": 50 + 10 * math.sin((start + i) / 15) + (500 if start + i == spike_at else 0)}
             for i in range(n)]
 
 

@@ -34,7 +34,7 @@ def decode_form(body: str) -> dict[str, Any]:
     for key, value in parse_qsl(body, keep_blank_values=True):
         parts = re.findall(r"[^\[\]]+", key)
         node: Any = root
-        for part, following in zip(parts, parts[1:]):
+        for part, following in zip(parts, parts[1:], strict=False):
             container: Any = [] if following.isdigit() else {}
             if isinstance(node, list):
                 index = int(part)

@@ -131,7 +131,7 @@ class RegimeMonitorRunner:
         names = dict(Stream.objects.filter(tenant_id=tenant_id, pk__in=[s.stream_id for s in series])
                      .values_list("pk", "name"))
         streams = [_analyse(s, names.get(s.stream_id, "")) for s in series]
-        result = {"kind": self.kind, "streams": streams, "totals": {
+        result: dict[str, Any] = {"kind": self.kind, "streams": streams, "totals": {
             "points": sum(s["points"] for s in streams), "stream_days": sum(s["stream_days"] for s in streams),
             "alarms": sum(s["alarm_count"] for s in streams)}}
         text = canonical_text(result)
@@ -160,7 +160,7 @@ def _analyse(series: Series, name: str) -> dict[str, Any]:
     baseline = float(np.mean(x))
     bounds = [0, *[int(i) for i in alarms if i > 0], x.size]
     segments = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         part = x[lo:hi]
         segments.append({"start": _iso(_from_us(series.ts_us[lo])), "end": _iso(_from_us(series.ts_us[hi - 1])),
                          "points": int(part.size), "mean": float(np.mean(part)),

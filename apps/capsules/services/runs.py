@@ -38,7 +38,7 @@ def runnable_capsule(tenant: Tenant, capsule_id: int) -> Capsule:
     try:
         capsule = capsule_get(tenant=tenant, capsule_id=capsule_id)
     except Capsule.DoesNotExist:
-        raise NotFoundError("No such capsule.")
+        raise NotFoundError("No such capsule.") from None
     # An owner may try its own draft before publishing it; buyers run published capsules only.
     if capsule.state == CapsuleState.PUBLISHED or (capsule.state == CapsuleState.DRAFT
                                                    and capsule.tenant_id == tenant.pk):
@@ -87,6 +87,7 @@ def run_open_in_transaction(*, actor: Actor, tenant: Tenant, capsule_id: int, in
     audit_record(actor=actor, action="capsule.run_start", obj=run, tenant_id=tenant.pk,
                  after={"capsule": capsule.pk, "reserved": reserve, "quantities": resolved.quantities.as_dict()})
     if reserve:
+        assert account is not None  # reserve <= available, which is 0 without an account
         run.hold_id = _hold(actor, tenant, run, account.pk, reserve).pk
         run.save(update_fields=["hold_id", "updated_at"])
     # robust: a broker outage must not fail a committed run; runs_requeue_stale re-enqueues it later.

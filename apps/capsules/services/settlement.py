@@ -57,6 +57,7 @@ def _charge(run: CapsuleRun, charge: int) -> None:
     hold = Hold.objects.get(pk=run.hold_id)
     extra = []
     if partner_part:
+        assert partner is not None  # revenue_split gives a partner part only when a partner shares
         partner_account = account_open(actor=ACTOR, tenant=partner, asset=CEU)
         extra = [PostingSpec(hold.debit_account_id, -partner_part), PostingSpec(partner_account.pk, partner_part)]
     posted = hold_post_in_transaction(
@@ -66,6 +67,7 @@ def _charge(run: CapsuleRun, charge: int) -> None:
     run.charged, run.platform_share, run.partner_share = charge, platform_part, partner_part
     run.partner, run.charge_entry_id = partner, posted.resolution_entry_id
     if partner_part:
+        assert partner is not None and posted.resolution_entry_id is not None  # see above; posting resolves the hold
         RevenueShare.objects.create(tenant=partner, run=run, capsule_id=run.capsule_id, buyer_id=run.tenant_id,
                                     charge=charge, amount=partner_part, entry_id=posted.resolution_entry_id)
 

@@ -3,6 +3,7 @@ held and metered exactly like a requested run, at most once per (subscription, d
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone as dj_timezone
@@ -104,7 +105,7 @@ def subscriptions_meter(*, today: date | None = None) -> int:
         for pk, starts_on, through in due:
             day = through + timedelta(days=1) if through else starts_on
             for _ in range(MAX_DAYS_PER_PASS):
-                if day >= today or not with_retries(lambda pk=pk, day=day: _meter_day(pk, day)):
+                if day >= today or not with_retries(partial(_meter_day, pk, day)):
                     break
                 metered, day = metered + 1, day + timedelta(days=1)
     return metered

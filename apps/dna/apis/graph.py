@@ -6,7 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.apis import TenantApi
+from apps.tenants.api_base import TenantApi
 from apps.core.serializers import StrictInputSerializer
 from apps.dna import impact, selectors, services
 from apps.dna.services.cascade import JOB_MAX_FRAMES
@@ -24,7 +24,7 @@ class ImpactedOutput(serializers.Serializer):
 
 
 class BlastRadiusOutput(serializers.Serializer):
-    source = serializers.IntegerField()
+    source = serializers.IntegerField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
     depth = serializers.IntegerField()
     backend = serializers.CharField(help_text="neo4j, or postgres when the mirror is off or unreachable")
     total_impact = serializers.FloatField()
@@ -48,7 +48,7 @@ class BlastRadiusApi(TenantApi):
 
 
 class PathQuery(serializers.Serializer):
-    source = serializers.IntegerField()
+    source = serializers.IntegerField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
     target = serializers.IntegerField()
     max_depth = serializers.IntegerField(min_value=1, max_value=impact.MAX_PATH_DEPTH, default=8)
 
@@ -95,7 +95,7 @@ class CascadeNodeOutput(serializers.Serializer):
 
 
 class CascadeLinkOutput(serializers.Serializer):
-    source = serializers.IntegerField(help_text="Index into nodes.")
+    source = serializers.IntegerField(help_text="Index into nodes.")  # type: ignore[assignment]  # stub: Field.source
     target = serializers.IntegerField(help_text="Index into nodes.")
     weight = serializers.FloatField()
 
@@ -166,7 +166,7 @@ class GraphNodeOutput(CascadeNodeOutput):
 
 class GraphLinkOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    source = serializers.IntegerField()
+    source = serializers.IntegerField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
     target = serializers.IntegerField()
     kind = serializers.CharField()
     weight = serializers.FloatField()

@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.apis import TenantApi
+from apps.tenants.api_base import TenantApi
 from apps.core.serializers import StrictInputSerializer
 from apps.dna import selectors, services
 from apps.dna.models import Industry, OntologyTerm, TermCategory
@@ -45,7 +45,7 @@ class TermDetailOutput(TermOutput):
     @extend_schema_field(RelationOutput(many=True))
     def get_relations(self, term: OntologyTerm) -> list[dict]:
         rows = [*term.relations_out.all(), *term.relations_in.all()]
-        return RelationOutput(rows, many=True).data
+        return list(RelationOutput(rows, many=True).data)
 
 
 class OntologyOutput(serializers.Serializer):

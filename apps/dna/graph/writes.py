@@ -120,7 +120,7 @@ def upsert_edges(object_type: str, rows: list[dict[str, Any]], *, guard: str = "
 
 def delete_edges(object_type: str, rows: list[dict[str, Any]]) -> set[int]:
     """rows: {tenant, uid, v, payload} of delete events; only an older relationship is removed."""
-    spec, deleted = EDGE_SPECS[object_type], set()
+    spec, deleted = EDGE_SPECS[object_type], set[int]()
     for rel_type, group in _by_type(spec, rows).items():
         query = (f"UNWIND $rows AS r MATCH (a:{spec.start_label} {{tenant: r.tenant, uid: r.start}})"
                  f"-[e:{rel_type} {{uid: r.uid}}]->(b:{spec.end_label} {{tenant: r.tenant, uid: r.end}}) "

@@ -18,6 +18,7 @@ from apps.dna.services.reconcile import ReconcileReport, graph_reconcile, graph_
 from apps.dna.services.templates import template_instantiate
 
 __all__ = ["Cascade", "ImportResult", "ProjectionResult", "ReconcileReport", "asset_create", "asset_delete",
-           "asset_update", "assets_import", "cascade_from_job", "cascade_job_submit", "cascade_simulate", "graph_event_replay", "graph_outbox_prune",
+           "asset_update", "assets_import", "cascade_from_job", "cascade_job_submit", "cascade_simulate",
+           "graph_event_replay", "graph_outbox_prune",
            "graph_project", "graph_reconcile", "graph_tenants", "link_create", "link_delete", "link_update",
            "stream_attach", "stream_detach", "template_instantiate"]

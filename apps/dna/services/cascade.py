@@ -18,10 +18,9 @@ from apps.dna.impact import neighbourhood
 from apps.dna.models import Asset
 from apps.lab import selectors as lab_selectors
 from apps.lab import services as lab_services
-from apps.lab.artefacts import ARRAYS_NAME, artefact_bytes
-from apps.lab.kinds.graph import MAX_EDGES as LAB_MAX_EDGES
-from apps.lab.kinds.graph import by_arrival
-from apps.lab.kinds.graph import MAX_NODES as LAB_MAX_NODES
+from apps.lab.selectors import GRAPH_MAX_EDGES as LAB_MAX_EDGES
+from apps.lab.selectors import GRAPH_MAX_NODES as LAB_MAX_NODES
+from apps.lab.selectors import by_arrival
 from apps.lab.models import JobStatus, LabJob
 from apps.tenants.models import Tenant
 from kernels.pde import GraphHeatConfig, graph_laplacian, solve
@@ -131,7 +130,7 @@ def cascade_from_job(*, tenant: Tenant, job_id: int) -> Cascade:
         raise ConflictError(f"This job is {job.status}; its frames exist once it has succeeded.",
                             code=DnaErrorCode.CASCADE_NOT_READY, extra={"status": job.status,
                                                                         "progress": job.progress})
-    with np.load(io.BytesIO(artefact_bytes(tenant_id=tenant.pk, job_id=job.pk, name=ARRAYS_NAME))) as arrays:
+    with np.load(io.BytesIO(lab_selectors.job_arrays(tenant=tenant, job_id=job.pk))) as arrays:
         names, heat = [str(n) for n in arrays["nodes"]], np.clip(arrays["heat"], 0.0, None)
         times, arrival = arrays["times"], arrays["arrival"]
     assets = {a.key: a for a in Asset.objects.filter(tenant=tenant, key__in=names)}

@@ -103,7 +103,7 @@ def events_apply(events: list[GraphOutbox]) -> dict[int, str]:
         else:
             current.append(event)
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for row, event in zip(_rows(current), current):
+    for row, event in zip(_rows(current), current, strict=True):
         groups[(event.object_type, event.op)].append(row)
     _apply_upserts(groups, outcome)
     _apply_deletes(groups, outcome)

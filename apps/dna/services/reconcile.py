@@ -87,7 +87,7 @@ def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [c.name for c in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _expected(tenant: int) -> tuple[dict[str, dict[int, dict[str, Any]]], dict[tuple[str, int], int], int]:

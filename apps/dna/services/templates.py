@@ -60,7 +60,8 @@ def template_instantiate(*, actor: Actor, tenant: Tenant, template_key: str, nam
                                extra={"fields": {f"bindings.{r}": [f"Roles are {', '.join(roles)}."] for r in unknown}})
     asset = None
     if asset_id is not None:
-        asset = (locked(Asset.objects.filter(tenant=tenant, pk=asset_id)) or [None])[0]
+        found = locked(Asset.objects.filter(tenant=tenant, pk=asset_id))
+        asset = found[0] if found else None
         if asset is None:
             raise _field("asset", "No such asset.", DnaErrorCode.UNKNOWN_ASSET)
     applied: dict[str, Any] = {}

@@ -174,7 +174,8 @@ class LabParams(StrictInputSerializer):
         try:
             value = serializers.Serializer.to_internal_value(self, {k: v for k, v in data.items() if k in self.fields})
         except serializers.ValidationError as exc:
-            raise serializers.ValidationError({**exc.detail, **unknown})
+            detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+            raise serializers.ValidationError({**detail, **unknown}) from exc
         if unknown:
             raise serializers.ValidationError(unknown)
         return value

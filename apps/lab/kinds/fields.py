@@ -40,7 +40,8 @@ class DiffusionParams(GridParams):
     t_end = serializers.FloatField(min_value=1e-6, max_value=1e7, default=50.0, help_text="Simulated time.")
     diffusivity = serializers.FloatField(min_value=0.0, max_value=1e3, default=1.0,
                                          help_text="D in length^2 / time.")
-    sources = SourceParams(many=True, required=False, max_length=MAX_SOURCES,
+    # many=True hands max_length to DRF's ListSerializer; the stub's Serializer.__init__ does not list it.
+    sources = SourceParams(many=True, required=False, max_length=MAX_SOURCES,  # type: ignore[call-arg]
                            help_text="Gaussian bumps of energy at t = 0; default: one at the centre.",
                            style={"example": '[{"x": 40, "y": 64, "sigma": 4, "amount": 1.0}]'})
 
@@ -103,9 +104,9 @@ class GridKind(JobKindSpec):
         try:
             chosen = pde.plan(problem, self.stepping(params))
         except pde.StabilityError as exc:
-            raise invalid_params({"params.dt": [str(exc)]})
+            raise invalid_params({"params.dt": [str(exc)]}) from exc
         except ValueError as exc:
-            raise invalid_params({"params.method": [str(exc)]})
+            raise invalid_params({"params.method": [str(exc)]}) from exc
         steps = planned_steps(float(params["t_end"]), chosen.dt, params["snapshots"])
         work = stepping_work(self._work_method(chosen.method, chosen.dt), self._size(params), steps,
                              params["snapshots"])
@@ -185,7 +186,7 @@ class Diffusion2D(GridKind):
     description = "Energy injected at points spreads through a 2D field (heat equation); energy is conserved."
     serializer = DiffusionParams
 
-    def problem(self, params: dict[str, Any]) -> pde.DiffusionConfig:
+    def problem(self, params: dict[str, Any]) -> pde.DiffusionConfig | pde.AdvectionDiffusionConfig:
         return pde.DiffusionConfig(self.grid(params), float(params["diffusivity"]))
 
     def initial(self, params: dict[str, Any], problem: Any, device: torch.device) -> torch.Tensor:

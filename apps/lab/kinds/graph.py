@@ -58,8 +58,8 @@ class GraphParams(LimitedParams):
     edges = serializers.ListField(child=EdgeField(), min_length=1, max_length=MAX_EDGES,
                                   help_text="Undirected couplings between assets: [from, to] or [from, to, weight].",
                                   style={"example": '[["pump-1", "tank-A"], ["tank-A", "valve-3", 2.0]]'})
-    source = serializers.CharField(max_length=MAX_NAME, help_text="The asset where the disturbance starts.",
-                                   style={"example": "pump-1"})
+    source = serializers.CharField(  # type: ignore[assignment]  # field named like a Field attribute (stub)
+        max_length=MAX_NAME, help_text="The asset where the disturbance starts.", style={"example": "pump-1"})
     amount = serializers.FloatField(min_value=1e-9, max_value=1e12, default=1.0, help_text="Heat injected.")
     rate = serializers.FloatField(min_value=1e-9, max_value=1e3, default=1.0, help_text="Spreading rate (1/time).")
     t_end = serializers.FloatField(min_value=1e-6, max_value=1e6, default=10.0, help_text="Simulated time.")
@@ -115,9 +115,9 @@ class GraphCascade(JobKindSpec):
         try:
             chosen = pde.plan(problem, pde.Stepping(method=params["method"], dt=params["dt"]))
         except pde.StabilityError as exc:
-            raise invalid_params({"params.dt": [str(exc)]})
+            raise invalid_params({"params.dt": [str(exc)]}) from exc
         except ValueError as exc:
-            raise invalid_params({"params.method": [str(exc)]})
+            raise invalid_params({"params.method": [str(exc)]}) from exc
         steps = planned_steps(float(params["t_end"]), chosen.dt, params["snapshots"])
         work = self._work(chosen.method, chosen.dt, params, steps)
         self.check_limits(work, steps, chosen.dt)

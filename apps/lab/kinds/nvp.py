@@ -92,7 +92,7 @@ class NVPTrain(JobKindSpec):
         try:
             return train_config(params)
         except ValueError as exc:
-            raise invalid_params({"params.frame_dt": [str(exc)]})
+            raise invalid_params({"params.frame_dt": [str(exc)]}) from exc
 
     def _work(self, config: nvp.NVPConfig) -> float:
         data = (config.data.n_train + config.data.n_val) * trajectory_work(config, config.data.frames)
@@ -139,6 +139,8 @@ class NVPForecastParams(LabParams):
 
 
 def model_config(tenant_id: int | None, job_id: int) -> nvp.NVPConfig | None:
+    if tenant_id is None:
+        return None
     job = LabJob.objects.filter(tenant_id=tenant_id, pk=job_id, kind=JobKind.NVP_TRAIN,
                                 status=JobStatus.SUCCEEDED).first()
     return nvp.config_from_dict(job.metrics["config"]) if job is not None and "config" in job.metrics else None

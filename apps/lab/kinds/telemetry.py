@@ -29,8 +29,9 @@ TRAIN_SHARE = 0.8  # of the progress bar; sampling the two forecasts takes the r
 
 
 class TelemetryParams(LabParams):
-    source = serializers.ChoiceField(choices=["synthetic", "series", "stream"], default="synthetic",
-                                     help_text="synthetic machine telemetry, your own series, or a signals stream.")
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # field named like a Field attribute (stub)
+        choices=["synthetic", "series", "stream"], default="synthetic",
+        help_text="synthetic machine telemetry, your own series, or a signals stream.")
     series = serializers.ListField(child=serializers.FloatField(), required=False, max_length=MAX_SERIES,
                                    help_text="The values, oldest first (source 'series').",
                                    style={"example": "[20.1, 20.4, 21.0, 20.8]"})
@@ -38,7 +39,8 @@ class TelemetryParams(LabParams):
     length = serializers.IntegerField(min_value=100, max_value=MAX_SERIES, default=3000,
                                       help_text="Points used: the synthetic length or the stream's latest points.")
     window = serializers.IntegerField(min_value=2, max_value=256, default=24, help_text="Points to forecast.")
-    context = serializers.IntegerField(min_value=2, max_value=512, default=48, help_text="Points conditioned on.")
+    context = serializers.IntegerField(  # type: ignore[assignment]  # field named like a Field attribute (stub)
+        min_value=2, max_value=512, default=48, help_text="Points conditioned on.")
     period = serializers.IntegerField(min_value=1, max_value=10_000, default=24,
                                       help_text="Season of the seasonal-naive baseline (at most context).")
     samples = serializers.IntegerField(min_value=10, max_value=1000, default=200, help_text="Forecast draws.")
@@ -69,11 +71,16 @@ class TelemetryParams(LabParams):
         return attrs
 
     def _stream_errors(self, attrs: dict[str, Any], needed: int) -> dict[str, list[str]]:
+        unknown = {"stream_id": ["No stream of yours has this id."]}
+        stream_id = attrs.get("stream_id")
+        if stream_id is None:
+            return unknown
         try:
-            tenant = Tenant.objects.get(pk=self.context.get("tenant_id"))
-            stream = stream_get(tenant=tenant, stream_id=attrs.get("stream_id"))
+            # `context` is the serializer's context here: DRF moved the declared field of that name off the class.
+            tenant = Tenant.objects.get(pk=self.context.get("tenant_id"))  # type: ignore[attr-defined]
+            stream = stream_get(tenant=tenant, stream_id=stream_id)
         except (Tenant.DoesNotExist, Stream.DoesNotExist):
-            return {"stream_id": ["No stream of yours has this id."]}
+            return unknown
         if min(stream.point_count, attrs["length"]) < needed:
             return {"stream_id": [f"The stream needs at least context + 2 x window = {needed} points."]}
         return {}

@@ -153,7 +153,7 @@ def job_settle(*, job_id: int, delivery: str, outcome: Outcome, metrics: dict[st
             job = LabJob.objects.select_for_update().get(pk=job_id)
             if job.status != JobStatus.RUNNING or job.delivery != delivery:
                 return job.status, False
-            if not Hold.objects.filter(pk=job.hold_id, status=HoldStatus.PENDING).exists():
+            if job.hold_id is None or not Hold.objects.filter(pk=job.hold_id, status=HoldStatus.PENDING).exists():
                 _finish(job, JobStatus.FAILED, error="The CEU reservation lapsed before the job finished.")
                 return job.status, False
             cost = metrics["cost"]

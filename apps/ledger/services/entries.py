@@ -52,6 +52,7 @@ def build_spec(*, tenant: Tenant | None, client_id: str, postings: list[tuple[in
 def _result(outcome: engine.Outcome) -> EntryResult:
     if outcome.error is not None:
         raise outcome.error
+    assert outcome.entry_id is not None and outcome.seq is not None  # an outcome without error has both
     return EntryResult(entry_id=outcome.entry_id, seq=outcome.seq, replayed=outcome.replayed)
 
 
@@ -86,13 +87,16 @@ def transfer_create(*, actor: Actor, tenant: Tenant | None, client_id: str, debi
                                code=LedgerErrorCode.INVALID_AMOUNT)
     postings = [(debit_account_id, -(amount + fee)), (credit_account_id, amount)]
     if fee:
+        if fee_account_id is None:
+            raise ValueError("a fee needs fee_account_id")  # a caller's bug, not a user's input
         postings.append((fee_account_id, fee))
     spec = build_spec(tenant=tenant, client_id=client_id, postings=postings, actor=actor, kind=kind,
                       metadata=metadata)
     return entry_submit(spec)
 
 
-def transfers_create_batch(*, actor: Actor, tenant: Tenant | None, transfers: list[dict[str, Any]]) -> list[EntryResult]:
+def transfers_create_batch(*, actor: Actor, tenant: Tenant | None,
+                           transfers: list[dict[str, Any]]) -> list[EntryResult]:
     """Up to MAX_BATCH transfers in one transaction, all or nothing. Floors are checked transfer by transfer in
     order, exactly as if they had been sent one at a time."""
     if len(transfers) > MAX_BATCH:

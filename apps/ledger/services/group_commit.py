@@ -61,6 +61,7 @@ class GroupCommitter:
             request.done.clear()  # woken to lead
         if request.failure is not None:
             raise request.failure
+        assert request.outcome is not None  # the loop above ends only with an outcome or a failure
         return request.outcome
 
     def _expected(self, now: float) -> int:
@@ -79,9 +80,9 @@ class GroupCommitter:
             batch = [self._queue.popleft() for _ in range(min(MAX_GROUP, len(self._queue)))]
         try:
             outcomes = with_retries(lambda: self._commit([r.spec for r in batch]))
-            for request, outcome in zip(batch, outcomes):
+            for request, outcome in zip(batch, outcomes, strict=True):
                 request.outcome = outcome
-        except BaseException as exc:  # an infrastructure failure fails the whole group; each caller sees it
+        except BaseException as exc:  # noqa: BLE001 - whatever fails the group reaches each caller, who raises it
             for request in batch:
                 request.failure = exc
         with self._lock:

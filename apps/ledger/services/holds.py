@@ -4,6 +4,7 @@ as the resolving entry."""
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -72,7 +73,7 @@ def _locked_pending(hold_id: int, tenant: Tenant | None) -> Hold:
 
 
 def hold_post_in_transaction(*, actor: Actor, tenant: Tenant | None, hold_id: int, amount: int | None = None,
-                             credit_account_id: int | None = None, extra_postings: list[PostingSpec] = (),
+                             credit_account_id: int | None = None, extra_postings: Sequence[PostingSpec] = (),
                              metadata: dict[str, Any] | None = None) -> Hold:
     """Posts `amount` (default: all) of the hold; the rest is released. `extra_postings` let a caller settle more
     legs (fees, the other side of a trade) in the same entry."""

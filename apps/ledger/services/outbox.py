@@ -9,7 +9,7 @@ from django.db import transaction
 from apps.ledger.models import OutboxCursor, OutboxEvent
 from apps.tenants import rls
 
-Handler = Callable[[list[OutboxEvent]], None]
+Handler = Callable[[list[OutboxEvent]], object]  # what a handler returns is ignored
 _HANDLERS: dict[str, Handler] = {}
 
 

@@ -61,6 +61,7 @@ def system_holds_record(*, opened: list[SystemHoldOpening], changed: list[System
     with rls.dangerously_bypass():
         rows = []
         for opening in opened:
+            assert opening.pending_entry_id is not None  # set when its pending entry was applied, before this
             hold = Hold(id=opening.hold.hold_id, tenant=None, client_id=opening.client_id,
                         debit_account_id=opening.debit_account_id, credit_account_id=opening.credit_account_id,
                         asset_id=opening.asset, amount=opening.hold.reserved, pending_entry_id=opening.pending_entry_id,

@@ -10,5 +10,6 @@ from apps.marketplace.services.orders import Placed, order_place
 
 __all__ = [
     "Placed", "ReplayReport", "book_forget", "book_rebuild", "market_create", "market_expire", "market_replay",
-    "market_set_state", "market_update_config", "markets_expire_due", "order_amend", "order_cancel", "order_place", "orders_cancel_all",
+    "market_set_state", "market_update_config", "markets_expire_due", "order_amend", "order_cancel", "order_place",
+    "orders_cancel_all",
 ]

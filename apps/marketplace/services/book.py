@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from apps.marketplace.domain import command_from_json, to_ms
 from apps.marketplace.models import Market, MarketCommand, Order, OrderStatus
@@ -72,8 +73,9 @@ def book_forget(market_id: int | None = None) -> None:
 def _catch_up(market: Market, book: Book) -> Book | None:
     """Replay the commands the book has not seen, or None if the book is not a prefix of the committed log
     (it applied a command whose transaction rolled back)."""
-    rows = list(MarketCommand.objects.filter(market=market, seq__gte=book.command_seq).order_by("seq")
-                .values_list("id", "seq", "payload"))
+    rows: list[tuple[int | None, int, Any]] = list(
+        MarketCommand.objects.filter(market=market, seq__gte=book.command_seq).order_by("seq")
+        .values_list("id", "seq", "payload"))
     if book.command_seq == 0:
         rows.insert(0, (None, 0, None))  # the empty log's head
     if not rows or rows[0][:2] != (book.last_command_id, book.command_seq):
@@ -81,7 +83,7 @@ def _catch_up(market: Market, book: Book) -> Book | None:
     for command_id, seq, payload in rows[1:]:
         command = command_from_json(payload)
         book.engine.apply(command)
-        if isinstance(command, NewOrder) and command.tif is TimeInForce.GTD:
+        if isinstance(command, NewOrder) and command.tif is TimeInForce.GTD and command.expires_at is not None:
             book.note_expiry(command.expires_at)
         book.command_seq, book.last_command_id = seq, command_id
     if (book.command_seq, book.engine.next_sequence) != (market.command_seq, market.next_sequence):
@@ -91,14 +93,19 @@ def _catch_up(market: Market, book: Book) -> Book | None:
     return book
 
 
+def _resting(row: tuple[Any, ...]) -> RestingOrder:
+    """An open order's row as the engine holds it (an open order always has a price)."""
+    seq, owner, client_id, side, price, open_lots, filled, tif, expires_at, post_only, stp = row
+    return RestingOrder(seq, owner, client_id, Side(side), price, open_lots, filled, TimeInForce(tif),
+                        to_ms(expires_at), post_only, StpMode(stp))
+
+
 def book_rebuild(market: Market) -> Book:
     """Restore the engine from the market's resting orders, in queue priority."""
     rows = Order.objects.filter(market=market, status=OrderStatus.OPEN).order_by("priority").values_list(
         "sequence", "tenant_id", "client_id", "side", "price_ticks", "open_lots", "filled_lots", "time_in_force",
         "expires_at", "post_only", "stp_mode")
-    resting = [RestingOrder(seq, owner, client_id, Side(side), price, open_lots, filled, TimeInForce(tif),
-                            to_ms(expires_at), post_only, StpMode(stp))
-               for seq, owner, client_id, side, price, open_lots, filled, tif, expires_at, post_only, stp in rows]
+    resting = [_resting(row) for row in rows]
     engine = Engine.restore(resting, market.next_sequence, now=market.engine_now)
     expiries = [r.expires_at for r in resting if r.expires_at is not None]
     heapq.heapify(expiries)

@@ -11,7 +11,7 @@ from apps.marketplace.services.runner import refusal, run_locked
 from apps.ops.services import audit_record, snapshot
 from apps.tenants import rls
 from apps.tenants.models import Tenant
-from kernels.matching import Amend, Cancel, CancelAll, Rejected
+from kernels.matching import Amend, Cancel, CancelAll, Cancelled, Rejected
 
 AUDITED = ["status", "open_lots", "filled_lots", "cancel_reason"]
 
@@ -60,7 +60,7 @@ def orders_cancel_all(*, actor: Actor, tenant: Tenant, market_id: int) -> list[O
 
     def work(run: Run) -> list[Order]:
         events = run.apply(CancelAll(owner=tenant.pk), tenant_id=tenant.pk)
-        return [run.order(e.order_id) for e in events]
+        return [run.order(e.order_id) for e in events if isinstance(e, Cancelled)]
 
     return run_locked(market_id=market_id, actor=actor, allowed=(MarketState.OPEN, MarketState.HALTED), work=work)
 

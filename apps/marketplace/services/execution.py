@@ -49,6 +49,7 @@ def required_reserve(terms: Terms, order: Order) -> int:
     """What the order's open lots may still spend; a market order never rests, so it keeps nothing back."""
     if order.open_lots == 0 or order.order_type == OrderType.MARKET:
         return 0
+    assert order.price_ticks is not None  # every order but a market order has a price
     return limit_reserve(terms, order.side, order.price_ticks, order.open_lots,
                          max(order.fee_bps_maker, order.fee_bps_taker))
 
@@ -99,7 +100,7 @@ class Run:
         return self.orders[sequence]
 
     def _load(self, events: list[Event]) -> None:
-        wanted = set()
+        wanted: set[int] = set()
         for e in events:
             if isinstance(e, TradeEvent):
                 wanted.update((e.maker_order, e.taker_order))
@@ -112,6 +113,7 @@ class Run:
 
     def _record(self, event: Event, seq: int, draft: Order | None) -> None:
         if isinstance(event, Accepted):
+            assert draft is not None  # an order is accepted only while it is being placed
             draft.sequence, draft.open_lots, draft.qty_lots = event.order_id, event.qty, event.qty
             draft.updated_seq = draft.priority = seq
             self.orders[event.order_id] = draft
@@ -156,7 +158,8 @@ class Run:
             order.filled_notional += notional
             order.fees_paid += paid
         pay = notional + buyer_fee
-        release = pay if buyer.order_type == OrderType.MARKET else buyer.reserve_left - required_reserve(self.terms, buyer)
+        release = pay if buyer.order_type == OrderType.MARKET \
+            else buyer.reserve_left - required_reserve(self.terms, buyer)
         if release < pay:
             raise ApplicationError("A fill would spend more than its order reserved.", status=500,
                                    code=MarketErrorCode.ENGINE_INCONSISTENT)
@@ -179,7 +182,8 @@ class Run:
             if order.status == OrderStatus.OPEN and not order.open_lots:
                 order.status = OrderStatus.FILLED
             resting = order.status == OrderStatus.OPEN
-            if resting and sequence in created and order.time_in_force == core.TimeInForce.GTD:
+            if resting and sequence in created and order.time_in_force == core.TimeInForce.GTD \
+                    and order.expires_at is not None:
                 self.book.note_expiry(to_ms(order.expires_at))
             excess = order.reserve_left - required_reserve(self.terms, order)
             if excess > 0:

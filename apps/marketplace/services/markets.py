@@ -21,7 +21,7 @@ from kernels.matching import Trade as TradeEvent
 
 CONFIG = ["symbol", "base_asset_id", "quote_asset_id", "tick_size", "lot_size", "min_lots", "max_lots",
           "max_price_ticks", "maker_fee_bps", "taker_fee_bps", "state"]
-TRANSITIONS = {MarketState.OPEN: {MarketState.HALTED, MarketState.CLOSED},
+TRANSITIONS: dict[str, set[str]] = {MarketState.OPEN: {MarketState.HALTED, MarketState.CLOSED},
                MarketState.HALTED: {MarketState.OPEN, MarketState.CLOSED},
                MarketState.CLOSED: {MarketState.OPEN}}
 
@@ -146,7 +146,8 @@ def market_replay(*, market_id: int) -> ReplayReport:
                          .values_list("sequence", "open_lots", "price_ticks"))
     report.trades = len(stored)
     if produced != stored:
-        first = next((i for i, (a, b) in enumerate(zip(produced, stored)) if a != b), min(len(produced), len(stored)))
+        first = next((i for i, (a, b) in enumerate(zip(produced, stored, strict=False)) if a != b),
+                     min(len(produced), len(stored)))
         report.problems.append(f"trade lists differ from position {first} ({len(produced)} replayed, "
                                f"{len(stored)} stored)")
     if sorted((r.order_id, r.qty, r.price) for r in engine.snapshot()) != resting:

@@ -5,6 +5,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError
 from django.utils import timezone
@@ -145,6 +146,7 @@ def _reservation(run: Run, draft: Order) -> tuple[int, int | None]:
     if draft.side == Side.SELL:
         return terms.base_amount(draft.qty_lots), None
     if draft.order_type == OrderType.LIMIT:
+        assert draft.price_ticks is not None  # build_draft gives every limit order a price
         return limit_reserve(terms, Side.BUY, draft.price_ticks, draft.qty_lots,
                              max(draft.fee_bps_maker, draft.fee_bps_taker)), None
     if draft.max_quote is not None:
@@ -206,7 +208,7 @@ def order_place(*, actor: Actor, tenant: Tenant, market_id: int, client_id: str,
     must sit on the market's tick and lot grid. A repeated `client_id` with the same request returns the
     original order (`replayed`), even once the market is halted; with a different request it is refused.
     Cost: one read, then one market-locked transaction."""
-    fields = dict(client_id=client_id, side=side, order_type=order_type, time_in_force=time_in_force,
+    fields: dict[str, Any] = dict(client_id=client_id, side=side, order_type=order_type, time_in_force=time_in_force,
                   price=price, quantity=quantity, expires_at=expires_at, post_only=post_only, stp_mode=stp_mode,
                   max_quote=max_quote)
     request_hash = fingerprint(market_id=market_id, **{k: v for k, v in fields.items() if k != "client_id"})

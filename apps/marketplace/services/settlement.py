@@ -16,12 +16,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
+from django.db.models import Q
+
 from apps.core.actors import Actor
 from apps.ledger import engine as ledger_engine
 from apps.ledger.domain import EntrySpec, PostingSpec
 from apps.ledger.models import Account, EntryKind
 from apps.ledger.services.entries import build_spec
-from apps.ledger.services.system_holds import SystemHold, SystemHoldOpening, system_hold_id_allocate, system_holds_record
+from apps.ledger.services.system_holds import (
+    SystemHold,
+    SystemHoldOpening,
+    system_hold_id_allocate,
+    system_holds_record,
+)
 from apps.marketplace.models import Market, Order, OrderStatus, Trade
 from apps.tenants import rls
 
@@ -33,7 +40,8 @@ def account_id(tenant_id: int | None, asset: str, code: str = "main") -> int:
     found = _ACCOUNTS.get(key)
     if found is None:
         with rls.dangerously_bypass():
-            found = Account.objects.filter(tenant_id=tenant_id, asset_id=asset, code=code) \
+            owner = Q(tenant__isnull=True) if tenant_id is None else Q(tenant_id=tenant_id)
+            found = Account.objects.filter(owner, asset_id=asset, code=code) \
                 .values_list("id", flat=True).first()
         if found is None:
             raise LookupError(f"no {code} account in {asset} for tenant {tenant_id}")
@@ -144,7 +152,8 @@ class Settlement:
         with rls.dangerously_bypass():
             outcomes = ledger_engine.apply_entries(specs, partial=False, now=now)
         offsets = {"pending": 0, "trades": len(self.pending), "releases": len(self.pending) + len(self.trades)}
-        ids = [o.entry_id for o in outcomes]
+        ids = [o.entry_id for o in outcomes if o.entry_id is not None]
+        assert len(ids) == len(outcomes)  # partial=False: every entry was applied, or the call raised
 
         def entry_of(ref: tuple[str, int] | None) -> int | None:
             return None if ref is None else ids[offsets[ref[0]] + ref[1]]
@@ -156,6 +165,7 @@ class Settlement:
 
     def _write_holds(self, entry_of: Callable[[tuple[str, int] | None], int | None], now: datetime) -> None:
         def state(seq: int, order: Order) -> SystemHold:
+            assert order.hold_id is not None  # only orders that reserve funds are tracked here
             return SystemHold(hold_id=order.hold_id, reserved=order.reserved, used=order.reserve_used,
                               ended=order.is_terminal, expired=order.status == OrderStatus.EXPIRED,
                               resolution_entry_id=entry_of(self.last_entry.get(seq)))

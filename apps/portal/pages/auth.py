@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +22,7 @@ class SignInView(auth_views.LoginView):
 
 
 class SignOutView(auth_views.LogoutView):
-    next_page = reverse_lazy("portal:login")
+    next_page = "portal:login"  # a URL name: LogoutView resolves it
 
 
 class ResetView(auth_views.PasswordResetView):
@@ -48,20 +49,21 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = services.invitation_by_token(token=token)
     if invitation is None:
         return render(request, "portal/invitation_invalid.html", status=404)
-    signed_in = request.user.is_authenticated
-    form = AcceptInvitationForm(request.POST or None) if not signed_in else None
-    if request.method == "POST" and (signed_in or form.is_valid()):
+    user = request.user if isinstance(request.user, User) else None
+    form = AcceptInvitationForm(request.POST or None) if user is None else None
+    if request.method == "POST" and (form is None or form.is_valid()):
         try:
             membership = services.invitation_accept(
-                token=token, user=request.user if signed_in else None,
-                password="" if signed_in else form.cleaned_data["password"])
+                token=token, user=user, password=form.cleaned_data["password"] if form is not None else "")
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect(request.path)
         except ValidationError as exc:  # the password validators' verdicts
+            if form is None:
+                raise
             form.add_error("password", exc)
             return render(request, "portal/invitation_accept.html", {"invitation": invitation, "form": form})
-        if not signed_in:
+        if user is None:
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[SESSION_TENANT_KEY] = membership.tenant_id
         messages.success(request, f"Welcome to {membership.tenant.brand_name}.")

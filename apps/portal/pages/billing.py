@@ -3,7 +3,7 @@ payment, and the tenant's purchases and receipts."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -15,12 +15,12 @@ from apps.billing.services.purchases import PURCHASE_PLACEHOLDER
 from apps.core.errors import ApplicationError
 from apps.ledger import selectors as ledger_selectors
 from apps.ledger.amounts import amount_text
-from apps.portal.pages.common import actor_of, tenant_page
+from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.tenants.roles import Permission
 
 
 @tenant_page()
-def billing(request: HttpRequest) -> HttpResponse:
+def billing(request: TenantRequest) -> HttpResponse:
     context = {"packs": selectors.pack_list(), "payments_mode": gateway.payments_mode(),
                "account": ledger_selectors.account_main(tenant=request.tenant, asset="CEU"),
                "purchases": selectors.purchase_list(tenant=request.tenant).order_by("-created_at", "-id")[:50],
@@ -30,7 +30,7 @@ def billing(request: HttpRequest) -> HttpResponse:
 
 @tenant_page(Permission.MOVE_FUNDS)
 @require_POST
-def checkout(request: HttpRequest, pack_id: int) -> HttpResponse:
+def checkout(request: TenantRequest, pack_id: int) -> HttpResponse:
     back = request.build_absolute_uri(reverse("portal:billing"))
     try:
         purchase = services.checkout_start(actor=actor_of(request), tenant=request.tenant, pack_id=pack_id,
@@ -43,13 +43,13 @@ def checkout(request: HttpRequest, pack_id: int) -> HttpResponse:
 
 
 @tenant_page()
-def checkout_return(request: HttpRequest, purchase_id: int) -> HttpResponse:
+def checkout_return(request: TenantRequest, purchase_id: int) -> HttpResponse:
     """Stripe sends the buyer here after paying; the webhook may not have arrived yet, so ask Stripe directly."""
     try:
         purchase = services.purchase_reconcile(actor=actor_of(request), tenant=request.tenant,
                                                purchase_id=purchase_id)
     except Purchase.DoesNotExist:
-        raise Http404("No such purchase.")
+        raise Http404("No such purchase.") from None
     except ApplicationError as exc:
         messages.error(request, f"Could not confirm the payment yet: {exc.message}")
         return redirect("portal:billing")
@@ -80,9 +80,9 @@ def checkout_cancel(request: HttpRequest, purchase_id: int) -> HttpResponse:
 
 
 @tenant_page()
-def receipt(request: HttpRequest, receipt_id: int) -> HttpResponse:
+def receipt(request: TenantRequest, receipt_id: int) -> HttpResponse:
     try:
         document = selectors.receipt_get(tenant=request.tenant, receipt_id=receipt_id)
     except Receipt.DoesNotExist:
-        raise Http404("No such receipt.")
+        raise Http404("No such receipt.") from None
     return render(request, "portal/billing/receipt.html", {"receipt": document})

@@ -19,7 +19,7 @@ from apps.capsules import selectors, services
 from apps.capsules.models import Capsule, CapsuleKind, CapsuleRun, Subscription
 from apps.core.errors import ApplicationError
 from apps.ledger.amounts import amount_text
-from apps.portal.pages.common import actor_of, tenant_page
+from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.signals.selectors import stream_list
 from apps.tenants.roles import Permission
 
@@ -47,24 +47,23 @@ class CapsuleForm(forms.Form):
         return data
 
 
-def _capsule_or_404(request: HttpRequest, capsule_id: int) -> Capsule:
+def _capsule_or_404(request: TenantRequest, capsule_id: int) -> Capsule:
     try:
         return selectors.capsule_get(tenant=request.tenant, capsule_id=capsule_id)
     except Capsule.DoesNotExist:
-        raise Http404("No such capsule.")
+        raise Http404("No such capsule.") from None
 
 
 @tenant_page()
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: TenantRequest) -> HttpResponse:
     capsules = list(selectors.capsule_catalogue(tenant=request.tenant).order_by("name", "-version"))
     energy = selectors.measured_energy(capsule_ids=[c.pk for c in capsules])
-    for capsule in capsules:
-        capsule.measured_wh = energy.get(capsule.pk)
-    return render(request, "portal/capsules/catalogue.html", {"capsules": capsules})
+    rows = [(capsule, energy.get(capsule.pk)) for capsule in capsules]
+    return render(request, "portal/capsules/catalogue.html", {"capsules": rows})
 
 
 @tenant_page()
-def capsule_detail(request: HttpRequest, capsule_id: int) -> HttpResponse:
+def capsule_detail(request: TenantRequest, capsule_id: int) -> HttpResponse:
     capsule = _capsule_or_404(request, capsule_id)
     context = {"capsule": capsule, "streams": stream_list(tenant=request.tenant).order_by("name"),
                "runs": selectors.run_list(tenant=request.tenant, capsule_id=capsule.pk).order_by("-created_at")[:20],
@@ -112,7 +111,7 @@ def _explain(exc: ApplicationError) -> str:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def capsule_run(request: HttpRequest, capsule_id: int) -> HttpResponse:
+def capsule_run(request: TenantRequest, capsule_id: int) -> HttpResponse:
     _capsule_or_404(request, capsule_id)
     try:
         run = services.capsule_run_start(actor=actor_of(request), tenant=request.tenant, capsule_id=capsule_id,
@@ -126,7 +125,7 @@ def capsule_run(request: HttpRequest, capsule_id: int) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def capsule_subscribe(request: HttpRequest, capsule_id: int) -> HttpResponse:
+def capsule_subscribe(request: TenantRequest, capsule_id: int) -> HttpResponse:
     _capsule_or_404(request, capsule_id)
     try:
         services.subscription_create(actor=actor_of(request), tenant=request.tenant, capsule_id=capsule_id,
@@ -139,24 +138,24 @@ def capsule_subscribe(request: HttpRequest, capsule_id: int) -> HttpResponse:
 
 
 @tenant_page()
-def runs(request: HttpRequest) -> HttpResponse:
+def runs(request: TenantRequest) -> HttpResponse:
     rows = selectors.run_list(tenant=request.tenant).order_by("-created_at", "-id")[:100]
     return render(request, "portal/capsules/runs.html", {"runs": rows})
 
 
 @tenant_page()
-def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_detail(request: TenantRequest, run_id: int) -> HttpResponse:
     try:
         run = selectors.run_get(tenant=request.tenant, run_id=run_id)
     except CapsuleRun.DoesNotExist:
-        raise Http404("No such run.")
+        raise Http404("No such run.") from None
     result = json.loads(run.result_text) if run.result_text else None
     return render(request, "portal/capsules/run_detail.html",
                   {"run": run, "result": result, "usage": run.usage.order_by("metric")})
 
 
 @tenant_page()
-def usage(request: HttpRequest) -> HttpResponse:
+def usage(request: TenantRequest) -> HttpResponse:
     end = dj_timezone.now().astimezone(timezone.utc).date()
     start = end - timedelta(days=USAGE_DAYS - 1)
     rows = selectors.usage_daily(tenant=request.tenant, start=datetime.combine(start, time.min, tzinfo=timezone.utc),
@@ -167,7 +166,8 @@ def usage(request: HttpRequest) -> HttpResponse:
         by_capsule.setdefault(row.capsule_name, {})[row.day] = row.ceu
     midnight = [int(datetime.combine(d, time.min, tzinfo=timezone.utc).timestamp() * 1000) for d in days]
     chart = {"time": True, "zero": True, "series": [
-        {"name": f"{name} (CEU)", "points": [[ms, per_day.get(d, 0) / 1000] for ms, d in zip(midnight, days)]}
+        {"name": f"{name} (CEU)",
+         "points": [[ms, per_day.get(d, 0) / 1000] for ms, d in zip(midnight, days, strict=True)]}
         for name, per_day in sorted(by_capsule.items())]}
     context = {"rows": rows[::-1], "chart": chart, "total": sum(r.ceu for r in rows), "start": start, "end": end,
                "subscriptions": selectors.subscription_list(tenant=request.tenant).order_by("-created_at")}
@@ -176,19 +176,19 @@ def usage(request: HttpRequest) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
+def subscription_cancel(request: TenantRequest, subscription_id: int) -> HttpResponse:
     try:
         services.subscription_cancel(actor=actor_of(request), tenant=request.tenant, subscription_id=subscription_id)
         messages.success(request, "Subscription cancelled.")
     except Subscription.DoesNotExist:
-        raise Http404("No such subscription.")
+        raise Http404("No such subscription.") from None
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("portal:capsule_usage")
 
 
 @tenant_page(Permission.MANAGE_TENANT)
-def manage(request: HttpRequest, form: CapsuleForm | None = None) -> HttpResponse:
+def manage(request: TenantRequest, form: CapsuleForm | None = None) -> HttpResponse:
     owned = selectors.capsule_owned_list(tenant=request.tenant).order_by("name", "-version")
     return render(request, "portal/capsules/manage.html", {
         "owned": owned, "form": form or CapsuleForm(), "revenue": selectors.revenue_by_capsule(tenant=request.tenant),
@@ -197,7 +197,7 @@ def manage(request: HttpRequest, form: CapsuleForm | None = None) -> HttpRespons
 
 @tenant_page(Permission.MANAGE_TENANT)
 @require_POST
-def capsule_create(request: HttpRequest) -> HttpResponse:
+def capsule_create(request: TenantRequest) -> HttpResponse:
     form = CapsuleForm(request.POST)
     if not form.is_valid():
         return manage.__wrapped__(request, form=form)
@@ -212,7 +212,7 @@ def capsule_create(request: HttpRequest) -> HttpResponse:
 
 @tenant_page(Permission.MANAGE_TENANT)
 @require_POST
-def capsule_transition(request: HttpRequest, capsule_id: int, action: str) -> HttpResponse:
+def capsule_transition(request: TenantRequest, capsule_id: int, action: str) -> HttpResponse:
     service = {"publish": services.capsule_publish, "retire": services.capsule_retire}.get(action)
     if service is None:
         raise Http404()
@@ -220,7 +220,7 @@ def capsule_transition(request: HttpRequest, capsule_id: int, action: str) -> Ht
         capsule = service(actor=actor_of(request), tenant=request.tenant, capsule_id=capsule_id)
         messages.success(request, f"{capsule} is now {capsule.state}.")
     except Capsule.DoesNotExist:
-        raise Http404("No such capsule.")
+        raise Http404("No such capsule.") from None
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("portal:capsule_manage")

@@ -4,12 +4,29 @@ from functools import wraps
 from typing import Any, Callable
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from apps.core.actors import Actor
+from apps.tenants.models import Membership, Tenant
 from apps.tenants.roles import Permission, role_allows
+
+
+class AuthenticatedRequest(HttpRequest):
+    """What a `login_required` view receives."""
+
+    user: User
+
+
+class TenantRequest(AuthenticatedRequest):
+    """What a `tenant_page` view receives: TenantMiddleware set the brand, membership and tenant, and the
+    decorator checked that the user is signed in and a member, so none of them is None here."""
+
+    brand: Tenant | None
+    membership: Membership
+    tenant: Tenant
 
 
 def actor_of(request: HttpRequest) -> Actor:

@@ -14,15 +14,14 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.dna import impact, selectors, services
-from apps.dna.apis.assets import import_rows
-from apps.dna.import_parsing import ASSET_COLUMNS, LINK_COLUMNS
+from apps.dna.import_parsing import ASSET_COLUMNS, LINK_COLUMNS, import_rows
 from apps.dna.models import AssetKind, Industry, LinkKind, TermCategory
 from apps.dna.services.cascade import JOB_KIND as CASCADE_JOB_KIND
 from apps.dna.services.cascade import cascade_trim
 from apps.lab import selectors as lab_selectors
 from apps.lab.models import JobStatus
 from apps.ledger.amounts import amount_text
-from apps.portal.pages.common import actor_of, tenant_page
+from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.signals.selectors import stream_list
 from apps.tenants.roles import Permission
 
@@ -51,14 +50,14 @@ def _attempt(request: HttpRequest, action: Callable[[], Any], success: str | Non
         messages.error(request, _explain(exc))
         return None
     except ObjectDoesNotExist:
-        raise Http404("Not found.")
+        raise Http404("Not found.") from None
     if success:
         messages.success(request, success)
     return result
 
 
 @tenant_page()
-def ontology(request: HttpRequest) -> HttpResponse:
+def ontology(request: TenantRequest) -> HttpResponse:
     category = request.GET.get("category") or None
     terms = selectors.term_list(category=category if category in TermCategory.values else None)
     return render(request, "portal/dna/ontology.html", {"terms": terms, "version": selectors.ontology_current(),
@@ -66,17 +65,17 @@ def ontology(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_page()
-def term(request: HttpRequest, key: str) -> HttpResponse:
+def term(request: TenantRequest, key: str) -> HttpResponse:
     try:
         found = selectors.term_get(key=key)
     except ObjectDoesNotExist:
-        raise Http404("No such term.")
+        raise Http404("No such term.") from None
     return render(request, "portal/dna/term.html", {"term": found, "outgoing": found.relations_out.all(),
                                                      "incoming": found.relations_in.all()})
 
 
 @tenant_page()
-def templates(request: HttpRequest) -> HttpResponse:
+def templates(request: TenantRequest) -> HttpResponse:
     industry = request.GET.get("industry") or None
     rows = selectors.template_list(industry=industry if industry in Industry.values else None)
     return render(request, "portal/dna/templates.html", {"templates": rows, "industries": Industry.choices,
@@ -84,11 +83,11 @@ def templates(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_page()
-def template_detail(request: HttpRequest, key: str) -> HttpResponse:
+def template_detail(request: TenantRequest, key: str) -> HttpResponse:
     try:
         template = selectors.template_get(key=key)
     except ObjectDoesNotExist:
-        raise Http404("No such template.")
+        raise Http404("No such template.") from None
     streams = list(stream_list(tenant=request.tenant).order_by("name"))
     inputs = [{**spec, "streams": [s for s in streams if s.kind == spec["kind"]]} for spec in template.inputs]
     return render(request, "portal/dna/template_detail.html", {
@@ -97,7 +96,7 @@ def template_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def template_instantiate(request: HttpRequest, key: str) -> HttpResponse:
+def template_instantiate(request: TenantRequest, key: str) -> HttpResponse:
     bindings = {k[len("bind_"):]: v for k, v in request.POST.items() if k.startswith("bind_") and v}
     asset = request.POST.get("asset") or None
     instance = _attempt(request, lambda: services.template_instantiate(
@@ -117,7 +116,7 @@ def template_instantiate(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @tenant_page()
-def assets(request: HttpRequest) -> HttpResponse:
+def assets(request: TenantRequest) -> HttpResponse:
     kind, search = request.GET.get("kind") or None, request.GET.get("q") or None
     rows = selectors.asset_list(tenant=request.tenant, kind=kind if kind in AssetKind.values else None,
                                 search=search).order_by("key")[:500]
@@ -129,7 +128,7 @@ def assets(request: HttpRequest) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def asset_create(request: HttpRequest) -> HttpResponse:
+def asset_create(request: TenantRequest) -> HttpResponse:
     asset = _attempt(request, lambda: services.asset_create(
         actor=actor_of(request), tenant=request.tenant, key=request.POST.get("key", "").strip(),
         name=request.POST.get("name", "").strip(), kind=request.POST.get("kind", ""),
@@ -141,7 +140,7 @@ def _upload(request: HttpRequest, name: str) -> str:
     upload = request.FILES.get(name)
     if upload is None:
         return ""
-    if upload.size > MAX_UPLOAD:
+    if (upload.size or 0) > MAX_UPLOAD:
         raise ApplicationError(f"{upload.name} is larger than 4 MiB; split it.")
     try:
         return upload.read().decode("utf-8-sig")
@@ -166,7 +165,7 @@ def _import_values(request: HttpRequest) -> dict[str, Any]:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def asset_import(request: HttpRequest) -> HttpResponse:
+def asset_import(request: TenantRequest) -> HttpResponse:
     def run() -> Any:
         assets_rows, link_rows = import_rows(_import_values(request))
         result = services.assets_import(actor=actor_of(request), tenant=request.tenant, assets=assets_rows,
@@ -180,22 +179,23 @@ def asset_import(request: HttpRequest) -> HttpResponse:
     return redirect("portal:dna_assets")
 
 
-def _asset_or_404(request: HttpRequest, asset_id: int) -> Any:
+def _asset_or_404(request: TenantRequest, asset_id: int) -> Any:
     try:
         return selectors.asset_get(tenant=request.tenant, asset_id=asset_id)
     except ObjectDoesNotExist:
-        raise Http404("No such asset.")
+        raise Http404("No such asset.") from None
 
 
 @tenant_page()
-def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
+def asset_detail(request: TenantRequest, asset_id: int) -> HttpResponse:
     asset = _asset_or_404(request, asset_id)
     depth = int(request.GET.get("depth", "3")) if request.GET.get("depth", "3").isdigit() else 3
     state = selectors.asset_state(tenant=request.tenant, asset_id=asset.pk)
     attached = {s.stream.pk for s in state.streams}
     return render(request, "portal/dna/asset_detail.html", {
-        "asset": asset, "state": state, "open_alerts": sum(s.open_alerts for s in state.streams), "links": selectors.link_list(tenant=request.tenant, asset_id=asset.pk)
-        .order_by("kind", "pk"), "blast": impact.blast_radius(tenant=request.tenant, asset_id=asset.pk, depth=depth),
+        "asset": asset, "state": state, "open_alerts": sum(s.open_alerts for s in state.streams),
+        "links": selectors.link_list(tenant=request.tenant, asset_id=asset.pk).order_by("kind", "pk"),
+        "blast": impact.blast_radius(tenant=request.tenant, asset_id=asset.pk, depth=depth),
         "depth": depth, "depths": range(1, impact.MAX_DEPTH + 1), "link_kinds": LinkKind.choices,
         "others": selectors.asset_list(tenant=request.tenant).exclude(pk=asset.pk).order_by("key")[:500],
         "streams": [s for s in stream_list(tenant=request.tenant).order_by("name") if s.pk not in attached]})
@@ -203,7 +203,7 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def asset_delete(request: HttpRequest, asset_id: int) -> HttpResponse:
+def asset_delete(request: TenantRequest, asset_id: int) -> HttpResponse:
     _asset_or_404(request, asset_id)
     _attempt(request, lambda: services.asset_delete(actor=actor_of(request), tenant=request.tenant,
                                                     asset_id=asset_id), "Asset deleted.")
@@ -212,9 +212,10 @@ def asset_delete(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def link_create(request: HttpRequest, asset_id: int) -> HttpResponse:
+def link_create(request: TenantRequest, asset_id: int) -> HttpResponse:
     _asset_or_404(request, asset_id)
-    other, outgoing = request.POST.get("other", ""), request.POST.get("direction", "out") == "out"
+    raw_other, outgoing = request.POST.get("other", ""), request.POST.get("direction", "out") == "out"
+    other = int(raw_other) if raw_other.isdigit() else 0  # no asset has id 0: the service says "No such asset."
     try:
         weight = float(request.POST.get("weight") or 1.0)
     except ValueError:
@@ -227,7 +228,7 @@ def link_create(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def link_delete(request: HttpRequest, asset_id: int, link_id: int) -> HttpResponse:
+def link_delete(request: TenantRequest, asset_id: int, link_id: int) -> HttpResponse:
     _attempt(request, lambda: services.link_delete(actor=actor_of(request), tenant=request.tenant, link_id=link_id),
              "Link removed.")
     return redirect("portal:dna_asset", asset_id=asset_id)
@@ -235,7 +236,7 @@ def link_delete(request: HttpRequest, asset_id: int, link_id: int) -> HttpRespon
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def stream_attach(request: HttpRequest, asset_id: int) -> HttpResponse:
+def stream_attach(request: TenantRequest, asset_id: int) -> HttpResponse:
     _asset_or_404(request, asset_id)
     _attempt(request, lambda: services.stream_attach(actor=actor_of(request), tenant=request.tenant,
                                                      asset_id=asset_id, stream_id=request.POST.get("stream", "")),
@@ -245,7 +246,7 @@ def stream_attach(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def stream_detach(request: HttpRequest, asset_id: int, stream_id: int) -> HttpResponse:
+def stream_detach(request: TenantRequest, asset_id: int, stream_id: int) -> HttpResponse:
     _attempt(request, lambda: services.stream_detach(actor=actor_of(request), tenant=request.tenant,
                                                      asset_id=asset_id, stream_id=stream_id), "Stream detached.")
     return redirect("portal:dna_asset", asset_id=asset_id)
@@ -265,7 +266,7 @@ def _spread(query: Any) -> tuple[float, float]:
 
 
 @tenant_page()
-def graph(request: HttpRequest) -> HttpResponse:
+def graph(request: TenantRequest) -> HttpResponse:
     """The identity graph; with ?asset=, the cascade from it (frames drawn with a time slider); with ?source= and
     ?target=, the shortest impact path highlighted."""
     context: dict[str, Any] = {"graph": selectors.asset_graph(tenant=request.tenant), "cascade": None, "path": None,
@@ -295,12 +296,12 @@ def graph(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/dna/graph.html", context)
 
 
-def _cascade_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
+def _cascade_job(request: TenantRequest, job_id: int) -> dict[str, Any]:
     """A cascade lab job: followed while it runs (the page reloads when it ends), drawn once it has succeeded."""
     try:
         job = lab_selectors.job_get(tenant=request.tenant, job_id=job_id)
     except ObjectDoesNotExist:
-        raise Http404("No such job.")
+        raise Http404("No such job.") from None
     if job.kind != CASCADE_JOB_KIND:
         raise Http404("Not a cascade job.")
     cascade = None
@@ -314,7 +315,7 @@ def _cascade_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def cascade_job(request: HttpRequest) -> HttpResponse:
+def cascade_job(request: TenantRequest) -> HttpResponse:
     """Runs the cascade from the chosen asset as a lab job, then follows it on the graph page."""
     start = request.POST.get("asset", "")
     if not start.isdigit():

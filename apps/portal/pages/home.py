@@ -2,21 +2,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.portal.forms import BrandingForm, ClientTenantForm
-from apps.portal.pages.common import actor_of, tenant_page
+from apps.portal.pages.common import AuthenticatedRequest, TenantRequest, actor_of, tenant_page
 from apps.tenants import selectors, services
 from apps.tenants.middleware import SESSION_TENANT_KEY
 from apps.tenants.roles import Permission
 
 
 @tenant_page()
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     context = {
         "members": selectors.membership_list(tenant=tenant)[:10],
@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def switch_tenant(request: HttpRequest) -> HttpResponse:
+def switch_tenant(request: AuthenticatedRequest) -> HttpResponse:
     tenant_id = request.POST.get("tenant_id", "")
     if not tenant_id.isdigit() or selectors.user_membership(user=request.user, tenant_id=int(tenant_id)) is None:
         raise Http404("No such tenant.")
@@ -39,14 +39,14 @@ def switch_tenant(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_page()
-def clients(request: HttpRequest) -> HttpResponse:
+def clients(request: TenantRequest) -> HttpResponse:
     return render(request, "portal/clients.html", {"clients": selectors.client_tenant_list(tenant=request.tenant),
                                                    "form": ClientTenantForm()})
 
 
 @tenant_page(Permission.MANAGE_TENANT)
 @require_POST
-def client_create(request: HttpRequest) -> HttpResponse:
+def client_create(request: TenantRequest) -> HttpResponse:
     form = ClientTenantForm(request.POST)
     if not form.is_valid():
         return render(request, "portal/clients.html", {"clients": selectors.client_tenant_list(tenant=request.tenant),
@@ -63,7 +63,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_page(Permission.MANAGE_TENANT)
-def branding(request: HttpRequest) -> HttpResponse:
+def branding(request: TenantRequest) -> HttpResponse:
     form = BrandingForm(request.POST or None, instance=selectors.tenant_get(tenant=request.tenant))
     if request.method == "POST" and form.is_valid():
         try:

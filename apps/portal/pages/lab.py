@@ -3,7 +3,7 @@ with a live progress bar, the pictures, the metrics and downloads, and the artef
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.lab import selectors, services
-from apps.lab.apis import artefact_response
+from apps.lab.artefacts import artefact_response
 from apps.lab.kinds import KINDS, JobKindSpec
 from apps.lab.models import JobKind, JobStatus, LabJob
 from apps.ledger import selectors as ledger_selectors
 from apps.ledger.amounts import amount_text
-from apps.portal.pages.common import actor_of, tenant_page
+from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.signals.selectors import stream_list
 from apps.tenants.roles import Permission
 
@@ -49,6 +49,9 @@ def _fields(spec: JobKindSpec, values: dict[str, str]) -> list[dict[str, Any]]:
     return rows
 
 
+PARSERS: dict[str, Callable[[str], Any]] = {"integer": int, "number": float, "list": json.loads}
+
+
 def _params(spec: JobKindSpec, post: Any) -> dict[str, Any]:
     """Form text to typed parameters; empty inputs fall back to the kind's defaults."""
     params: dict[str, Any] = {}
@@ -58,7 +61,7 @@ def _params(spec: JobKindSpec, post: Any) -> dict[str, Any]:
         if raw == "":
             continue
         try:
-            params[name] = {"integer": int, "number": float, "list": json.loads}.get(meta["type"], str)(raw)
+            params[name] = PARSERS.get(meta["type"], str)(raw)
         except ValueError:
             errors[f"params.{name}"] = ["Enter a number." if meta["type"] != "list" else "Enter valid JSON."]
     if errors:
@@ -76,11 +79,11 @@ def _time_limit(post: Any) -> int | None:
 
 
 @tenant_page()
-def lab(request: HttpRequest) -> HttpResponse:
+def lab(request: TenantRequest) -> HttpResponse:
     return _page(request, _spec(request), {})
 
 
-def _page(request: HttpRequest, spec: JobKindSpec, values: dict[str, str], *, quote: Any = None,
+def _page(request: TenantRequest, spec: JobKindSpec, values: dict[str, Any], *, quote: Any = None,
           errors: dict[str, list[str]] | None = None, status: int = 200) -> HttpResponse:
     account = ledger_selectors.account_main(tenant=request.tenant, asset="CEU")
     field_errors = {k.removeprefix("params."): v for k, v in (errors or {}).items()}
@@ -102,7 +105,7 @@ def _page(request: HttpRequest, spec: JobKindSpec, values: dict[str, str], *, qu
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def lab_submit(request: HttpRequest) -> HttpResponse:
+def lab_submit(request: TenantRequest) -> HttpResponse:
     """Estimate (the "Estimate" button, for browsers without JavaScript) or submit the kind's form."""
     spec = _spec(request)
     values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
@@ -122,11 +125,11 @@ def lab_submit(request: HttpRequest) -> HttpResponse:
     return redirect("portal:lab_job", job_id=job.pk)
 
 
-def _job_or_404(request: HttpRequest, job_id: int) -> LabJob:
+def _job_or_404(request: TenantRequest, job_id: int) -> LabJob:
     try:
         return selectors.job_get(tenant=request.tenant, job_id=job_id)
     except LabJob.DoesNotExist:
-        raise Http404("No such job.")
+        raise Http404("No such job.") from None
 
 
 def _shown(name: str, value: Any) -> str:
@@ -151,7 +154,7 @@ def _metric_rows(metrics: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[s
 
 
 @tenant_page()
-def lab_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def lab_job(request: TenantRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
     scalars, tables = _metric_rows(job.metrics)
     pictures = [a for a in job.artefacts if a["content_type"].startswith("image/")]
@@ -162,7 +165,7 @@ def lab_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def lab_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+def lab_cancel(request: TenantRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
     try:
         services.job_cancel(actor=actor_of(request), tenant=request.tenant, job_id=job.pk)
@@ -173,10 +176,10 @@ def lab_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @tenant_page()
-def lab_artefact(request: HttpRequest, job_id: int, name: str) -> FileResponse:
+def lab_artefact(request: TenantRequest, job_id: int, name: str) -> FileResponse:
     """Streams an artefact from the lab storage; only the signed-in tenant's own jobs (404 otherwise)."""
     try:
         _, entry = selectors.artefact_entry(tenant=request.tenant, job_id=job_id, name=name)
     except LabJob.DoesNotExist:
-        raise Http404("No such artefact.")
+        raise Http404("No such artefact.") from None
     return artefact_response(entry)

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from collections.abc import Iterable
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from apps.ledger import selectors
 from apps.ledger.amounts import SCALES
-from apps.ledger.models import Account
-from apps.portal.pages.common import tenant_page
+from apps.ledger.models import Account, Posting
+from apps.portal.pages.common import TenantRequest, tenant_page
 
 
 @tenant_page()
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: TenantRequest) -> HttpResponse:
     accounts = list(selectors.account_list(tenant=request.tenant))
     chosen = accounts[0] if accounts else None
     wanted = request.GET.get("account", "")
@@ -19,8 +21,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
         try:
             chosen = selectors.account_get(tenant=request.tenant, account_id=int(wanted))
         except (ValueError, Account.DoesNotExist):
-            raise Http404("No such account.")
-    series, history = [], []
+            raise Http404("No such account.") from None
+    series: list[list[float]] = []
+    history: Iterable[Posting] = []
     if chosen is not None:
         unit = 10 ** SCALES.get(chosen.asset_id, 0)  # charts read in whole units, like the table
         series = [[int(t.timestamp() * 1000), b / unit] for t, b in

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from apps.core.errors import NotFoundError
 from apps.marketplace import selectors
 from apps.marketplace.models import Market, MarketState
-from apps.portal.pages.common import tenant_page
+from apps.portal.pages.common import TenantRequest, tenant_page
 from apps.tenants.roles import Permission, role_allows
 
 
@@ -23,7 +23,7 @@ def _chosen(request: HttpRequest, markets: list[Market]) -> Market | None:
     try:
         return selectors.market_get(market_id=int(wanted))
     except (ValueError, NotFoundError):
-        raise Http404("No such market.")
+        raise Http404("No such market.") from None
 
 
 def _boot(market: Market) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def _stats(market: Market) -> dict[str, str | int]:
 
 @tenant_page()
 @ensure_csrf_cookie
-def trading(request: HttpRequest) -> HttpResponse:
+def trading(request: TenantRequest) -> HttpResponse:
     markets = list(selectors.market_list())
     market = _chosen(request, markets)
     context: dict[str, Any] = {"markets": markets, "market": market,

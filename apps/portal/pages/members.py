@@ -1,21 +1,21 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.portal.forms import InviteForm, RoleForm
-from apps.portal.pages.common import actor_of, tenant_page
+from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.tenants import selectors, services
 from apps.tenants.models import Invitation, Membership
 from apps.tenants.roles import Permission
 
 
 @tenant_page()
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: TenantRequest) -> HttpResponse:
     form = InviteForm()
     context = {
         "members": selectors.membership_list(tenant=request.tenant),
@@ -28,10 +28,10 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @tenant_page(Permission.MANAGE_MEMBERS)
 @require_POST
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: TenantRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(request, "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
         return redirect("portal:members")
     template = request.build_absolute_uri(reverse("portal:invitation_accept", args=["TOKEN"]))
     try:
@@ -44,16 +44,16 @@ def invite(request: HttpRequest) -> HttpResponse:
     return redirect("portal:members")
 
 
-def _member_or_404(request: HttpRequest, membership_id: int) -> Membership:
+def _member_or_404(request: TenantRequest, membership_id: int) -> Membership:
     try:
         return selectors.membership_get(tenant=request.tenant, membership_id=membership_id)
     except Membership.DoesNotExist:
-        raise Http404("No such member.")
+        raise Http404("No such member.") from None
 
 
 @tenant_page(Permission.MANAGE_MEMBERS)
 @require_POST
-def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+def change_role(request: TenantRequest, membership_id: int) -> HttpResponse:
     form = RoleForm(request.POST)
     _member_or_404(request, membership_id)
     if form.is_valid():
@@ -69,7 +69,7 @@ def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @tenant_page(Permission.MANAGE_MEMBERS)
 @require_POST
-def remove_member(request: HttpRequest, membership_id: int) -> HttpResponse:
+def remove_member(request: TenantRequest, membership_id: int) -> HttpResponse:
     _member_or_404(request, membership_id)
     try:
         services.membership_remove(actor=actor_of(request), actor_role=request.membership.role,
@@ -82,12 +82,12 @@ def remove_member(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @tenant_page(Permission.MANAGE_MEMBERS)
 @require_POST
-def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def revoke_invitation(request: TenantRequest, invitation_id: int) -> HttpResponse:
     if not selectors.invitation_list(tenant=request.tenant).filter(pk=invitation_id).exists():
         raise Http404("No such invitation.")
     try:
         services.invitation_revoke(actor=actor_of(request), tenant=request.tenant, invitation_id=invitation_id)
     except Invitation.DoesNotExist:
-        raise Http404("No such invitation.")
+        raise Http404("No such invitation.") from None
     messages.success(request, "Invitation revoked.")
     return redirect("portal:members")

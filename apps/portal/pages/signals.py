@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import ApplicationError
 from apps.portal.forms import StreamCreateForm
 from apps.portal.pages.alerts import chart_moment, chart_until
-from apps.portal.pages.common import actor_of, tenant_page
+from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.portal.pages.regimes import regime_view
 from apps.signals import selectors, services
 from apps.signals.models import Alert, AlertKind, Stream, WebhookEndpoint
@@ -22,12 +22,12 @@ CHART_POINTS = 2000  # the latest points drawn on a stream page
 FAR_FUTURE = timedelta(days=36500)  # "no end": points may carry timestamps ahead of the server's clock
 
 
-def _ms(moment) -> int:  # type: ignore[no-untyped-def]
+def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
 @tenant_page()
-def streams(request: HttpRequest, form: StreamCreateForm | None = None, status: int = 200) -> HttpResponse:
+def streams(request: TenantRequest, form: StreamCreateForm | None = None, status: int = 200) -> HttpResponse:
     rows = selectors.stream_list(tenant=request.tenant).order_by("name")
     # ?new=1,2 marks the streams a template just created, so "applied" shows what it made.
     new = {int(i) for i in request.GET.get("new", "").split(",") if i.isdigit()}
@@ -52,11 +52,11 @@ def stream_create(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_page()
-def stream_detail(request: HttpRequest, stream_id: int) -> HttpResponse:
+def stream_detail(request: TenantRequest, stream_id: int) -> HttpResponse:
     try:
         stream = selectors.stream_get(tenant=request.tenant, stream_id=stream_id)
     except Stream.DoesNotExist:
-        raise Http404("No such stream.")
+        raise Http404("No such stream.") from None
     # An alert's link (?at=) ends the charts a little after its moment; otherwise they show the latest points.
     until = chart_until(request, stream_id=stream.pk, points=CHART_POINTS) or timezone.now() + FAR_FUTURE
     points = list(selectors.point_list(tenant=request.tenant, stream_id=stream.pk).filter(ts__lte=until)
@@ -74,10 +74,12 @@ def stream_detail(request: HttpRequest, stream_id: int) -> HttpResponse:
                                             "points": [[_ms(t), v] for t, v, _ in points]}],
                   "bands": [[_ms(a.window_start), _ms(a.window_end)] for a in alerts if since and a.ts >= since],
                   "regimes": regimes.bands},
-        "score": {"time": True, "zero": True, "series": [{"name": "regime score", "points": [[_ms(t), s] for t, _, s in points]}],
+        "score": {"time": True, "zero": True,
+                  "series": [{"name": "regime score", "points": [[_ms(t), s] for t, _, s in points]}],
                   "markers": marks},
         "energy": {"time": True, "series": [{"name": "energy", "points": [[_ms(t), e] for t, e, _, _ in windows]}]},
-        "entropy": {"time": True, "series": [{"name": "entropy (nats)", "points": [[_ms(t), s] for t, _, s, _ in windows]},
+        "entropy": {"time": True, "series": [{"name": "entropy (nats)",
+                                              "points": [[_ms(t), s] for t, _, s, _ in windows]},
                                              {"name": "entropy production (nats)",
                                               "points": [[_ms(t), p] for t, _, _, p in windows]}]},
     }
@@ -88,11 +90,11 @@ def stream_detail(request: HttpRequest, stream_id: int) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def alert_action(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:
+def alert_action(request: TenantRequest, alert_id: int, action: str) -> HttpResponse:
     try:
         selectors.alert_get(tenant=request.tenant, alert_id=alert_id)
     except Alert.DoesNotExist:
-        raise Http404("No such alert.")
+        raise Http404("No such alert.") from None
     service = {"acknowledge": services.alert_acknowledge, "resolve": services.alert_resolve}.get(action)
     if service is None:
         raise Http404()
@@ -108,7 +110,7 @@ ISSUED_WEBHOOK_SESSION_KEY = "portal_issued_webhook"
 
 
 @tenant_page()
-def webhooks(request: HttpRequest, errors: dict[str, list[str]] | None = None, status: int = 200) -> HttpResponse:
+def webhooks(request: TenantRequest, errors: dict[str, list[str]] | None = None, status: int = 200) -> HttpResponse:
     # Like a new API key's secret: shown on the one view after the redirect, so a refresh adds no second endpoint.
     issued = request.session.pop(ISSUED_WEBHOOK_SESSION_KEY, None)
     if issued and issued.get("tenant") != request.tenant.pk:
@@ -129,7 +131,7 @@ def _field_errors(exc: ApplicationError | ValidationError, default: str) -> dict
 
 @tenant_page(Permission.MANAGE_KEYS)
 @require_POST
-def webhook_create(request: HttpRequest) -> HttpResponse:
+def webhook_create(request: TenantRequest) -> HttpResponse:
     try:
         issued = services.webhook_endpoint_create(actor=actor_of(request), tenant=request.tenant,
                                                   url=request.POST.get("url", "").strip(),
@@ -144,11 +146,11 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
 
 @tenant_page(Permission.MANAGE_KEYS)
 @require_POST
-def webhook_deactivate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def webhook_deactivate(request: TenantRequest, endpoint_id: int) -> HttpResponse:
     try:
         services.webhook_endpoint_delete(actor=actor_of(request), tenant=request.tenant, endpoint_id=endpoint_id)
     except WebhookEndpoint.DoesNotExist:
-        raise Http404("No such webhook.")
+        raise Http404("No such webhook.") from None
     messages.success(request, "Webhook deactivated.")
     return redirect("portal:webhooks")
 

@@ -21,7 +21,8 @@ def alert_acknowledge(*, actor: Actor, tenant: Tenant, alert_id: int, note: str 
     if alert.status != AlertStatus.OPEN:
         raise ApplicationError(f"Only an open alert can be acknowledged (this one is {alert.status}).",
                                code=SignalErrorCode.ALERT_STATE, status=409)
-    alert.status, alert.acknowledged_at, alert.acknowledged_by_id = AlertStatus.ACKNOWLEDGED, timezone.now(), actor.user_id
+    alert.status, alert.acknowledged_at = AlertStatus.ACKNOWLEDGED, timezone.now()
+    alert.acknowledged_by_id = actor.user_id
     alert.note = (alert.note + "\n" + note).strip() if note else alert.note
     alert.save()
     audit_record(actor=actor, action="alert.acknowledge", obj=alert, tenant_id=tenant.pk,

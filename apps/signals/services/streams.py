@@ -20,7 +20,8 @@ def stream_create(*, actor: Actor, tenant: Tenant, name: str, kind: str = "numer
                   value_low: float | None = None, value_high: float | None = None,
                   detector: dict[str, Any] | None = None) -> Stream:
     """`detector` holds DetectorConfig settings (a template's); without it the detector uses its defaults."""
-    if (value_low is None) != (value_high is None) or (value_low is not None and value_high <= value_low):
+    if (value_low is None) != (value_high is None) or (
+            value_low is not None and value_high is not None and value_high <= value_low):
         raise ApplicationError("Give both value_low and value_high, with value_high > value_low.",
                                extra={"fields": {"value_high": ["Must exceed value_low."]}})
     stream = Stream(tenant=tenant, name=name, kind=kind, units=units, asset_name=asset_name,
@@ -32,7 +33,7 @@ def stream_create(*, actor: Actor, tenant: Tenant, name: str, kind: str = "numer
             stream.save()
     except IntegrityError as exc:
         raise ConflictError(f"A stream named {name!r} exists.", code=SignalErrorCode.DUPLICATE_STREAM) from exc
-    value_range = (value_low, value_high) if value_low is not None else None
+    value_range = (value_low, value_high) if value_low is not None and value_high is not None else None
     processor = StreamProcessor.new(kind=kind, window_size=window_size, n_bins=n_bins, value_range=value_range,
                                      detector=detector)
     StreamState.objects.create(tenant=tenant, stream=stream, blob=pickle.dumps(processor))

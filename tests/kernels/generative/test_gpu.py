@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from kernels.generative import forecast, synthetic_telemetry, tiny_forecast_config, train_forecaster, windows_from_series
+from kernels.generative import (
+    forecast,
+    synthetic_telemetry,
+    tiny_forecast_config,
+    train_forecaster,
+    windows_from_series,
+)
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
 

@@ -245,3 +245,11 @@ def test_it_refuses_to_restore_a_row_with_plain_strings_for_enums() -> None:
     # when / then
     with pytest.raises(ValueError):
         Engine.restore([row], next_sequence=6)
+
+
+def test_it_refuses_to_restore_a_good_till_date_row_without_an_expiry() -> None:
+    # given: a GTD order must carry its expiry time (the old code failed with a TypeError comparing None)
+    row = RestingOrder(5, 1, "a", Side.BUY, 99, 1, 0, TimeInForce.GTD, None, False, StpMode.CANCEL_NEWEST)
+    # when / then
+    with pytest.raises(ValueError):
+        Engine.restore([row], next_sequence=6)

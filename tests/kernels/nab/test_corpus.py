@@ -12,7 +12,7 @@ def _reference_curve(scores: list[np.ndarray], sweeps: list[FileSweep], profile_
     """Plain transcription of upstream ``Sweeper.calcScoreByThreshold`` (one row at a time)."""
     profile = PROFILES[profile_name]
     rows = []
-    for f, (score, sweep) in enumerate(zip(scores, sweeps)):
+    for f, (score, sweep) in enumerate(zip(scores, sweeps, strict=True)):
         weighted = sweep.weighted(profile)
         for i in range(score.size):
             if sweep.window[i] != -2:

@@ -95,7 +95,8 @@ def test_it_scores_entropy_coherence_one_for_equal_fields_and_less_for_a_flatten
 def test_it_can_score_a_noisy_field_near_one_which_is_why_entropy_coherence_is_weak() -> None:
     # given
     true = _field(6)
-    scrambled = true.flatten(-2)[..., torch.randperm(256, generator=torch.Generator().manual_seed(0))].reshape(true.shape)
+    order = torch.randperm(256, generator=torch.Generator().manual_seed(0))
+    scrambled = true.flatten(-2)[..., order].reshape(true.shape)
 
     # when
     score = entropy_coherence(scrambled, true)

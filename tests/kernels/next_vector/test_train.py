@@ -120,7 +120,7 @@ def test_it_gives_the_same_model_for_the_same_seed() -> None:
     b = train(config, torch.Generator().manual_seed(5)).model
 
     # then
-    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
 
 
 def test_it_evaluates_one_step_and_rollout_metrics(trained: TrainResult) -> None:

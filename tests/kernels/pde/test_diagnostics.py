@@ -41,7 +41,7 @@ def test_it_matches_math_fsum_on_a_large_random_field() -> None:
     totals = compensated_sum(x, dims=2)
 
     # then
-    for row, total in zip(x, totals):
+    for row, total in zip(x, totals, strict=True):
         assert float(total) == math.fsum(row.flatten().tolist())
 
 

@@ -26,7 +26,8 @@ SIGMA0 = 4.0
 T = 20.0
 
 
-def _gaussian_problem(boundary: str = "periodic", shape: tuple[int, int] = (128, 128)) -> tuple[DiffusionConfig, torch.Tensor, torch.Tensor]:
+def _gaussian_problem(boundary: str = "periodic",
+                      shape: tuple[int, int] = (128, 128)) -> tuple[DiffusionConfig, torch.Tensor, torch.Tensor]:
     grid = Grid2D(shape, boundary=boundary)
     centre = (shape[0] / 2, shape[1] / 2) if boundary == "periodic" else (10.0, 20.0)
     u0 = gaussian_heat_kernel(grid, 0.0, centre=centre, sigma0=SIGMA0, diffusivity=D)
@@ -175,7 +176,8 @@ def test_it_reports_progress_up_to_one_and_lands_on_each_requested_time() -> Non
     seen: list[float] = []
 
     # when
-    snaps = list(simulate(problem, u0, [0.0, 1.05, 3.0], stepping=Stepping(method="explicit", dt=0.2), progress=seen.append))
+    snaps = list(simulate(problem, u0, [0.0, 1.05, 3.0], stepping=Stepping(method="explicit", dt=0.2),
+                          progress=seen.append))
 
     # then
     assert [s.time for s in snaps] == [0.0, 1.05, 3.0]

@@ -92,7 +92,8 @@ def test_it_keeps_crank_nicolson_second_order_in_dt() -> None:
 
     # when
     errors = [
-        float((solve(GraphHeatConfig(lap), _shock(), [T], stepping=Stepping(method="implicit", dt=dt)).fields[-1] - exact).abs().max())
+        float((solve(GraphHeatConfig(lap), _shock(), [T],
+                     stepping=Stepping(method="implicit", dt=dt)).fields[-1] - exact).abs().max())
         for dt in (0.1, 0.05)
     ]
 

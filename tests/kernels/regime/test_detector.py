@@ -81,7 +81,7 @@ def test_it_gives_the_same_numbers_point_by_point() -> None:
     x[1200] = 300.0
     detector = RegimeDetector()
     # when
-    streamed = [detector.update(ti, xi) for ti, xi in zip(t.tolist(), x.tolist())]
+    streamed = [detector.update(ti, xi) for ti, xi in zip(t.tolist(), x.tolist(), strict=True)]
     batch = detect_stream(x, t)
     # then
     assert [s for s, _ in streamed] == batch.scores.tolist()

@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["batch", "streaming", "counts", "symbols", "types", "validate", "physics", "config"])
+@pytest.mark.parametrize("module", ["batch", "streaming", "counts", "symbols", "types", "validate", "physics",
+                                    "config"])
 def test_it_keeps_the_docstring_examples_true(module: str) -> None:
     # given
     imported = importlib.import_module(f"kernels.signal_compiler.{module}")

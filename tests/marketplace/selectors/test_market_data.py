@@ -74,7 +74,8 @@ def test_the_expiry_task_sweeps_due_gtd_orders():
     # given
     market = make_market()
     trader = make_trader("t")
-    order = place(trader, market, "sell", 100, 1, time_in_force="gtd", expires_at=timezone.now() + timedelta(seconds=30))
+    order = place(trader, market, "sell", 100, 1, time_in_force="gtd",
+                  expires_at=timezone.now() + timedelta(seconds=30))
     # when
     early = markets_expire.apply().get()
     with pytest.MonkeyPatch.context() as mp:

@@ -47,7 +47,8 @@ def test_a_crossing_order_trades_at_the_makers_price_and_settles_in_one_entry(ma
     taker = place(bob, market, "buy", 260, 4)
     # then: 4 lots at 250 = 1000 CEU minor; taker (buyer) pays 20 bps = 2, maker (seller) 10 bps = 1
     trade = Trade.objects.get(market=market)
-    assert (trade.price_ticks, trade.qty_lots, trade.notional, trade.buyer_fee, trade.seller_fee) == (250, 4, 1000, 2, 1)
+    assert (trade.price_ticks, trade.qty_lots, trade.notional, trade.buyer_fee,
+            trade.seller_fee) == (250, 4, 1000, 2, 1)
     entry = Entry.objects.get(pk=trade.entry_id)
     assert entry.kind == "trade" and entry.postings.count() == 9
     assert balances(bob) == {"CEU": (START_CEU - 1002, 0), "PFT": (START_PFT + 400_000, 0)}

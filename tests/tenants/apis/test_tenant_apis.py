@@ -18,7 +18,7 @@ def test_it_returns_the_callers_tenant(api, tenant):
 
 def test_it_lists_members_with_cursor_pagination(api, tenant, make_member):
     # given
-    for i in range(3):
+    for _ in range(3):
         make_member(tenant, role="viewer")
     # when
     first = api.get("/api/v1/members/?page_size=2").json()

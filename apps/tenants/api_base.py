@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, ClassVar
 
+from django.contrib.auth.models import User
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions, status
 from rest_framework.request import Request
@@ -77,7 +78,7 @@ class TenantApi(APIView):
             self.actor = Actor(api_key_id=api_key.pk, label=f"api-key:{api_key.prefix}")
             return
         membership: Membership | None = getattr(request._request, "membership", None)
-        if membership is None:
+        if membership is None or not isinstance(request.user, User):
             raise exceptions.PermissionDenied("You are not a member of any tenant.")
         membership = user_membership(user=request.user, tenant_id=membership.tenant_id)
         if membership is None:
@@ -94,7 +95,7 @@ class TenantApi(APIView):
 
     def paginate(self, request: Request, queryset: Any, serializer: type[Serializer]) -> Response:
         paginator = StableCursorPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
+        page: list[Any] | None = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(serializer(page, many=True).data)
 
     def handle_idempotent(self, request: Request, execute: Any) -> Response:
@@ -105,7 +106,7 @@ class TenantApi(APIView):
                                        code=CoreErrorCode.IDEMPOTENCY_KEY_REQUIRED,
                                        extra={"fields": {"Idempotency-Key": ["This header is required."]}})
             return execute()
-        call = IdempotentCall(tenant_id=self.tenant.pk, key=key, method=request.method, path=request.path,
+        call = IdempotentCall(tenant_id=self.tenant.pk, key=key, method=request.method or "POST", path=request.path,
                               body=self._raw_body, secret_fields=self.secret_fields,
                               atomic=self.idempotency_atomic)
         return run_idempotent(call, execute)
