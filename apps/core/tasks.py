@@ -1,7 +1,7 @@
 """The base every Celery task uses: late acks, safe only because each task claims its work idempotently."""
 from __future__ import annotations
 
-from celery import Task, shared_task
+from celery import Task
 
 from apps.core.errors import ApplicationError
 
@@ -16,13 +16,3 @@ class BaseTask(Task):
     retry_backoff = True
     retry_jitter = True
     max_retries = 5
-
-
-@shared_task(base=BaseTask, name="core.idempotency_records_purge")
-def idempotency_records_purge() -> int:
-    """Delete idempotency records past IDEMPOTENCY_RECORD_TTL_SECONDS (hourly beat); safe to run twice."""
-    from apps.core.idempotency import (
-        idempotency_records_purge as purge,  # models: load after app setup
-    )
-
-    return purge()

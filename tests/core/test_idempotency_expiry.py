@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.core.models import IdempotencyRecord
-from apps.core.tasks import idempotency_records_purge
+from apps.tenants.tasks import idempotency_records_purge
 from apps.tenants.models import ApiKey
 
 pytestmark = pytest.mark.django_db
