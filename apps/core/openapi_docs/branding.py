@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,6 +30,7 @@ def brand_schema(result: dict[str, Any], generator: Any, request: Any, public: b
 class BrandedSwaggerView(SpectacularSwaggerView):
     template_name = "core/api_docs.html"
 
+    @extend_schema(exclude=True)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().get(request, *args, **kwargs)
         response.data["title"] = docs_title(request)

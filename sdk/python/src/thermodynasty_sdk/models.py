@@ -383,6 +383,12 @@ class EntryOutput(TypedDict, total=False):
     seq: int
 
 
+class Error(TypedDict, total=False):
+    code: str
+    extra: dict[str, Any]
+    message: str
+
+
 class EstimateOutput(TypedDict, total=False):
     available: int
     cost: int
@@ -1033,6 +1039,9 @@ ScopesEnum = Literal["read", "write", "trade"]
 SideEnum = Literal["buy", "sell"]
 
 
+StateEnum = Literal["active", "paused", "deactivated"]
+
+
 class StatementOutput(TypedDict, total=False):
     account: int
     asset: str
@@ -1178,11 +1187,14 @@ class VersionOutput(TypedDict, total=False):
 
 
 class WebhookCreated(TypedDict, total=False):
+    consecutive_failures: int
     created_at: str
     description: str
     id: int
     is_active: bool
+    paused_at: str | None
     secret: str
+    state: StateEnum
     url: str
 
 
@@ -1192,10 +1204,13 @@ class WebhookInputRequest(TypedDict, total=False):
 
 
 class WebhookOutput(TypedDict, total=False):
+    consecutive_failures: int
     created_at: str
     description: str
     id: int
     is_active: bool
+    paused_at: str | None
+    state: StateEnum
     url: str
 
 
