@@ -19,7 +19,12 @@ from drf_spectacular import openapi
 from drf_spectacular.plumbing import get_doc
 
 from apps.core.openapi_docs.catalogue import doc_for
-from apps.core.openapi_docs.error_responses import ErrorSerializer, default_errors, error_response, merge_errors
+from apps.core.openapi_docs.error_responses import (
+    ErrorSerializer,
+    default_errors,
+    error_response,
+    merge_errors,
+)
 from apps.core.pagination import StableCursorPagination
 
 PAGINATING_CALLS = ("self.paginate(", ".get_paginated_response(")

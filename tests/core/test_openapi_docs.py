@@ -170,3 +170,37 @@ def test_the_docs_carry_the_partners_brand_on_its_domain():
     assert 'src="https://cdn.helios.example/logo.svg"' in branded
     assert schema_title["title"] == "Helios Shield API"
     assert "<title>Thermodynasty API</title>" in plain and "Helios" not in plain
+
+
+def _example(schema: dict[str, Any], path: str, method: str, what: str) -> Any:
+    operation = schema["paths"][path][method]
+    holder = operation["requestBody"] if what == "request" else next(
+        r for code, r in sorted(operation["responses"].items()) if code.startswith("2"))
+    return holder["content"]["application/json"]["examples"]["example"]["value"]
+
+
+# Webhook URLs must resolve to public addresses, which a test machine cannot promise: not exercised here.
+@pytest.mark.parametrize("path", ["/api/v1/streams/", "/api/v1/dna/assets/", "/api/v1/api-keys/",
+                                  "/api/v1/ledger/accounts/"])
+def test_a_documented_create_example_works_on_the_live_api(schema, api, path):
+    # given
+    request = _example(schema, path, "post", "request")
+    # when
+    answer = api.post(path, request, format="json", HTTP_IDEMPOTENCY_KEY=f"docs-{path}")
+    # then: the documented request is accepted and answers the documented shape
+    assert answer.status_code == 201, answer.json()
+    assert set(answer.json()) == set(_example(schema, path, "post", "response"))
+
+
+def test_the_documented_ingest_example_works_on_the_live_api(schema, api):
+    # given
+    stream = api.post("/api/v1/streams/", _example(schema, "/api/v1/streams/", "post", "request"),
+                      format="json").json()
+    path = "/api/v1/streams/{stream_id}/points/"
+    # when
+    answer = api.post(f"/api/v1/streams/{stream['id']}/points/", _example(schema, path, "post", "request"),
+                      format="json", HTTP_IDEMPOTENCY_KEY="docs-ingest")
+    # then
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["accepted"] == 3
+    assert set(answer.json()) == set(_example(schema, path, "post", "response"))

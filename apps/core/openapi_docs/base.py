@@ -1,6 +1,7 @@
 """The shape of one operation's partner documentation, and helpers the per-app modules share."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -20,7 +21,7 @@ class Doc:
     description: str
     request: Any = None
     response: Any = None
-    errors: dict[int, tuple[str | Enum, ...]] = field(default_factory=dict)
+    errors: Mapping[int, tuple[str | Enum, ...]] = field(default_factory=dict)
     public: bool = False  # called without an API key (Stripe's webhook): no 401/403
 
 

@@ -2,7 +2,16 @@
 the generator's own summary and description (tests/core/test_openapi_docs.py refuses that for partner APIs)."""
 from __future__ import annotations
 
-from apps.core.openapi_docs import billing, capsules, dna, lab, ledger, marketplace, signals, tenants
+from apps.core.openapi_docs import (
+    billing,
+    capsules,
+    dna,
+    lab,
+    ledger,
+    marketplace,
+    signals,
+    tenants,
+)
 from apps.core.openapi_docs.base import Doc
 
 DOCS: dict[str, Doc] = {}

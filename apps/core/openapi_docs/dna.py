@@ -1,10 +1,12 @@
 """The asset identity graph ("DNA"): assets, links, templates, cascades and the ontology (apps/dna)."""
 from __future__ import annotations
 
+from apps.core.errors import CoreErrorCode
 from apps.core.openapi_docs.base import T0, T1, T2, Doc, page
 from apps.dna.errors import DnaErrorCode as D
 from apps.lab.errors import LabErrorCode
 from apps.ledger.errors import LedgerErrorCode
+from apps.signals.errors import SignalErrorCode
 
 ASSET = {"id": 201, "key": "boiler-3", "name": "Boiler 3", "kind": "equipment", "description": "Gas-fired boiler.",
          "attributes": {"site": "north-plant", "rated_kw": 850}, "created_at": T0, "updated_at": T1}
@@ -23,7 +25,7 @@ TEMPLATE = {"key": "boiler", "name": "Boiler", "industry": "energy", "descriptio
             "signals": ["entropy_rate", "free_energy"], "parameters": {"window_size": 64},
             "detector": {"threshold": 0.9}, "version": "1"}
 GRAPH = {503: (D.GRAPH_UNAVAILABLE,)}
-LINK_ERRORS = {400: (D.SELF_LINK,), 404: (D.UNKNOWN_ASSET,), 409: (D.DUPLICATE_LINK,)}
+LINK_ERRORS = {400: (D.SELF_LINK, D.UNKNOWN_ASSET), 409: (D.DUPLICATE_LINK,)}
 CASCADE_JOB = {"id": 3130, "kind": "graph_cascade", "params": {"source": 201, "rate": 1.0, "horizon": 10.0,
                                                                "frames": 16, "radius": 3},
                "status": "queued", "progress": 0.0, "cost_estimate": 2000, "charged": 0, "attempts": 0,
@@ -80,7 +82,7 @@ DOCS: dict[str, Doc] = {
     "dna_asset_streams_attach": Doc(
         "Attach a stream", "Attaches one of your streams to this asset; a stream belongs to one asset.",
         request={"stream": 42}, response=STREAM,
-        errors={404: (D.UNKNOWN_STREAM,), 409: (D.STREAM_ATTACHED,)}),
+        errors={400: (D.UNKNOWN_STREAM,), 409: (D.STREAM_ATTACHED,)}),
     "dna_asset_streams_detach": Doc("Detach a stream", "Detaches the stream; its data is kept."),
     "dna_assets_import": Doc(
         "Import assets and links",
@@ -90,7 +92,7 @@ DOCS: dict[str, Doc] = {
                             {"key": "loop-a", "name": "Heating loop A", "kind": "network"}],
                  "links": [{"source": "boiler-3", "target": "loop-a", "kind": "flows_to", "weight": 0.8}]},
         response={"assets_created": 2, "assets_updated": 0, "links_created": 1, "links_updated": 0, "unchanged": 0},
-        errors={400: (D.INVALID_ROWS, D.IMPORT_TOO_LARGE, D.UNKNOWN_ASSET)}),
+        errors={400: (D.INVALID_ROWS, D.IMPORT_TOO_LARGE)}),
     "dna_cascade_jobs_frames": Doc(
         "Get a cascade job's frames",
         "A succeeded cascade job's frames on your assets; 409 `cascade_not_ready` while it still runs.",
@@ -138,7 +140,7 @@ DOCS: dict[str, Doc] = {
         response={"found": True, "backend": "neo4j", "strength": 0.8,
                   "assets": [{**IMPACTED, "id": 201, "key": "boiler-3", "name": "Boiler 3", "kind": "equipment",
                               "depth": 0, "impact": 1.0}, IMPACTED], "weights": [0.8]},
-        errors={404: (D.UNKNOWN_ASSET,), **GRAPH}),
+        errors={404: (CoreErrorCode.NOT_FOUND,), **GRAPH}),
     "dna_templates_list": Doc("List templates", "Asset templates by industry; each declares its input streams.",
                               response=[TEMPLATE]),
     "dna_templates_retrieve": Doc("Get a template", "One template with its inputs, signals and detector.",
@@ -150,8 +152,8 @@ DOCS: dict[str, Doc] = {
         request={"name_prefix": "boiler-3", "asset": 201, "bindings": {"outlet_temp": 42}},
         response={"id": 71, "template": "boiler", "asset": 201, "bindings": {"outlet_temp": 42},
                   "settings": {"window_size": 64}, "created_at": T2},
-        errors={400: (D.UNKNOWN_ROLE, D.STREAM_KIND_MISMATCH), 404: (D.UNKNOWN_ASSET, D.UNKNOWN_STREAM),
-                409: (D.TEMPLATE_INACTIVE, D.DUPLICATE_STREAM)}),
+        errors={400: (D.UNKNOWN_ROLE, D.STREAM_KIND_MISMATCH, D.UNKNOWN_ASSET, D.UNKNOWN_STREAM, D.TEMPLATE_INACTIVE),
+                409: (SignalErrorCode.DUPLICATE_STREAM,)}),
     "dna_template_instances_list": Doc(
         "List applied templates", "Templates you applied, with the streams bound to each input.",
         response=page({"id": 71, "template": "boiler", "asset": 201, "bindings": {"outlet_temp": 42},

@@ -6,6 +6,7 @@ parameters, takes input, runs through the idempotency store) plus the codes its 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
@@ -77,7 +78,7 @@ def default_errors(*, public: bool, has_path_params: bool, takes_input: bool, ta
     return errors
 
 
-def merge_errors(base: dict[int, list[str]], extra: dict[int, tuple[str | Enum, ...]]) -> dict[int, list[str]]:
+def merge_errors(base: dict[int, list[str]], extra: Mapping[int, tuple[str | Enum, ...]]) -> dict[int, list[str]]:
     merged = {status: list(codes) for status, codes in base.items()}
     for status, codes in extra.items():
         bucket = merged.setdefault(status, [])

@@ -15,7 +15,7 @@ DONE = {**JOB, "status": "succeeded", "progress": 1.0, "charged": 9800, "attempt
         "metrics": {"mass_drift": 1.2e-06, "wall_s": 41.3}, "started_at": T0, "finished_at": T1,
         "artefacts": [{"name": "fields.npz", "content_type": "application/octet-stream", "size": 2097152,
                        "url": "/api/v1/lab/jobs/3121/artefacts/fields.npz/"}]}
-WORK = {400: (J.UNKNOWN_KIND, J.INVALID_PARAMS, J.TOO_MUCH_WORK), 503: (J.KIND_UNAVAILABLE,)}
+WORK = {400: (J.UNKNOWN_KIND, J.INVALID_PARAMS, J.TOO_MUCH_WORK)}
 
 DOCS: dict[str, Doc] = {
     "lab_kinds_list": Doc(

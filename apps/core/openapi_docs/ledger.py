@@ -36,7 +36,7 @@ DOCS: dict[str, Doc] = {
         "asset; left empty it defaults to the asset's main account.",
         request={"asset": "CEU", "code": "operations", "name": "Operations CEU"},
         response={**ACCOUNT, "balance": 0, "pending_debits": 0, "available": 0},
-        errors={404: (L.UNKNOWN_ACCOUNT,), 409: ("conflict",)}),
+        errors={404: (L.UNKNOWN_ACCOUNT,)}),
     "ledger_accounts_retrieve": Doc(
         "Get an account",
         "One account's balance, pending debits and credits, and available amount (balance less pending "
@@ -76,15 +76,15 @@ DOCS: dict[str, Doc] = {
     "ledger_entries_retrieve": Doc(
         "Get an entry",
         "One entry with its postings and its place in the tamper-evident hash chain (`hash`, `prev_hash`).",
-        response=ENTRY, errors={404: (L.UNKNOWN_ACCOUNT,)}),
+        response=ENTRY),
     "ledger_entries_reverse": Doc(
         "Reverse an entry",
         "Posts the mirror image of an entry, so its effect is undone while the history stays intact. An entry "
         "can be reversed once; hold entries are resolved by posting or voiding the hold instead.",
         request={"client_id": "reverse-5501", "reason": "Allocated to the wrong team."},
         response=REVERSAL,
-        errors={400: (L.INSUFFICIENT_FUNDS,), 404: (L.UNKNOWN_ACCOUNT,),
-                409: (L.ALREADY_REVERSED, L.NOT_REVERSIBLE, L.IDEMPOTENCY_CONFLICT)}),
+        errors={400: (L.INSUFFICIENT_FUNDS, L.NOT_REVERSIBLE), 404: (L.UNKNOWN_ACCOUNT,),
+                409: (L.ALREADY_REVERSED, L.IDEMPOTENCY_CONFLICT)}),
     "ledger_holds_list": Doc(
         "List holds",
         "Reserved amounts awaiting capture, newest first; filter by `status` (pending, posted, voided, expired).",
@@ -100,7 +100,7 @@ DOCS: dict[str, Doc] = {
                 404: (L.UNKNOWN_ACCOUNT, L.FOREIGN_ACCOUNT), 409: (L.IDEMPOTENCY_CONFLICT,)}),
     "ledger_holds_retrieve": Doc(
         "Get a hold", "One hold with its status and the entries that placed and resolved it.",
-        response=HOLD, errors={404: (L.UNKNOWN_ACCOUNT,)}),
+        response=HOLD),
     "ledger_holds_post": Doc(
         "Capture a hold",
         "Moves the held amount (or a smaller `amount`, releasing the rest) from the debit to the credit account.",

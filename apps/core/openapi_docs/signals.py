@@ -92,12 +92,11 @@ DOCS: dict[str, Doc] = {
         errors={400: (S.WEBHOOK_URL, S.WEBHOOK_LIMIT)}),
     "webhooks_deactivate": Doc(
         "Deactivate a webhook endpoint",
-        "Stops all deliveries to this endpoint for good; pending deliveries are dropped. Answers 204.",
-        errors={409: (S.WEBHOOK_STATE,)}),
+        "Stops all deliveries to this endpoint for good; pending deliveries are dropped. Answers 204."),
     "webhooks_resume": Doc(
         "Resume a paused webhook endpoint",
         "Re-enables an endpoint paused after repeated failures; the deliveries it missed are sent again.",
-        response=WEBHOOK, errors={409: (S.WEBHOOK_STATE,)}),
+        response=WEBHOOK, errors={400: (S.WEBHOOK_STATE,)}),
     "webhook_deliveries_list": Doc(
         "List an endpoint's deliveries",
         "Every delivery attempt series for this endpoint: status, attempts, last HTTP status and next retry.",
@@ -107,7 +106,8 @@ DOCS: dict[str, Doc] = {
     "query_run": Doc(
         "Rank streams or assets by a feature",
         "Filters, aggregates and ranks your streams (or, with `subject=assets`, your assets) by one window "
-        "feature such as `entropy_rate` between `since` and `until`; `aggregate` is mean, max, min or sum; `order` is desc or asc.",
+        "feature such as `entropy_rate` between `since` and `until`; `aggregate` is mean, max, min or sum, "
+        "`order` desc or asc.",
         response={"subject": "streams", "feature": "entropy_rate", "aggregate": "max", "since": T0, "until": T2,
                   "results": [{"rank": 1, "id": 42, "name": "boiler-3 outlet temperature", "value": 0.031,
                                "windows": 56, "detail": {"units": "degC"}}]}),

@@ -33,7 +33,7 @@ DOCS: dict[str, Doc] = {
         "as `Authorization: Api-Key <secret>`.",
         request={"name": "ingest gateway", "scopes": ["read", "write"]},
         response={**KEY, "last_used_at": None, "secret": "td_live_8f3k.Qm9yZ2V0LW1lLW5vdCBhIHJlYWwga2V5"},
-        errors={403: (T.SCOPE_NOT_ALLOWED, T.ROLE_NOT_ALLOWED)}),
+        errors={400: (T.SCOPE_NOT_ALLOWED,), 403: (T.SCOPE_NOT_ALLOWED, T.ROLE_NOT_ALLOWED)}),
     "api_keys_retrieve": Doc(
         "Get an API key", "One key's name, prefix, scopes and last use.", response=KEY),
     "api_keys_revoke": Doc(
