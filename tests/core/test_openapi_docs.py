@@ -204,3 +204,27 @@ def test_the_documented_ingest_example_works_on_the_live_api(schema, api):
     assert answer.status_code == 201, answer.json()
     assert answer.json()["accepted"] == 3
     assert set(answer.json()) == set(_example(schema, path, "post", "response"))
+
+
+def _documents(schema: dict[str, Any], path: str, method: str, answer: Any) -> bool:
+    response = schema["paths"][path][method]["responses"].get(str(answer.status_code), {})
+    return answer.json()["code"] in (_json(response) or {}).get("examples", {})
+
+
+def test_errors_the_api_really_answers_are_the_documented_ones(schema, api, other_api):
+    # given
+    streams, points = "/api/v1/streams/", "/api/v1/streams/{stream_id}/points/"
+    stream = api.post(streams, {"name": "boiler"}, format="json").json()
+    too_many = {"points": [{"t": 1700000000 + i, "v": 1.0} for i in range(10001)]}
+    # when
+    answers = {
+        (streams, "post"): api.post(streams, {"name": "boiler"}, format="json"),
+        (points, "post"): api.post(f"/api/v1/streams/{stream['id']}/points/", too_many, format="json"),
+        ("/api/v1/streams/{stream_id}/", "get"): other_api.get(f"/api/v1/streams/{stream['id']}/"),
+        ("/api/v1/lab/jobs/", "post"): api.post("/api/v1/lab/jobs/", _example(schema, "/api/v1/lab/jobs/", "post",
+                                                "request"), format="json", HTTP_IDEMPOTENCY_KEY="docs-lab"),
+        ("/api/v1/alerts/", "get"): Client().get("/api/v1/alerts/"),
+    }
+    # then: duplicate 409, oversized 400, foreign 404, no CEU 402, no key 401 - each as documented
+    assert [a.status_code for a in answers.values()] == [409, 400, 404, 402, 401]
+    assert all(_documents(schema, path, method, answer) for (path, method), answer in answers.items())

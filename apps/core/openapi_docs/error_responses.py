@@ -21,6 +21,7 @@ STATUS_TEXT = {
     403: "The key's scopes or the member's role do not allow this.",
     404: "No such object in your tenant (another tenant's objects answer 404 too).",
     409: "Conflicts with the object's current state or with an earlier request using the same key.",
+    413: "The request is too large: split it into smaller batches.",
     422: "Understood but too large to process in one request.",
     429: "Too many requests: wait for `Retry-After` seconds.",
     502: "The payment provider failed; nothing was charged.",
@@ -41,7 +42,17 @@ MESSAGES = {
     "idempotency_key_required": "This operation requires an Idempotency-Key header.",
     "insufficient_ceu": "This job needs 12.000 CEU but only 4.000 CEU are available. Buy a CEU pack and retry.",
     "insufficient_funds": "Insufficient funds.",
+    "invalid_rows": "1 invalid row(s); nothing was stored.",
     "payments_not_configured": "Card payments are not configured.",
+}
+
+
+# `extra` as the services fill it, for the codes whose details a client acts on.
+EXTRAS: dict[str, dict[str, Any]] = {
+    "insufficient_ceu": {"required": 12000, "available": 4000, "asset": "CEU"},
+    "invalid_rows": {"rows": [{"index": 1, "field": "t", "message": "timestamps must increase (after the "
+                                                                    "stream's last point and within the batch)"}]},
+    "idempotency_key_required": {"fields": {"Idempotency-Key": ["This header is required."]}},
 }
 
 
@@ -91,8 +102,7 @@ def example_body(code: str, field: str | None) -> dict[str, Any]:
         return {"code": code, "message": MESSAGES[code],
                 "extra": {"fields": {field or "non_field_errors": ["This field is required."]}}}
     message = MESSAGES.get(code) or code.replace("_", " ").capitalize() + "."
-    extra = {"required": 12000, "available": 4000, "asset": "CEU"} if code == "insufficient_ceu" else {}
-    return {"code": code, "message": message, "extra": extra}
+    return {"code": code, "message": message, "extra": EXTRAS.get(code, {})}
 
 
 def error_response(status: int, codes: list[str], ref: dict[str, Any], field: str | None) -> dict[str, Any]:

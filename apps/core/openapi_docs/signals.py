@@ -46,13 +46,14 @@ DOCS: dict[str, Doc] = {
                       {"t": T1, "v": 88.2, "symbol": "b15", "score": 0.91, "alarm": True}, more=True)),
     "stream_points_ingest": Doc(
         "Ingest points",
-        "Appends up to 10000 points, all or nothing. `t` is a Unix time in seconds (or ISO 8601) and must be "
-        "later than the stream's last point; `v` is the value. Invalid rows are listed by index in "
-        "`extra.rows` and nothing is stored. Completed windows are scored at once; alarms open alerts.",
+        "Appends up to 10000 points (more answer a `points` field error), all or nothing. `t` is a Unix time "
+        "in seconds (or ISO 8601) and must be later than the stream's last point; `v` is the value. Invalid rows "
+        "are listed by index in `extra.rows` and nothing is stored. Completed windows are scored at once; "
+        "alarms open alerts.",
         request={"points": [{"t": 1700000000, "v": 21.5}, {"t": 1700000001, "v": 21.7},
                             {"t": 1700000002, "v": 22.1}]},
         response={"accepted": 3, "alarms": 0, "alerts": [], "windows": 0, "last_score": 0.12, "decision_ms": 0.8},
-        errors={400: (S.BATCH_TOO_LARGE, S.INVALID_ROWS)}),
+        errors={400: (S.INVALID_ROWS,)}),
     "stream_windows_list": Doc(
         "List a stream's windows",
         "The thermodynamic features of each completed window (energy, temperature, entropy, entropy rate, free "
