@@ -78,8 +78,21 @@ class AutoSchema(openapi.AutoSchema):
             operation["summary"] = doc.summary
             operation["description"] = doc.description
             self._add_examples(operation, doc.request, doc.response)
-        self._add_error_responses(operation, doc)
+        handler = getattr(self.view, self.method.lower(), None)
+        idempotent = handler is not None and _calls(handler, IDEMPOTENT_CALLS)
+        if idempotent:
+            operation.setdefault("parameters", []).append(self._idempotency_header())
+        self._add_error_responses(operation, doc, idempotent)
         return operation
+
+    def _idempotency_header(self) -> dict[str, Any]:
+        required = bool(getattr(self.view, "idempotency_required", False))
+        return {"in": "header", "name": "Idempotency-Key", "required": required,
+                "schema": {"type": "string", "maxLength": 255},
+                "description": "Your unique key for this request: a retry with the same key and body answers the "
+                               "first response instead of doing the work twice."
+                               + (" Required: this operation creates billable or compute work." if required else ""),
+                "example": "3f1c2a9e-7b4d-4e0a-9c61-2d8f5b7a1e44"}
 
     def _add_examples(self, operation: dict[str, Any], request: Any, response: Any) -> None:
         body = _json_content(operation.get("requestBody"))
@@ -90,15 +103,14 @@ class AutoSchema(openapi.AutoSchema):
         if content is not None and response is not None:
             content["examples"] = {"example": {"summary": "Example response", "value": response}}
 
-    def _add_error_responses(self, operation: dict[str, Any], doc: Any) -> None:
-        handler = getattr(self.view, self.method.lower(), None)
+    def _add_error_responses(self, operation: dict[str, Any], doc: Any, idempotent: bool) -> None:
         query = [p for p in operation.get("parameters", []) if p["in"] == "query"]
         base = default_errors(
             public=bool(doc and doc.public),
             has_path_params=any(p["in"] == "path" for p in operation.get("parameters", [])),
             takes_input="requestBody" in operation or any(p["name"] not in PAGINATION_PARAMS for p in query),
             takes_body="requestBody" in operation,
-            idempotent=handler is not None and _calls(handler, IDEMPOTENT_CALLS),
+            idempotent=idempotent,
             idempotency_required=bool(getattr(self.view, "idempotency_required", False)),
         )
         errors = merge_errors(base, doc.errors if doc else {})

@@ -146,6 +146,8 @@ def test_paid_work_documents_insufficient_ceu_as_402(schema):
         "insufficient_ceu")
     assert set(submit["409"]["content"]["application/json"]["examples"]) >= {"idempotency_conflict"}
     assert "idempotency_key_required" in submit["400"]["content"]["application/json"]["examples"]
+    header = next(p for p in schema["paths"]["/api/v1/lab/jobs/"]["post"]["parameters"] if p["in"] == "header")
+    assert header["name"] == "Idempotency-Key" and header["required"] is True
 
 
 def test_the_error_component_has_the_error_shape(schema):
