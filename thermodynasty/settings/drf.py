@@ -29,4 +29,9 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {"ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "Authorization"}}
     },
     "SECURITY": [{"ApiKeyAuth": []}],
+    # The enum hook is drf-spectacular's default; naming hooks replaces the defaults, so it is listed again.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.openapi_docs.branding.brand_schema",
+    ],
 }

@@ -28,13 +28,10 @@ class AccountOutput(TypedDict, total=False):
 class AlertOutput(TypedDict, total=False):
     acknowledged_at: str | None
     created_at: str
-    delay_points: int | None
     evidence: Any
     explanation: str
     id: int
-    kind: AlertOutputKindEnum
     note: str
-    regime_alert: int | None
     resolved_at: str | None
     score: float
     severity: str
@@ -44,20 +41,6 @@ class AlertOutput(TypedDict, total=False):
     ts: str
     window_end: str
     window_start: str
-
-
-AlertOutputKindEnum = Literal["anomaly", "regime_change"]
-
-
-class AnalysisOutput(TypedDict, total=False):
-    change_points: list[ChangePointOutput]
-    charged: int
-    id: int
-    model: str
-    penalty: float
-    period: int | None
-    points: int
-    segments: list[SegmentOutput]
 
 
 class ApiKeyOutput(TypedDict, total=False):
@@ -347,23 +330,6 @@ class CeuPackOutput(TypedDict, total=False):
     price_cents: int
 
 
-class ChangePointOutput(TypedDict, total=False):
-    confidence: float | None
-    gain: float | None
-    index: int
-    kind: str
-    stats: dict[str, float | None]
-    summary: str
-    t: float | None
-
-
-class ChangepointInputRequest(TypedDict, total=False):
-    model: ModelEnum
-    penalty: str
-    timestamps: list[str]
-    values: list[float | None]
-
-
 class Created(TypedDict, total=False):
     created_at: str
     id: int
@@ -372,7 +338,7 @@ class Created(TypedDict, total=False):
     prefix: str
     revoked_at: str | None
     scopes: list[str]
-    secret: str | None
+    secret: str
 
 
 class DeliveryOutput(TypedDict, total=False):
@@ -415,6 +381,12 @@ class EntryOutput(TypedDict, total=False):
     prev_hash: str
     reverses: int | None
     seq: int
+
+
+class Error(TypedDict, total=False):
+    code: str
+    extra: dict[str, Any]
+    message: str
 
 
 class EstimateOutput(TypedDict, total=False):
@@ -801,9 +773,6 @@ class MirrorStatusOutput(TypedDict, total=False):
     skipped: int
 
 
-ModelEnum = Literal["auto", "mean", "meanvar", "trend", "poisson", "robust"]
-
-
 class NoteInputRequest(TypedDict, total=False):
     note: str
 
@@ -960,12 +929,6 @@ class PaginatedPointOutputList(TypedDict, total=False):
     results: list[PointOutput]
 
 
-class PaginatedRegimeOutputList(TypedDict, total=False):
-    next: str | None
-    previous: str | None
-    results: list[RegimeOutput]
-
-
 class PaginatedStreamOutputList(TypedDict, total=False):
     next: str | None
     previous: str | None
@@ -1059,19 +1022,6 @@ class QueryRowOutput(TypedDict, total=False):
     windows: int
 
 
-class RegimeOutput(TypedDict, total=False):
-    change: dict[str, Any] | None
-    count: int
-    end_ts: str
-    features: dict[str, float | None]
-    mean: float | None
-    model: str
-    n: int
-    scale: float | None
-    slope: float | None
-    start_ts: str
-
-
 class RelationOutput(TypedDict, total=False):
     object: str
     predicate: str
@@ -1083,19 +1033,7 @@ class ReverseInputRequest(TypedDict, total=False):
     reason: str
 
 
-ScopesEnum = Literal["read", "write", "trade", "keys"]
-
-
-class SegmentOutput(TypedDict, total=False):
-    end: int
-    features: dict[str, float | None]
-    mean: float | None
-    n: int
-    scale: float | None
-    slope: float | None
-    start: int
-    t_end: float | None
-    t_start: float | None
+ScopesEnum = Literal["read", "write", "trade"]
 
 
 SideEnum = Literal["buy", "sell"]
@@ -1255,7 +1193,7 @@ class WebhookCreated(TypedDict, total=False):
     id: int
     is_active: bool
     paused_at: str | None
-    secret: str | None
+    secret: str
     state: StateEnum
     url: str
 

@@ -19,30 +19,30 @@ class Operations:
 
     _transport: Transport
 
-    def alerts_list(self, *, cursor: str | None = None, kind: Literal["anomaly", "regime_change"] | None = None, page_size: int | None = None, status: Literal["acknowledged", "open", "resolved"] | None = None, stream: int | None = None) -> models.PaginatedAlertOutputList:
-        """Alerts list"""
-        return self._transport.request("GET", "/api/v1/alerts/", params={"cursor": cursor, "kind": kind, "page_size": page_size, "status": status, "stream": stream})
+    def alerts_list(self, *, cursor: str | None = None, page_size: int | None = None, status: Literal["acknowledged", "open", "resolved"] | None = None, stream: int | None = None) -> models.PaginatedAlertOutputList:
+        """List alerts"""
+        return self._transport.request("GET", "/api/v1/alerts/", params={"cursor": cursor, "page_size": page_size, "status": status, "stream": stream})
 
-    def iter_alerts_list(self, *, kind: Literal["anomaly", "regime_change"] | None = None, page_size: int | None = None, status: Literal["acknowledged", "open", "resolved"] | None = None, stream: int | None = None) -> Iterator[models.AlertOutput]:
+    def iter_alerts_list(self, *, page_size: int | None = None, status: Literal["acknowledged", "open", "resolved"] | None = None, stream: int | None = None) -> Iterator[models.AlertOutput]:
         """Every item of `alerts_list`, page after page."""
-        return self._transport.pages("/api/v1/alerts/", params={"kind": kind, "page_size": page_size, "status": status, "stream": stream})
+        return self._transport.pages("/api/v1/alerts/", params={"page_size": page_size, "status": status, "stream": stream})
 
     def alerts_retrieve(self, alert_id: int) -> models.AlertOutput:
-        """Alerts retrieve"""
+        """Get an alert"""
         return self._transport.request("GET", f"/api/v1/alerts/{_q(alert_id)}/")
 
     def alerts_acknowledge(self, alert_id: int, *, note: str | None = None, idempotency_key: str | None = None) -> models.AlertOutput:
-        """Alerts acknowledge"""
+        """Acknowledge an alert"""
         body = {"note": note}
         return self._transport.request("POST", f"/api/v1/alerts/{_q(alert_id)}/acknowledge/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def alerts_resolve(self, alert_id: int, *, note: str | None = None, idempotency_key: str | None = None) -> models.AlertOutput:
-        """Alerts resolve"""
+        """Resolve an alert"""
         body = {"note": note}
         return self._transport.request("POST", f"/api/v1/alerts/{_q(alert_id)}/resolve/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def api_keys_list(self, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedApiKeyOutputList:
-        """Api keys list"""
+        """List API keys"""
         return self._transport.request("GET", "/api/v1/api-keys/", params={"cursor": cursor, "page_size": page_size})
 
     def iter_api_keys_list(self, *, page_size: int | None = None) -> Iterator[models.ApiKeyOutput]:
@@ -50,29 +50,29 @@ class Operations:
         return self._transport.pages("/api/v1/api-keys/", params={"page_size": page_size})
 
     def api_keys_create(self, *, name: str, scopes: list[models.ScopesEnum], idempotency_key: str | None = None) -> models.Created:
-        """Api keys create"""
+        """Create an API key"""
         body = {"name": name, "scopes": scopes}
         return self._transport.request("POST", "/api/v1/api-keys/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def api_keys_retrieve(self, key_id: int) -> models.ApiKeyOutput:
-        """Api keys retrieve"""
+        """Get an API key"""
         return self._transport.request("GET", f"/api/v1/api-keys/{_q(key_id)}/")
 
     def api_keys_revoke(self, key_id: int, *, idempotency_key: str | None = None) -> models.ApiKeyOutput:
-        """Api keys revoke"""
+        """Revoke an API key"""
         return self._transport.request("POST", f"/api/v1/api-keys/{_q(key_id)}/revoke/", idempotency_key=idempotency_key)
 
     def billing_checkout_create(self, *, cancel_url: str, pack: int, success_url: str, idempotency_key: str | None = None) -> models.BillingPurchaseOutput:
-        """Creates a purchase and its Stripe Checkout session; redirect the buyer to `checkout_url`. CEU are credited once Stripe confirms the payment."""
+        """Start a checkout"""
         body = {"cancel_url": cancel_url, "pack": pack, "success_url": success_url}
         return self._transport.request("POST", "/api/v1/billing/checkout-sessions/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def billing_packs_list(self) -> list[models.CeuPackOutput]:
-        """Billing packs list"""
+        """List CEU packs"""
         return self._transport.request("GET", "/api/v1/billing/packs/")
 
     def billing_purchases_list(self, *, cursor: str | None = None, page_size: int | None = None, status: Literal["created", "disputed", "expired", "failed", "open", "paid", "refunded", "review"] | None = None) -> models.PaginatedBillingPurchaseOutputList:
-        """Billing purchases list"""
+        """List purchases"""
         return self._transport.request("GET", "/api/v1/billing/purchases/", params={"cursor": cursor, "page_size": page_size, "status": status})
 
     def iter_billing_purchases_list(self, *, page_size: int | None = None, status: Literal["created", "disputed", "expired", "failed", "open", "paid", "refunded", "review"] | None = None) -> Iterator[models.BillingPurchaseOutput]:
@@ -80,15 +80,15 @@ class Operations:
         return self._transport.pages("/api/v1/billing/purchases/", params={"page_size": page_size, "status": status})
 
     def billing_purchases_retrieve(self, purchase_id: int) -> models.BillingPurchaseOutput:
-        """Billing purchases retrieve"""
+        """Get a purchase"""
         return self._transport.request("GET", f"/api/v1/billing/purchases/{_q(purchase_id)}/")
 
     def billing_purchases_reconcile(self, purchase_id: int, *, idempotency_key: str | None = None) -> models.BillingPurchaseOutput:
-        """Asks Stripe for the session now and credits a paid purchase without waiting for the webhook (credits at most once either way)."""
+        """Reconcile a purchase"""
         return self._transport.request("POST", f"/api/v1/billing/purchases/{_q(purchase_id)}/reconcile/", idempotency_key=idempotency_key)
 
     def billing_receipts_list(self, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedBillingReceiptOutputList:
-        """Receipts for paid purchases and credit notes for reversed ones."""
+        """List receipts"""
         return self._transport.request("GET", "/api/v1/billing/receipts/", params={"cursor": cursor, "page_size": page_size})
 
     def iter_billing_receipts_list(self, *, page_size: int | None = None) -> Iterator[models.BillingReceiptOutput]:
@@ -96,11 +96,11 @@ class Operations:
         return self._transport.pages("/api/v1/billing/receipts/", params={"page_size": page_size})
 
     def billing_stripe_webhook(self, *, idempotency_key: str | None = None) -> models.StripeWebhookOutput:
-        """Stripe calls this, not a tenant: no API key, no session. Trust comes only from the Stripe-Signature header"""
+        """Receive a Stripe event"""
         return self._transport.request("POST", "/api/v1/billing/stripe/webhook/", idempotency_key=idempotency_key)
 
     def capsules_list(self, *, cursor: str | None = None, owned: bool | None = None, page_size: int | None = None) -> models.PaginatedCapsuleOutputList:
-        """The catalogue: published capsules of the platform and of your partner, and your own capsules in any state."""
+        """List capsules"""
         return self._transport.request("GET", "/api/v1/capsules/", params={"cursor": cursor, "owned": owned, "page_size": page_size})
 
     def iter_capsules_list(self, *, owned: bool | None = None, page_size: int | None = None) -> Iterator[models.CapsuleOutput]:
@@ -108,16 +108,16 @@ class Operations:
         return self._transport.pages("/api/v1/capsules/", params={"owned": owned, "page_size": page_size})
 
     def capsules_create(self, *, kind: models.CapsuleInputKindEnum, name: str, description: str | None = None, energy_per_run_wh: float | None = None, price_per_1k_points: int | None = None, price_per_gpu_second: int | None = None, price_per_run: int | None = None, price_per_stream_day: int | None = None, version: str | None = None, idempotency_key: str | None = None) -> models.CapsuleOutput:
-        """A draft capsule owned by your tenant (platform and partners only)."""
+        """Create a capsule"""
         body = {"description": description, "energy_per_run_wh": energy_per_run_wh, "kind": kind, "name": name, "price_per_1k_points": price_per_1k_points, "price_per_gpu_second": price_per_gpu_second, "price_per_run": price_per_run, "price_per_stream_day": price_per_stream_day, "version": version}
         return self._transport.request("POST", "/api/v1/capsules/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def capsule_revenue(self) -> list[models.CapsuleRevenueOutput]:
-        """Partners: revenue shares earned per capsule."""
+        """Get capsule revenue"""
         return self._transport.request("GET", "/api/v1/capsules/revenue/")
 
     def capsule_runs_list(self, *, capsule: int | None = None, cursor: str | None = None, page_size: int | None = None, status: Literal["failed", "pending", "running", "succeeded"] | None = None) -> models.PaginatedCapsuleRunOutputList:
-        """Capsule runs list"""
+        """List capsule runs"""
         return self._transport.request("GET", "/api/v1/capsules/runs/", params={"capsule": capsule, "cursor": cursor, "page_size": page_size, "status": status})
 
     def iter_capsule_runs_list(self, *, capsule: int | None = None, page_size: int | None = None, status: Literal["failed", "pending", "running", "succeeded"] | None = None) -> Iterator[models.CapsuleRunOutput]:
@@ -125,11 +125,11 @@ class Operations:
         return self._transport.pages("/api/v1/capsules/runs/", params={"capsule": capsule, "page_size": page_size, "status": status})
 
     def capsule_runs_retrieve(self, run_id: int) -> models.CapsuleRunDetailOutput:
-        """Capsule runs retrieve"""
+        """Get a capsule run"""
         return self._transport.request("GET", f"/api/v1/capsules/runs/{_q(run_id)}/")
 
     def capsule_subscriptions_list(self, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedCapsuleSubscriptionOutputList:
-        """Capsule subscriptions list"""
+        """List subscriptions"""
         return self._transport.request("GET", "/api/v1/capsules/subscriptions/", params={"cursor": cursor, "page_size": page_size})
 
     def iter_capsule_subscriptions_list(self, *, page_size: int | None = None) -> Iterator[models.CapsuleSubscriptionOutput]:
@@ -137,20 +137,20 @@ class Operations:
         return self._transport.pages("/api/v1/capsules/subscriptions/", params={"page_size": page_size})
 
     def capsule_subscriptions_create(self, *, capsule: int, streams: list[int], idempotency_key: str | None = None) -> models.CapsuleSubscriptionOutput:
-        """Runs the capsule once per elapsed UTC day over that day's points, each run metered and charged; suspended when the CEU run out. Requires an Idempotency-Key."""
+        """Subscribe to a capsule"""
         body = {"capsule": capsule, "streams": streams}
         return self._transport.request("POST", "/api/v1/capsules/subscriptions/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def capsule_subscriptions_cancel(self, subscription_id: int, *, idempotency_key: str | None = None) -> models.CapsuleSubscriptionOutput:
-        """Capsule subscriptions cancel"""
+        """Cancel a subscription"""
         return self._transport.request("POST", f"/api/v1/capsules/subscriptions/{_q(subscription_id)}/cancel/", idempotency_key=idempotency_key)
 
     def capsule_usage_daily(self, *, end: str | None = None, start: str | None = None) -> list[models.CapsuleDailyUsageOutput]:
-        """CEU spent per UTC day and capsule, aggregated from the metered usage events."""
+        """Get daily usage"""
         return self._transport.request("GET", "/api/v1/capsules/usage/", params={"end": end, "start": start})
 
     def capsule_usage_events_list(self, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedCapsuleUsageEventOutputList:
-        """Capsule usage events list"""
+        """List usage events"""
         return self._transport.request("GET", "/api/v1/capsules/usage/events/", params={"cursor": cursor, "page_size": page_size})
 
     def iter_capsule_usage_events_list(self, *, page_size: int | None = None) -> Iterator[models.CapsuleUsageEventOutput]:
@@ -158,29 +158,24 @@ class Operations:
         return self._transport.pages("/api/v1/capsules/usage/events/", params={"page_size": page_size})
 
     def capsules_retrieve(self, capsule_id: int) -> models.CapsuleOutput:
-        """Capsules retrieve"""
+        """Get a capsule"""
         return self._transport.request("GET", f"/api/v1/capsules/{_q(capsule_id)}/")
 
     def capsules_publish(self, capsule_id: int, *, idempotency_key: str | None = None) -> models.CapsuleOutput:
-        """Capsules publish"""
+        """Publish a capsule"""
         return self._transport.request("POST", f"/api/v1/capsules/{_q(capsule_id)}/publish/", idempotency_key=idempotency_key)
 
     def capsules_retire(self, capsule_id: int, *, idempotency_key: str | None = None) -> models.CapsuleOutput:
-        """Capsules retire"""
+        """Retire a capsule"""
         return self._transport.request("POST", f"/api/v1/capsules/{_q(capsule_id)}/retire/", idempotency_key=idempotency_key)
 
     def capsule_runs_create(self, capsule_id: int, *, inputs: Any, idempotency_key: str | None = None) -> models.CapsuleRunOutput:
-        """Quotes the run, refuses it (402 insufficient_ceu) when the CEU are not available, else holds the quote and queues the work. Requires an Idempotency-Key."""
+        """Run a capsule"""
         body = {"inputs": inputs}
         return self._transport.request("POST", f"/api/v1/capsules/{_q(capsule_id)}/runs/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
-    def changepoints_analyse(self, *, values: list[float | None], model: models.ModelEnum | None = None, penalty: str | None = None, timestamps: list[str] | None = None, idempotency_key: str | None = None) -> models.AnalysisOutput:
-        """Segments a series (up to 100,000 points) and returns its segments and change points; nothing about the series is stored. Costs 5 + ceil(points / 1000) CEU minor units, charged only when the analysis succeeds. Requires an Idempotency-Key (a replay returns the first answer and is not charged again). Invalid input answers 400 `invalid_series` with `extra.fields`; too little CEU answers 402 `insufficient_ceu`."""
-        body = {"model": model, "penalty": penalty, "timestamps": timestamps, "values": values}
-        return self._transport.request("POST", "/api/v1/changepoints/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
-
     def client_tenants_list(self, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedTenantOutputList:
-        """A partner's client tenants"""
+        """List client tenants"""
         return self._transport.request("GET", "/api/v1/clients/", params={"cursor": cursor, "page_size": page_size})
 
     def iter_client_tenants_list(self, *, page_size: int | None = None) -> Iterator[models.TenantOutput]:
@@ -188,11 +183,11 @@ class Operations:
         return self._transport.pages("/api/v1/clients/", params={"page_size": page_size})
 
     def client_tenants_retrieve(self, tenant_id: int) -> models.TenantOutput:
-        """Client tenants retrieve"""
+        """Get a client tenant"""
         return self._transport.request("GET", f"/api/v1/clients/{_q(tenant_id)}/")
 
     def dna_assets_list(self, *, cursor: str | None = None, kind: Literal["equipment", "host", "network", "sensor", "service", "site"] | None = None, page_size: int | None = None, search: str | None = None) -> models.PaginatedAssetOutputList:
-        """Dna assets list"""
+        """List assets"""
         return self._transport.request("GET", "/api/v1/dna/assets/", params={"cursor": cursor, "kind": kind, "page_size": page_size, "search": search})
 
     def iter_dna_assets_list(self, *, kind: Literal["equipment", "host", "network", "sensor", "service", "site"] | None = None, page_size: int | None = None, search: str | None = None) -> Iterator[models.AssetOutput]:
@@ -200,72 +195,72 @@ class Operations:
         return self._transport.pages("/api/v1/dna/assets/", params={"kind": kind, "page_size": page_size, "search": search})
 
     def dna_assets_create(self, *, key: str, kind: models.AssetInputKindEnum, name: str, attributes: dict[str, Any] | None = None, description: str | None = None, idempotency_key: str | None = None) -> models.AssetOutput:
-        """Dna assets create"""
+        """Create an asset"""
         body = {"attributes": attributes, "description": description, "key": key, "kind": kind, "name": name}
         return self._transport.request("POST", "/api/v1/dna/assets/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def dna_assets_import(self, *, assets: list[Any] | None = None, assets_csv: str | None = None, links: list[Any] | None = None, links_csv: str | None = None, idempotency_key: str | None = None) -> models.ImportOutput:
-        """Upserts assets by key and links by (source, target, kind): up to 10000 assets and 50000 links, all or nothing; invalid rows are listed in `extra.rows` with section, index, field and reason."""
+        """Import assets and links"""
         body = {"assets": assets, "assets_csv": assets_csv, "links": links, "links_csv": links_csv}
         return self._transport.request("POST", "/api/v1/dna/assets/import/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def dna_assets_retrieve(self, asset_id: int) -> models.AssetOutput:
-        """Dna assets retrieve"""
+        """Get an asset"""
         return self._transport.request("GET", f"/api/v1/dna/assets/{_q(asset_id)}/")
 
     def dna_assets_update(self, asset_id: int, *, attributes: dict[str, Any] | None = None, description: str | None = None, kind: str | None = None, name: str | None = None) -> models.AssetOutput:
-        """Dna assets update"""
+        """Update an asset"""
         body = {"attributes": attributes, "description": description, "kind": kind, "name": name}
         return self._transport.request("PATCH", f"/api/v1/dna/assets/{_q(asset_id)}/", body={k: v for k, v in body.items() if v is not None})
 
     def dna_assets_delete(self, asset_id: int) -> Any:
-        """Dna assets delete"""
+        """Delete an asset"""
         return self._transport.request("DELETE", f"/api/v1/dna/assets/{_q(asset_id)}/")
 
     def dna_assets_blast_radius(self, asset_id: int, *, depth: int | None = None) -> models.BlastRadiusOutput:
-        """Assets a disturbance here reaches (dependents, downstream flows, hosted and connected assets) within `depth` links, strongest path each."""
+        """Get an asset's blast radius"""
         return self._transport.request("GET", f"/api/v1/dna/assets/{_q(asset_id)}/blast-radius/", params={"depth": depth})
 
     def dna_assets_cascade(self, asset_id: int, *, frames: int | None = None, horizon: float | None = None, radius: int | None = None, rate: float | None = None) -> models.CascadeOutput:
-        """A unit disturbance at this asset diffused over its neighbourhood by the lab's graph heat equation (kernels.pde), sampled in `frames` frames over [0, horizon]."""
+        """Simulate a cascade"""
         return self._transport.request("GET", f"/api/v1/dna/assets/{_q(asset_id)}/cascade/", params={"frames": frames, "horizon": horizon, "radius": radius, "rate": rate})
 
     def dna_assets_cascade_job(self, asset_id: int, *, frames: int | None = None, horizon: float | None = None, radius: int | None = None, rate: float | None = None, idempotency_key: str | None = None) -> models.JobOutput:
-        """The cascade as a lab job (graph_cascade on the gpu queue) over up to the lab's node limit: priced and held in CEU, progress on GET /api/v1/lab/jobs/{id}/, frames on GET /api/v1/dna/cascade-jobs/{id}/ once it has succeeded. Requires an Idempotency-Key; too little CEU answers 402 `insufficient_ceu`."""
+        """Queue a cascade job"""
         body = {"frames": frames, "horizon": horizon, "radius": radius, "rate": rate}
         return self._transport.request("POST", f"/api/v1/dna/assets/{_q(asset_id)}/cascade/jobs/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def dna_assets_state(self, asset_id: int) -> models.AssetStateOutput:
-        """Current energy/entropy state of each attached stream, derived constructs (stability, irreversibility, noise colour, entropy structure, phases) and open alerts."""
+        """Get an asset's state"""
         return self._transport.request("GET", f"/api/v1/dna/assets/{_q(asset_id)}/state/")
 
     def dna_asset_streams_list(self, asset_id: int) -> list[models.AttachedStreamOutput]:
-        """Dna asset streams list"""
+        """List an asset's streams"""
         return self._transport.request("GET", f"/api/v1/dna/assets/{_q(asset_id)}/streams/")
 
     def dna_asset_streams_attach(self, asset_id: int, *, stream: int, idempotency_key: str | None = None) -> models.AttachedStreamOutput:
-        """Dna asset streams attach"""
+        """Attach a stream"""
         body = {"stream": stream}
         return self._transport.request("POST", f"/api/v1/dna/assets/{_q(asset_id)}/streams/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def dna_asset_streams_detach(self, asset_id: int, stream_id: int) -> Any:
-        """Dna asset streams detach"""
+        """Detach a stream"""
         return self._transport.request("DELETE", f"/api/v1/dna/assets/{_q(asset_id)}/streams/{_q(stream_id)}/")
 
     def dna_cascade_jobs_frames(self, job_id: int) -> models.CascadeOutput:
-        """A succeeded cascade job's frames on your assets (409 `cascade_not_ready` with the job's status and progress until then)."""
+        """Get a cascade job's frames"""
         return self._transport.request("GET", f"/api/v1/dna/cascade-jobs/{_q(job_id)}/")
 
     def dna_graph_retrieve(self) -> models.AssetGraphOutput:
-        """The identity graph: up to 400 most-connected assets and the links among them."""
+        """Get the identity graph"""
         return self._transport.request("GET", "/api/v1/dna/graph/")
 
     def dna_graph_status(self) -> models.MirrorStatusOutput:
-        """Dna graph status"""
+        """Get graph mirror status"""
         return self._transport.request("GET", "/api/v1/dna/graph/status/")
 
     def dna_links_list(self, *, asset: int | None = None, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedLinkOutputList:
-        """Dna links list"""
+        """List links"""
         return self._transport.request("GET", "/api/v1/dna/links/", params={"asset": asset, "cursor": cursor, "page_size": page_size})
 
     def iter_dna_links_list(self, *, asset: int | None = None, page_size: int | None = None) -> Iterator[models.LinkOutput]:
@@ -273,37 +268,37 @@ class Operations:
         return self._transport.pages("/api/v1/dna/links/", params={"asset": asset, "page_size": page_size})
 
     def dna_links_create(self, *, kind: models.LinkInputKindEnum, source: int, target: int, weight: float | None = None, idempotency_key: str | None = None) -> models.LinkOutput:
-        """Dna links create"""
+        """Create a link"""
         body = {"kind": kind, "source": source, "target": target, "weight": weight}
         return self._transport.request("POST", "/api/v1/dna/links/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def dna_links_retrieve(self, link_id: int) -> models.LinkOutput:
-        """Dna links retrieve"""
+        """Get a link"""
         return self._transport.request("GET", f"/api/v1/dna/links/{_q(link_id)}/")
 
     def dna_links_update(self, link_id: int, *, weight: float | None = None) -> models.LinkOutput:
-        """Dna links update"""
+        """Update a link's weight"""
         body = {"weight": weight}
         return self._transport.request("PATCH", f"/api/v1/dna/links/{_q(link_id)}/", body={k: v for k, v in body.items() if v is not None})
 
     def dna_links_delete(self, link_id: int) -> Any:
-        """Dna links delete"""
+        """Delete a link"""
         return self._transport.request("DELETE", f"/api/v1/dna/links/{_q(link_id)}/")
 
     def dna_ontology_retrieve(self, *, category: Literal["complex", "derived", "measurement", "primitive"] | None = None, kind: str | None = None) -> models.OntologyOutput:
-        """Dna ontology retrieve"""
+        """Get the ontology"""
         return self._transport.request("GET", "/api/v1/dna/ontology/", params={"category": category, "kind": kind})
 
     def dna_ontology_term_retrieve(self, key: str) -> models.TermDetailOutput:
-        """Dna ontology term retrieve"""
+        """Get an ontology term"""
         return self._transport.request("GET", f"/api/v1/dna/ontology/terms/{_q(key)}/")
 
     def dna_paths_shortest(self, *, source: int, target: int, max_depth: int | None = None) -> models.PathOutput:
-        """Fewest-links path along which a disturbance at `source` reaches `target`; ties go to the strongest path."""
+        """Find the path between two assets"""
         return self._transport.request("GET", "/api/v1/dna/paths/", params={"max_depth": max_depth, "source": source, "target": target})
 
     def dna_template_instances_list(self, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedInstanceOutputList:
-        """Dna template instances list"""
+        """List applied templates"""
         return self._transport.request("GET", "/api/v1/dna/template-instances/", params={"cursor": cursor, "page_size": page_size})
 
     def iter_dna_template_instances_list(self, *, page_size: int | None = None) -> Iterator[models.InstanceOutput]:
@@ -311,25 +306,25 @@ class Operations:
         return self._transport.pages("/api/v1/dna/template-instances/", params={"page_size": page_size})
 
     def dna_templates_list(self, *, industry: Literal["biomedical", "cyber", "economic", "industrial"] | None = None) -> list[models.TemplateOutput]:
-        """Dna templates list"""
+        """List templates"""
         return self._transport.request("GET", "/api/v1/dna/templates/", params={"industry": industry})
 
     def dna_templates_retrieve(self, key: str) -> models.TemplateOutput:
-        """Dna templates retrieve"""
+        """Get a template"""
         return self._transport.request("GET", f"/api/v1/dna/templates/{_q(key)}/")
 
     def dna_templates_instantiate(self, key: str, *, name_prefix: str, asset: int | None = None, bindings: dict[str, int | None] | None = None, idempotency_key: str | None = None) -> models.InstanceOutput:
-        """Creates (or binds) one stream per template input with the template's window, bins, value range and detector settings, attached to the asset if given. All or nothing."""
+        """Apply a template"""
         body = {"asset": asset, "bindings": bindings, "name_prefix": name_prefix}
         return self._transport.request("POST", f"/api/v1/dna/templates/{_q(key)}/instantiate/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def lab_jobs_estimate(self, *, kind: models.JobInputKindEnum, params: dict[str, Any] | None = None, time_limit_s: int | None = None, idempotency_key: str | None = None) -> models.EstimateOutput:
-        """Validates the parameters and returns the CEU cost without submitting anything. Bad parameters answer 400 with `extra.fields` naming each one (`params.nx`)."""
+        """Estimate a job"""
         body = {"kind": kind, "params": params, "time_limit_s": time_limit_s}
         return self._transport.request("POST", "/api/v1/lab/estimate/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def lab_jobs_list(self, *, cursor: str | None = None, kind: Literal["advection_diffusion", "diffusion2d", "graph_cascade", "gray_scott", "nvp_forecast", "nvp_train", "telemetry_forecast"] | None = None, page_size: int | None = None, status: Literal["cancelled", "failed", "queued", "running", "succeeded"] | None = None) -> models.PaginatedJobOutputList:
-        """Your jobs, newest first, optionally filtered by status and kind."""
+        """List jobs"""
         return self._transport.request("GET", "/api/v1/lab/jobs/", params={"cursor": cursor, "kind": kind, "page_size": page_size, "status": status})
 
     def iter_lab_jobs_list(self, *, kind: Literal["advection_diffusion", "diffusion2d", "graph_cascade", "gray_scott", "nvp_forecast", "nvp_train", "telemetry_forecast"] | None = None, page_size: int | None = None, status: Literal["cancelled", "failed", "queued", "running", "succeeded"] | None = None) -> Iterator[models.JobOutput]:
@@ -337,28 +332,28 @@ class Operations:
         return self._transport.pages("/api/v1/lab/jobs/", params={"kind": kind, "page_size": page_size, "status": status})
 
     def lab_jobs_submit(self, *, kind: models.JobInputKindEnum, params: dict[str, Any] | None = None, time_limit_s: int | None = None, idempotency_key: str | None = None) -> models.JobOutput:
-        """Validates, holds the estimated CEU and queues the job on a gpu worker. Requires an Idempotency-Key. Too little CEU answers 402 `insufficient_ceu`."""
+        """Submit a job"""
         body = {"kind": kind, "params": params, "time_limit_s": time_limit_s}
         return self._transport.request("POST", "/api/v1/lab/jobs/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def lab_jobs_retrieve(self, job_id: int) -> models.JobOutput:
-        """Poll this while the job runs: `progress` is written about twice a second."""
+        """Get a job"""
         return self._transport.request("GET", f"/api/v1/lab/jobs/{_q(job_id)}/")
 
     def lab_jobs_artefact(self, job_id: int, name: str, *, format: Literal["bin", "json"] | None = None) -> Any:
-        """Streams one artefact: fields.npz, the PNG pictures or metrics.json."""
+        """Download an artefact"""
         return self._transport.request("GET", f"/api/v1/lab/jobs/{_q(job_id)}/artefacts/{_q(name)}/", params={"format": format})
 
     def lab_jobs_cancel(self, job_id: int, *, idempotency_key: str | None = None) -> models.JobOutput:
-        """Cancels a queued or running job and releases its CEU hold; nothing is charged. A finished job answers 409."""
+        """Cancel a job"""
         return self._transport.request("POST", f"/api/v1/lab/jobs/{_q(job_id)}/cancel/", idempotency_key=idempotency_key)
 
     def lab_kinds_list(self) -> list[models.KindOutput]:
-        """Job kinds with their parameter schemas (types, limits, defaults)."""
+        """List job kinds"""
         return self._transport.request("GET", "/api/v1/lab/kinds/")
 
     def ledger_accounts_list(self, *, asset: str | None = None, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedAccountOutputList:
-        """Ledger accounts list"""
+        """List accounts"""
         return self._transport.request("GET", "/api/v1/ledger/accounts/", params={"asset": asset, "cursor": cursor, "page_size": page_size})
 
     def iter_ledger_accounts_list(self, *, asset: str | None = None, page_size: int | None = None) -> Iterator[models.AccountOutput]:
@@ -366,20 +361,20 @@ class Operations:
         return self._transport.pages("/api/v1/ledger/accounts/", params={"asset": asset, "page_size": page_size})
 
     def ledger_accounts_open(self, *, asset: models.AssetEnum, code: str | None = None, name: str | None = None, idempotency_key: str | None = None) -> models.AccountOutput:
-        """Ledger accounts open"""
+        """Open an account"""
         body = {"asset": asset, "code": code, "name": name}
         return self._transport.request("POST", "/api/v1/ledger/accounts/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def ledger_accounts_retrieve(self, account_id: int) -> models.AccountOutput:
-        """Ledger accounts retrieve"""
+        """Get an account"""
         return self._transport.request("GET", f"/api/v1/ledger/accounts/{_q(account_id)}/")
 
     def ledger_balance_as_of(self, account_id: int, *, as_of: str | None = None) -> models.BalanceOutput:
-        """Ledger balance as of"""
+        """Get a balance at a moment"""
         return self._transport.request("GET", f"/api/v1/ledger/accounts/{_q(account_id)}/balance/", params={"as_of": as_of})
 
     def ledger_account_history(self, account_id: int, *, cursor: str | None = None, end: str | None = None, page_size: int | None = None, start: str | None = None) -> models.PaginatedHistoryOutputList:
-        """Ledger account history"""
+        """List an account's history"""
         return self._transport.request("GET", f"/api/v1/ledger/accounts/{_q(account_id)}/history/", params={"cursor": cursor, "end": end, "page_size": page_size, "start": start})
 
     def iter_ledger_account_history(self, account_id: int, *, end: str | None = None, page_size: int | None = None, start: str | None = None) -> Iterator[models.HistoryOutput]:
@@ -387,11 +382,11 @@ class Operations:
         return self._transport.pages(f"/api/v1/ledger/accounts/{_q(account_id)}/history/", params={"end": end, "page_size": page_size, "start": start})
 
     def ledger_account_statement(self, account_id: int, *, end: str, start: str, output: Literal["json", "csv"] | None = None) -> models.StatementOutput:
-        """Ledger account statement"""
+        """Get a statement"""
         return self._transport.request("GET", f"/api/v1/ledger/accounts/{_q(account_id)}/statement/", params={"end": end, "output": output, "start": start})
 
     def ledger_entries_list(self, *, account: int | None = None, asset: str | None = None, cursor: str | None = None, end: str | None = None, kind: str | None = None, page_size: str | None = None, start: str | None = None) -> models.PaginatedEntryOutputList:
-        """Filter metadata with `metadata.<key>=<value>` query parameters."""
+        """List entries"""
         return self._transport.request("GET", "/api/v1/ledger/entries/", params={"account": account, "asset": asset, "cursor": cursor, "end": end, "kind": kind, "page_size": page_size, "start": start})
 
     def iter_ledger_entries_list(self, *, account: int | None = None, asset: str | None = None, end: str | None = None, kind: str | None = None, page_size: str | None = None, start: str | None = None) -> Iterator[models.EntryOutput]:
@@ -399,21 +394,21 @@ class Operations:
         return self._transport.pages("/api/v1/ledger/entries/", params={"account": account, "asset": asset, "end": end, "kind": kind, "page_size": page_size, "start": start})
 
     def ledger_entries_create(self, *, client_id: str, postings: list[models.PostingInputRequest], metadata: dict[str, Any] | None = None, idempotency_key: str | None = None) -> models.EntryOutput:
-        """Ledger entries create"""
+        """Post a transfer"""
         body = {"client_id": client_id, "metadata": metadata, "postings": postings}
         return self._transport.request("POST", "/api/v1/ledger/entries/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def ledger_entries_retrieve(self, entry_id: int) -> models.EntryOutput:
-        """Ledger entries retrieve"""
+        """Get an entry"""
         return self._transport.request("GET", f"/api/v1/ledger/entries/{_q(entry_id)}/")
 
     def ledger_entries_reverse(self, entry_id: int, *, client_id: str, reason: str | None = None, idempotency_key: str | None = None) -> models.EntryOutput:
-        """Ledger entries reverse"""
+        """Reverse an entry"""
         body = {"client_id": client_id, "reason": reason}
         return self._transport.request("POST", f"/api/v1/ledger/entries/{_q(entry_id)}/reverse/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def ledger_holds_list(self, *, cursor: str | None = None, page_size: int | None = None, status: str | None = None) -> models.PaginatedHoldOutputList:
-        """Ledger holds list"""
+        """List holds"""
         return self._transport.request("GET", "/api/v1/ledger/holds/", params={"cursor": cursor, "page_size": page_size, "status": status})
 
     def iter_ledger_holds_list(self, *, page_size: int | None = None, status: str | None = None) -> Iterator[models.HoldOutput]:
@@ -421,25 +416,25 @@ class Operations:
         return self._transport.pages("/api/v1/ledger/holds/", params={"page_size": page_size, "status": status})
 
     def ledger_holds_create(self, *, amount: int, client_id: str, credit_account: int, debit_account: int, expires_at: str | None = None, metadata: dict[str, Any] | None = None, idempotency_key: str | None = None) -> models.HoldOutput:
-        """Ledger holds create"""
+        """Place a hold"""
         body = {"amount": amount, "client_id": client_id, "credit_account": credit_account, "debit_account": debit_account, "expires_at": expires_at, "metadata": metadata}
         return self._transport.request("POST", "/api/v1/ledger/holds/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def ledger_holds_retrieve(self, hold_id: int) -> models.HoldOutput:
-        """Ledger holds retrieve"""
+        """Get a hold"""
         return self._transport.request("GET", f"/api/v1/ledger/holds/{_q(hold_id)}/")
 
     def ledger_holds_post(self, hold_id: int, *, amount: int | None = None, idempotency_key: str | None = None) -> models.HoldOutput:
-        """Ledger holds post"""
+        """Capture a hold"""
         body = {"amount": amount}
         return self._transport.request("POST", f"/api/v1/ledger/holds/{_q(hold_id)}/post/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def ledger_holds_void(self, hold_id: int, *, idempotency_key: str | None = None) -> models.HoldOutput:
-        """Ledger holds void"""
+        """Void a hold"""
         return self._transport.request("POST", f"/api/v1/ledger/holds/{_q(hold_id)}/void/", idempotency_key=idempotency_key)
 
     def markets_list(self, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedMarketOutputList:
-        """Markets list"""
+        """List markets"""
         return self._transport.request("GET", "/api/v1/markets/", params={"cursor": cursor, "page_size": page_size})
 
     def iter_markets_list(self, *, page_size: int | None = None) -> Iterator[models.MarketOutput]:
@@ -447,7 +442,7 @@ class Operations:
         return self._transport.pages("/api/v1/markets/", params={"page_size": page_size})
 
     def fills_list(self, *, cursor: str | None = None, market: int | None = None, order: int | None = None, page_size: int | None = None) -> models.PaginatedMarketFillOutputList:
-        """Fills list"""
+        """List your fills"""
         return self._transport.request("GET", "/api/v1/markets/fills/", params={"cursor": cursor, "market": market, "order": order, "page_size": page_size})
 
     def iter_fills_list(self, *, market: int | None = None, order: int | None = None, page_size: int | None = None) -> Iterator[models.MarketFillOutput]:
@@ -455,7 +450,7 @@ class Operations:
         return self._transport.pages("/api/v1/markets/fills/", params={"market": market, "order": order, "page_size": page_size})
 
     def orders_list(self, *, cursor: str | None = None, market: int | None = None, page_size: int | None = None, status: str | None = None) -> models.PaginatedMarketOrderOutputList:
-        """Orders list"""
+        """List your orders"""
         return self._transport.request("GET", "/api/v1/markets/orders/", params={"cursor": cursor, "market": market, "page_size": page_size, "status": status})
 
     def iter_orders_list(self, *, market: int | None = None, page_size: int | None = None, status: str | None = None) -> Iterator[models.MarketOrderOutput]:
@@ -463,36 +458,36 @@ class Operations:
         return self._transport.pages("/api/v1/markets/orders/", params={"market": market, "page_size": page_size, "status": status})
 
     def orders_retrieve(self, order_id: int) -> models.MarketOrderOutput:
-        """Orders retrieve"""
+        """Get an order"""
         return self._transport.request("GET", f"/api/v1/markets/orders/{_q(order_id)}/")
 
     def orders_amend(self, order_id: int, *, price: int | None = None, quantity: int | None = None, idempotency_key: str | None = None) -> models.MarketOrderOutput:
-        """Orders amend"""
+        """Amend an order"""
         body = {"price": price, "quantity": quantity}
         return self._transport.request("POST", f"/api/v1/markets/orders/{_q(order_id)}/amend/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def orders_cancel(self, order_id: int, *, idempotency_key: str | None = None) -> models.MarketOrderOutput:
-        """Orders cancel"""
+        """Cancel an order"""
         return self._transport.request("POST", f"/api/v1/markets/orders/{_q(order_id)}/cancel/", idempotency_key=idempotency_key)
 
     def markets_retrieve(self, market_id: int) -> models.MarketOutput:
-        """Markets retrieve"""
+        """Get a market"""
         return self._transport.request("GET", f"/api/v1/markets/{_q(market_id)}/")
 
     def markets_candles(self, market_id: int, *, interval: Literal["1d", "1h", "1m"] | None = None, limit: int | None = None) -> list[models.MarketCandleOutput]:
-        """Markets candles"""
+        """Get candles"""
         return self._transport.request("GET", f"/api/v1/markets/{_q(market_id)}/candles/", params={"interval": interval, "limit": limit})
 
     def markets_depth(self, market_id: int, *, levels: int | None = None) -> models.MarketDepthOutput:
-        """Markets depth"""
+        """Get order book depth"""
         return self._transport.request("GET", f"/api/v1/markets/{_q(market_id)}/depth/", params={"levels": levels})
 
     def markets_events(self, market_id: int, *, after: int | None = None) -> models.MarketEventsOutput:
-        """Polling feed for live pages: trades and your order and fill changes after command `after`, plus the current depth."""
+        """Poll market events"""
         return self._transport.request("GET", f"/api/v1/markets/{_q(market_id)}/events/", params={"after": after})
 
     def markets_orders_list(self, market_id: int, *, cursor: str | None = None, page_size: int | None = None, status: Literal["cancelled", "closed", "expired", "filled", "open"] | None = None) -> models.PaginatedMarketOrderOutputList:
-        """Markets orders list"""
+        """List your orders in a market"""
         return self._transport.request("GET", f"/api/v1/markets/{_q(market_id)}/orders/", params={"cursor": cursor, "page_size": page_size, "status": status})
 
     def iter_markets_orders_list(self, market_id: int, *, page_size: int | None = None, status: Literal["cancelled", "closed", "expired", "filled", "open"] | None = None) -> Iterator[models.MarketOrderOutput]:
@@ -500,24 +495,24 @@ class Operations:
         return self._transport.pages(f"/api/v1/markets/{_q(market_id)}/orders/", params={"page_size": page_size, "status": status})
 
     def markets_orders_place(self, market_id: int, *, client_id: str, quantity: int, side: models.SideEnum, expires_at: str | None = None, max_quote: int | None = None, post_only: bool | None = None, price: int | None = None, stp_mode: models.StpModeEnum | None = None, time_in_force: models.TimeInForceEnum | None = None, type: models.TypeEnum | None = None, idempotency_key: str | None = None) -> models.MarketPlacedOutput:
-        """Markets orders place"""
+        """Place an order"""
         body = {"client_id": client_id, "expires_at": expires_at, "max_quote": max_quote, "post_only": post_only, "price": price, "quantity": quantity, "side": side, "stp_mode": stp_mode, "time_in_force": time_in_force, "type": type}
         return self._transport.request("POST", f"/api/v1/markets/{_q(market_id)}/orders/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def markets_orders_cancel_all(self, market_id: int, *, idempotency_key: str | None = None) -> list[models.MarketOrderOutput]:
-        """Markets orders cancel all"""
+        """Cancel all your orders in a market"""
         return self._transport.request("POST", f"/api/v1/markets/{_q(market_id)}/orders/cancel-all/", idempotency_key=idempotency_key)
 
     def markets_quote(self, market_id: int, *, quantity: int, side: Literal["buy", "sell"]) -> models.MarketQuoteOutput:
-        """What a market order of this size would cost (buy) or yield (sell) now, walking the book: filled and unfilled quantity, notional, taker fee, average and worst price. Nothing is reserved."""
+        """Quote a market order"""
         return self._transport.request("GET", f"/api/v1/markets/{_q(market_id)}/quote/", params={"quantity": quantity, "side": side})
 
     def markets_stats(self, market_id: int) -> models.MarketStatsOutput:
-        """Markets stats"""
+        """Get 24-hour stats"""
         return self._transport.request("GET", f"/api/v1/markets/{_q(market_id)}/stats/")
 
     def markets_trades(self, market_id: int, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedMarketTradeOutputList:
-        """Markets trades"""
+        """List trades"""
         return self._transport.request("GET", f"/api/v1/markets/{_q(market_id)}/trades/", params={"cursor": cursor, "page_size": page_size})
 
     def iter_markets_trades(self, market_id: int, *, page_size: int | None = None) -> Iterator[models.MarketTradeOutput]:
@@ -525,19 +520,19 @@ class Operations:
         return self._transport.pages(f"/api/v1/markets/{_q(market_id)}/trades/", params={"page_size": page_size})
 
     def members_list(self, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedMemberOutputList:
-        """Members list"""
+        """List members"""
         return self._transport.request("GET", "/api/v1/members/", params={"cursor": cursor, "page_size": page_size})
 
     def iter_members_list(self, *, page_size: int | None = None) -> Iterator[models.MemberOutput]:
         """Every item of `members_list`, page after page."""
         return self._transport.pages("/api/v1/members/", params={"page_size": page_size})
 
-    def query_run(self, *, feature: Literal["energy", "temperature", "entropy", "entropy_rate", "free_energy", "entropy_production", "max_score", "mean", "minimum", "maximum", "alerts", "open_alerts", "anomalies", "regime_changes"], aggregate: Literal["max", "mean", "min", "sum"] | None = None, limit: int | None = None, max_value: float | None = None, min_value: float | None = None, order: Literal["desc", "asc"] | None = None, search: str | None = None, since: str | None = None, subject: Literal["streams", "assets"] | None = None, until: str | None = None) -> models.QueryOutput:
-        """Rank streams or assets by a signal feature"""
+    def query_run(self, *, feature: Literal["energy", "temperature", "entropy", "entropy_rate", "free_energy", "entropy_production", "max_score", "mean", "minimum", "maximum", "alerts", "open_alerts"], aggregate: Literal["max", "mean", "min", "sum"] | None = None, limit: int | None = None, max_value: float | None = None, min_value: float | None = None, order: Literal["desc", "asc"] | None = None, search: str | None = None, since: str | None = None, subject: Literal["streams", "assets"] | None = None, until: str | None = None) -> models.QueryOutput:
+        """Rank streams or assets by a feature"""
         return self._transport.request("GET", "/api/v1/query/", params={"aggregate": aggregate, "feature": feature, "limit": limit, "max_value": max_value, "min_value": min_value, "order": order, "search": search, "since": since, "subject": subject, "until": until})
 
     def streams_list(self, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedStreamOutputList:
-        """Streams list"""
+        """List streams"""
         return self._transport.request("GET", "/api/v1/streams/", params={"cursor": cursor, "page_size": page_size})
 
     def iter_streams_list(self, *, page_size: int | None = None) -> Iterator[models.StreamOutput]:
@@ -545,16 +540,16 @@ class Operations:
         return self._transport.pages("/api/v1/streams/", params={"page_size": page_size})
 
     def streams_create(self, *, name: str, asset_name: str | None = None, description: str | None = None, kind: models.StreamInputKindEnum | None = None, n_bins: int | None = None, units: str | None = None, value_high: float | None = None, value_low: float | None = None, window_size: int | None = None, idempotency_key: str | None = None) -> models.StreamOutput:
-        """Streams create"""
+        """Create a stream"""
         body = {"asset_name": asset_name, "description": description, "kind": kind, "n_bins": n_bins, "name": name, "units": units, "value_high": value_high, "value_low": value_low, "window_size": window_size}
         return self._transport.request("POST", "/api/v1/streams/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def streams_retrieve(self, stream_id: int) -> models.StreamOutput:
-        """Streams retrieve"""
+        """Get a stream"""
         return self._transport.request("GET", f"/api/v1/streams/{_q(stream_id)}/")
 
     def stream_points_list(self, stream_id: int, *, cursor: str | None = None, end: str | None = None, page_size: int | None = None, start: str | None = None) -> models.PaginatedPointOutputList:
-        """Stream points list"""
+        """List a stream's points"""
         return self._transport.request("GET", f"/api/v1/streams/{_q(stream_id)}/points/", params={"cursor": cursor, "end": end, "page_size": page_size, "start": start})
 
     def iter_stream_points_list(self, stream_id: int, *, end: str | None = None, page_size: int | None = None, start: str | None = None) -> Iterator[models.PointOutput]:
@@ -562,20 +557,12 @@ class Operations:
         return self._transport.pages(f"/api/v1/streams/{_q(stream_id)}/points/", params={"end": end, "page_size": page_size, "start": start})
 
     def stream_points_ingest(self, stream_id: int, *, points: list[Any], idempotency_key: str | None = None) -> models.IngestOutput:
-        """Up to 10000 points, all or nothing; invalid rows are listed in `extra.rows` with their index, field and reason."""
+        """Ingest points"""
         body = {"points": points}
         return self._transport.request("POST", f"/api/v1/streams/{_q(stream_id)}/points/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
-    def stream_regimes_list(self, stream_id: int, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedRegimeOutputList:
-        """The stream's regimes over its latest points (up to 5,000), newest first, as the offline segmentation last found them; refreshed about 10 s after a batch closes a signal window. Another tenant's stream answers 404."""
-        return self._transport.request("GET", f"/api/v1/streams/{_q(stream_id)}/regimes/", params={"cursor": cursor, "page_size": page_size})
-
-    def iter_stream_regimes_list(self, stream_id: int, *, page_size: int | None = None) -> Iterator[models.RegimeOutput]:
-        """Every item of `stream_regimes_list`, page after page."""
-        return self._transport.pages(f"/api/v1/streams/{_q(stream_id)}/regimes/", params={"page_size": page_size})
-
     def stream_windows_list(self, stream_id: int, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedWindowOutputList:
-        """Stream windows list"""
+        """List a stream's windows"""
         return self._transport.request("GET", f"/api/v1/streams/{_q(stream_id)}/windows/", params={"cursor": cursor, "page_size": page_size})
 
     def iter_stream_windows_list(self, stream_id: int, *, page_size: int | None = None) -> Iterator[models.WindowOutput]:
@@ -583,11 +570,11 @@ class Operations:
         return self._transport.pages(f"/api/v1/streams/{_q(stream_id)}/windows/", params={"page_size": page_size})
 
     def tenant_current(self) -> models.TenantOutput:
-        """The caller's tenant"""
+        """Get your tenant"""
         return self._transport.request("GET", "/api/v1/tenant/")
 
     def webhooks_list(self, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedWebhookOutputList:
-        """Webhooks list"""
+        """List webhook endpoints"""
         return self._transport.request("GET", "/api/v1/webhooks/", params={"cursor": cursor, "page_size": page_size})
 
     def iter_webhooks_list(self, *, page_size: int | None = None) -> Iterator[models.WebhookOutput]:
@@ -595,14 +582,14 @@ class Operations:
         return self._transport.pages("/api/v1/webhooks/", params={"page_size": page_size})
 
     def webhooks_create(self, *, url: str, description: str | None = None, idempotency_key: str | None = None) -> models.WebhookCreated:
-        """Webhooks create"""
+        """Register a webhook endpoint"""
         body = {"description": description, "url": url}
         return self._transport.request("POST", "/api/v1/webhooks/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def webhooks_deactivate(self, endpoint_id: int, *, idempotency_key: str | None = None) -> Any:
-        """Webhooks deactivate"""
+        """Deactivate a webhook endpoint"""
         return self._transport.request("POST", f"/api/v1/webhooks/{_q(endpoint_id)}/deactivate/", idempotency_key=idempotency_key)
 
     def webhooks_resume(self, endpoint_id: int, *, idempotency_key: str | None = None) -> models.WebhookOutput:
-        """Webhooks resume"""
+        """Resume a paused webhook endpoint"""
         return self._transport.request("POST", f"/api/v1/webhooks/{_q(endpoint_id)}/resume/", idempotency_key=idempotency_key)

@@ -1,0 +1,57 @@
+"""Lab jobs: PDE and graph simulations and forecasters on the GPU queue, paid in CEU (apps/lab)."""
+from __future__ import annotations
+
+from apps.core.openapi_docs.base import T0, T1, T2, Doc, page
+from apps.lab.errors import LabErrorCode as J
+from apps.ledger.errors import LedgerErrorCode
+
+PARAMS = {"nx": 96, "ny": 96, "t_end": 60.0, "snapshots": 6, "boundary": "neumann", "diffusivity": 1.0,
+          "sources": [{"x": 30, "y": 60, "sigma": 4, "amount": 2.0}]}
+REQUEST = {"kind": "diffusion2d", "params": PARAMS, "time_limit_s": 600}
+JOB = {"id": 3121, "kind": "diffusion2d", "params": PARAMS, "status": "queued", "progress": 0.0,
+       "cost_estimate": 12000, "charged": 0, "attempts": 0, "max_attempts": 3, "time_limit_s": 600, "device": "",
+       "error": "", "metrics": {}, "artefacts": [], "created_at": T0, "started_at": None, "finished_at": None}
+DONE = {**JOB, "status": "succeeded", "progress": 1.0, "charged": 9800, "attempts": 1, "device": "cuda:0",
+        "metrics": {"mass_drift": 1.2e-06, "wall_s": 41.3}, "started_at": T0, "finished_at": T1,
+        "artefacts": [{"name": "fields.npz", "content_type": "application/octet-stream", "size": 2097152,
+                       "url": "/api/v1/lab/jobs/3121/artefacts/fields.npz/"}]}
+WORK = {400: (J.UNKNOWN_KIND, J.INVALID_PARAMS, J.TOO_MUCH_WORK)}
+
+DOCS: dict[str, Doc] = {
+    "lab_kinds_list": Doc(
+        "List job kinds",
+        "Job kinds with their parameter schemas (types, limits, defaults) and whether a worker can run them now.",
+        response=[{"name": "diffusion2d", "label": "Diffusion",
+                   "description": "Energy injected at points spreads through a 2D field (heat equation).",
+                   "available": True, "params": {"nx": {"type": "integer", "minimum": 8, "maximum": 512,
+                                                          "default": 128}}}]),
+    "lab_jobs_estimate": Doc(
+        "Estimate a job",
+        "Validates the parameters and returns the CEU cost, the integration method and step, and whether your "
+        "available CEU cover it, without submitting anything.",
+        request=REQUEST,
+        response={"kind": "diffusion2d", "cost": 12000, "work": 22118400.0, "method": "spectral", "steps": 2400,
+                  "dt": 0.025, "stability_limit": 0.25, "reason": "", "time_limit_s": 600, "available": 238000,
+                  "sufficient": True, "params": PARAMS},
+        errors=WORK),
+    "lab_jobs_submit": Doc(
+        "Submit a job",
+        "Validates, holds the estimated CEU and queues the job on a GPU worker; poll it for progress. Unused CEU "
+        "are released when it ends. Requires an Idempotency-Key.",
+        request=REQUEST, response=JOB,
+        errors={**WORK, 402: (LedgerErrorCode.INSUFFICIENT_CEU,)}),
+    "lab_jobs_list": Doc(
+        "List jobs", "Your jobs, newest first; filter by `status` and `kind`.", response=page(JOB)),
+    "lab_jobs_retrieve": Doc(
+        "Get a job",
+        "Poll this while the job runs: `progress` is updated about twice a second; when it succeeds, "
+        "`metrics` and `artefacts` are filled in.",
+        response=DONE),
+    "lab_jobs_artefact": Doc(
+        "Download an artefact",
+        "Streams one artefact of a finished job: fields.npz, PNG pictures or metrics JSON, with its own content "
+        "type."),
+    "lab_jobs_cancel": Doc(
+        "Cancel a job", "Cancels a queued or running job and releases its CEU hold; a finished job answers 409.",
+        response={**JOB, "status": "cancelled", "finished_at": T2}, errors={409: (J.JOB_STATE,)}),
+}
