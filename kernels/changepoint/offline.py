@@ -37,7 +37,8 @@ def segment(
         ``Segmentation`` whose segments cover rows ``[0, n)``; missing rows belong to the
         segment of the finite row before them (the first segment for leading ones).
 
-    Cost: O(n) to O(n^2) per model (PELT), about 0.5 s for n = 5,000 on one core.
+    Cost: O(n) to O(n^2) per model (PELT) for 3 to 5 models; about 0.1 s for n = 100 and a few
+    seconds for n = 5,000 on one busy core (see ``benchmarks/changepoints.py``).
 
     Example:
         >>> x = np.r_[np.zeros(30), np.full(30, 5.0)] + np.random.default_rng(0).normal(0, 0.5, 60)
@@ -93,7 +94,9 @@ def _period(cfg: SegmentConfig, x: np.ndarray, rows: np.ndarray, times: np.ndarr
             return None
     if rows.size != rows[-1] - rows[0] + 1 and rows.size < 0.9 * (rows[-1] - rows[0] + 1):
         return None
-    return detect_period(x)
+    # lags are in rows: search the regular row grid, missing rows interpolated, not the compressed values
+    grid = np.arange(rows[0], rows[-1] + 1)
+    return detect_period(np.interp(grid, rows, x))
 
 
 def _single(x_all: np.ndarray, rows: np.ndarray, times: np.ndarray | None, cfg: SegmentConfig) -> Segmentation:
