@@ -21,7 +21,7 @@ from kernels.changepoint.costs import (
     TrendCost,
     clip_outliers,
 )
-from kernels.changepoint.pelt import pelt, segmentation_cost
+from kernels.changepoint.pelt import grid_step, pelt, segmentation_cost
 from kernels.changepoint.scale import bic_penalty, diff_sigma, lag1_rho, long_run_factor, mad_sigma
 
 HEAVY_TAIL_SHARE = 0.004  # differences beyond 5 local sigmas: Gaussian noise stays under ~5e-4 (n >= 200)
@@ -78,7 +78,7 @@ def estimate_noise(x: np.ndarray) -> Noise:
     base = clip_outliers(x, sigma) if heavy else x
     prelim = MeanCost(base, sigma * sigma)
     # a doubled penalty keeps AR wiggles out of the preliminary fit, so they stay in the residuals
-    points = pelt(prelim, base.size, 2.0 * bic_penalty(base.size, 1), 2)
+    points = pelt(prelim, base.size, 2.0 * bic_penalty(base.size, 1), 2, grid_step(base.size))
     rho = lag1_rho(_residuals(base, points))
     # var(diff) = 2 sigma^2 (1 - rho) for AR(1) noise, so the marginal variance is larger
     return Noise(sigma2=sigma * sigma / (1.0 - rho), rho=rho, inflation=long_run_factor(rho), heavy=heavy)
@@ -92,7 +92,7 @@ def seasonal_noise(series: Series, noise: Noise) -> Noise:
     """
     prelim = HarmonicCost(series.raw, series.rows, series.period or 12, noise.sigma2)
     n = series.raw.size
-    points = pelt(prelim, n, 2.0 * bic_penalty(n, prelim.n_params), prelim.min_size)
+    points = pelt(prelim, n, 2.0 * bic_penalty(n, prelim.n_params), prelim.min_size, grid_step(n))
     bounds = [0, *points, n]
     residuals = np.concatenate([_harmonic_residual(series, a, b) for a, b in zip(bounds[:-1], bounds[1:])])
     rho = lag1_rho(residuals)
@@ -185,7 +185,7 @@ def fit_model(model: str, series: Series, noise: Noise, penalty: float | str, mi
         noise = seasonal_noise(series, noise)
     cost = build_cost(model, series, noise)
     pen = bic_penalty(x.size, cost.n_params, noise.inflation) if penalty == "auto" else float(penalty)
-    points = pelt(cost, x.size, pen, max(min_size, cost.min_size))
+    points = pelt(cost, x.size, pen, max(min_size, cost.min_size), grid_step(x.size))
     profile = (series.period - 1) if series.period and model != "seasonal" else 0
     first = (cost.n_params + profile) * math.log(max(x.size, 2)) * noise.inflation
     score = (segmentation_cost(cost, x.size, points) + pen * len(points) + first) / common
