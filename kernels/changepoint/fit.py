@@ -7,6 +7,7 @@ segment must buy them with likelihood (a BIC across models).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -22,7 +23,13 @@ from kernels.changepoint.costs import (
     clip_outliers,
 )
 from kernels.changepoint.pelt import grid_step, pelt, segmentation_cost
-from kernels.changepoint.scale import bic_penalty, diff_sigma, lag1_rho, long_run_factor, mad_sigma
+from kernels.changepoint.scale import (
+    bic_penalty,
+    diff_sigma,
+    lag1_rho,
+    long_run_factor,
+    mad_sigma,
+)
 
 HEAVY_TAIL_SHARE = 0.004  # differences beyond 5 local sigmas: Gaussian noise stays under ~5e-4 (n >= 200)
 POISSON_DISPERSION = (0.5, 2.0)  # variance / mean band in which counts are read as Poisson
@@ -94,7 +101,7 @@ def seasonal_noise(series: Series, noise: Noise) -> Noise:
     n = series.raw.size
     points = pelt(prelim, n, 2.0 * bic_penalty(n, prelim.n_params), prelim.min_size, grid_step(n))
     bounds = [0, *points, n]
-    residuals = np.concatenate([_harmonic_residual(series, a, b) for a, b in zip(bounds[:-1], bounds[1:])])
+    residuals = np.concatenate([_harmonic_residual(series, a, b) for a, b in itertools.pairwise(bounds)])
     rho = lag1_rho(residuals)
     sigma = max(mad_sigma(residuals), 1e-12 * (float(np.max(np.abs(series.raw))) or 1.0))
     return Noise(sigma2=sigma * sigma, rho=rho, inflation=long_run_factor(rho), heavy=noise.heavy)
@@ -127,7 +134,7 @@ def _heavy_tailed(x: np.ndarray, width: int = 51) -> bool:
 
 def _residuals(x: np.ndarray, points: list[int]) -> np.ndarray:
     bounds = [0, *points, x.size]
-    return np.concatenate([x[a:b] - x[a:b].mean() for a, b in zip(bounds[:-1], bounds[1:])])
+    return np.concatenate([x[a:b] - x[a:b].mean() for a, b in itertools.pairwise(bounds)])
 
 
 def candidate_models(x: np.ndarray, noise: Noise, period: int | None = None) -> list[str]:

@@ -8,14 +8,27 @@ segments and the changes between them on the caller's row indices.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
 from kernels.changepoint.config import SegmentConfig
-from kernels.changepoint.describe import change_point, describe_change, make_segment, rate_unit
 from kernels.changepoint.costs import harmonic_amplitude
-from kernels.changepoint.fit import Fit, Series, candidate_models, change_gain, estimate_noise, fit_model
+from kernels.changepoint.describe import (
+    change_point,
+    describe_change,
+    make_segment,
+    rate_unit,
+)
+from kernels.changepoint.fit import (
+    Fit,
+    Series,
+    candidate_models,
+    change_gain,
+    estimate_noise,
+    fit_model,
+)
 from kernels.changepoint.seasonal import detect_period, seasonal_profile
 from kernels.changepoint.types import Segmentation
 
@@ -120,13 +133,13 @@ def _result(fit: Fit, x_all: np.ndarray, series: Series, times: np.ndarray | Non
     )
     unit = rate_unit(times)
     amplitudes = (
-        [harmonic_amplitude(series.raw[c:d], series.rows[c:d], period) for c, d in zip(cuts[:-1], cuts[1:])]
+        [harmonic_amplitude(series.raw[c:d], series.rows[c:d], period) for c, d in itertools.pairwise(cuts)]
         if fit.model == "seasonal" and period else None
     )
     changes = tuple(
         change_point(right, change_gain(fit, rows.size, i), describe_change(
             left, right, fit.model, sigma, unit, None if amplitudes is None else (amplitudes[i], amplitudes[i + 1])))
-        for i, (left, right) in enumerate(zip(segments[:-1], segments[1:]))
+        for i, (left, right) in enumerate(itertools.pairwise(segments))
     )
     return Segmentation(segments=segments, change_points=changes, model=fit.model, penalty=fit.penalty, period=period)
 

@@ -11,6 +11,7 @@ changes grows with n, O(n^2) worst case.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -101,4 +102,4 @@ def segmentation_cost(cost: SegmentCost, n: int, points: list[int]) -> float:
         -4.0
     """
     bounds = [0, *points, n]
-    return float(sum(cost(np.array([a]), b)[0] for a, b in zip(bounds[:-1], bounds[1:])))
+    return float(sum(cost(np.array([a]), b)[0] for a, b in itertools.pairwise(bounds)))
