@@ -8,6 +8,7 @@ lengths 15 to 5,000, plus change-free series of every noise and length. Every se
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,7 @@ def _change_points(rng: np.random.Generator, n: int) -> list[int]:
     gap = max(5, n // (2 * (k + 1)))
     while True:
         points = sorted(int(p) for p in rng.choice(np.arange(gap, n - gap + 1), size=k, replace=False))
-        if all(b - a >= gap for a, b in zip(points[:-1], points[1:])):
+        if all(b - a >= gap for a, b in itertools.pairwise(points)):
             return points
 
 
@@ -56,7 +57,7 @@ def _signal(rng: np.random.Generator, kind: str, n: int, points: list[int], nois
     t = np.arange(n, dtype=float)
     out = np.zeros(n)
     level, scale, slope, amp = 0.0, 1.0, 0.0, 2.0
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in itertools.pairwise(bounds):
         if kind == "mean":
             out[a:b] = level + noise[a:b]
             level += rng.choice([-1, 1]) * rng.uniform(1.5, 4.0)

@@ -37,12 +37,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-import ruptures as rpt  # noqa: E402
-from changepoint_corpus import Series, real, synthetic  # noqa: E402
+import ruptures as rpt
+from changepoint_corpus import Series, real, synthetic
 
-from kernels.changepoint import OnlineDetector, segment  # noqa: E402
-from kernels.changepoint import scale as cp_scale  # noqa: E402
-from kernels.changepoint.metrics import covering, f1_score, true_positives  # noqa: E402
+from kernels.changepoint import OnlineDetector, segment
+from kernels.changepoint import scale as cp_scale
+from kernels.changepoint.metrics import covering, f1_score
 
 MARGIN = 5
 SHORT = 150

@@ -20,14 +20,14 @@ import csv
 import json
 import math
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from kernels.changepoint import Segmentation, segment  # noqa: E402
+from kernels.changepoint import Segmentation, segment
 
 MIN_ROWS = 10  # the kernel reports change points from 10 points on
 
@@ -47,7 +47,7 @@ def parse_time(text: str, line: int) -> float:
         except ValueError:
             raise CsvInputError(f"line {line}: cannot parse timestamp {text!r}") from None
         if stamp.tzinfo is None:
-            stamp = stamp.replace(tzinfo=timezone.utc)
+            stamp = stamp.replace(tzinfo=UTC)
         return stamp.timestamp()
     if not math.isfinite(seconds):
         raise CsvInputError(f"line {line}: timestamp {text!r} is not finite")

@@ -7,9 +7,9 @@ Start with :func:`segment` (defaults need no tuning) or :class:`OnlineDetector` 
 from __future__ import annotations
 
 from kernels.changepoint.config import OnlineConfig, SegmentConfig
+from kernels.changepoint.offline import segment
 from kernels.changepoint.online import OnlineDetector
 from kernels.changepoint.pelt import pelt
-from kernels.changepoint.offline import segment
 from kernels.changepoint.types import ChangePoint, Segment, Segmentation
 
 __all__ = [

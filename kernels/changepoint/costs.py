@@ -8,6 +8,7 @@ the finite, compressed series, in O(k) time after O(n) set-up. They are full -2 
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
 LOG_2PI = math.log(2.0 * math.pi)

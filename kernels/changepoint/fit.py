@@ -7,6 +7,7 @@ segment must buy them with likelihood (a BIC across models).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -21,8 +22,14 @@ from kernels.changepoint.costs import (
     TrendCost,
     clip_outliers,
 )
-from kernels.changepoint.pelt import pelt, segmentation_cost
-from kernels.changepoint.scale import bic_penalty, diff_sigma, lag1_rho, long_run_factor, mad_sigma
+from kernels.changepoint.pelt import grid_step, pelt, segmentation_cost
+from kernels.changepoint.scale import (
+    bic_penalty,
+    diff_sigma,
+    lag1_rho,
+    long_run_factor,
+    mad_sigma,
+)
 
 HEAVY_TAIL_SHARE = 0.004  # differences beyond 5 local sigmas: Gaussian noise stays under ~5e-4 (n >= 200)
 POISSON_DISPERSION = (0.5, 2.0)  # variance / mean band in which counts are read as Poisson
@@ -78,7 +85,7 @@ def estimate_noise(x: np.ndarray) -> Noise:
     base = clip_outliers(x, sigma) if heavy else x
     prelim = MeanCost(base, sigma * sigma)
     # a doubled penalty keeps AR wiggles out of the preliminary fit, so they stay in the residuals
-    points = pelt(prelim, base.size, 2.0 * bic_penalty(base.size, 1), 2)
+    points = pelt(prelim, base.size, 2.0 * bic_penalty(base.size, 1), 2, grid_step(base.size))
     rho = lag1_rho(_residuals(base, points))
     # var(diff) = 2 sigma^2 (1 - rho) for AR(1) noise, so the marginal variance is larger
     return Noise(sigma2=sigma * sigma / (1.0 - rho), rho=rho, inflation=long_run_factor(rho), heavy=heavy)
@@ -92,9 +99,9 @@ def seasonal_noise(series: Series, noise: Noise) -> Noise:
     """
     prelim = HarmonicCost(series.raw, series.rows, series.period or 12, noise.sigma2)
     n = series.raw.size
-    points = pelt(prelim, n, 2.0 * bic_penalty(n, prelim.n_params), prelim.min_size)
+    points = pelt(prelim, n, 2.0 * bic_penalty(n, prelim.n_params), prelim.min_size, grid_step(n))
     bounds = [0, *points, n]
-    residuals = np.concatenate([_harmonic_residual(series, a, b) for a, b in zip(bounds[:-1], bounds[1:])])
+    residuals = np.concatenate([_harmonic_residual(series, a, b) for a, b in itertools.pairwise(bounds)])
     rho = lag1_rho(residuals)
     sigma = max(mad_sigma(residuals), 1e-12 * (float(np.max(np.abs(series.raw))) or 1.0))
     return Noise(sigma2=sigma * sigma, rho=rho, inflation=long_run_factor(rho), heavy=noise.heavy)
@@ -127,7 +134,7 @@ def _heavy_tailed(x: np.ndarray, width: int = 51) -> bool:
 
 def _residuals(x: np.ndarray, points: list[int]) -> np.ndarray:
     bounds = [0, *points, x.size]
-    return np.concatenate([x[a:b] - x[a:b].mean() for a, b in zip(bounds[:-1], bounds[1:])])
+    return np.concatenate([x[a:b] - x[a:b].mean() for a, b in itertools.pairwise(bounds)])
 
 
 def candidate_models(x: np.ndarray, noise: Noise, period: int | None = None) -> list[str]:
@@ -185,7 +192,7 @@ def fit_model(model: str, series: Series, noise: Noise, penalty: float | str, mi
         noise = seasonal_noise(series, noise)
     cost = build_cost(model, series, noise)
     pen = bic_penalty(x.size, cost.n_params, noise.inflation) if penalty == "auto" else float(penalty)
-    points = pelt(cost, x.size, pen, max(min_size, cost.min_size))
+    points = pelt(cost, x.size, pen, max(min_size, cost.min_size), grid_step(x.size))
     profile = (series.period - 1) if series.period and model != "seasonal" else 0
     first = (cost.n_params + profile) * math.log(max(x.size, 2)) * noise.inflation
     score = (segmentation_cost(cost, x.size, points) + pen * len(points) + first) / common

@@ -8,6 +8,7 @@ the mean over annotators.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 
@@ -52,7 +53,7 @@ def f1_score(annotations: Sequence[Sequence[int]], predicted: Sequence[int], mar
 
 def _segments(points: Sequence[int], n: int) -> list[tuple[int, int]]:
     bounds = [*_with_zero([p for p in points if 0 < p < n]), n]
-    return list(zip(bounds[:-1], bounds[1:]))
+    return list(itertools.pairwise(bounds))
 
 
 def covering(annotations: Sequence[Sequence[int]], predicted: Sequence[int], n: int) -> float:

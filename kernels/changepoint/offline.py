@@ -8,14 +8,27 @@ segments and the changes between them on the caller's row indices.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
 from kernels.changepoint.config import SegmentConfig
-from kernels.changepoint.describe import change_point, describe_change, make_segment, rate_unit
 from kernels.changepoint.costs import harmonic_amplitude
-from kernels.changepoint.fit import Fit, Series, candidate_models, change_gain, estimate_noise, fit_model
+from kernels.changepoint.describe import (
+    change_point,
+    describe_change,
+    make_segment,
+    rate_unit,
+)
+from kernels.changepoint.fit import (
+    Fit,
+    Series,
+    candidate_models,
+    change_gain,
+    estimate_noise,
+    fit_model,
+)
 from kernels.changepoint.seasonal import detect_period, seasonal_profile
 from kernels.changepoint.types import Segmentation
 
@@ -37,7 +50,8 @@ def segment(
         ``Segmentation`` whose segments cover rows ``[0, n)``; missing rows belong to the
         segment of the finite row before them (the first segment for leading ones).
 
-    Cost: O(n) to O(n^2) per model (PELT), about 0.5 s for n = 5,000 on one core.
+    Cost: O(n) to O(n^2) per model (PELT) for 3 to 5 models; about 0.1 s for n = 100 and a few
+    seconds for n = 5,000 on one busy core (see ``benchmarks/changepoints.py``).
 
     Example:
         >>> x = np.r_[np.zeros(30), np.full(30, 5.0)] + np.random.default_rng(0).normal(0, 0.5, 60)
@@ -93,7 +107,9 @@ def _period(cfg: SegmentConfig, x: np.ndarray, rows: np.ndarray, times: np.ndarr
             return None
     if rows.size != rows[-1] - rows[0] + 1 and rows.size < 0.9 * (rows[-1] - rows[0] + 1):
         return None
-    return detect_period(x)
+    # lags are in rows: search the regular row grid, missing rows interpolated, not the compressed values
+    grid = np.arange(rows[0], rows[-1] + 1)
+    return detect_period(np.interp(grid, rows, x))
 
 
 def _single(x_all: np.ndarray, rows: np.ndarray, times: np.ndarray | None, cfg: SegmentConfig) -> Segmentation:
@@ -117,13 +133,13 @@ def _result(fit: Fit, x_all: np.ndarray, series: Series, times: np.ndarray | Non
     )
     unit = rate_unit(times)
     amplitudes = (
-        [harmonic_amplitude(series.raw[c:d], series.rows[c:d], period) for c, d in zip(cuts[:-1], cuts[1:])]
+        [harmonic_amplitude(series.raw[c:d], series.rows[c:d], period) for c, d in itertools.pairwise(cuts)]
         if fit.model == "seasonal" and period else None
     )
     changes = tuple(
         change_point(right, change_gain(fit, rows.size, i), describe_change(
             left, right, fit.model, sigma, unit, None if amplitudes is None else (amplitudes[i], amplitudes[i + 1])))
-        for i, (left, right) in enumerate(zip(segments[:-1], segments[1:]))
+        for i, (left, right) in enumerate(itertools.pairwise(segments))
     )
     return Segmentation(segments=segments, change_points=changes, model=fit.model, penalty=fit.penalty, period=period)
 

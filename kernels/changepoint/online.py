@@ -20,7 +20,7 @@ import numpy as np
 from kernels.changepoint.config import OnlineConfig
 from kernels.changepoint.describe import change_point, describe_change, make_segment
 from kernels.changepoint.scale import diff_sigma
-from kernels.changepoint.types import ChangePoint
+from kernels.changepoint.types import ChangePoint, Segment
 
 LOG_FLOOR = -700.0  # log-probabilities below this are 0 for all purposes, and stay JSON-able
 ARRAYS = ("log_r", "mu", "kappa", "alpha", "beta")
@@ -149,14 +149,14 @@ class OnlineDetector:
         gain = math.log(mass / max(1.0 - mass, 1e-300))
         return change_point(segs[1], 2.0 * gain, words)
 
-    def _segment(self, part: list[tuple[float, float | None]], start: int):  # noqa: ANN202
+    def _segment(self, part: list[tuple[float, float | None]], start: int) -> Segment:
         v = np.array([p[0] for p in part])
         times = [p[1] for p in part]
         stamps = np.array(times, dtype=np.float64) if part and all(s is not None for s in times) else None
         seg = make_segment((0, max(v.size, 1)), v, np.arange(v.size, dtype=np.float64), stamps, 0.0)
         # a few points leave a line's residual MAD near 0: the plain spread describes them better
         scale = float(np.std(v)) if v.size >= 2 else seg.scale
-        return type(seg)(**{**asdict(seg), "start": start, "end": start + v.size, "scale": scale})
+        return Segment(**{**asdict(seg), "start": start, "end": start + v.size, "scale": scale})
 
     def state_dict(self) -> dict:
         """JSON-able state (lists and floats): config, counters, prior, posterior and history."""

@@ -11,6 +11,7 @@ changes grows with n, O(n^2) worst case.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -18,7 +19,23 @@ import numpy as np
 SegmentCost = Callable[[np.ndarray, int], np.ndarray]
 
 
-def pelt(cost: SegmentCost, n: int, penalty: float, min_size: int = 2) -> list[int]:
+MAX_GRID = 5000  # positions searched exactly; longer series search every ceil(n / MAX_GRID)-th
+
+
+def grid_step(n: int) -> int:
+    """Spacing of the change-point positions searched for an ``n``-point series.
+
+    PELT's candidate set grows with the segment length, so a long change-free stretch costs
+    O(n^2); above ``MAX_GRID`` points the search runs on a grid (positions within ``step``).
+
+    Example:
+        >>> grid_step(1000), grid_step(100_000)
+        (1, 20)
+    """
+    return max(1, -(-n // MAX_GRID))
+
+
+def pelt(cost: SegmentCost, n: int, penalty: float, min_size: int = 2, jump: int = 1) -> list[int]:
     """Optimal change points (starts of segments 2..k) of an ``n``-point series.
 
     Args:
@@ -26,6 +43,7 @@ def pelt(cost: SegmentCost, n: int, penalty: float, min_size: int = 2) -> list[i
         n: number of points.
         penalty: added per change point (>= 0).
         min_size: fewest points per segment (>= 1).
+        jump: change points only at multiples of ``jump`` (1 = exact over all positions).
 
     Example:
         >>> from kernels.changepoint.costs import MeanCost
@@ -41,12 +59,15 @@ def pelt(cost: SegmentCost, n: int, penalty: float, min_size: int = 2) -> list[i
     # candidate starts and the first end each is ruled out for, in preallocated buffers (the
     # loop is per point, so per-step allocations would dominate short series)
     starts, expiry = np.zeros(n + 1, dtype=np.int64), np.full(n + 1, n + 1, dtype=np.int64)
-    k = 1
+    k, added = 1, 0
     for end in range(min_size, n + 1):
-        fresh = end - min_size
-        if fresh >= min_size:
-            starts[k], expiry[k] = fresh, n + 1
-            k += 1
+        if jump > 1 and end % jump and end != n:
+            continue
+        while added + jump <= end - min_size:
+            added += jump
+            if added >= min_size:
+                starts[k], expiry[k] = added, n + 1
+                k += 1
         alive = expiry[:k] > end
         if not alive.all():
             keep = np.flatnonzero(alive)
@@ -81,4 +102,4 @@ def segmentation_cost(cost: SegmentCost, n: int, points: list[int]) -> float:
         -4.0
     """
     bounds = [0, *points, n]
-    return float(sum(cost(np.array([a]), b)[0] for a, b in zip(bounds[:-1], bounds[1:])))
+    return float(sum(cost(np.array([a]), b)[0] for a, b in itertools.pairwise(bounds)))

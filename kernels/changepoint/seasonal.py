@@ -36,9 +36,11 @@ def detect_period(x: np.ndarray, max_period: int = MAX_PERIOD) -> int | None:
              and (i + 1 == acf.size or acf[i] >= acf[i + 1])]
     if not peaks:
         return None
-    best = max(acf[k - 3] for k in peaks)
-    # the fundamental, not a multiple: the first peak close to the best one
-    return int(next(k for k in peaks if acf[k - 3] >= 0.85 * best))
+    best = max(peaks, key=lambda k: acf[k - 3])
+    # the fundamental, not a multiple: the shortest divisor of the best period that peaks nearly as high
+    divisors = [best // m for m in range(2, best // 3 + 1) if best % m == 0 and best // m in peaks]
+    strong = [d for d in divisors if acf[d - 3] >= 0.85 * acf[best - 3]]
+    return int(min(strong)) if strong else int(best)
 
 
 def _period_acf(x: np.ndarray, k: int) -> float:

@@ -17,7 +17,7 @@ def _exhaustive(cost, n: int, penalty: float, min_size: int) -> float:
     for k in range(n):
         for points in itertools.combinations(range(min_size, n - min_size + 1), k):
             bounds = [0, *points, n]
-            if any(b - a < min_size for a, b in zip(bounds[:-1], bounds[1:])):
+            if any(b - a < min_size for a, b in itertools.pairwise(bounds)):
                 continue
             best = min(best, segmentation_cost(cost, n, list(points)) + penalty * k)
     return best
@@ -45,7 +45,7 @@ def test_it_finds_the_exhaustive_optimum(values: list[float], penalty: float, mi
         found = segmentation_cost(cost, x.size, points) + penalty * len(points)
         assert found <= _exhaustive(cost, x.size, penalty, size) + 1e-7
         bounds = [0, *points, x.size]
-        assert all(b - a >= size for a, b in zip(bounds[:-1], bounds[1:]))
+        assert all(b - a >= size for a, b in itertools.pairwise(bounds))
 
 
 def test_it_returns_no_change_when_the_series_is_too_short_to_split() -> None:
@@ -55,3 +55,24 @@ def test_it_returns_no_change_when_the_series_is_too_short_to_split() -> None:
     points = pelt(cost, 3, 0.0, 2)
     # then
     assert points == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(values=st.lists(st.floats(-5, 5, allow_nan=False), min_size=6, max_size=13), jump=st.integers(2, 3))
+def test_it_finds_the_optimum_over_grid_positions_with_a_jump(values: list[float], jump: int) -> None:
+    # given
+    x = np.array(values)
+    cost = MeanCost(x, 1.0)
+    n, penalty = x.size, 2.0
+    # when
+    points = pelt(cost, n, penalty, 2, jump)
+    # then: exhaustive search restricted to multiples of jump
+    best = np.inf
+    grid = [g for g in range(jump, n, jump) if 2 <= g <= n - 2]
+    for k in range(len(grid) + 1):
+        for chosen in itertools.combinations(grid, k):
+            bounds = [0, *chosen, n]
+            if all(b - a >= 2 for a, b in itertools.pairwise(bounds)):
+                best = min(best, segmentation_cost(cost, n, list(chosen)) + penalty * k)
+    assert all(p % jump == 0 for p in points)
+    assert segmentation_cost(cost, n, points) + penalty * len(points) <= best + 1e-7
