@@ -9,3 +9,4 @@ class SignalErrorCode(str, Enum):
     DUPLICATE_STREAM = "duplicate_stream"
     ALERT_STATE = "invalid_alert_transition"
     WEBHOOK_URL = "invalid_webhook_url"
+    INVALID_VALUE_RANGE = "invalid_value_range"

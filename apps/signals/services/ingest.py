@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.actors import Actor
+from apps.core.selectors import get_or_not_found
 from apps.signals.ingest import Row, parse_batch
 from apps.signals.models import Alert, SignalWindow, Stream, StreamState
 from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor, severity_of
@@ -64,7 +65,7 @@ def points_ingest(*, actor: Actor, tenant: Tenant, stream_id: int, points: list[
     windows and alerts, and queues signed webhooks after commit. One stream's batches are serialised by the lock
     on its state row."""
     started = time.perf_counter()
-    stream = Stream.objects.select_for_update().filter(tenant=tenant).get(pk=stream_id)
+    stream = get_or_not_found(Stream.objects.select_for_update().filter(tenant=tenant), "No such stream.", pk=stream_id)
     state = StreamState.objects.select_for_update().get(stream=stream)
     rows = parse_batch(points, categorical=stream.kind == "categorical", last_ts=stream.last_timestamp,
                        now=timezone.now())

@@ -22,7 +22,7 @@ def stream_create(*, actor: Actor, tenant: Tenant, name: str, kind: str = "numer
     """`detector` holds DetectorConfig settings (a template's); without it the detector uses its defaults."""
     if (value_low is None) != (value_high is None) or (value_low is not None and value_high <= value_low):
         raise ApplicationError("Give both value_low and value_high, with value_high > value_low.",
-                               extra={"fields": {"value_high": ["Must exceed value_low."]}})
+                               code=SignalErrorCode.INVALID_VALUE_RANGE, extra={"fields": {"value_high": ["Must exceed value_low."]}})
     stream = Stream(tenant=tenant, name=name, kind=kind, units=units, asset_name=asset_name,
                     description=description, window_size=window_size, n_bins=n_bins, value_low=value_low,
                     value_high=value_high)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.actors import Actor
+from apps.core.selectors import get_or_not_found
 from apps.ops.services import audit_record
 from apps.signals.models import Alert, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from apps.signals.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, check_url, sign
@@ -44,7 +45,8 @@ def webhook_endpoint_create(*, actor: Actor, tenant: Tenant, url: str, descripti
 
 @transaction.atomic(durable=True)
 def webhook_endpoint_delete(*, actor: Actor, tenant: Tenant, endpoint_id: int) -> None:
-    endpoint = WebhookEndpoint.objects.select_for_update().filter(tenant=tenant).get(pk=endpoint_id)
+    endpoint = get_or_not_found(WebhookEndpoint.objects.select_for_update().filter(tenant=tenant),
+                                "No such webhook endpoint.", pk=endpoint_id)
     endpoint.is_active = False
     endpoint.save(update_fields=["is_active", "updated_at"])
     audit_record(actor=actor, action="webhook.deactivate", obj=endpoint, tenant_id=tenant.pk)
