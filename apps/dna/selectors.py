@@ -126,8 +126,14 @@ class AssetState:
         return "ok"
 
 
+def _complete(window: SignalWindow) -> bool:
+    # A window whose statistics left float64's range stores them as null (flagged); constructs skip it.
+    return None not in window.vector and None not in (window.entropy, window.entropy_rate, window.entropy_production)
+
+
 def _stream_state(tenant: Tenant, stream: Stream, open_alerts: int) -> StreamState:
-    windows = list(SignalWindow.objects.filter(tenant=tenant, stream=stream).order_by("-index")[:STATE_WINDOWS])[::-1]
+    windows = [w for w in list(SignalWindow.objects.filter(tenant=tenant, stream=stream)
+                               .order_by("-index")[:STATE_WINDOWS])[::-1] if _complete(w)]
     values = list(Point.objects.filter(tenant=tenant, stream_id=stream.pk).order_by("-ts")
                   .values_list("value", flat=True)[:STATE_POINTS])[::-1]
     vectors = np.array([w.vector for w in windows if len(w.vector) == 16]).reshape(-1, 16)

@@ -11,7 +11,7 @@ from apps.core.apis import TenantApi, read_or
 from apps.core.pagination import StableCursorPagination
 from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeJSONField, StrictInputSerializer
 from apps.signals import selectors, services
-from apps.signals.ingest import MAX_POINTS
+from apps.signals.ingest import MAX_ABS_VALUE, MAX_POINTS
 from apps.signals.models import AlertStatus, StreamKind
 from apps.tenants.roles import Permission
 
@@ -41,8 +41,10 @@ class StreamInput(StrictInputSerializer):
     description = serializers.CharField(required=False, default="", allow_blank=True)
     window_size = BoundedIntegerField(min_value=8, max_value=10_000, default=60)
     n_bins = BoundedIntegerField(min_value=2, max_value=256, default=16)
-    value_low = FiniteFloatField(required=False, allow_null=True, default=None)
-    value_high = FiniteFloatField(required=False, allow_null=True, default=None)
+    value_low = FiniteFloatField(required=False, allow_null=True, default=None, min_value=-MAX_ABS_VALUE,
+                                 max_value=MAX_ABS_VALUE)
+    value_high = FiniteFloatField(required=False, allow_null=True, default=None, min_value=-MAX_ABS_VALUE,
+                                  max_value=MAX_ABS_VALUE)
 
 
 
@@ -136,16 +138,16 @@ class WindowOutput(serializers.Serializer):
     mean = FiniteFloatField()
     minimum = FiniteFloatField()
     maximum = FiniteFloatField()
-    energy = FiniteFloatField()
-    temperature = FiniteFloatField()
-    entropy = FiniteFloatField()
-    entropy_rate = FiniteFloatField()
-    free_energy = FiniteFloatField()
-    entropy_production = FiniteFloatField()
+    energy = FiniteFloatField(allow_null=True)
+    temperature = FiniteFloatField(allow_null=True)
+    entropy = FiniteFloatField(allow_null=True)
+    entropy_rate = FiniteFloatField(allow_null=True)
+    free_energy = FiniteFloatField(allow_null=True)
+    entropy_production = FiniteFloatField(allow_null=True)
     max_score = FiniteFloatField()
     valid = serializers.BooleanField()
     flags = serializers.ListField(child=serializers.CharField())
-    vector = serializers.ListField(child=FiniteFloatField())
+    vector = serializers.ListField(child=FiniteFloatField(allow_null=True))
     created_at = serializers.DateTimeField()
 
 
