@@ -36,9 +36,9 @@ class KindOutput(serializers.Serializer):
 class JobInput(StrictInputSerializer):
     kind = serializers.ChoiceField(choices=JobKind.choices)
     params = SafeDictField(required=False, default=dict,
-                                   help_text="Parameters of the kind; see GET /api/v1/lab/kinds/.")
+                           help_text="Parameters of the kind; see GET /api/v1/lab/kinds/.")
     time_limit_s = BoundedIntegerField(required=False, allow_null=True, default=None, min_value=1,
-                                            help_text="Seconds the job may run (default 600).")
+                                       help_text="Seconds the job may run (default 600).")
 
 
 class EstimateOutput(serializers.Serializer):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.core.serializers import BoundedIntegerField, SafeDictField, SafeJSONField, StrictInputSerializer
+from apps.ledger.domain import MAX_AMOUNT
 
 
 class AccountOutput(serializers.Serializer):
@@ -68,7 +69,7 @@ class HoldOutput(serializers.Serializer):
 
 class PostingInput(StrictInputSerializer):
     account = BoundedIntegerField(min_value=1)
-    amount = BoundedIntegerField()
+    amount = BoundedIntegerField(min_value=-MAX_AMOUNT, max_value=MAX_AMOUNT)
 
 
 class EntryInput(StrictInputSerializer):
@@ -87,13 +88,13 @@ class HoldInput(StrictInputSerializer):
     client_id = serializers.CharField(max_length=128)
     debit_account = BoundedIntegerField(min_value=1)
     credit_account = BoundedIntegerField(min_value=1)
-    amount = BoundedIntegerField(min_value=1)
+    amount = BoundedIntegerField(min_value=1, max_value=MAX_AMOUNT)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     metadata = SafeDictField(required=False, default=dict)
 
 
 class HoldPostInput(StrictInputSerializer):
-    amount = BoundedIntegerField(min_value=1, required=False, allow_null=True, default=None)
+    amount = BoundedIntegerField(min_value=1, max_value=MAX_AMOUNT, required=False, allow_null=True, default=None)
 
 
 class ReverseInput(StrictInputSerializer):

@@ -53,7 +53,7 @@ class MarketOrderOutput(serializers.Serializer):
     max_quote = BoundedIntegerField(allow_null=True)
     reserve_asset = serializers.CharField()
     reserved_remaining = BoundedIntegerField(source="reserve_left",
-                                                  help_text="Still held for this order, in reserve_asset.")
+                                             help_text="Still held for this order, in reserve_asset.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -71,18 +71,18 @@ class MarketOrderInput(StrictInputSerializer):
     time_in_force = serializers.ChoiceField(choices=TimeInForce.choices, required=False,
                                             help_text="Default GTC for limit orders, IOC for market orders.")
     price = BoundedIntegerField(min_value=1, required=False, allow_null=True,
-                                     help_text="Quote minor units per whole base unit; a multiple of tick_size.")
+                                help_text="Quote minor units per whole base unit; a multiple of tick_size.")
     quantity = BoundedIntegerField(min_value=1, help_text="Base minor units; a multiple of lot_size.")
     expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="GTD orders only.")
     post_only = serializers.BooleanField(default=False)
     stp_mode = serializers.ChoiceField(choices=StpMode.choices, default=StpMode.CANCEL_NEWEST)
     max_quote = BoundedIntegerField(min_value=1, required=False, allow_null=True,
-                                         help_text="Market buys: most quote minor units to spend, fees included.")
+                                    help_text="Market buys: most quote minor units to spend, fees included.")
 
 
 class MarketAmendInput(StrictInputSerializer):
     quantity = BoundedIntegerField(min_value=1, required=False,
-                                        help_text="New OPEN quantity, base minor units.")
+                                   help_text="New OPEN quantity, base minor units.")
     price = BoundedIntegerField(min_value=1, required=False)
 
 

@@ -213,7 +213,7 @@ class LinkInput(StrictInputSerializer):
     target = BoundedIntegerField()
     kind = serializers.ChoiceField(choices=LinkKind.choices)
     weight = FiniteFloatField(min_value=1e-9, max_value=1.0, default=1.0,
-                                    help_text="Share of a disturbance that crosses the link, in (0, 1].")
+                              help_text="Share of a disturbance that crosses the link, in (0, 1].")
 
 
 class LinkPatchInput(StrictInputSerializer):

@@ -107,9 +107,9 @@ class TemplateDetailApi(TenantApi):
 class InstantiateInput(StrictInputSerializer):
     name_prefix = serializers.CharField(max_length=120, help_text='New streams are named "<prefix> <role>".')
     asset = BoundedIntegerField(required=False, allow_null=True, default=None,
-                                     help_text="Attach every stream to this asset.")
+                                help_text="Attach every stream to this asset.")
     bindings = SafeDictField(child=BoundedIntegerField(allow_null=True), required=False, default=dict,
-                                     help_text="role -> existing stream id; roles left out get a new stream.")
+                             help_text="role -> existing stream id; roles left out get a new stream.")
 
 
 class InstanceOutput(serializers.Serializer):

@@ -187,10 +187,10 @@ class LimitedParams(LabParams):
 
     t_end = FiniteFloatField(min_value=1e-6, max_value=1e7, help_text="Simulated time to reach.")
     snapshots = BoundedIntegerField(min_value=2, max_value=32, default=6,
-                                         help_text="Frames kept, evenly spaced from t = 0 to t_end.")
+                                    help_text="Frames kept, evenly spaced from t = 0 to t_end.")
     method = serializers.ChoiceField(choices=["auto", "explicit", "implicit", "spectral"], default="auto")
     dt = FiniteFloatField(min_value=1e-9, max_value=1e6, required=False, allow_null=True, default=None,
-                                help_text="Time step; empty picks 0.9 of the explicit stability limit.")
+                          help_text="Time step; empty picks 0.9 of the explicit stability limit.")
 
 
 def snapshot_times(params: dict[str, Any]) -> list[float]:

@@ -24,7 +24,7 @@ class GridParams(LimitedParams):
     nx = BoundedIntegerField(min_value=8, max_value=MAX_GRID, default=128, help_text="Cells in x.")
     ny = BoundedIntegerField(min_value=8, max_value=MAX_GRID, default=128, help_text="Cells in y.")
     spacing = FiniteFloatField(min_value=1e-3, max_value=1e3, default=1.0,
-                                     help_text="Cell size (length units), both directions.")
+                               help_text="Cell size (length units), both directions.")
     boundary = serializers.ChoiceField(choices=["periodic", "neumann"], default="periodic",
                                        help_text="periodic wraps around; neumann is no-flux walls.")
 
@@ -39,7 +39,7 @@ class SourceParams(StrictInputSerializer):
 class DiffusionParams(GridParams):
     t_end = FiniteFloatField(min_value=1e-6, max_value=1e7, default=50.0, help_text="Simulated time.")
     diffusivity = FiniteFloatField(min_value=0.0, max_value=1e3, default=1.0,
-                                         help_text="D in length^2 / time.")
+                                   help_text="D in length^2 / time.")
     sources = SourceParams(many=True, required=False, max_length=MAX_SOURCES,
                            help_text="Gaussian bumps of energy at t = 0; default: one at the centre.",
                            style={"example": '[{"x": 40, "y": 64, "sigma": 4, "amount": 1.0}]'})
@@ -57,9 +57,9 @@ class DiffusionParams(GridParams):
 
 class AdvectionDiffusionParams(DiffusionParams):
     velocity_x = FiniteFloatField(min_value=-100.0, max_value=100.0, default=0.5,
-                                        help_text="Drift in x (length / time).")
+                                  help_text="Drift in x (length / time).")
     velocity_y = FiniteFloatField(min_value=-100.0, max_value=100.0, default=0.0,
-                                        help_text="Drift in y (length / time).")
+                                  help_text="Drift in y (length / time).")
 
 
 class GrayScottParams(GridParams):
@@ -71,7 +71,7 @@ class GrayScottParams(GridParams):
     seed = BoundedIntegerField(min_value=0, max_value=2**31 - 1, default=0, help_text="Noise seed.")
     noise = FiniteFloatField(min_value=0.0, max_value=0.5, default=0.01)
     patch = BoundedIntegerField(min_value=1, max_value=MAX_GRID, default=20,
-                                     help_text="Side of the seeded square (cells).")
+                                help_text="Side of the seeded square (cells).")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["patch"] > min(attrs["nx"], attrs["ny"]):

@@ -65,9 +65,9 @@ class GraphParams(LimitedParams):
     rate = FiniteFloatField(min_value=1e-9, max_value=1e3, default=1.0, help_text="Spreading rate (1/time).")
     t_end = FiniteFloatField(min_value=1e-6, max_value=1e6, default=10.0, help_text="Simulated time.")
     snapshots = BoundedIntegerField(min_value=2, max_value=64, default=11,
-                                         help_text="Frames kept, evenly spaced from t = 0 to t_end.")
+                                    help_text="Frames kept, evenly spaced from t = 0 to t_end.")
     threshold = FiniteFloatField(min_value=1e-9, max_value=1.0, default=0.01,
-                                       help_text="A node is reached when it holds this fraction of the amount.")
+                                 help_text="A node is reached when it holds this fraction of the amount.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         nodes = node_index(attrs["edges"])

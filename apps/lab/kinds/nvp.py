@@ -28,10 +28,10 @@ class NVPTrainParams(LabParams):
                                       help_text="The physics the model learns (periodic grid).")
     size = BoundedIntegerField(min_value=8, max_value=128, default=32, help_text="Grid cells per side.")
     frame_dt = FiniteFloatField(min_value=1e-4, max_value=100.0, required=False, allow_null=True, default=None,
-                                      help_text="Time between frames; empty: 0.2 (diffusion) or 10 (Gray-Scott).")
+                                help_text="Time between frames; empty: 0.2 (diffusion) or 10 (Gray-Scott).")
     diffusivity = FiniteFloatField(min_value=1e-3, max_value=10.0, default=1.0, help_text="Diffusion only.")
     trajectories = BoundedIntegerField(min_value=2, max_value=128, default=24,
-                                            help_text="Engine trajectories to learn from.")
+                                       help_text="Engine trajectories to learn from.")
     frames = BoundedIntegerField(min_value=4, max_value=64, default=24, help_text="Frames per trajectory.")
     steps = BoundedIntegerField(min_value=1, max_value=20_000, default=1500, help_text="Optimiser steps.")
     batch = BoundedIntegerField(min_value=1, max_value=128, default=16)
@@ -131,7 +131,7 @@ class NVPForecastParams(LabParams):
     model_job = BoundedIntegerField(min_value=1, help_text="Id of your finished nvp_train job.")
     horizon = BoundedIntegerField(min_value=1, max_value=1000, default=50, help_text="Frames to predict.")
     seed = BoundedIntegerField(min_value=0, max_value=2**31 - 1, default=0,
-                                    help_text="Seed of the initial field (drawn like the training data).")
+                               help_text="Seed of the initial field (drawn like the training data).")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if model_config(self.context.get("tenant_id"), attrs["model_job"]) is None:

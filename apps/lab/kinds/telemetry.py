@@ -37,11 +37,11 @@ class TelemetryParams(LabParams):
                                    style={"example": "[20.1, 20.4, 21.0, 20.8]"})
     stream_id = BoundedIntegerField(required=False, min_value=1, help_text="Your stream (source 'stream').")
     length = BoundedIntegerField(min_value=100, max_value=MAX_SERIES, default=3000,
-                                      help_text="Points used: the synthetic length or the stream's latest points.")
+                                 help_text="Points used: the synthetic length or the stream's latest points.")
     window = BoundedIntegerField(min_value=2, max_value=256, default=24, help_text="Points to forecast.")
     context = BoundedIntegerField(min_value=2, max_value=512, default=48, help_text="Points conditioned on.")
     period = BoundedIntegerField(min_value=1, max_value=10_000, default=24,
-                                      help_text="Season of the seasonal-naive baseline (at most context).")
+                                 help_text="Season of the seasonal-naive baseline (at most context).")
     samples = BoundedIntegerField(min_value=10, max_value=1000, default=200, help_text="Forecast draws.")
     steps = BoundedIntegerField(min_value=1, max_value=20_000, default=1500, help_text="Optimiser steps.")
     batch = BoundedIntegerField(min_value=1, max_value=1024, default=256)
