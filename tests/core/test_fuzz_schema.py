@@ -59,30 +59,48 @@ HOSTILE = st.one_of(st.sampled_from(HOSTILE_SCALARS), st.integers(), st.floats(a
 
 
 def _plausible(node: dict[str, Any], ids: list[int], depth: int = 0) -> st.SearchStrategy[Any]:
+    """A value the schema describes, with every property present, so a single hostile leaf reaches the services."""
     node = _resolve(node)
     if "enum" in node:
         return st.sampled_from([v for v in node["enum"] if v is not None] or [None])
     kind = node.get("type")
     if kind == "integer":
-        low, high = node.get("minimum", -5), node.get("maximum", 10**6)
-        return st.sampled_from(ids) | st.integers(min_value=int(low), max_value=int(min(high, low + 10**6)))
+        low, high = max(node.get("minimum", -10), -10), min(node.get("maximum", 10**6), 10**6)
+        return st.sampled_from(ids) | (st.integers(low, high) if low <= high else st.just(node.get("minimum", 1)))
     if kind == "number":
-        return st.floats(min_value=node.get("minimum", 0.0), max_value=node.get("maximum", 1.0))
+        low = node.get("minimum", 0.0)
+        return st.floats(min_value=low, max_value=node.get("maximum", low + 10.0), allow_nan=False)
     if kind == "boolean":
         return st.booleans()
     if kind == "array" and depth < 3:
-        return st.lists(_plausible(node.get("items", {}), ids, depth + 1), max_size=3)
-    if kind == "object" and depth < 3:
-        return _body(node, ids, depth + 1)
+        return st.lists(_plausible(node.get("items", {}), ids, depth + 1), min_size=node.get("minItems", 0),
+                        max_size=max(node.get("minItems", 0), 3))
+    if kind == "object" and depth < 3 and node.get("properties"):
+        return st.fixed_dictionaries({name: _plausible(prop, ids, depth + 1)
+                                      for name, prop in node["properties"].items()})
+    if kind == "object":
+        return st.dictionaries(st.text(alphabet="abc", max_size=4), st.integers(0, 9) | st.text(max_size=4), max_size=2)
     return st.text(alphabet="abcxyz019-_.", min_size=1, max_size=12)
 
 
-def _body(node: dict[str, Any], ids: list[int], depth: int = 0) -> st.SearchStrategy[Any]:
-    properties = _resolve(node).get("properties", {})
-    if not properties:
-        return st.dictionaries(st.text(max_size=8), HOSTILE, max_size=3)
-    fields = {name: _plausible(prop, ids, depth) | HOSTILE for name, prop in properties.items()}
-    return st.fixed_dictionaries({}, optional=fields)
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    return [path] + [leaf for key, child in children for leaf in _leaves(child, (*path, key))]
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
+    return copy
+
+
+@st.composite
+def _one_hostile_leaf(draw: st.DrawFn, node: dict[str, Any], ids: list[int]) -> Any:
+    body = draw(_plausible(node, ids))
+    path = draw(st.sampled_from(_leaves(body)))
+    return _replaced(body, path, draw(HOSTILE))
 
 
 def _request_strategy(path: str, method: str, ids: list[int]) -> st.SearchStrategy[tuple[str, bytes]]:
@@ -92,8 +110,8 @@ def _request_strategy(path: str, method: str, ids: list[int]) -> st.SearchStrate
                                          if p["schema"].get("type") == "integer" else
                                          st.sampled_from(["x", "a" * 300, "%00", "..", "default"]) for p in params})
     content = operation.get("requestBody", {}).get("content", {}).get("application/json")
-    json_body = _body(content["schema"], ids) if content else st.just({})
-    body = (json_body | HOSTILE).map(lambda b: json.dumps(b).encode()) | st.sampled_from(RAW_BODIES)
+    json_body = _one_hostile_leaf(content["schema"], ids) if content else HOSTILE
+    body = json_body.map(lambda b: json.dumps(b).encode()) | st.sampled_from(RAW_BODIES)
     return st.tuples(path_values.map(lambda values: _fill(path, values)), body)
 
 

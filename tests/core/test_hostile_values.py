@@ -130,3 +130,13 @@ def test_lab_source_coordinates_must_be_finite_numbers(api, x):
     body = _assert_refused(response)
     assert "params.sources.0.x" in body["extra"]["fields"]
     assert not LabJob.objects.exists()
+
+
+@pytest.mark.parametrize(("path", "headers"), [("/api/v1/streams/", {"HTTP_IDEMPOTENCY_KEY": "deep-1"}),
+                                               ("/api/v1/alerts/1/acknowledge/", {})])
+def test_json_nested_past_the_decoders_depth_is_malformed_not_a_crash(api, path, headers):
+    # when
+    response = api.post(path, data=b"[" * 5_000 + b"]" * 5_000, content_type="application/json", **headers)
+
+    # then
+    assert _assert_refused(response)["code"] == "malformed_json"
