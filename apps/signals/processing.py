@@ -132,7 +132,6 @@ class StreamProcessor:
         self.last_row = row
         return closed
 
-
     def poisoned(self) -> bool:
         """True when the state holds a number no value inside the stream's domain could have produced: a
         non-finite one, or one past STATE_LIMIT. Releases before the ingest bound accepted values like 1e200,

@@ -60,9 +60,9 @@ def finite_or_none(value: Any) -> Any:
 
 
 def _window_row(stream: Stream, w: ClosedWindow) -> SignalWindow:
-    r = finite_or_none({name: float(getattr(w.row, name)) for name in (*SIGNAL_NAMES, "mean")})
+    r = finite_or_none({name: float(getattr(w.row, name)) for name in SIGNAL_NAMES})
     return SignalWindow(tenant_id=stream.tenant_id, stream=stream, index=w.index, start_ts=w.start_ts,
-                        end_ts=w.end_ts, count=w.count, mean=r["mean"], minimum=w.minimum, maximum=w.maximum,
+                        end_ts=w.end_ts, count=w.count, mean=w.row.mean, minimum=w.minimum, maximum=w.maximum,
                         energy=r["energy"], temperature=r["temperature"], entropy=r["entropy"],
                         entropy_rate=r["entropy_rate"], free_energy=r["free_energy"],
                         entropy_production=r["production"], max_score=w.max_score, valid=not w.flags, flags=w.flags,
@@ -74,8 +74,7 @@ def _alert(stream: Stream, point: ScoredPoint, processor: StreamProcessor) -> Al
     start = processor.recent[0].ts
     return Alert(tenant_id=stream.tenant_id, stream=stream, ts=point.ts, score=point.score,
                  severity=severity_of(point.score), explanation=text, evidence=finite_or_none(evidence),
-                 window_start=start,
-                 window_end=point.ts)
+                 window_start=start, window_end=point.ts)
 
 
 def _loaded_processor(actor: Actor, stream: Stream, state: StreamState) -> StreamProcessor:
