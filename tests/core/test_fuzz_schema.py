@@ -152,11 +152,16 @@ def test_hostile_values_never_answer_5xx_nor_write(api: Any, world: list[int], p
               suppress_health_check=list(HealthCheck))
     @given(request=_request_strategy(path, method, world))
     def probe(request: tuple[str, bytes]) -> None:
+        # given
         url, body = request
         cache.clear()  # rate-limit windows would otherwise turn later examples into 429s
         before = _row_counts(tables)
+
+        # when
         response = getattr(api, method)(url, data=body, content_type="application/json",
                                         HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+
+        # then
         # A deliberate, coded 503 (payments not configured here) is an answer; a 500 never is.
         assert response.status_code < 500 or (response.status_code == 503 and response.json()["code"] not in (
             "server_error", "service_unavailable")), (url, body[:200], response.status_code, response.content[:300])
