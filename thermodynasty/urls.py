@@ -7,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView
 from apps.core.openapi_docs.branding import BrandedSwaggerView
 from apps.ops.health import healthz, readyz
 
+handler400 = "apps.core.error_pages.bad_request"
+handler500 = "apps.core.error_pages.server_error"
+
 admin.site.site_header = "Thermodynasty back office"
 admin.site.site_title = "Thermodynasty back office"
 

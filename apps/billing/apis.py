@@ -14,15 +14,15 @@ from apps.billing import selectors, services
 from apps.billing.models import PurchaseStatus
 from apps.billing.services.purchases import PURCHASE_PLACEHOLDER
 from apps.tenants.api_base import TenantApi
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import BoundedIntegerField, StrictInputSerializer
 from apps.tenants.roles import Permission
 
 
 class CeuPackOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     name = serializers.CharField()
-    ceu_amount = serializers.IntegerField(help_text="CEU minor units (thousandths).")
-    price_cents = serializers.IntegerField()
+    ceu_amount = BoundedIntegerField(help_text="CEU minor units (thousandths).")
+    price_cents = BoundedIntegerField()
     currency = serializers.CharField()
 
 
@@ -33,21 +33,21 @@ class CeuPackListApi(TenantApi):
 
 
 class BillingPurchaseOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    pack = serializers.IntegerField(source="pack_id")
-    ceu_amount = serializers.IntegerField()
-    price_cents = serializers.IntegerField()
+    id = BoundedIntegerField()
+    pack = BoundedIntegerField(source="pack_id")
+    ceu_amount = BoundedIntegerField()
+    price_cents = BoundedIntegerField()
     currency = serializers.CharField()
     status = serializers.CharField()
     status_reason = serializers.CharField()
     checkout_url = serializers.CharField(help_text="Send the buyer here to pay (Stripe Checkout).")
-    refunded_cents = serializers.IntegerField()
+    refunded_cents = BoundedIntegerField()
     paid_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
 
 class CeuCheckoutInput(StrictInputSerializer):
-    pack = serializers.IntegerField(min_value=1)
+    pack = BoundedIntegerField(min_value=1)
     success_url = serializers.URLField(max_length=1000, help_text=f"Where Stripe returns the buyer after paying; "
                                                                   f"{PURCHASE_PLACEHOLDER} becomes the purchase id.")
     cancel_url = serializers.URLField(max_length=1000)
@@ -96,14 +96,14 @@ class PurchaseReconcileApi(TenantApi):
 
 
 class BillingReceiptOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     number = serializers.CharField()
     kind = serializers.CharField()
-    purchase = serializers.IntegerField(source="purchase_id")
+    purchase = BoundedIntegerField(source="purchase_id")
     description = serializers.CharField()
-    amount_cents = serializers.IntegerField(help_text="Negative on a credit note.")
+    amount_cents = BoundedIntegerField(help_text="Negative on a credit note.")
     currency = serializers.CharField()
-    ceu_amount = serializers.IntegerField()
+    ceu_amount = BoundedIntegerField()
     payment_reference = serializers.CharField()
     issued_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from apps.billing.models import CeuPack, OperatorCredit, Purchase, Receipt
+from apps.core.selectors import get_or_not_found
 from apps.tenants.models import Tenant
 
 
@@ -17,7 +18,7 @@ def purchase_list(*, tenant: Tenant, status: str | None = None) -> QuerySet[Purc
 
 
 def purchase_get(*, tenant: Tenant, purchase_id: int) -> Purchase:
-    return purchase_list(tenant=tenant).get(pk=purchase_id)
+    return get_or_not_found(purchase_list(tenant=tenant), "No such purchase.", pk=purchase_id)
 
 
 def receipt_list(*, tenant: Tenant) -> QuerySet[Receipt]:
@@ -25,7 +26,7 @@ def receipt_list(*, tenant: Tenant) -> QuerySet[Receipt]:
 
 
 def receipt_get(*, tenant: Tenant, receipt_id: int) -> Receipt:
-    return receipt_list(tenant=tenant).get(pk=receipt_id)
+    return get_or_not_found(receipt_list(tenant=tenant), "No such receipt.", pk=receipt_id)
 
 
 def operator_credit_list(*, tenant: Tenant) -> QuerySet[OperatorCredit]:

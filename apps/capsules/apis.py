@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from apps.capsules import selectors, services
 from apps.capsules.models import CapsuleKind, RunStatus
 from apps.tenants.api_base import TenantApi
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeJSONField, StrictInputSerializer
 from apps.tenants.roles import Permission
 
 MAX_USAGE_DAYS = 366
@@ -23,23 +23,23 @@ def _read_or(permission: Permission, request: Request) -> Permission:
 
 
 class CapsulePricingOutput(serializers.Serializer):
-    per_run = serializers.IntegerField(source="price_per_run")
-    per_stream_day = serializers.IntegerField(source="price_per_stream_day")
-    per_1k_points = serializers.IntegerField(source="price_per_1k_points")
-    per_gpu_second = serializers.IntegerField(source="price_per_gpu_second")
+    per_run = BoundedIntegerField(source="price_per_run")
+    per_stream_day = BoundedIntegerField(source="price_per_stream_day")
+    per_1k_points = BoundedIntegerField(source="price_per_1k_points")
+    per_gpu_second = BoundedIntegerField(source="price_per_gpu_second")
 
 
 class CapsuleOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     name = serializers.CharField()
     description = serializers.CharField()
     version = serializers.CharField()
     kind = serializers.CharField()
     owner = serializers.CharField(source="tenant.brand_name")
-    owner_id = serializers.IntegerField(source="tenant_id")
-    input_schema = serializers.JSONField()
+    owner_id = BoundedIntegerField(source="tenant_id")
+    input_schema = SafeJSONField()
     pricing = CapsulePricingOutput(source="*", help_text="CEU minor units (thousandths of a CEU).")
-    energy_per_run_wh = serializers.FloatField(help_text="The owner's estimate of one run's energy (Wh).")
+    energy_per_run_wh = FiniteFloatField(help_text="The owner's estimate of one run's energy (Wh).")
     state = serializers.CharField()
     published_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -50,11 +50,11 @@ class CapsuleInput(StrictInputSerializer):
     description = serializers.CharField(required=False, default="", allow_blank=True, max_length=5000)
     version = serializers.RegexField(r"^\d+\.\d+\.\d+$", max_length=32, default="1.0.0")
     kind = serializers.ChoiceField(choices=CapsuleKind.choices)
-    price_per_run = serializers.IntegerField(min_value=0, max_value=10**12, default=0)
-    price_per_stream_day = serializers.IntegerField(min_value=0, max_value=10**12, default=0)
-    price_per_1k_points = serializers.IntegerField(min_value=0, max_value=10**12, default=0)
-    price_per_gpu_second = serializers.IntegerField(min_value=0, max_value=10**12, default=0)
-    energy_per_run_wh = serializers.FloatField(min_value=0.0, max_value=1e9, default=0.0)
+    price_per_run = BoundedIntegerField(min_value=0, max_value=10**12, default=0)
+    price_per_stream_day = BoundedIntegerField(min_value=0, max_value=10**12, default=0)
+    price_per_1k_points = BoundedIntegerField(min_value=0, max_value=10**12, default=0)
+    price_per_gpu_second = BoundedIntegerField(min_value=0, max_value=10**12, default=0)
+    energy_per_run_wh = FiniteFloatField(min_value=0.0, max_value=1e9, default=0.0)
 
 
 class CapsuleListApi(TenantApi):
@@ -107,30 +107,30 @@ class CapsuleRetireApi(TenantApi):
 
 class CapsuleUsageEventOutput(serializers.Serializer):
     event_id = serializers.CharField()
-    capsule = serializers.IntegerField(source="capsule_id")
-    run = serializers.IntegerField(source="run_id")
+    capsule = BoundedIntegerField(source="capsule_id")
+    run = BoundedIntegerField(source="run_id")
     metric = serializers.CharField()
-    quantity = serializers.IntegerField()
-    unit_price = serializers.IntegerField()
-    ceu_amount = serializers.IntegerField()
+    quantity = BoundedIntegerField()
+    unit_price = BoundedIntegerField()
+    ceu_amount = BoundedIntegerField()
     occurred_at = serializers.DateTimeField()
 
 
 class CapsuleRunOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    capsule = serializers.IntegerField(source="capsule_id")
+    id = BoundedIntegerField()
+    capsule = BoundedIntegerField(source="capsule_id")
     capsule_name = serializers.CharField(source="capsule.name")
-    subscription = serializers.IntegerField(source="subscription_id", allow_null=True)
+    subscription = BoundedIntegerField(source="subscription_id", allow_null=True)
     status = serializers.CharField()
-    inputs = serializers.JSONField()
-    quote = serializers.JSONField()
-    reserved = serializers.IntegerField(help_text="CEU minor units held before the run.")
-    charged = serializers.IntegerField(help_text="CEU minor units charged: the sum of the run's usage events.")
+    inputs = SafeJSONField()
+    quote = SafeJSONField()
+    reserved = BoundedIntegerField(help_text="CEU minor units held before the run.")
+    charged = BoundedIntegerField(help_text="CEU minor units charged: the sum of the run's usage events.")
     proof_status = serializers.CharField()
     proof_reason = serializers.CharField()
-    pft_minted = serializers.IntegerField(help_text="PFT minor units minted for a valid proof.")
-    cpu_seconds = serializers.FloatField()
-    energy_wh = serializers.FloatField()
+    pft_minted = BoundedIntegerField(help_text="PFT minor units minted for a valid proof.")
+    cpu_seconds = FiniteFloatField()
+    energy_wh = FiniteFloatField()
     error = serializers.CharField()
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
@@ -138,7 +138,7 @@ class CapsuleRunOutput(serializers.Serializer):
 
 
 class CapsuleRunDetailOutput(CapsuleRunOutput):
-    proof = serializers.JSONField()
+    proof = SafeJSONField()
     result = serializers.SerializerMethodField()
     usage = CapsuleUsageEventOutput(many=True)
 
@@ -147,7 +147,7 @@ class CapsuleRunDetailOutput(CapsuleRunOutput):
 
 
 class CapsuleRunInput(StrictInputSerializer):
-    inputs = serializers.JSONField(help_text="Must match the capsule's input_schema.")
+    inputs = SafeJSONField(help_text="Must match the capsule's input_schema.")
 
 
 class CapsuleRunStartApi(TenantApi):
@@ -189,10 +189,10 @@ class CapsuleRunDetailApi(TenantApi):
 
 
 class CapsuleSubscriptionOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    capsule = serializers.IntegerField(source="capsule_id")
+    id = BoundedIntegerField()
+    capsule = BoundedIntegerField(source="capsule_id")
     capsule_name = serializers.CharField(source="capsule.name")
-    inputs = serializers.JSONField()
+    inputs = SafeJSONField()
     status = serializers.CharField()
     status_reason = serializers.CharField()
     starts_on = serializers.DateField()
@@ -201,8 +201,8 @@ class CapsuleSubscriptionOutput(serializers.Serializer):
 
 
 class CapsuleSubscriptionInput(StrictInputSerializer):
-    capsule = serializers.IntegerField(min_value=1)
-    streams = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=20)
+    capsule = BoundedIntegerField(min_value=1)
+    streams = serializers.ListField(child=BoundedIntegerField(min_value=1), min_length=1, max_length=20)
 
 
 class CapsuleSubscriptionListApi(TenantApi):
@@ -232,7 +232,7 @@ class CapsuleSubscriptionCancelApi(TenantApi):
 
     @extend_schema(operation_id="capsule_subscriptions_cancel", request=None, responses=CapsuleSubscriptionOutput)
     def post(self, request: Request, subscription_id: int) -> Response:
-        selectors.subscription_list(tenant=self.tenant).get(pk=subscription_id)
+        selectors.subscription_get(tenant=self.tenant, subscription_id=subscription_id)
         subscription = services.subscription_cancel(actor=self.actor, tenant=self.tenant,
                                                     subscription_id=subscription_id)
         return Response(CapsuleSubscriptionOutput(subscription).data)
@@ -240,12 +240,12 @@ class CapsuleSubscriptionCancelApi(TenantApi):
 
 class CapsuleDailyUsageOutput(serializers.Serializer):
     day = serializers.DateField()
-    capsule = serializers.IntegerField(source="capsule_id")
+    capsule = BoundedIntegerField(source="capsule_id")
     capsule_name = serializers.CharField()
-    ceu = serializers.IntegerField(help_text="CEU minor units spent that day on the capsule.")
-    runs = serializers.IntegerField()
-    points = serializers.IntegerField()
-    stream_days = serializers.IntegerField()
+    ceu = BoundedIntegerField(help_text="CEU minor units spent that day on the capsule.")
+    runs = BoundedIntegerField()
+    points = BoundedIntegerField()
+    stream_days = BoundedIntegerField()
 
 
 class CapsuleUsageQuery(serializers.Serializer):
@@ -280,11 +280,11 @@ class CapsuleUsageEventListApi(TenantApi):
 
 
 class CapsuleRevenueOutput(serializers.Serializer):
-    capsule_id = serializers.IntegerField()
+    capsule_id = BoundedIntegerField()
     capsule = serializers.CharField()
-    runs = serializers.IntegerField()
-    charged = serializers.IntegerField(help_text="CEU minor units charged to buyers.")
-    share = serializers.IntegerField(help_text="Your share, CEU minor units, settled in your CEU account.")
+    runs = BoundedIntegerField()
+    charged = BoundedIntegerField(help_text="CEU minor units charged to buyers.")
+    share = BoundedIntegerField(help_text="Your share, CEU minor units, settled in your CEU account.")
 
 
 class CapsuleRevenueListApi(TenantApi):

@@ -7,6 +7,7 @@ from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay
 
 from apps.capsules.models import Capsule, CapsuleRun, CapsuleState, RevenueShare, RunStatus, Subscription, UsageEvent
+from apps.core.selectors import get_or_not_found
 from apps.tenants.models import Tenant, TenantKind
 
 
@@ -26,7 +27,8 @@ def capsule_catalogue(*, tenant: Tenant) -> QuerySet[Capsule]:
 
 def capsule_get(*, tenant: Tenant, capsule_id: int) -> Capsule:
     """Also a seller's retired capsule: its buyers still read what they ran."""
-    return _offered(tenant, [CapsuleState.PUBLISHED, CapsuleState.RETIRED]).get(pk=capsule_id)
+    return get_or_not_found(_offered(tenant, [CapsuleState.PUBLISHED, CapsuleState.RETIRED]), "No such capsule.",
+                            pk=capsule_id)
 
 
 def capsule_owned_list(*, tenant: Tenant) -> QuerySet[Capsule]:
@@ -34,7 +36,7 @@ def capsule_owned_list(*, tenant: Tenant) -> QuerySet[Capsule]:
 
 
 def capsule_owned_get(*, tenant: Tenant, capsule_id: int) -> Capsule:
-    return Capsule.objects.filter(tenant=tenant).get(pk=capsule_id)
+    return get_or_not_found(Capsule.objects.filter(tenant=tenant), "No such capsule.", pk=capsule_id)
 
 
 def measured_energy(*, capsule_ids: list[int]) -> dict[int, float]:
@@ -55,11 +57,15 @@ def run_list(*, tenant: Tenant, capsule_id: int | None = None, status: str | Non
 
 
 def run_get(*, tenant: Tenant, run_id: int) -> CapsuleRun:
-    return run_list(tenant=tenant).get(pk=run_id)
+    return get_or_not_found(run_list(tenant=tenant), "No such capsule run.", pk=run_id)
 
 
 def subscription_list(*, tenant: Tenant) -> QuerySet[Subscription]:
     return Subscription.objects.filter(tenant=tenant).select_related("capsule")
+
+
+def subscription_get(*, tenant: Tenant, subscription_id: int) -> Subscription:
+    return get_or_not_found(subscription_list(tenant=tenant), "No such subscription.", pk=subscription_id)
 
 
 def usage_event_list(*, tenant: Tenant, start: datetime | None = None, end: datetime | None = None,

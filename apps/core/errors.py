@@ -20,6 +20,8 @@ class CoreErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
     CONFLICT = "conflict"
     SERVER_ERROR = "server_error"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    BAD_REQUEST = "bad_request"
 
 
 class ApplicationError(Exception):

@@ -6,6 +6,9 @@ from typing import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from apps.core.error_pages import error_response, is_api
+from apps.core.errors import CoreErrorCode
+from apps.core.exception_handlers import error_body, unhandled_error
 from apps.core.request_context import request_id_var
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._\-]{8,128}$")
@@ -27,4 +30,31 @@ class RequestIdMiddleware:
         finally:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path:
+        return True
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists())
+
+
+class ErrorShapeMiddleware:
+    """Refuses NUL characters in the path and query string before any view passes them to PostgreSQL (which
+    cannot store them in text), and makes sure no API answer is ever Django's HTML error page — not even the
+    DEBUG one, nor one raised by another middleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            return error_response(request, 400, error_body(
+                CoreErrorCode.BAD_REQUEST.value, "NUL characters are not allowed in the path or query string."))
+        response = self.get_response(request)
+        if is_api(request) and response.status_code >= 500 and \
+                not response.get("Content-Type", "").startswith("application/json"):
+            status_code, body = unhandled_error(None, getattr(request, "request_id", None),
+                                                unavailable=response.status_code == 503)
+            return error_response(request, status_code, body)
         return response

@@ -20,3 +20,7 @@ class DnaErrorCode(StrEnum):
     GRAPH_UNAVAILABLE = "graph_unavailable"
     NOT_A_CASCADE = "not_a_cascade"
     CASCADE_NOT_READY = "cascade_not_ready"
+    UNKNOWN_FIELDS = "unknown_fields"
+    INVALID_CASCADE = "invalid_cascade_params"
+    ISOLATED_ASSET = "asset_has_no_links"
+    INVALID_UPLOAD = "invalid_upload"

@@ -20,6 +20,7 @@ from apps.dna.errors import DnaErrorCode
 from apps.dna.graph import reads
 from apps.dna.graph.connection import GraphUnavailable, mirror_enabled
 from apps.dna.models import Asset
+from apps.dna.selectors import asset_get
 from apps.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def _described(tenant: Tenant, rows: list[tuple[int, int, float]]) -> list[Impac
 
 def blast_radius(*, tenant: Tenant, asset_id: int, depth: int = 3, backend: str | None = None) -> BlastRadius:
     """The assets a disturbance at `asset_id` reaches within `depth` links (1..6), strongest path per asset."""
-    asset = Asset.objects.filter(tenant=tenant).get(pk=asset_id)
+    asset = asset_get(tenant=tenant, asset_id=asset_id)
     depth = max(1, min(int(depth), MAX_DEPTH))
     rows, used = _run(lambda: _relax(tenant.pk, asset.pk, depth),
                       lambda: _fallback_sql(BLAST_SQL, {"t": tenant.pk, "a": asset.pk, "n": depth}), backend)
@@ -181,8 +182,8 @@ def _best(paths: list[tuple[list[int], list[float]]]) -> tuple[list[int], list[f
 def shortest_path(*, tenant: Tenant, source_id: int, target_id: int, max_depth: int = 8,
                   backend: str | None = None) -> ImpactPath | None:
     """The fewest-links impact path source -> target; ties go to the strongest, then the smallest asset ids."""
-    source = Asset.objects.filter(tenant=tenant).get(pk=source_id)
-    target = Asset.objects.filter(tenant=tenant).get(pk=target_id)
+    source = asset_get(tenant=tenant, asset_id=source_id)
+    target = asset_get(tenant=tenant, asset_id=target_id)
     if source.pk == target.pk:
         return None
     depth = max(1, min(int(max_depth), MAX_PATH_DEPTH))
@@ -210,7 +211,7 @@ def neighbourhood(*, tenant: Tenant, asset_id: int, radius: int, limit: int,
                   backend: str | None = None) -> tuple[list[int], list[tuple[int, int, float]], str]:
     """Assets within `radius` links of the asset, any direction, nearest first (at most `limit`), and the
     links among them as (source, target, weight)."""
-    asset = Asset.objects.filter(tenant=tenant).get(pk=asset_id)
+    asset = asset_get(tenant=tenant, asset_id=asset_id)
 
     def from_postgres() -> tuple[list[int], list[tuple[int, int, float]]]:
         uids = [r[0] for r in _fallback_sql(NEIGHBOURHOOD_SQL, {"t": tenant.pk, "a": asset.pk, "n": radius,

@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
+from apps.core.selectors import get_or_not_found
 from apps.dna import constructs
+from apps.dna.errors import DnaErrorCode
 from apps.dna.graph.connection import mirror_enabled, ping
 from apps.dna.models import (
     Asset,
@@ -48,9 +50,9 @@ def term_list(*, category: str | None = None, kind: str | None = None) -> QueryS
 
 def term_get(*, key: str) -> OntologyTerm:
     related = OntologyRelation.objects.select_related("subject", "object").order_by("predicate", "pk")
-    return (OntologyTerm.objects.select_related("version")
-            .prefetch_related(Prefetch("relations_out", queryset=related), Prefetch("relations_in", queryset=related))
-            .get(key=key))
+    terms = (OntologyTerm.objects.select_related("version")
+             .prefetch_related(Prefetch("relations_out", queryset=related), Prefetch("relations_in", queryset=related)))
+    return get_or_not_found(terms, "No such ontology term.", key=key)
 
 
 def template_list(*, industry: str | None = None) -> QuerySet[SignalTemplate]:
@@ -59,7 +61,7 @@ def template_list(*, industry: str | None = None) -> QuerySet[SignalTemplate]:
 
 
 def template_get(*, key: str) -> SignalTemplate:
-    return SignalTemplate.objects.get(key=key)
+    return get_or_not_found(SignalTemplate.objects.all(), "No such template.", key=key)
 
 
 def template_instance_list(*, tenant: Tenant) -> QuerySet[TemplateInstance]:
@@ -76,7 +78,8 @@ def asset_list(*, tenant: Tenant, kind: str | None = None, search: str | None = 
 
 
 def asset_get(*, tenant: Tenant, asset_id: int) -> Asset:
-    return Asset.objects.filter(tenant=tenant).get(pk=asset_id)
+    return get_or_not_found(Asset.objects.filter(tenant=tenant), "No such asset.", code=DnaErrorCode.UNKNOWN_ASSET,
+                            pk=asset_id)
 
 
 def link_list(*, tenant: Tenant, asset_id: int | None = None) -> QuerySet[AssetLink]:
@@ -87,7 +90,7 @@ def link_list(*, tenant: Tenant, asset_id: int | None = None) -> QuerySet[AssetL
 
 
 def link_get(*, tenant: Tenant, link_id: int) -> AssetLink:
-    return link_list(tenant=tenant).get(pk=link_id)
+    return get_or_not_found(link_list(tenant=tenant), "No such link.", pk=link_id)
 
 
 def asset_streams(*, tenant: Tenant, asset_id: int) -> QuerySet[Stream]:
@@ -123,8 +126,14 @@ class AssetState:
         return "ok"
 
 
+def _complete(window: SignalWindow) -> bool:
+    # A window whose statistics left float64's range stores them as null (flagged); constructs skip it.
+    return None not in window.vector and None not in (window.entropy, window.entropy_rate, window.entropy_production)
+
+
 def _stream_state(tenant: Tenant, stream: Stream, open_alerts: int) -> StreamState:
-    windows = list(SignalWindow.objects.filter(tenant=tenant, stream=stream).order_by("-index")[:STATE_WINDOWS])[::-1]
+    windows = [w for w in list(SignalWindow.objects.filter(tenant=tenant, stream=stream)
+                               .order_by("-index")[:STATE_WINDOWS])[::-1] if _complete(w)]
     values = list(Point.objects.filter(tenant=tenant, stream_id=stream.pk).order_by("-ts")
                   .values_list("value", flat=True)[:STATE_POINTS])[::-1]
     vectors = np.array([w.vector for w in windows if len(w.vector) == 16]).reshape(-1, 16)

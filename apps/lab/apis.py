@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.tenants.api_base import TenantApi, read_or
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeDictField, StrictInputSerializer
 from apps.lab import selectors, services
 from apps.lab.artefacts import artefact_response
 from apps.lab.kinds import KINDS
@@ -31,36 +31,36 @@ class KindOutput(serializers.Serializer):
     label = serializers.CharField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
     description = serializers.CharField()
     available = serializers.BooleanField()
-    params = serializers.DictField(child=serializers.DictField(), help_text="Field -> type, limits, default.")
+    params = SafeDictField(child=SafeDictField(), help_text="Field -> type, limits, default.")
 
 
 class JobInput(StrictInputSerializer):
     kind = serializers.ChoiceField(choices=JobKind.choices)
-    params = serializers.DictField(required=False, default=dict,
-                                   help_text="Parameters of the kind; see GET /api/v1/lab/kinds/.")
-    time_limit_s = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
-                                            help_text="Seconds the job may run (default 600).")
+    params = SafeDictField(required=False, default=dict,
+                           help_text="Parameters of the kind; see GET /api/v1/lab/kinds/.")
+    time_limit_s = BoundedIntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                       help_text="Seconds the job may run (default 600).")
 
 
 class EstimateOutput(serializers.Serializer):
     kind = serializers.CharField()
-    cost = serializers.IntegerField(help_text=CEU_HELP)
-    work = serializers.FloatField(help_text="Cell updates (or equivalents) the cost prices.")
+    cost = BoundedIntegerField(help_text=CEU_HELP)
+    work = FiniteFloatField(help_text="Cell updates (or equivalents) the cost prices.")
     method = serializers.CharField(help_text="The time-stepping method the engine will use.")
-    steps = serializers.IntegerField()
-    dt = serializers.FloatField(allow_null=True)
-    stability_limit = serializers.FloatField(allow_null=True)
+    steps = BoundedIntegerField()
+    dt = FiniteFloatField(allow_null=True)
+    stability_limit = FiniteFloatField(allow_null=True)
     reason = serializers.CharField()
-    time_limit_s = serializers.IntegerField()
-    available = serializers.IntegerField(help_text=f"Your spendable CEU. {CEU_HELP}")
+    time_limit_s = BoundedIntegerField()
+    available = BoundedIntegerField(help_text=f"Your spendable CEU. {CEU_HELP}")
     sufficient = serializers.BooleanField()
-    params = serializers.DictField(help_text="The parameters as they would run, defaults filled in.")
+    params = SafeDictField(help_text="The parameters as they would run, defaults filled in.")
 
 
 class ArtefactOutput(serializers.Serializer):
     name = serializers.CharField()
     content_type = serializers.CharField()
-    size = serializers.IntegerField()
+    size = BoundedIntegerField()
     url = serializers.SerializerMethodField()
 
     def get_url(self, entry: dict[str, Any]) -> str:
@@ -68,19 +68,19 @@ class ArtefactOutput(serializers.Serializer):
 
 
 class JobOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     kind = serializers.CharField()
-    params = serializers.DictField()
+    params = SafeDictField()
     status = serializers.CharField()
-    progress = serializers.FloatField(help_text="Percent, 0 to 100.")
-    cost_estimate = serializers.IntegerField(help_text=f"Held at submission. {CEU_HELP}")
-    charged = serializers.IntegerField(help_text=CEU_HELP)
-    attempts = serializers.IntegerField()
-    max_attempts = serializers.IntegerField()
-    time_limit_s = serializers.IntegerField()
+    progress = FiniteFloatField(help_text="Percent, 0 to 100.")
+    cost_estimate = BoundedIntegerField(help_text=f"Held at submission. {CEU_HELP}")
+    charged = BoundedIntegerField(help_text=CEU_HELP)
+    attempts = BoundedIntegerField()
+    max_attempts = BoundedIntegerField()
+    time_limit_s = BoundedIntegerField()
     device = serializers.CharField()
     error = serializers.CharField()
-    metrics = serializers.DictField()
+    metrics = SafeDictField()
     artefacts = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)

@@ -8,6 +8,7 @@ from apps.lab.artefacts import ARRAYS_NAME, artefact_bytes
 from apps.lab.kinds.graph import MAX_EDGES as GRAPH_MAX_EDGES
 from apps.lab.kinds.graph import MAX_NODES as GRAPH_MAX_NODES
 from apps.lab.kinds.graph import by_arrival
+from apps.core.selectors import get_or_not_found, not_found
 from apps.lab.models import LabJob
 from apps.tenants.models import Tenant
 
@@ -25,8 +26,8 @@ def job_list(*, tenant: Tenant, status: str | None = None, kind: str | None = No
 
 
 def job_get(*, tenant: Tenant, job_id: int) -> LabJob:
-    """Raises LabJob.DoesNotExist for another tenant's job, exactly as for a missing one."""
-    return LabJob.objects.filter(tenant=tenant).get(pk=job_id)
+    """Raises a 404 (also a LabJob.DoesNotExist) for another tenant's job, exactly as for a missing one."""
+    return get_or_not_found(LabJob.objects.filter(tenant=tenant), "No such lab job.", pk=job_id)
 
 
 def artefact_entry(*, tenant: Tenant, job_id: int, name: str) -> tuple[LabJob, dict[str, Any]]:
@@ -35,7 +36,7 @@ def artefact_entry(*, tenant: Tenant, job_id: int, name: str) -> tuple[LabJob, d
     job = job_get(tenant=tenant, job_id=job_id)
     entry = next((a for a in job.artefacts if a.get("name") == name), None)
     if entry is None:
-        raise LabJob.DoesNotExist(f"job {job_id} has no artefact {name!r}")
+        raise not_found(LabJob, f"Job {job_id} has no artefact {name!r}.")
     return job, entry
 
 

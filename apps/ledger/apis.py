@@ -12,6 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.serializers import BoundedIntegerField
 from apps.tenants.api_base import TenantApi, read_or
 from apps.ledger import selectors, services
 from apps.ledger import serializers as s
@@ -47,9 +48,9 @@ class BalanceAsOfApi(TenantApi):
         as_of = serializers.DateTimeField(required=False)
 
     class BalanceOutput(serializers.Serializer):
-        account = serializers.IntegerField()
+        account = BoundedIntegerField()
         as_of = serializers.DateTimeField()
-        balance = serializers.IntegerField()
+        balance = BoundedIntegerField()
 
     @extend_schema(operation_id="ledger_balance_as_of", parameters=[BalanceQuery], responses=BalanceOutput)
     def get(self, request: Request, account_id: int) -> Response:
@@ -82,12 +83,12 @@ class StatementApi(TenantApi):
                                          help_text="csv downloads the statement as a file")
 
     class StatementOutput(serializers.Serializer):
-        account = serializers.IntegerField()
+        account = BoundedIntegerField()
         asset = serializers.CharField()
         start = serializers.DateTimeField()
         end = serializers.DateTimeField()
-        opening_balance = serializers.IntegerField()
-        closing_balance = serializers.IntegerField()
+        opening_balance = BoundedIntegerField()
+        closing_balance = BoundedIntegerField()
         lines = s.HistoryOutput(many=True)
 
     MAX_LINES = 10000  # a longer period is asked for in pieces

@@ -15,6 +15,10 @@ from apps.core.errors import ApplicationError
 from apps.ledger.errors import LedgerErrorCode
 
 MAX_METADATA_BYTES = 4096
+# The most one posting (or hold) may move, in minor units: 10^15 (a billion units at 6 decimals). Balances and
+# pending sums are bigints (about 9.2 x 10^18); a single amount near 2^63 overflowed them, and arithmetic in Python
+# and JSON clients (float64 holds integers exactly only up to 2^53) stays exact well below this.
+MAX_AMOUNT = 10**15
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ def validate_metadata(metadata: Any) -> dict[str, Any]:
         raise ApplicationError("Metadata must be a JSON object.", code=LedgerErrorCode.INVALID_METADATA)
 
     def check(value: Any) -> None:
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL text and jsonb cannot hold NUL
+            raise ApplicationError("Metadata may not hold NUL characters.", code=LedgerErrorCode.INVALID_METADATA)
         if isinstance(value, float):
             raise ApplicationError("Metadata may not hold fractional numbers; use strings or integers.",
                                    code=LedgerErrorCode.INVALID_METADATA)

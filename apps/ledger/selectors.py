@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
+from apps.core.selectors import get_or_not_found
 from apps.ledger.models import Account, Entry, Hold, Posting
 from apps.tenants.models import Tenant
 
@@ -17,7 +18,7 @@ def account_list(*, tenant: Tenant, asset: str | None = None) -> QuerySet[Accoun
 
 
 def account_get(*, tenant: Tenant, account_id: int) -> Account:
-    return Account.objects.filter(tenant=tenant).get(pk=account_id)
+    return get_or_not_found(Account.objects.filter(tenant=tenant), "No such account.", pk=account_id)
 
 
 def account_main(*, tenant: Tenant, asset: str) -> Account | None:
@@ -67,7 +68,7 @@ def entry_list(*, tenant: Tenant, account_id: int | None = None, asset: str | No
 
 
 def entry_get(*, tenant: Tenant, entry_id: int) -> Entry:
-    return entry_list(tenant=tenant).get(pk=entry_id)
+    return get_or_not_found(entry_list(tenant=tenant), "No such entry.", pk=entry_id)
 
 
 def hold_list(*, tenant: Tenant, status: str | None = None) -> QuerySet[Hold]:
@@ -76,7 +77,7 @@ def hold_list(*, tenant: Tenant, status: str | None = None) -> QuerySet[Hold]:
 
 
 def hold_get(*, tenant: Tenant, hold_id: int) -> Hold:
-    return Hold.objects.filter(tenant=tenant).get(pk=hold_id)
+    return get_or_not_found(Hold.objects.filter(tenant=tenant), "No such hold.", pk=hold_id)
 
 
 def balance_series(*, tenant: Tenant, account_id: int, limit: int = 500) -> list[tuple[datetime, int]]:

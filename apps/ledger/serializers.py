@@ -2,39 +2,40 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import BoundedIntegerField, SafeDictField, SafeJSONField, StrictInputSerializer
+from apps.ledger.domain import MAX_AMOUNT
 
 
 class AccountOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     asset = serializers.CharField(source="asset_id")
     code = serializers.CharField()
     name = serializers.CharField()
     floor_mode = serializers.CharField()
-    credit_limit = serializers.IntegerField()
-    balance = serializers.IntegerField()
-    pending_debits = serializers.IntegerField()
-    pending_credits = serializers.IntegerField()
-    available = serializers.IntegerField()
+    credit_limit = BoundedIntegerField()
+    balance = BoundedIntegerField()
+    pending_debits = BoundedIntegerField()
+    pending_credits = BoundedIntegerField()
+    available = BoundedIntegerField()
     created_at = serializers.DateTimeField()
 
 
 class PostingOutput(serializers.Serializer):
-    account = serializers.IntegerField(source="account_id")
+    account = BoundedIntegerField(source="account_id")
     asset = serializers.CharField(source="asset_id")
-    amount = serializers.IntegerField()
+    amount = BoundedIntegerField()
     phase = serializers.CharField()
 
 
 class EntryOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    seq = serializers.IntegerField()
+    id = BoundedIntegerField()
+    seq = BoundedIntegerField()
     client_id = serializers.CharField()
     kind = serializers.CharField()
     actor = serializers.CharField()
-    reverses = serializers.IntegerField(source="reverses_id", allow_null=True)
-    hold = serializers.IntegerField(source="hold_id", allow_null=True)
-    metadata = serializers.JSONField()
+    reverses = BoundedIntegerField(source="reverses_id", allow_null=True)
+    hold = BoundedIntegerField(source="hold_id", allow_null=True)
+    metadata = SafeJSONField()
     hash = serializers.CharField()
     prev_hash = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -42,40 +43,39 @@ class EntryOutput(serializers.Serializer):
 
 
 class HistoryOutput(serializers.Serializer):
-    entry = serializers.IntegerField(source="entry_id")
+    entry = BoundedIntegerField(source="entry_id")
     kind = serializers.CharField(source="entry.kind")
-    amount = serializers.IntegerField()
+    amount = BoundedIntegerField()
     phase = serializers.CharField()
-    balance_after = serializers.IntegerField()
+    balance_after = BoundedIntegerField()
     created_at = serializers.DateTimeField()
-    metadata = serializers.JSONField(source="entry.metadata")
+    metadata = SafeJSONField(source="entry.metadata")
 
 
 class HoldOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     client_id = serializers.CharField()
-    debit_account = serializers.IntegerField(source="debit_account_id")
-    credit_account = serializers.IntegerField(source="credit_account_id")
+    debit_account = BoundedIntegerField(source="debit_account_id")
+    credit_account = BoundedIntegerField(source="credit_account_id")
     asset = serializers.CharField(source="asset_id")
-    amount = serializers.IntegerField()
-    posted_amount = serializers.IntegerField(allow_null=True)
+    amount = BoundedIntegerField()
+    posted_amount = BoundedIntegerField(allow_null=True)
     status = serializers.CharField()
     expires_at = serializers.DateTimeField(allow_null=True)
-    pending_entry = serializers.IntegerField(source="pending_entry_id")
-    resolution_entry = serializers.IntegerField(source="resolution_entry_id", allow_null=True)
+    pending_entry = BoundedIntegerField(source="pending_entry_id")
+    resolution_entry = BoundedIntegerField(source="resolution_entry_id", allow_null=True)
     created_at = serializers.DateTimeField()
 
 
 class PostingInput(StrictInputSerializer):
-    account = serializers.IntegerField(min_value=1)
-    amount = serializers.IntegerField()
+    account = BoundedIntegerField(min_value=1)
+    amount = BoundedIntegerField(min_value=-MAX_AMOUNT, max_value=MAX_AMOUNT)
 
 
 class EntryInput(StrictInputSerializer):
     client_id = serializers.CharField(max_length=128)
-    # many=True hands the bounds to DRF's ListSerializer; the stub's Serializer.__init__ does not list them.
-    postings = PostingInput(many=True, min_length=2, max_length=64)  # type: ignore[call-arg]
-    metadata = serializers.DictField(required=False, default=dict)
+    postings = PostingInput(many=True, min_length=2, max_length=64)
+    metadata = SafeDictField(required=False, default=dict)
 
 
 class AccountInput(StrictInputSerializer):
@@ -86,15 +86,15 @@ class AccountInput(StrictInputSerializer):
 
 class HoldInput(StrictInputSerializer):
     client_id = serializers.CharField(max_length=128)
-    debit_account = serializers.IntegerField(min_value=1)
-    credit_account = serializers.IntegerField(min_value=1)
-    amount = serializers.IntegerField(min_value=1)
+    debit_account = BoundedIntegerField(min_value=1)
+    credit_account = BoundedIntegerField(min_value=1)
+    amount = BoundedIntegerField(min_value=1, max_value=MAX_AMOUNT)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    metadata = serializers.DictField(required=False, default=dict)
+    metadata = SafeDictField(required=False, default=dict)
 
 
 class HoldPostInput(StrictInputSerializer):
-    amount = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    amount = BoundedIntegerField(min_value=1, max_value=MAX_AMOUNT, required=False, allow_null=True, default=None)
 
 
 class ReverseInput(StrictInputSerializer):
@@ -103,7 +103,7 @@ class ReverseInput(StrictInputSerializer):
 
 
 class EntryFilter(StrictInputSerializer):
-    account = serializers.IntegerField(required=False, min_value=1)
+    account = BoundedIntegerField(required=False, min_value=1)
     asset = serializers.CharField(required=False, max_length=8)
     kind = serializers.CharField(required=False, max_length=16)
     start = serializers.DateTimeField(required=False)

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.errors import ApplicationError
+from apps.core.serializers import BoundedIntegerField
 from apps.tenants.api_base import TenantApi
 from apps.marketplace import selectors, services
 from apps.marketplace.domain import MAX_AMOUNT
@@ -33,7 +34,7 @@ class MarketDetailApi(TenantApi):
 
 class DepthApi(TenantApi):
     class Query(serializers.Serializer):
-        levels = serializers.IntegerField(min_value=1, max_value=100, default=20)
+        levels = BoundedIntegerField(min_value=1, max_value=100, default=20)
 
     @extend_schema(operation_id="markets_depth", responses=s.MarketDepthOutput,
                    parameters=[OpenApiParameter("levels", int, description="1 to 100 (default 20)")])
@@ -79,7 +80,7 @@ class TradeListApi(TenantApi):
 class CandleListApi(TenantApi):
     class Query(serializers.Serializer):
         interval = serializers.ChoiceField(choices=list(selectors.INTERVALS), default="1m")
-        limit = serializers.IntegerField(min_value=1, max_value=1000, default=200)
+        limit = BoundedIntegerField(min_value=1, max_value=1000, default=200)
 
     @extend_schema(operation_id="markets_candles", responses=s.MarketCandleOutput(many=True),
                    parameters=[OpenApiParameter("interval", str, enum=list(selectors.INTERVALS)),
@@ -99,7 +100,7 @@ class StatsApi(TenantApi):
 
 class EventsApi(TenantApi):
     class Query(serializers.Serializer):
-        after = serializers.IntegerField(min_value=0, default=0)
+        after = BoundedIntegerField(min_value=0, default=0)
 
     @extend_schema(operation_id="markets_events", responses=s.MarketEventsOutput,
                    parameters=[OpenApiParameter("after", int, description="The `seq` of your previous poll.")],
@@ -193,8 +194,8 @@ class OrderAmendApi(TenantApi):
 
 class FillListApi(TenantApi):
     class Query(serializers.Serializer):
-        market = serializers.IntegerField(required=False)
-        order = serializers.IntegerField(required=False)
+        market = BoundedIntegerField(required=False)
+        order = BoundedIntegerField(required=False)
 
     @extend_schema(operation_id="fills_list", responses=s.MarketFillOutput(many=True),
                    parameters=[OpenApiParameter("market", int), OpenApiParameter("order", int)])

@@ -4,56 +4,56 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import BoundedIntegerField, StrictInputSerializer
 from apps.marketplace.models import OrderStatus, OrderType, Side, StpMode, TimeInForce
 
 
 class MarketOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     symbol = serializers.CharField()
     base_asset = serializers.CharField(source="base_asset_id")
     quote_asset = serializers.CharField(source="quote_asset_id")
-    base_scale = serializers.IntegerField(source="base_asset.scale")
-    quote_scale = serializers.IntegerField(source="quote_asset.scale")
-    tick_size = serializers.IntegerField(help_text="Price step, quote minor units per whole base unit.")
-    lot_size = serializers.IntegerField(help_text="Quantity step, base minor units.")
-    min_quantity = serializers.IntegerField()
-    max_quantity = serializers.IntegerField()
-    maker_fee_bps = serializers.IntegerField()
-    taker_fee_bps = serializers.IntegerField()
+    base_scale = BoundedIntegerField(source="base_asset.scale")
+    quote_scale = BoundedIntegerField(source="quote_asset.scale")
+    tick_size = BoundedIntegerField(help_text="Price step, quote minor units per whole base unit.")
+    lot_size = BoundedIntegerField(help_text="Quantity step, base minor units.")
+    min_quantity = BoundedIntegerField()
+    max_quantity = BoundedIntegerField()
+    maker_fee_bps = BoundedIntegerField()
+    taker_fee_bps = BoundedIntegerField()
     state = serializers.CharField()
-    last_price = serializers.IntegerField(allow_null=True)
-    seq = serializers.IntegerField(source="command_seq")
+    last_price = BoundedIntegerField(allow_null=True)
+    seq = BoundedIntegerField(source="command_seq")
 
 
 class MarketOrderOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    market = serializers.IntegerField(source="market_id")
+    id = BoundedIntegerField()
+    market = BoundedIntegerField(source="market_id")
     symbol = serializers.CharField(source="market.symbol")
     client_id = serializers.CharField()
-    sequence = serializers.IntegerField()
+    sequence = BoundedIntegerField()
     side = serializers.CharField()
     type = serializers.CharField(source="order_type")
     time_in_force = serializers.CharField()
-    price = serializers.IntegerField(allow_null=True)
-    price_ticks = serializers.IntegerField(allow_null=True)
-    quantity = serializers.IntegerField()
-    qty_lots = serializers.IntegerField()
-    filled_quantity = serializers.IntegerField()
-    filled_lots = serializers.IntegerField()
-    open_quantity = serializers.IntegerField()
-    open_lots = serializers.IntegerField()
-    filled_notional = serializers.IntegerField(help_text="Quote minor units traded.")
-    fees_paid = serializers.IntegerField(help_text="Quote minor units.")
+    price = BoundedIntegerField(allow_null=True)
+    price_ticks = BoundedIntegerField(allow_null=True)
+    quantity = BoundedIntegerField()
+    qty_lots = BoundedIntegerField()
+    filled_quantity = BoundedIntegerField()
+    filled_lots = BoundedIntegerField()
+    open_quantity = BoundedIntegerField()
+    open_lots = BoundedIntegerField()
+    filled_notional = BoundedIntegerField(help_text="Quote minor units traded.")
+    fees_paid = BoundedIntegerField(help_text="Quote minor units.")
     status = serializers.CharField()
     cancel_reason = serializers.CharField()
     post_only = serializers.BooleanField()
     stp_mode = serializers.CharField()
     expires_at = serializers.DateTimeField(allow_null=True)
-    max_quote = serializers.IntegerField(allow_null=True)
+    max_quote = BoundedIntegerField(allow_null=True)
     reserve_asset = serializers.CharField()
-    reserved_remaining = serializers.IntegerField(source="reserve_left",
-                                                  help_text="Still held for this order, in reserve_asset.")
+    reserved_remaining = BoundedIntegerField(source="reserve_left",
+                                             help_text="Still held for this order, in reserve_asset.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -70,60 +70,60 @@ class MarketOrderInput(StrictInputSerializer):
     type = serializers.ChoiceField(choices=OrderType.choices, default=OrderType.LIMIT)
     time_in_force = serializers.ChoiceField(choices=TimeInForce.choices, required=False,
                                             help_text="Default GTC for limit orders, IOC for market orders.")
-    price = serializers.IntegerField(min_value=1, required=False, allow_null=True,
-                                     help_text="Quote minor units per whole base unit; a multiple of tick_size.")
-    quantity = serializers.IntegerField(min_value=1, help_text="Base minor units; a multiple of lot_size.")
+    price = BoundedIntegerField(min_value=1, required=False, allow_null=True,
+                                help_text="Quote minor units per whole base unit; a multiple of tick_size.")
+    quantity = BoundedIntegerField(min_value=1, help_text="Base minor units; a multiple of lot_size.")
     expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="GTD orders only.")
     post_only = serializers.BooleanField(default=False)
     stp_mode = serializers.ChoiceField(choices=StpMode.choices, default=StpMode.CANCEL_NEWEST)
-    max_quote = serializers.IntegerField(min_value=1, required=False, allow_null=True,
-                                         help_text="Market buys: most quote minor units to spend, fees included.")
+    max_quote = BoundedIntegerField(min_value=1, required=False, allow_null=True,
+                                    help_text="Market buys: most quote minor units to spend, fees included.")
 
 
 class MarketAmendInput(StrictInputSerializer):
-    quantity = serializers.IntegerField(min_value=1, required=False,
-                                        help_text="New OPEN quantity, base minor units.")
-    price = serializers.IntegerField(min_value=1, required=False)
+    quantity = BoundedIntegerField(min_value=1, required=False,
+                                   help_text="New OPEN quantity, base minor units.")
+    price = BoundedIntegerField(min_value=1, required=False)
 
 
 class MarketOrderQuery(serializers.Serializer):
-    market = serializers.IntegerField(required=False)
+    market = BoundedIntegerField(required=False)
     status = serializers.ChoiceField(choices=[*OrderStatus.values, "closed"], required=False)
 
 
 class MarketFillOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    market = serializers.IntegerField(source="market_id")
-    order = serializers.IntegerField(source="order_id")
+    id = BoundedIntegerField()
+    market = BoundedIntegerField(source="market_id")
+    order = BoundedIntegerField(source="order_id")
     client_id = serializers.CharField(source="order.client_id")
-    trade = serializers.IntegerField(source="trade_id")
+    trade = BoundedIntegerField(source="trade_id")
     side = serializers.CharField()
     role = serializers.CharField()
-    price = serializers.IntegerField()
-    quantity = serializers.IntegerField()
-    notional = serializers.IntegerField()
-    fee = serializers.IntegerField()
-    seq = serializers.IntegerField(source="command_seq")
+    price = BoundedIntegerField()
+    quantity = BoundedIntegerField()
+    notional = BoundedIntegerField()
+    fee = BoundedIntegerField()
+    seq = BoundedIntegerField(source="command_seq")
     created_at = serializers.DateTimeField()
 
 
 class MarketTradeOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    sequence = serializers.IntegerField()
-    price = serializers.IntegerField()
-    quantity = serializers.IntegerField()
-    notional = serializers.IntegerField()
+    id = BoundedIntegerField()
+    sequence = BoundedIntegerField()
+    price = BoundedIntegerField()
+    quantity = BoundedIntegerField()
+    notional = BoundedIntegerField()
     taker_side = serializers.CharField()
-    seq = serializers.IntegerField(source="command_seq")
+    seq = BoundedIntegerField(source="command_seq")
     created_at = serializers.DateTimeField()
 
 
 class MarketLevelOutput(serializers.Serializer):
-    price = serializers.IntegerField()
-    price_ticks = serializers.IntegerField()
-    quantity = serializers.IntegerField()
-    qty_lots = serializers.IntegerField()
-    orders = serializers.IntegerField()
+    price = BoundedIntegerField()
+    price_ticks = BoundedIntegerField()
+    quantity = BoundedIntegerField()
+    qty_lots = BoundedIntegerField()
+    orders = BoundedIntegerField()
 
 
 class MarketDepthOutput(serializers.Serializer):
@@ -146,30 +146,30 @@ class MarketQuoteOutput(serializers.Serializer):
 
 class MarketCandleOutput(serializers.Serializer):
     time = serializers.DateTimeField()
-    open = serializers.IntegerField()
-    high = serializers.IntegerField()
-    low = serializers.IntegerField()
-    close = serializers.IntegerField()
-    volume = serializers.IntegerField()
-    quote_volume = serializers.IntegerField()
-    trades = serializers.IntegerField()
+    open = BoundedIntegerField()
+    high = BoundedIntegerField()
+    low = BoundedIntegerField()
+    close = BoundedIntegerField()
+    volume = BoundedIntegerField()
+    quote_volume = BoundedIntegerField()
+    trades = BoundedIntegerField()
 
 
 class MarketStatsOutput(serializers.Serializer):
-    open = serializers.IntegerField(allow_null=True)
-    high = serializers.IntegerField(allow_null=True)
-    low = serializers.IntegerField(allow_null=True)
-    last = serializers.IntegerField(allow_null=True)
-    change = serializers.IntegerField(allow_null=True)
-    volume = serializers.IntegerField()
-    quote_volume = serializers.IntegerField()
-    trades = serializers.IntegerField()
-    last_price = serializers.IntegerField(allow_null=True)
+    open = BoundedIntegerField(allow_null=True)
+    high = BoundedIntegerField(allow_null=True)
+    low = BoundedIntegerField(allow_null=True)
+    last = BoundedIntegerField(allow_null=True)
+    change = BoundedIntegerField(allow_null=True)
+    volume = BoundedIntegerField()
+    quote_volume = BoundedIntegerField()
+    trades = BoundedIntegerField()
+    last_price = BoundedIntegerField(allow_null=True)
 
 
 class MarketEventsOutput(serializers.Serializer):
-    market = serializers.IntegerField()
-    seq = serializers.IntegerField(help_text="Pass as `after` on the next poll.")
+    market = BoundedIntegerField()
+    seq = BoundedIntegerField(help_text="Pass as `after` on the next poll.")
     state = serializers.CharField()
     depth = MarketDepthOutput()
     trades = MarketTradeOutput(many=True)

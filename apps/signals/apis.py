@@ -9,28 +9,28 @@ from rest_framework.response import Response
 
 from apps.tenants.api_base import TenantApi, read_or
 from apps.core.pagination import StableCursorPagination
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeJSONField, StrictInputSerializer
 from apps.signals import selectors, services
-from apps.signals.ingest import MAX_POINTS
+from apps.signals.ingest import MAX_ABS_VALUE, MAX_POINTS
 from apps.signals.models import AlertKind, AlertStatus, StreamKind
 from apps.signals.webhook_http import DeliveryError
 from apps.tenants.roles import Permission
 
 
 class StreamOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     name = serializers.CharField()
     kind = serializers.CharField()
     units = serializers.CharField()
     asset_name = serializers.CharField()
     description = serializers.CharField()
-    window_size = serializers.IntegerField()
-    n_bins = serializers.IntegerField()
-    value_low = serializers.FloatField(allow_null=True)
-    value_high = serializers.FloatField(allow_null=True)
-    point_count = serializers.IntegerField()
+    window_size = BoundedIntegerField()
+    n_bins = BoundedIntegerField()
+    value_low = FiniteFloatField(allow_null=True)
+    value_high = FiniteFloatField(allow_null=True)
+    point_count = BoundedIntegerField()
     last_timestamp = serializers.DateTimeField(allow_null=True)
-    last_score = serializers.FloatField()
+    last_score = FiniteFloatField()
     created_at = serializers.DateTimeField()
 
 
@@ -40,10 +40,12 @@ class StreamInput(StrictInputSerializer):
     units = serializers.CharField(max_length=50, required=False, default="", allow_blank=True)
     asset_name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     description = serializers.CharField(required=False, default="", allow_blank=True)
-    window_size = serializers.IntegerField(min_value=8, max_value=10_000, default=60)
-    n_bins = serializers.IntegerField(min_value=2, max_value=256, default=16)
-    value_low = serializers.FloatField(required=False, allow_null=True, default=None)
-    value_high = serializers.FloatField(required=False, allow_null=True, default=None)
+    window_size = BoundedIntegerField(min_value=8, max_value=10_000, default=60)
+    n_bins = BoundedIntegerField(min_value=2, max_value=256, default=16)
+    value_low = FiniteFloatField(required=False, allow_null=True, default=None, min_value=-MAX_ABS_VALUE,
+                                 max_value=MAX_ABS_VALUE)
+    value_high = FiniteFloatField(required=False, allow_null=True, default=None, min_value=-MAX_ABS_VALUE,
+                                  max_value=MAX_ABS_VALUE)
 
 
 
@@ -69,25 +71,25 @@ class StreamDetailApi(TenantApi):
 
 
 class PointsInput(StrictInputSerializer):
-    points = serializers.ListField(child=serializers.JSONField(), max_length=MAX_POINTS,
+    points = serializers.ListField(child=SafeJSONField(), max_length=MAX_POINTS,
                                    help_text='Rows {"t": ISO 8601 or Unix seconds, "v": number} or, for '
                                              'categorical streams, {"t": ..., "symbol": "443"}.')
 
 
 class IngestOutput(serializers.Serializer):
-    accepted = serializers.IntegerField()
-    alarms = serializers.IntegerField()
-    alerts = serializers.ListField(child=serializers.IntegerField())
-    windows = serializers.IntegerField()
-    last_score = serializers.FloatField()
-    decision_ms = serializers.FloatField()
+    accepted = BoundedIntegerField()
+    alarms = BoundedIntegerField()
+    alerts = serializers.ListField(child=BoundedIntegerField())
+    windows = BoundedIntegerField()
+    last_score = FiniteFloatField()
+    decision_ms = FiniteFloatField()
 
 
 class PointOutput(serializers.Serializer):
     t = serializers.DateTimeField(source="ts")
-    v = serializers.FloatField(source="value")
+    v = FiniteFloatField(source="value")
     symbol = serializers.CharField()
-    score = serializers.FloatField()
+    score = FiniteFloatField()
     alarm = serializers.BooleanField()
 
 
@@ -130,23 +132,23 @@ class PointsApi(TenantApi):
 
 
 class WindowOutput(serializers.Serializer):
-    index = serializers.IntegerField()
+    index = BoundedIntegerField()
     start_ts = serializers.DateTimeField()
     end_ts = serializers.DateTimeField()
-    count = serializers.IntegerField()
-    mean = serializers.FloatField()
-    minimum = serializers.FloatField()
-    maximum = serializers.FloatField()
-    energy = serializers.FloatField()
-    temperature = serializers.FloatField()
-    entropy = serializers.FloatField()
-    entropy_rate = serializers.FloatField()
-    free_energy = serializers.FloatField()
-    entropy_production = serializers.FloatField()
-    max_score = serializers.FloatField()
+    count = BoundedIntegerField()
+    mean = FiniteFloatField()
+    minimum = FiniteFloatField()
+    maximum = FiniteFloatField()
+    energy = FiniteFloatField(allow_null=True)
+    temperature = FiniteFloatField(allow_null=True)
+    entropy = FiniteFloatField(allow_null=True)
+    entropy_rate = FiniteFloatField(allow_null=True)
+    free_energy = FiniteFloatField(allow_null=True)
+    entropy_production = FiniteFloatField(allow_null=True)
+    max_score = FiniteFloatField()
     valid = serializers.BooleanField()
     flags = serializers.ListField(child=serializers.CharField())
-    vector = serializers.ListField(child=serializers.FloatField())
+    vector = serializers.ListField(child=FiniteFloatField(allow_null=True))
     created_at = serializers.DateTimeField()
 
 
@@ -157,17 +159,17 @@ class WindowsApi(TenantApi):
 
 
 class AlertOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    stream = serializers.IntegerField(source="stream_id")
+    id = BoundedIntegerField()
+    stream = BoundedIntegerField(source="stream_id")
     stream_name = serializers.CharField(source="stream.name")
     kind = serializers.ChoiceField(choices=AlertKind.choices, help_text="anomaly: a spike inside a regime; "
                                    "regime_change: a boundary between regimes (its summary is in `evidence`).")
     ts = serializers.DateTimeField(help_text="The point that raised it; for a regime change, the new regime's start.")
-    score = serializers.FloatField(help_text="Anomalies: the regime score; regime changes: the confidence.")
+    score = FiniteFloatField(help_text="Anomalies: the regime score; regime changes: the confidence.")
     severity = serializers.CharField()
     status = serializers.CharField()
     explanation = serializers.CharField()
-    evidence = serializers.JSONField()
+    evidence = SafeJSONField()
     window_start = serializers.DateTimeField()
     window_end = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
@@ -234,7 +236,7 @@ class AlertResolveApi(TenantApi):
 
 
 class WebhookOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     url = serializers.URLField()
     description = serializers.CharField()
     is_active = serializers.BooleanField()
@@ -282,7 +284,7 @@ class WebhookDeactivateApi(TenantApi):
 
     @extend_schema(operation_id="webhooks_deactivate", request=None, responses={204: None})
     def post(self, request: Request, endpoint_id: int) -> Response:
-        selectors.webhook_list(tenant=self.tenant).get(pk=endpoint_id)
+        selectors.webhook_get(tenant=self.tenant, endpoint_id=endpoint_id)
         services.webhook_endpoint_delete(actor=self.actor, tenant=self.tenant, endpoint_id=endpoint_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -307,12 +309,12 @@ class _CoarseError(serializers.CharField):
 
 
 class DeliveryOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     event_id = serializers.CharField()
     event_type = serializers.CharField()
     status = serializers.CharField()
-    attempts = serializers.IntegerField()
-    last_status_code = serializers.IntegerField(allow_null=True)
+    attempts = BoundedIntegerField()
+    last_status_code = BoundedIntegerField(allow_null=True)
     last_error = _CoarseError(help_text="Empty, or one of: " + ", ".join(e.value for e in DeliveryError))
     next_attempt_at = serializers.DateTimeField(allow_null=True)
     delivered_at = serializers.DateTimeField(allow_null=True)

@@ -12,3 +12,4 @@ class SignalErrorCode(StrEnum):
     WEBHOOK_LIMIT = "webhook_endpoint_limit"
     WEBHOOK_STATE = "invalid_webhook_state"
     INVALID_SERIES = "invalid_series"
+    INVALID_VALUE_RANGE = "invalid_value_range"

@@ -14,6 +14,10 @@ MAX_POINTS = 10_000
 EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
 MAX_SKEW = timedelta(hours=1)  # points from the future beyond clock skew are refused
 MAX_ROW_ERRORS = 100
+# A numeric stream's domain: |v| <= 1e15. Past it the window statistics (sums of squares over a window and over
+# the physics vector's history) leave float64's range, and a value like 1e200 made Infinity that jsonb refuses.
+# 1e15 is also where float64 stops holding every integer exactly (2**53 ~ 9.0e15).
+MAX_ABS_VALUE = 1e15
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ def _row(raw: Any, categorical: bool, now: datetime) -> Row:
     value = raw.get("v")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError("v", "a finite number is required")
+    if abs(value) > MAX_ABS_VALUE:
+        raise ValueError("v", f"outside the stream's numeric domain (|v| <= {MAX_ABS_VALUE:g})")
     return Row(ts, float(value), "")
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import datetime
 from typing import Any
+
+import numpy as np
 
 from kernels.regime import DetectorConfig, RegimeDetector
 from kernels.signal_compiler.config import SignalConfig
@@ -18,6 +20,10 @@ RECENT = 120  # points an alert's explanation compares against
 VECTOR_HISTORY = 256  # windows the physics vector's expanding statistics look back over (bounds the state size)
 CATEGORICAL_ALPHABET = 64  # distinct symbols tracked per stream; rarer newcomers share the last code
 SEVERITY_BANDS = ((0.9, "critical"), (0.75, "high"), (0.6, "medium"), (0.0, "low"))
+# No statistic of values within the ingest domain (|v| <= 1e15: squares 1e30, sums of squares over any history
+# far below 1e60) comes near this; a state holding such a number was fed an out-of-domain value.
+STATE_LIMIT = 1e60
+STATE_WALK_DEPTH = 6  # the processor's state nests at most a few levels (processor > detector > buffer > pair)
 
 
 @dataclass
@@ -115,15 +121,46 @@ class StreamProcessor:
         if row.temperature < 0:
             flags.append("negative_temperature")
         self.rows.append(row)
-        vector = physics_vector(stack_rows(list(self.rows)))[-1]
-        closed = ClosedWindow(index=self.window_index, row=row, vector=[float(v) for v in vector],
-                              start_ts=points[0].ts, end_ts=points[-1].ts,
+        vector = [float(v) for v in physics_vector(stack_rows(list(self.rows)))[-1]]
+        if not all(math.isfinite(v) for v in vector):
+            flags.append("vector_not_finite")
+        closed = ClosedWindow(index=self.window_index, row=row, vector=vector, start_ts=points[0].ts, end_ts=points[-1].ts,
                               count=len(points), minimum=min(p.value for p in points),
                               maximum=max(p.value for p in points), max_score=max(p.score for p in points),
                               flags=flags)
         self.window_index += 1
         self.last_row = row
         return closed
+
+    def poisoned(self) -> bool:
+        """True when the state holds a number no value inside the stream's domain could have produced: a
+        non-finite one, or one past STATE_LIMIT. Releases before the ingest bound accepted values like 1e200,
+        whose Infinity then reached every later window."""
+        return _poisoned(self, 0)
+
+
+def renewed(processor: StreamProcessor) -> StreamProcessor:
+    """A fresh processor with `processor`'s configuration (history and calibration start over)."""
+    config = processor.compiler.config
+    return StreamProcessor.new(kind=processor.kind, window_size=processor.window_size, n_bins=config.n_bins,
+                               value_range=config.value_range, detector=asdict(processor.detector.config))
+
+
+def _poisoned(value: Any, depth: int) -> bool:
+    if isinstance(value, bool) or depth > STATE_WALK_DEPTH:
+        return False
+    if isinstance(value, (int, float, np.floating, np.integer)):
+        return not math.isfinite(value) or abs(value) > STATE_LIMIT
+    if isinstance(value, np.ndarray):
+        numeric = value.dtype.kind in "fiu"
+        return numeric and bool(value.size) and bool((~np.isfinite(value) | (np.abs(value) > STATE_LIMIT)).any())
+    if isinstance(value, dict):
+        return any(_poisoned(v, depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple, deque)):
+        return any(_poisoned(v, depth + 1) for v in value)
+    if is_dataclass(value) or hasattr(value, "__dict__"):
+        return any(_poisoned(v, depth + 1) for v in vars(value).values())
+    return False
 
 
 def severity_of(score: float) -> str:

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
+from apps.core.selectors import get_or_not_found
 from apps.signals.models import (
     Alert,
     Point,
@@ -22,7 +23,7 @@ def stream_list(*, tenant: Tenant) -> QuerySet[Stream]:
 
 
 def stream_get(*, tenant: Tenant, stream_id: int) -> Stream:
-    return Stream.objects.filter(tenant=tenant).get(pk=stream_id)
+    return get_or_not_found(Stream.objects.filter(tenant=tenant), "No such stream.", pk=stream_id)
 
 
 def point_list(*, tenant: Tenant, stream_id: int, start: datetime | None = None,
@@ -54,15 +55,19 @@ def alert_list(*, tenant: Tenant, status: str | None = None, stream_id: int | No
 
 
 def alert_get(*, tenant: Tenant, alert_id: int) -> Alert:
-    return alert_list(tenant=tenant).get(pk=alert_id)
+    return get_or_not_found(alert_list(tenant=tenant), "No such alert.", pk=alert_id)
 
 
 def webhook_list(*, tenant: Tenant) -> QuerySet[WebhookEndpoint]:
     return WebhookEndpoint.objects.filter(tenant=tenant)
 
 
+def webhook_get(*, tenant: Tenant, endpoint_id: int) -> WebhookEndpoint:
+    return get_or_not_found(webhook_list(tenant=tenant), "No such webhook endpoint.", pk=endpoint_id)
+
+
 def delivery_list(*, tenant: Tenant, endpoint_id: int) -> QuerySet[WebhookDelivery]:
-    endpoint = webhook_list(tenant=tenant).get(pk=endpoint_id)
+    endpoint = webhook_get(tenant=tenant, endpoint_id=endpoint_id)
     return WebhookDelivery.objects.filter(tenant=tenant, endpoint=endpoint)
 
 

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from apps.tenants.api_base import TenantApi
 from apps.core.errors import ApplicationError
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import BoundedIntegerField, StrictInputSerializer
 from apps.tenants import selectors, services
 from apps.tenants.errors import TenantErrorCode
 from apps.tenants.models import Tenant, TenantKind
@@ -31,7 +31,7 @@ class TenantDetailApi(TenantApi):
 
 class MemberListApi(TenantApi):
     class MemberOutput(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = BoundedIntegerField()
         email = serializers.EmailField(source="user.email")
         username = serializers.CharField(source="user.username")
         role = serializers.CharField()
@@ -55,12 +55,12 @@ class ClientTenantListApi(TenantApi):
 class ClientTenantDetailApi(TenantApi):
     @extend_schema(operation_id="client_tenants_retrieve", responses=TenantOutput)
     def get(self, request: Request, tenant_id: int) -> Response:
-        client = selectors.client_tenant_list(tenant=self.tenant).get(pk=tenant_id)
+        client = selectors.client_tenant_get(tenant=self.tenant, tenant_id=tenant_id)
         return Response(TenantOutput(client).data)
 
 
 class ApiKeyOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     name = serializers.CharField()
     prefix = serializers.CharField()
     scopes = serializers.ListField(child=serializers.CharField())

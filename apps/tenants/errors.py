@@ -14,3 +14,4 @@ class TenantErrorCode(StrEnum):
     SCOPE_NOT_ALLOWED = "scope_not_allowed"
     KEY_ALREADY_REVOKED = "key_already_revoked"
     NOT_A_MEMBER = "not_a_member"
+    UNKNOWN_FIELDS = "unknown_fields"

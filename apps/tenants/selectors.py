@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
+from apps.core.selectors import get_or_not_found
 from apps.tenants import rls
 from apps.tenants.models import ApiKey, Invitation, Membership, Tenant, TenantKind
 
@@ -23,12 +24,17 @@ def client_tenant_list(*, tenant: Tenant) -> QuerySet[Tenant]:
     return Tenant.objects.filter(parent=tenant).order_by("-created_at", "-id")
 
 
+def client_tenant_get(*, tenant: Tenant, tenant_id: int) -> Tenant:
+    return get_or_not_found(client_tenant_list(tenant=tenant), "No such client tenant.", pk=tenant_id)
+
+
 def membership_list(*, tenant: Tenant) -> QuerySet[Membership]:
     return Membership.objects.filter(tenant=tenant).select_related("user").order_by("-created_at", "-id")
 
 
 def membership_get(*, tenant: Tenant, membership_id: int) -> Membership:
-    return Membership.objects.filter(tenant=tenant).select_related("user").get(pk=membership_id)
+    return get_or_not_found(Membership.objects.filter(tenant=tenant).select_related("user"), "No such member.",
+                            pk=membership_id)
 
 
 def user_memberships(*, user: User) -> list[Membership]:
@@ -54,4 +60,4 @@ def api_key_list(*, tenant: Tenant) -> QuerySet[ApiKey]:
 
 
 def api_key_get(*, tenant: Tenant, key_id: int) -> ApiKey:
-    return ApiKey.objects.filter(tenant=tenant).get(pk=key_id)
+    return get_or_not_found(ApiKey.objects.filter(tenant=tenant), "No such API key.", pk=key_id)

@@ -50,7 +50,7 @@ def tenant_create(*, actor: Actor, name: str, slug: str, kind: str, parent: Tena
 def tenant_update_branding(*, actor: Actor, tenant: Tenant, **changes: str) -> Tenant:
     unknown = set(changes) - set(BRANDING_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown branding fields: {sorted(unknown)}")
+        raise ApplicationError(f"Unknown branding fields: {sorted(unknown)}", code=TenantErrorCode.UNKNOWN_FIELDS)
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     before = snapshot(tenant, BRANDING_FIELDS)
     for field, value in changes.items():

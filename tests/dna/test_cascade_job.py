@@ -6,7 +6,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from apps.dna import services
 from apps.dna.services.cascade import Cascade, cascade_trim
 from apps.lab import services as lab_services
 from apps.lab.models import LabJob

@@ -12,6 +12,7 @@ from apps.billing.models import CeuPack, Purchase, PurchaseStatus, Receipt, Rece
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
 from apps.ledger.amounts import amount_text
+from apps.core.selectors import get_or_not_found
 from apps.ledger.services import account_open, entry_reverse, issue_create
 from apps.ledger.services.charges import CEU
 from apps.ops.services import audit_record
@@ -134,7 +135,7 @@ def purchase_reverse_in_transaction(*, actor: Actor, purchase: Purchase, status:
 def purchase_reconcile(*, actor: Actor, tenant: Tenant, purchase_id: int) -> Purchase:
     """The return page's check: asks Stripe for the session and credits a paid one now, so the buyer need not
     wait for the webhook (whichever comes first credits; the other finds it done)."""
-    purchase = Purchase.objects.filter(tenant=tenant).get(pk=purchase_id)
+    purchase = get_or_not_found(Purchase.objects.filter(tenant=tenant), "No such purchase.", pk=purchase_id)
     if purchase.stripe_session_id is None or purchase.status != PurchaseStatus.OPEN:
         return purchase
     session = gateway.checkout_session_retrieve(session_id=purchase.stripe_session_id)

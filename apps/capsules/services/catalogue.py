@@ -10,6 +10,7 @@ from apps.capsules.models import Capsule, CapsuleState
 from apps.capsules.runners import runner_for
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError, ConflictError
+from apps.core.selectors import get_or_not_found
 from apps.ops.services import audit_record, snapshot
 from apps.tenants.models import Tenant, TenantKind
 
@@ -49,7 +50,8 @@ def capsule_create(*, actor: Actor, tenant: Tenant, name: str, kind: str, descri
 
 
 def _transition(*, actor: Actor, tenant: Tenant, capsule_id: int, source: str, target: str) -> Capsule:
-    capsule = Capsule.objects.select_for_update().filter(tenant=tenant).get(pk=capsule_id)
+    capsule = get_or_not_found(Capsule.objects.select_for_update().filter(tenant=tenant), "No such capsule.",
+                               pk=capsule_id)
     if capsule.state != source:
         raise ApplicationError(f"Only a {source} capsule can become {target}; this one is {capsule.state}.",
                                code=CapsuleErrorCode.INVALID_STATE, status=409)

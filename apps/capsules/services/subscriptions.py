@@ -13,6 +13,7 @@ from apps.capsules.models import CapsuleState, Subscription
 from apps.capsules.services.runs import runnable_capsule, inputs_validate, run_open_in_transaction
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
+from apps.core.selectors import get_or_not_found
 from apps.ledger.errors import LedgerErrorCode
 from apps.ledger.services.retry import with_retries
 from apps.ops.services import audit_record
@@ -48,7 +49,8 @@ def subscription_create(*, actor: Actor, tenant: Tenant, capsule_id: int, stream
 
 @transaction.atomic(durable=True)
 def subscription_cancel(*, actor: Actor, tenant: Tenant, subscription_id: int) -> Subscription:
-    subscription = Subscription.objects.select_for_update().filter(tenant=tenant).get(pk=subscription_id)
+    subscription = get_or_not_found(Subscription.objects.select_for_update().filter(tenant=tenant),
+                                    "No such subscription.", pk=subscription_id)
     if subscription.status == Subscription.Status.CANCELLED:
         raise ApplicationError("This subscription is already cancelled.", code=CapsuleErrorCode.SUBSCRIPTION_STATE,
                                status=409)

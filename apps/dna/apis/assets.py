@@ -7,7 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.tenants.api_base import TenantApi, read_or
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import (BoundedIntegerField, FiniteFloatField, SafeDictField, SafeJSONField,
+                                   StrictInputSerializer)
 from apps.dna import selectors, services
 from apps.dna.import_parsing import ASSET_COLUMNS, LINK_COLUMNS, MAX_ASSETS, MAX_LINKS, import_rows
 from apps.dna.models import AssetKind, LinkKind
@@ -19,12 +20,12 @@ def _write_or_view(request: Request) -> Permission:
 
 
 class AssetOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     key = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.CharField()
     description = serializers.CharField()
-    attributes = serializers.JSONField()
+    attributes = SafeJSONField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -34,7 +35,7 @@ class AssetInput(StrictInputSerializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=AssetKind.choices)
     description = serializers.CharField(required=False, default="", allow_blank=True, max_length=5000)
-    attributes = serializers.DictField(required=False, default=dict)
+    attributes = SafeDictField(required=False, default=dict)
 
 
 class AssetPatchInput(StrictInputSerializer):
@@ -43,7 +44,7 @@ class AssetPatchInput(StrictInputSerializer):
     # the schema with AssetInput's.
     kind = serializers.CharField(required=False, help_text=f"One of {', '.join(AssetKind.values)}.")
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    attributes = serializers.DictField(required=False)
+    attributes = SafeDictField(required=False)
 
 
 class AssetListApi(TenantApi):
@@ -89,51 +90,51 @@ class AssetDetailApi(TenantApi):
 
 class WindowStateOutput(serializers.Serializer):
     end_ts = serializers.DateTimeField()
-    energy = serializers.FloatField()
-    temperature = serializers.FloatField()
-    entropy = serializers.FloatField()
-    entropy_rate = serializers.FloatField()
-    free_energy = serializers.FloatField()
-    entropy_production = serializers.FloatField()
+    energy = FiniteFloatField()
+    temperature = FiniteFloatField()
+    entropy = FiniteFloatField()
+    entropy_rate = FiniteFloatField()
+    free_energy = FiniteFloatField()
+    entropy_production = FiniteFloatField()
 
 
 class EntropyStructureOutput(serializers.Serializer):
-    entropy = serializers.FloatField()
-    entropy_rate = serializers.FloatField()
-    predictability = serializers.FloatField()
-    production = serializers.FloatField()
-    entropy_trend = serializers.FloatField()
+    entropy = FiniteFloatField()
+    entropy_rate = FiniteFloatField()
+    predictability = FiniteFloatField()
+    production = FiniteFloatField()
+    entropy_trend = FiniteFloatField()
 
 
 class PhaseOutput(serializers.Serializer):
-    start = serializers.IntegerField()
-    end = serializers.IntegerField()
-    entropy_norm = serializers.FloatField()
-    log_temperature = serializers.FloatField()
-    energy_z = serializers.FloatField()
+    start = BoundedIntegerField()
+    end = BoundedIntegerField()
+    entropy_norm = FiniteFloatField()
+    log_temperature = FiniteFloatField()
+    energy_z = FiniteFloatField()
 
 
 class StreamStateOutput(serializers.Serializer):
-    stream = serializers.IntegerField(source="stream.id")
+    stream = BoundedIntegerField(source="stream.id")
     name = serializers.CharField(source="stream.name")
     kind = serializers.CharField(source="stream.kind")
     units = serializers.CharField(source="stream.units")
     last_timestamp = serializers.DateTimeField(source="stream.last_timestamp", allow_null=True)
-    last_score = serializers.FloatField(source="stream.last_score")
-    open_alerts = serializers.IntegerField()
+    last_score = FiniteFloatField(source="stream.last_score")
+    open_alerts = BoundedIntegerField()
     window = WindowStateOutput(allow_null=True)
-    stability_index = serializers.FloatField(allow_null=True)
-    irreversibility = serializers.FloatField(allow_null=True)
+    stability_index = FiniteFloatField(allow_null=True)
+    irreversibility = FiniteFloatField(allow_null=True)
     noise_class = serializers.CharField(allow_null=True, help_text="Ontology key of the last window's noise colour.")
     entropy = EntropyStructureOutput(allow_null=True)
     phases = PhaseOutput(many=True, help_text="Phase transition map over the recent windows.")
 
 
 class OpenAlertOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    stream = serializers.IntegerField(source="stream_id")
+    id = BoundedIntegerField()
+    stream = BoundedIntegerField(source="stream_id")
     ts = serializers.DateTimeField()
-    score = serializers.FloatField()
+    score = FiniteFloatField()
     severity = serializers.CharField()
     explanation = serializers.CharField()
 
@@ -154,14 +155,14 @@ class AssetStateApi(TenantApi):
 
 
 class AttachedStreamOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     name = serializers.CharField()
     kind = serializers.CharField()
     units = serializers.CharField()
 
 
 class AttachInput(StrictInputSerializer):
-    stream = serializers.IntegerField()
+    stream = BoundedIntegerField()
 
 
 class AssetStreamsApi(TenantApi):
@@ -194,26 +195,26 @@ class AssetStreamDetachApi(TenantApi):
 
 
 class LinkOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    source = serializers.IntegerField(source="source_id")  # type: ignore[assignment]  # stub: Field.source
+    id = BoundedIntegerField()
+    source = BoundedIntegerField(source="source_id")
     source_key = serializers.CharField(source="source.key")
-    target = serializers.IntegerField(source="target_id")
+    target = BoundedIntegerField(source="target_id")
     target_key = serializers.CharField(source="target.key")
     kind = serializers.CharField()
-    weight = serializers.FloatField()
+    weight = FiniteFloatField()
     created_at = serializers.DateTimeField()
 
 
 class LinkInput(StrictInputSerializer):
-    source = serializers.IntegerField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
-    target = serializers.IntegerField()
+    source = BoundedIntegerField()
+    target = BoundedIntegerField()
     kind = serializers.ChoiceField(choices=LinkKind.choices)
-    weight = serializers.FloatField(min_value=1e-9, max_value=1.0, default=1.0,
-                                    help_text="Share of a disturbance that crosses the link, in (0, 1].")
+    weight = FiniteFloatField(min_value=1e-9, max_value=1.0, default=1.0,
+                              help_text="Share of a disturbance that crosses the link, in (0, 1].")
 
 
 class LinkPatchInput(StrictInputSerializer):
-    weight = serializers.FloatField(min_value=1e-9, max_value=1.0)
+    weight = FiniteFloatField(min_value=1e-9, max_value=1.0)
 
 
 class LinkListApi(TenantApi):
@@ -261,9 +262,9 @@ class LinkDetailApi(TenantApi):
 
 
 class ImportInput(StrictInputSerializer):
-    assets = serializers.ListField(child=serializers.JSONField(), required=False, default=list,
+    assets = serializers.ListField(child=SafeJSONField(), required=False, default=list,
                                    max_length=MAX_ASSETS, help_text="[{key, name, kind, description?, attributes?}]")
-    links = serializers.ListField(child=serializers.JSONField(), required=False, default=list,
+    links = serializers.ListField(child=SafeJSONField(), required=False, default=list,
                                   max_length=MAX_LINKS, help_text="[{source, target, kind, weight?}] by asset key")
     assets_csv = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
                                        help_text=f"CSV with header {','.join(ASSET_COLUMNS)} (last two optional)")
@@ -272,11 +273,11 @@ class ImportInput(StrictInputSerializer):
 
 
 class ImportOutput(serializers.Serializer):
-    assets_created = serializers.IntegerField()
-    assets_updated = serializers.IntegerField()
-    links_created = serializers.IntegerField()
-    links_updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
+    assets_created = BoundedIntegerField()
+    assets_updated = BoundedIntegerField()
+    links_created = BoundedIntegerField()
+    links_updated = BoundedIntegerField()
+    unchanged = BoundedIntegerField()
 
 
 class AssetImportApi(TenantApi):

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.tenants.api_base import TenantApi
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import BoundedIntegerField, FiniteFloatField, StrictInputSerializer
 from apps.dna import impact, selectors, services
 from apps.dna.services.cascade import JOB_MAX_FRAMES
 from apps.lab.apis import JobOutput
@@ -15,24 +15,24 @@ from apps.tenants.roles import Permission
 
 
 class ImpactedOutput(serializers.Serializer):
-    id = serializers.IntegerField(source="uid")
+    id = BoundedIntegerField(source="uid")
     key = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.CharField()
-    depth = serializers.IntegerField(help_text="Fewest links from the source.")
-    impact = serializers.FloatField(help_text="Strongest path: product of link weights.")
+    depth = BoundedIntegerField(help_text="Fewest links from the source.")
+    impact = FiniteFloatField(help_text="Strongest path: product of link weights.")
 
 
 class BlastRadiusOutput(serializers.Serializer):
-    source = serializers.IntegerField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
-    depth = serializers.IntegerField()
+    source = BoundedIntegerField()
+    depth = BoundedIntegerField()
     backend = serializers.CharField(help_text="neo4j, or postgres when the mirror is off or unreachable")
-    total_impact = serializers.FloatField()
+    total_impact = FiniteFloatField()
     assets = ImpactedOutput(many=True)
 
 
 class DepthQuery(serializers.Serializer):
-    depth = serializers.IntegerField(min_value=1, max_value=impact.MAX_DEPTH, default=3)
+    depth = BoundedIntegerField(min_value=1, max_value=impact.MAX_DEPTH, default=3)
 
 
 class BlastRadiusApi(TenantApi):
@@ -48,17 +48,17 @@ class BlastRadiusApi(TenantApi):
 
 
 class PathQuery(serializers.Serializer):
-    source = serializers.IntegerField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
-    target = serializers.IntegerField()
-    max_depth = serializers.IntegerField(min_value=1, max_value=impact.MAX_PATH_DEPTH, default=8)
+    source = BoundedIntegerField()
+    target = BoundedIntegerField()
+    max_depth = BoundedIntegerField(min_value=1, max_value=impact.MAX_PATH_DEPTH, default=8)
 
 
 class PathOutput(serializers.Serializer):
     found = serializers.BooleanField()
     backend = serializers.CharField(allow_null=True)
-    strength = serializers.FloatField(allow_null=True)
+    strength = FiniteFloatField(allow_null=True)
     assets = ImpactedOutput(many=True, help_text="The path in order; `impact` is the strength up to that asset.")
-    weights = serializers.ListField(child=serializers.FloatField())
+    weights = serializers.ListField(child=FiniteFloatField())
 
 
 class PathApi(TenantApi):
@@ -81,33 +81,33 @@ class PathApi(TenantApi):
 
 
 class CascadeQuery(serializers.Serializer):
-    rate = serializers.FloatField(min_value=1e-6, max_value=1000, default=1.0)
-    horizon = serializers.FloatField(min_value=1e-6, max_value=1e6, default=5.0)
-    frames = serializers.IntegerField(min_value=2, max_value=120, default=40)
-    radius = serializers.IntegerField(min_value=1, max_value=12, default=6)
+    rate = FiniteFloatField(min_value=1e-6, max_value=1000, default=1.0)
+    horizon = FiniteFloatField(min_value=1e-6, max_value=1e6, default=5.0)
+    frames = BoundedIntegerField(min_value=2, max_value=120, default=40)
+    radius = BoundedIntegerField(min_value=1, max_value=12, default=6)
 
 
 class CascadeNodeOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     key = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.CharField()
 
 
 class CascadeLinkOutput(serializers.Serializer):
-    source = serializers.IntegerField(help_text="Index into nodes.")  # type: ignore[assignment]  # stub: Field.source
-    target = serializers.IntegerField(help_text="Index into nodes.")
-    weight = serializers.FloatField()
+    source = BoundedIntegerField(help_text="Index into nodes.")
+    target = BoundedIntegerField(help_text="Index into nodes.")
+    weight = FiniteFloatField()
 
 
 class CascadeOutput(serializers.Serializer):
     nodes = CascadeNodeOutput(many=True)
     links = CascadeLinkOutput(many=True)
-    times = serializers.ListField(child=serializers.FloatField())
-    heat = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()),
+    times = serializers.ListField(child=FiniteFloatField())
+    heat = serializers.ListField(child=serializers.ListField(child=FiniteFloatField()),
                                  help_text="frames x nodes; each frame sums to 1")
-    coherence = serializers.ListField(child=serializers.FloatField(), help_text="Diffusion coherence per frame.")
-    arrival = serializers.ListField(child=serializers.FloatField(allow_null=True),
+    coherence = serializers.ListField(child=FiniteFloatField(), help_text="Diffusion coherence per frame.")
+    arrival = serializers.ListField(child=FiniteFloatField(allow_null=True),
                                     help_text="Time each node first holds 1 % of the disturbance.")
     method = serializers.CharField()
     backend = serializers.CharField()
@@ -129,10 +129,10 @@ class CascadeApi(TenantApi):
 
 
 class CascadeJobInput(StrictInputSerializer):
-    rate = serializers.FloatField(min_value=1e-6, max_value=1000, default=1.0)
-    horizon = serializers.FloatField(min_value=1e-6, max_value=1e6, default=5.0)
-    frames = serializers.IntegerField(min_value=2, max_value=JOB_MAX_FRAMES, default=40)
-    radius = serializers.IntegerField(min_value=1, max_value=12, default=6)
+    rate = FiniteFloatField(min_value=1e-6, max_value=1000, default=1.0)
+    horizon = FiniteFloatField(min_value=1e-6, max_value=1e6, default=5.0)
+    frames = BoundedIntegerField(min_value=2, max_value=JOB_MAX_FRAMES, default=40)
+    radius = BoundedIntegerField(min_value=1, max_value=12, default=6)
 
 
 class CascadeJobApi(TenantApi):
@@ -161,21 +161,21 @@ class CascadeJobFramesApi(TenantApi):
 
 
 class GraphNodeOutput(CascadeNodeOutput):
-    alerts = serializers.IntegerField(help_text="Open alerts on the asset's streams.")
+    alerts = BoundedIntegerField(help_text="Open alerts on the asset's streams.")
 
 
 class GraphLinkOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    source = serializers.IntegerField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
-    target = serializers.IntegerField()
+    id = BoundedIntegerField()
+    source = BoundedIntegerField()
+    target = BoundedIntegerField()
     kind = serializers.CharField()
-    weight = serializers.FloatField()
+    weight = FiniteFloatField()
 
 
 class AssetGraphOutput(serializers.Serializer):
     nodes = GraphNodeOutput(many=True)
     links = GraphLinkOutput(many=True)
-    total_assets = serializers.IntegerField()
+    total_assets = BoundedIntegerField()
 
 
 class AssetGraphApi(TenantApi):
@@ -190,9 +190,9 @@ class MirrorStatusOutput(serializers.Serializer):
     enabled = serializers.BooleanField(help_text="False: no graph server configured ('graph mirror off').")
     reachable = serializers.BooleanField()
     message = serializers.CharField()
-    pending = serializers.IntegerField()
-    done = serializers.IntegerField()
-    skipped = serializers.IntegerField()
+    pending = BoundedIntegerField()
+    done = BoundedIntegerField()
+    skipped = BoundedIntegerField()
     last_projected_at = serializers.DateTimeField(allow_null=True)
     last_error = serializers.CharField()
 

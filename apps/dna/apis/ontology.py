@@ -8,7 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.tenants.api_base import TenantApi
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import (BoundedIntegerField, FiniteFloatField, SafeDictField, SafeJSONField,
+                                   StrictInputSerializer)
 from apps.dna import selectors, services
 from apps.dna.models import Industry, OntologyTerm, TermCategory
 from apps.tenants.roles import Permission
@@ -73,7 +74,7 @@ class TemplateInputOutput(serializers.Serializer):
     role = serializers.CharField()
     kind = serializers.CharField()
     units = serializers.CharField(required=False)
-    value_range = serializers.ListField(child=serializers.FloatField(), required=False)
+    value_range = serializers.ListField(child=FiniteFloatField(), required=False)
     description = serializers.CharField(required=False)
 
 
@@ -84,8 +85,8 @@ class TemplateOutput(serializers.Serializer):
     description = serializers.CharField()
     inputs = TemplateInputOutput(many=True)
     signals = serializers.ListField(child=serializers.CharField())
-    parameters = serializers.DictField(child=serializers.IntegerField())
-    detector = serializers.DictField(child=serializers.FloatField())
+    parameters = SafeDictField(child=BoundedIntegerField())
+    detector = SafeDictField(child=FiniteFloatField())
     version = serializers.CharField(source="version.version")
 
 
@@ -105,18 +106,18 @@ class TemplateDetailApi(TenantApi):
 
 class InstantiateInput(StrictInputSerializer):
     name_prefix = serializers.CharField(max_length=120, help_text='New streams are named "<prefix> <role>".')
-    asset = serializers.IntegerField(required=False, allow_null=True, default=None,
-                                     help_text="Attach every stream to this asset.")
-    bindings = serializers.DictField(child=serializers.IntegerField(allow_null=True), required=False, default=dict,
-                                     help_text="role -> existing stream id; roles left out get a new stream.")
+    asset = BoundedIntegerField(required=False, allow_null=True, default=None,
+                                help_text="Attach every stream to this asset.")
+    bindings = SafeDictField(child=BoundedIntegerField(allow_null=True), required=False, default=dict,
+                             help_text="role -> existing stream id; roles left out get a new stream.")
 
 
 class InstanceOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = BoundedIntegerField()
     template = serializers.CharField(source="template.key")
-    asset = serializers.IntegerField(source="asset_id", allow_null=True)
-    bindings = serializers.JSONField()
-    settings = serializers.JSONField()
+    asset = BoundedIntegerField(source="asset_id", allow_null=True)
+    bindings = SafeJSONField()
+    settings = SafeJSONField()
     created_at = serializers.DateTimeField()
 
 

@@ -9,6 +9,7 @@ from django.db import IntegrityError, models, transaction
 
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError, ConflictError
+from apps.core.selectors import not_found
 from apps.dna import payloads
 from apps.dna.errors import DnaErrorCode
 from apps.dna.models import Asset, AssetLink, AssetStream, GraphOp
@@ -59,11 +60,11 @@ def asset_update(*, actor: Actor, tenant: Tenant, asset_id: int, **changes: Any)
     """Changes name, kind, description or attributes (the key is the tenant's identifier and never changes)."""
     assets = locked(Asset.objects.filter(tenant=tenant, pk=asset_id))
     if not assets:
-        raise Asset.DoesNotExist("No such asset.")
+        raise not_found(Asset, "No such asset.", DnaErrorCode.UNKNOWN_ASSET)
     asset = assets[0]
     unknown = set(changes) - {"name", "kind", "description", "attributes"}
     if unknown:
-        raise ApplicationError("Unknown fields.", extra={"fields": {f: ["Cannot be changed."] for f in unknown}})
+        raise ApplicationError("Unknown fields.", code=DnaErrorCode.UNKNOWN_FIELDS, extra={"fields": {f: ["Cannot be changed."] for f in unknown}})
     before = snapshot(asset, ASSET_FIELDS)
     for name, value in changes.items():
         setattr(asset, name, value)
@@ -81,7 +82,7 @@ def asset_delete(*, actor: Actor, tenant: Tenant, asset_id: int) -> None:
     """Deletes the asset with its links and stream attachments (the streams themselves stay)."""
     assets = locked(Asset.objects.filter(tenant=tenant, pk=asset_id))
     if not assets:
-        raise Asset.DoesNotExist("No such asset.")
+        raise not_found(Asset, "No such asset.", DnaErrorCode.UNKNOWN_ASSET)
     asset = assets[0]
     links = locked(AssetLink.objects.filter(tenant=tenant).filter(models.Q(source=asset) | models.Q(target=asset)))
     attachments = locked(AssetStream.objects.filter(tenant=tenant, asset=asset))
@@ -129,7 +130,7 @@ def link_update(*, actor: Actor, tenant: Tenant, link_id: int, weight: float) ->
     """Only the weight changes; a different kind or endpoint is a different link (delete and create)."""
     links = locked(AssetLink.objects.filter(tenant=tenant, pk=link_id))
     if not links:
-        raise AssetLink.DoesNotExist("No such link.")
+        raise not_found(AssetLink, "No such link.")
     link, before = links[0], links[0].weight
     link.weight = weight
     link.full_clean(validate_constraints=False)
@@ -144,7 +145,7 @@ def link_update(*, actor: Actor, tenant: Tenant, link_id: int, weight: float) ->
 def link_delete(*, actor: Actor, tenant: Tenant, link_id: int) -> None:
     links = locked(AssetLink.objects.filter(tenant=tenant, pk=link_id))
     if not links:
-        raise AssetLink.DoesNotExist("No such link.")
+        raise not_found(AssetLink, "No such link.")
     link = links[0]
     outbox_write([outbox_event(tenant_id=tenant.pk, object_type=payloads.LINK, obj=link, op=GraphOp.DELETE)])
     audit_record(actor=actor, action="asset_link.delete", obj=link, tenant_id=tenant.pk,
@@ -168,7 +169,7 @@ def stream_attach_in_transaction(*, actor: Actor, tenant: Tenant, asset: Asset, 
 def stream_attach(*, actor: Actor, tenant: Tenant, asset_id: int, stream_id: Any) -> AssetStream:
     asset = locked(Asset.objects.filter(tenant=tenant, pk=asset_id))
     if not asset:
-        raise Asset.DoesNotExist("No such asset.")
+        raise not_found(Asset, "No such asset.", DnaErrorCode.UNKNOWN_ASSET)
     streams = locked(Stream.objects.filter(tenant=tenant, pk=stream_id)) if str(stream_id).isdigit() else []
     if not streams:
         raise _field_error("stream", "No such stream.", DnaErrorCode.UNKNOWN_STREAM)
@@ -179,7 +180,7 @@ def stream_attach(*, actor: Actor, tenant: Tenant, asset_id: int, stream_id: Any
 def stream_detach(*, actor: Actor, tenant: Tenant, asset_id: int, stream_id: int) -> None:
     attachments = locked(AssetStream.objects.filter(tenant=tenant, asset_id=asset_id, stream_id=stream_id))
     if not attachments:
-        raise AssetStream.DoesNotExist("That stream is not attached to this asset.")
+        raise not_found(AssetStream, "That stream is not attached to this asset.", DnaErrorCode.UNKNOWN_STREAM)
     attachment = attachments[0]
     outbox_write([outbox_event(tenant_id=tenant.pk, object_type=payloads.ATTACHMENT, obj=attachment,
                                op=GraphOp.DELETE)])

@@ -90,7 +90,8 @@ def _check_ranges(rate: float, horizon: float, frames: int, radius: int, max_fra
         ("radius", 1 <= radius <= 12)) if not ok}
     if bad:
         raise ApplicationError(f"Need 0 < rate <= 1000, 0 < horizon <= 1e6, 2 <= frames <= {max_frames}, "
-                               "1 <= radius <= 12.", extra={"fields": bad})
+                               "1 <= radius <= 12.", code=DnaErrorCode.INVALID_CASCADE,
+                               extra={"fields": bad})
 
 
 def cascade_job_submit(*, actor: Actor, tenant: Tenant, asset_id: int, rate: float = 1.0, horizon: float = 5.0,
@@ -104,11 +105,12 @@ def cascade_job_submit(*, actor: Actor, tenant: Tenant, asset_id: int, rate: flo
     edges = [[keys[a], keys[b], float(w)] for a, b, w in links if a in keys and b in keys]
     if not edges:
         raise ApplicationError("This asset has no links: a disturbance there has nowhere to spread.",
-                               extra={"fields": {"asset": ["Link it to other assets first."]}})
+                               code=DnaErrorCode.ISOLATED_ASSET, extra={"fields": {"asset": ["Link it to other assets first."]}})
     if len(edges) > LAB_MAX_EDGES:
         message = (f"{len(edges):,} links lie within {radius} links of this asset; a cascade job takes at most "
                    f"{LAB_MAX_EDGES:,}. Lower the radius.")
-        raise ApplicationError(message, extra={"fields": {"radius": [message]}})
+        raise ApplicationError(message, code=DnaErrorCode.GRAPH_TOO_LARGE,
+                               extra={"fields": {"radius": [message]}})
     params = {"edges": edges, "source": keys[int(asset_id)], "rate": rate, "t_end": horizon, "snapshots": frames}
     try:
         return lab_services.job_submit(actor=actor, tenant=tenant, kind=JOB_KIND, params=params)
@@ -121,7 +123,7 @@ def cascade_job_submit(*, actor: Actor, tenant: Tenant, asset_id: int, rate: flo
 
 def cascade_from_job(*, tenant: Tenant, job_id: int) -> Cascade:
     """A finished cascade job's frames on the tenant's assets (assets deleted since the run are left out).
-    Raises LabJob.DoesNotExist for another tenant's job, a 409 while the job has no result."""
+    Raises a 404 for another tenant's job, a 409 while the job has no result."""
     job = lab_selectors.job_get(tenant=tenant, job_id=job_id)
     if job.kind != JOB_KIND:
         raise ApplicationError("This job is not a graph cascade.", code=DnaErrorCode.NOT_A_CASCADE,

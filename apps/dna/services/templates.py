@@ -7,6 +7,7 @@ from django.db import transaction
 
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
+from apps.core.selectors import get_or_not_found
 from apps.dna.errors import DnaErrorCode
 from apps.dna.models import Asset, AssetStream, SignalTemplate, TemplateInstance
 from apps.dna.services.assets import locked, stream_attach_in_transaction
@@ -48,7 +49,7 @@ def template_instantiate(*, actor: Actor, tenant: Tenant, template_key: str, nam
     """For each template input: bind the given stream (same kind; it keeps its own window and detector, having
     calibrated already) or create a stream named "<prefix> <role>" with the template's window, bins, value range
     and detector settings. With an asset, every stream is attached to it. All or nothing."""
-    template = SignalTemplate.objects.get(key=template_key)
+    template = get_or_not_found(SignalTemplate.objects.all(), "No such template.", key=template_key)
     if not template.is_active:
         raise ApplicationError("This template was retired by a later ontology release.",
                                code=DnaErrorCode.TEMPLATE_INACTIVE)

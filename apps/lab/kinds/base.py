@@ -16,7 +16,7 @@ import torch
 from rest_framework import serializers
 
 from apps.core.errors import ApplicationError
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import BoundedIntegerField, FiniteFloatField, StrictInputSerializer
 from apps.lab.errors import LabErrorCode
 from apps.lab.pricing import MAX_STEPS, MAX_WORK, Estimate
 
@@ -135,9 +135,9 @@ def _type_name(f: serializers.Field) -> str:
         return "list"
     if isinstance(f, serializers.ChoiceField):
         return "choice"
-    if isinstance(f, serializers.IntegerField):
+    if isinstance(f, BoundedIntegerField):
         return "integer"
-    if isinstance(f, serializers.FloatField):
+    if isinstance(f, FiniteFloatField):
         return "number"
     return "text"
 
@@ -186,12 +186,12 @@ class LimitedParams(LabParams):
 
     trailing = ("t_end", "snapshots", "method", "dt")
 
-    t_end = serializers.FloatField(min_value=1e-6, max_value=1e7, help_text="Simulated time to reach.")
-    snapshots = serializers.IntegerField(min_value=2, max_value=32, default=6,
-                                         help_text="Frames kept, evenly spaced from t = 0 to t_end.")
+    t_end = FiniteFloatField(min_value=1e-6, max_value=1e7, help_text="Simulated time to reach.")
+    snapshots = BoundedIntegerField(min_value=2, max_value=32, default=6,
+                                    help_text="Frames kept, evenly spaced from t = 0 to t_end.")
     method = serializers.ChoiceField(choices=["auto", "explicit", "implicit", "spectral"], default="auto")
-    dt = serializers.FloatField(min_value=1e-9, max_value=1e6, required=False, allow_null=True, default=None,
-                                help_text="Time step; empty picks 0.9 of the explicit stability limit.")
+    dt = FiniteFloatField(min_value=1e-9, max_value=1e6, required=False, allow_null=True, default=None,
+                          help_text="Time step; empty picks 0.9 of the explicit stability limit.")
 
 
 def snapshot_times(params: dict[str, Any]) -> list[float]:

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from rest_framework import serializers
 
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import BoundedIntegerField, FiniteFloatField, StrictInputSerializer
 from apps.lab import plots
 from apps.lab.kinds.base import DTYPE, File, Hooks, JobKindSpec, LimitedParams, Outcome, invalid_params, \
     snapshot_times, to_numpy
@@ -21,27 +21,26 @@ MAX_SOURCES = 16
 
 
 class GridParams(LimitedParams):
-    nx = serializers.IntegerField(min_value=8, max_value=MAX_GRID, default=128, help_text="Cells in x.")
-    ny = serializers.IntegerField(min_value=8, max_value=MAX_GRID, default=128, help_text="Cells in y.")
-    spacing = serializers.FloatField(min_value=1e-3, max_value=1e3, default=1.0,
-                                     help_text="Cell size (length units), both directions.")
+    nx = BoundedIntegerField(min_value=8, max_value=MAX_GRID, default=128, help_text="Cells in x.")
+    ny = BoundedIntegerField(min_value=8, max_value=MAX_GRID, default=128, help_text="Cells in y.")
+    spacing = FiniteFloatField(min_value=1e-3, max_value=1e3, default=1.0,
+                               help_text="Cell size (length units), both directions.")
     boundary = serializers.ChoiceField(choices=["periodic", "neumann"], default="periodic",
                                        help_text="periodic wraps around; neumann is no-flux walls.")
 
 
 class SourceParams(StrictInputSerializer):
-    x = serializers.FloatField(min_value=0.0, help_text="Centre, length units from the left edge.")
-    y = serializers.FloatField(min_value=0.0, help_text="Centre, length units from the bottom edge.")
-    sigma = serializers.FloatField(min_value=0.1, max_value=1e5, default=4.0, help_text="Gaussian width.")
-    amount = serializers.FloatField(min_value=1e-9, max_value=1e12, default=1.0, help_text="Energy injected.")
+    x = FiniteFloatField(min_value=0.0, help_text="Centre, length units from the left edge.")
+    y = FiniteFloatField(min_value=0.0, help_text="Centre, length units from the bottom edge.")
+    sigma = FiniteFloatField(min_value=0.1, max_value=1e5, default=4.0, help_text="Gaussian width.")
+    amount = FiniteFloatField(min_value=1e-9, max_value=1e12, default=1.0, help_text="Energy injected.")
 
 
 class DiffusionParams(GridParams):
-    t_end = serializers.FloatField(min_value=1e-6, max_value=1e7, default=50.0, help_text="Simulated time.")
-    diffusivity = serializers.FloatField(min_value=0.0, max_value=1e3, default=1.0,
-                                         help_text="D in length^2 / time.")
-    # many=True hands max_length to DRF's ListSerializer; the stub's Serializer.__init__ does not list it.
-    sources = SourceParams(many=True, required=False, max_length=MAX_SOURCES,  # type: ignore[call-arg]
+    t_end = FiniteFloatField(min_value=1e-6, max_value=1e7, default=50.0, help_text="Simulated time.")
+    diffusivity = FiniteFloatField(min_value=0.0, max_value=1e3, default=1.0,
+                                   help_text="D in length^2 / time.")
+    sources = SourceParams(many=True, required=False, max_length=MAX_SOURCES,
                            help_text="Gaussian bumps of energy at t = 0; default: one at the centre.",
                            style={"example": '[{"x": 40, "y": 64, "sigma": 4, "amount": 1.0}]'})
 
@@ -57,22 +56,22 @@ class DiffusionParams(GridParams):
 
 
 class AdvectionDiffusionParams(DiffusionParams):
-    velocity_x = serializers.FloatField(min_value=-100.0, max_value=100.0, default=0.5,
-                                        help_text="Drift in x (length / time).")
-    velocity_y = serializers.FloatField(min_value=-100.0, max_value=100.0, default=0.0,
-                                        help_text="Drift in y (length / time).")
+    velocity_x = FiniteFloatField(min_value=-100.0, max_value=100.0, default=0.5,
+                                  help_text="Drift in x (length / time).")
+    velocity_y = FiniteFloatField(min_value=-100.0, max_value=100.0, default=0.0,
+                                  help_text="Drift in y (length / time).")
 
 
 class GrayScottParams(GridParams):
-    t_end = serializers.FloatField(min_value=1e-6, max_value=1e6, default=2000.0, help_text="Simulated time.")
-    diffusivity_u = serializers.FloatField(min_value=0.0, max_value=10.0, default=0.16)
-    diffusivity_v = serializers.FloatField(min_value=0.0, max_value=10.0, default=0.08)
-    feed = serializers.FloatField(min_value=0.0, max_value=0.2, default=0.060)
-    kill = serializers.FloatField(min_value=0.0, max_value=0.2, default=0.062)
-    seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0, help_text="Noise seed.")
-    noise = serializers.FloatField(min_value=0.0, max_value=0.5, default=0.01)
-    patch = serializers.IntegerField(min_value=1, max_value=MAX_GRID, default=20,
-                                     help_text="Side of the seeded square (cells).")
+    t_end = FiniteFloatField(min_value=1e-6, max_value=1e6, default=2000.0, help_text="Simulated time.")
+    diffusivity_u = FiniteFloatField(min_value=0.0, max_value=10.0, default=0.16)
+    diffusivity_v = FiniteFloatField(min_value=0.0, max_value=10.0, default=0.08)
+    feed = FiniteFloatField(min_value=0.0, max_value=0.2, default=0.060)
+    kill = FiniteFloatField(min_value=0.0, max_value=0.2, default=0.062)
+    seed = BoundedIntegerField(min_value=0, max_value=2**31 - 1, default=0, help_text="Noise seed.")
+    noise = FiniteFloatField(min_value=0.0, max_value=0.5, default=0.01)
+    patch = BoundedIntegerField(min_value=1, max_value=MAX_GRID, default=20,
+                                help_text="Side of the seeded square (cells).")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["patch"] > min(attrs["nx"], attrs["ny"]):

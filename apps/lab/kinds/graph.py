@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from rest_framework import serializers
 
+from apps.core.serializers import BoundedIntegerField, FiniteFloatField
 from apps.lab import plots
 from apps.lab.kinds.base import DTYPE, File, Hooks, JobKindSpec, LimitedParams, Outcome, invalid_params, \
     snapshot_times, to_numpy
@@ -58,15 +59,15 @@ class GraphParams(LimitedParams):
     edges = serializers.ListField(child=EdgeField(), min_length=1, max_length=MAX_EDGES,
                                   help_text="Undirected couplings between assets: [from, to] or [from, to, weight].",
                                   style={"example": '[["pump-1", "tank-A"], ["tank-A", "valve-3", 2.0]]'})
-    source = serializers.CharField(  # type: ignore[assignment]  # field named like a Field attribute (stub)
-        max_length=MAX_NAME, help_text="The asset where the disturbance starts.", style={"example": "pump-1"})
-    amount = serializers.FloatField(min_value=1e-9, max_value=1e12, default=1.0, help_text="Heat injected.")
-    rate = serializers.FloatField(min_value=1e-9, max_value=1e3, default=1.0, help_text="Spreading rate (1/time).")
-    t_end = serializers.FloatField(min_value=1e-6, max_value=1e6, default=10.0, help_text="Simulated time.")
-    snapshots = serializers.IntegerField(min_value=2, max_value=64, default=11,
-                                         help_text="Frames kept, evenly spaced from t = 0 to t_end.")
-    threshold = serializers.FloatField(min_value=1e-9, max_value=1.0, default=0.01,
-                                       help_text="A node is reached when it holds this fraction of the amount.")
+    source = serializers.CharField(max_length=MAX_NAME, help_text="The asset where the disturbance starts.",
+                                   style={"example": "pump-1"})
+    amount = FiniteFloatField(min_value=1e-9, max_value=1e12, default=1.0, help_text="Heat injected.")
+    rate = FiniteFloatField(min_value=1e-9, max_value=1e3, default=1.0, help_text="Spreading rate (1/time).")
+    t_end = FiniteFloatField(min_value=1e-6, max_value=1e6, default=10.0, help_text="Simulated time.")
+    snapshots = BoundedIntegerField(min_value=2, max_value=64, default=11,
+                                    help_text="Frames kept, evenly spaced from t = 0 to t_end.")
+    threshold = FiniteFloatField(min_value=1e-9, max_value=1.0, default=0.01,
+                                 help_text="A node is reached when it holds this fraction of the amount.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         nodes = node_index(attrs["edges"])

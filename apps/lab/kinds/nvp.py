@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from rest_framework import serializers
 
+from apps.core.serializers import BoundedIntegerField, FiniteFloatField
 from apps.lab import plots
 from apps.lab.kinds.base import File, Hooks, JobKindSpec, JobStopped, LabParams, Outcome, invalid_params
 from apps.lab.models import JobKind, JobStatus, LabJob
@@ -25,20 +26,20 @@ GS_SPIN_UP_DT = 1.40625  # the engine's explicit Gray-Scott step in grid units (
 class NVPTrainParams(LabParams):
     problem = serializers.ChoiceField(choices=["diffusion", "gray_scott"], default="diffusion",
                                       help_text="The physics the model learns (periodic grid).")
-    size = serializers.IntegerField(min_value=8, max_value=128, default=32, help_text="Grid cells per side.")
-    frame_dt = serializers.FloatField(min_value=1e-4, max_value=100.0, required=False, allow_null=True, default=None,
-                                      help_text="Time between frames; empty: 0.2 (diffusion) or 10 (Gray-Scott).")
-    diffusivity = serializers.FloatField(min_value=1e-3, max_value=10.0, default=1.0, help_text="Diffusion only.")
-    trajectories = serializers.IntegerField(min_value=2, max_value=128, default=24,
-                                            help_text="Engine trajectories to learn from.")
-    frames = serializers.IntegerField(min_value=4, max_value=64, default=24, help_text="Frames per trajectory.")
-    steps = serializers.IntegerField(min_value=1, max_value=20_000, default=1500, help_text="Optimiser steps.")
-    batch = serializers.IntegerField(min_value=1, max_value=128, default=16)
-    width = serializers.IntegerField(min_value=2, max_value=128, default=24)
-    depth = serializers.IntegerField(min_value=1, max_value=8, default=3)
-    history = serializers.IntegerField(min_value=1, max_value=4, default=2, help_text="Frames the model sees.")
-    lr = serializers.FloatField(min_value=1e-6, max_value=0.1, default=3e-3, help_text="Peak learning rate.")
-    seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
+    size = BoundedIntegerField(min_value=8, max_value=128, default=32, help_text="Grid cells per side.")
+    frame_dt = FiniteFloatField(min_value=1e-4, max_value=100.0, required=False, allow_null=True, default=None,
+                                help_text="Time between frames; empty: 0.2 (diffusion) or 10 (Gray-Scott).")
+    diffusivity = FiniteFloatField(min_value=1e-3, max_value=10.0, default=1.0, help_text="Diffusion only.")
+    trajectories = BoundedIntegerField(min_value=2, max_value=128, default=24,
+                                       help_text="Engine trajectories to learn from.")
+    frames = BoundedIntegerField(min_value=4, max_value=64, default=24, help_text="Frames per trajectory.")
+    steps = BoundedIntegerField(min_value=1, max_value=20_000, default=1500, help_text="Optimiser steps.")
+    batch = BoundedIntegerField(min_value=1, max_value=128, default=16)
+    width = BoundedIntegerField(min_value=2, max_value=128, default=24)
+    depth = BoundedIntegerField(min_value=1, max_value=8, default=3)
+    history = BoundedIntegerField(min_value=1, max_value=4, default=2, help_text="Frames the model sees.")
+    lr = FiniteFloatField(min_value=1e-6, max_value=0.1, default=3e-3, help_text="Peak learning rate.")
+    seed = BoundedIntegerField(min_value=0, max_value=2**31 - 1, default=0)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["frames"] <= attrs["history"] + 1:
@@ -127,10 +128,10 @@ class NVPTrain(JobKindSpec):
 
 
 class NVPForecastParams(LabParams):
-    model_job = serializers.IntegerField(min_value=1, help_text="Id of your finished nvp_train job.")
-    horizon = serializers.IntegerField(min_value=1, max_value=1000, default=50, help_text="Frames to predict.")
-    seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0,
-                                    help_text="Seed of the initial field (drawn like the training data).")
+    model_job = BoundedIntegerField(min_value=1, help_text="Id of your finished nvp_train job.")
+    horizon = BoundedIntegerField(min_value=1, max_value=1000, default=50, help_text="Frames to predict.")
+    seed = BoundedIntegerField(min_value=0, max_value=2**31 - 1, default=0,
+                               help_text="Seed of the initial field (drawn like the training data).")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if model_config(self.context.get("tenant_id"), attrs["model_job"]) is None:

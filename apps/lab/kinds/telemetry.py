@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from rest_framework import serializers
 
+from apps.core.serializers import BoundedIntegerField, FiniteFloatField
 from apps.lab import plots
 from apps.lab.kinds.base import File, Hooks, JobKindSpec, JobStopped, LabParams, Outcome
 from apps.lab.models import JobKind
@@ -29,27 +30,25 @@ TRAIN_SHARE = 0.8  # of the progress bar; sampling the two forecasts takes the r
 
 
 class TelemetryParams(LabParams):
-    source = serializers.ChoiceField(  # type: ignore[assignment]  # field named like a Field attribute (stub)
-        choices=["synthetic", "series", "stream"], default="synthetic",
-        help_text="synthetic machine telemetry, your own series, or a signals stream.")
-    series = serializers.ListField(child=serializers.FloatField(), required=False, max_length=MAX_SERIES,
+    source = serializers.ChoiceField(choices=["synthetic", "series", "stream"], default="synthetic",
+                                     help_text="synthetic machine telemetry, your own series, or a signals stream.")
+    series = serializers.ListField(child=FiniteFloatField(), required=False, max_length=MAX_SERIES,
                                    help_text="The values, oldest first (source 'series').",
                                    style={"example": "[20.1, 20.4, 21.0, 20.8]"})
-    stream_id = serializers.IntegerField(required=False, min_value=1, help_text="Your stream (source 'stream').")
-    length = serializers.IntegerField(min_value=100, max_value=MAX_SERIES, default=3000,
-                                      help_text="Points used: the synthetic length or the stream's latest points.")
-    window = serializers.IntegerField(min_value=2, max_value=256, default=24, help_text="Points to forecast.")
-    context = serializers.IntegerField(  # type: ignore[assignment]  # field named like a Field attribute (stub)
-        min_value=2, max_value=512, default=48, help_text="Points conditioned on.")
-    period = serializers.IntegerField(min_value=1, max_value=10_000, default=24,
-                                      help_text="Season of the seasonal-naive baseline (at most context).")
-    samples = serializers.IntegerField(min_value=10, max_value=1000, default=200, help_text="Forecast draws.")
-    steps = serializers.IntegerField(min_value=1, max_value=20_000, default=1500, help_text="Optimiser steps.")
-    batch = serializers.IntegerField(min_value=1, max_value=1024, default=256)
-    diffusion_steps = serializers.IntegerField(min_value=2, max_value=200, default=50, help_text="Noise levels.")
-    hidden = serializers.IntegerField(min_value=8, max_value=512, default=128)
-    depth = serializers.IntegerField(min_value=1, max_value=8, default=3)
-    seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
+    stream_id = BoundedIntegerField(required=False, min_value=1, help_text="Your stream (source 'stream').")
+    length = BoundedIntegerField(min_value=100, max_value=MAX_SERIES, default=3000,
+                                 help_text="Points used: the synthetic length or the stream's latest points.")
+    window = BoundedIntegerField(min_value=2, max_value=256, default=24, help_text="Points to forecast.")
+    context = BoundedIntegerField(min_value=2, max_value=512, default=48, help_text="Points conditioned on.")
+    period = BoundedIntegerField(min_value=1, max_value=10_000, default=24,
+                                 help_text="Season of the seasonal-naive baseline (at most context).")
+    samples = BoundedIntegerField(min_value=10, max_value=1000, default=200, help_text="Forecast draws.")
+    steps = BoundedIntegerField(min_value=1, max_value=20_000, default=1500, help_text="Optimiser steps.")
+    batch = BoundedIntegerField(min_value=1, max_value=1024, default=256)
+    diffusion_steps = BoundedIntegerField(min_value=2, max_value=200, default=50, help_text="Noise levels.")
+    hidden = BoundedIntegerField(min_value=8, max_value=512, default=128)
+    depth = BoundedIntegerField(min_value=1, max_value=8, default=3)
+    seed = BoundedIntegerField(min_value=0, max_value=2**31 - 1, default=0)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         errors: dict[str, list[str]] = {}

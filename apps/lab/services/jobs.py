@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
+from apps.core.selectors import get_or_not_found
 from apps.lab.artefacts import artefacts_purge
 from apps.lab.conf import lab_setting
 from apps.lab.errors import LabErrorCode
@@ -123,7 +124,7 @@ def job_cancel(*, actor: Actor, tenant: Tenant, job_id: int) -> LabJob:
     worker being alive; a running worker notices at its next progress check and stops without charging."""
     def attempt() -> LabJob:
         with transaction.atomic(durable=True):
-            job = LabJob.objects.select_for_update().filter(tenant=tenant).get(pk=job_id)
+            job = get_or_not_found(LabJob.objects.select_for_update().filter(tenant=tenant), "No such lab job.", pk=job_id)
             if not job.is_active:
                 raise ApplicationError(f"This job is already {job.status}.", code=LabErrorCode.JOB_STATE,
                                        status=409)

@@ -8,7 +8,7 @@ from django.db import transaction
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
 from apps.ledger import engine
-from apps.ledger.domain import EntrySpec, PostingSpec, validate_metadata
+from apps.ledger.domain import MAX_AMOUNT, EntrySpec, PostingSpec, validate_metadata
 from apps.ledger.errors import LedgerErrorCode
 from apps.ledger.models import Entry, EntryKind, Phase
 from apps.ledger.services.accounts import system_account
@@ -41,8 +41,8 @@ def build_spec(*, tenant: Tenant | None, client_id: str, postings: list[tuple[in
     if len(specs) < 2:
         raise ApplicationError("An entry needs at least two postings.", code=LedgerErrorCode.TOO_FEW_POSTINGS)
     for p in specs:
-        if type(p.amount) is not int or p.amount == 0:
-            raise ApplicationError("Amounts are non-zero integers in minor units.",
+        if type(p.amount) is not int or p.amount == 0 or abs(p.amount) > MAX_AMOUNT:
+            raise ApplicationError(f"Amounts are non-zero integers in minor units, at most {MAX_AMOUNT:,} each way.",
                                    code=LedgerErrorCode.INVALID_AMOUNT)
     return EntrySpec(scope=scope_of(tenant), tenant_id=tenant.pk if tenant else None, client_id=client_id,
                      kind=kind, actor=actor.label, postings=specs, metadata=validate_metadata(metadata or {}),
@@ -82,7 +82,7 @@ def entry_create(*, actor: Actor, tenant: Tenant, client_id: str, postings: list
 def transfer_create(*, actor: Actor, tenant: Tenant | None, client_id: str, debit_account_id: int,
                     credit_account_id: int, amount: int, fee: int = 0, fee_account_id: int | None = None,
                     metadata: dict[str, Any] | None = None, kind: str = EntryKind.TRANSFER) -> EntryResult:
-    if type(amount) is not int or amount <= 0 or type(fee) is not int or fee < 0:
+    if type(amount) is not int or not 0 < amount <= MAX_AMOUNT or type(fee) is not int or not 0 <= fee <= MAX_AMOUNT:
         raise ApplicationError("Amount is a positive integer and fee a non-negative one, in minor units.",
                                code=LedgerErrorCode.INVALID_AMOUNT)
     postings = [(debit_account_id, -(amount + fee)), (credit_account_id, amount)]

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
-from apps.ledger.domain import PostingSpec
+from apps.ledger.domain import MAX_AMOUNT, PostingSpec
 from apps.ledger.errors import LedgerErrorCode
 from apps.ledger.models import Account, EntryKind, Hold, HoldStatus
-from apps.ledger.services.entries import build_spec, entry_apply, scope_of
+from apps.ledger.services.entries import build_spec, entry_apply
 from apps.ledger.services.retry import with_retries
 from apps.tenants import rls
 from apps.tenants.models import Tenant
@@ -25,8 +25,9 @@ def hold_create_in_transaction(*, actor: Actor, tenant: Tenant | None, client_id
                                credit_account_id: int, amount: int, expires_at: datetime | None = None,
                                metadata: dict[str, Any] | None = None) -> Hold:
     """For callers composing a hold with their own writes (orders, lab jobs)."""
-    if type(amount) is not int or amount <= 0:
-        raise ApplicationError("A hold's amount is a positive integer.", code=LedgerErrorCode.INVALID_AMOUNT)
+    if type(amount) is not int or not 0 < amount <= MAX_AMOUNT:
+        raise ApplicationError(f"A hold's amount is a positive integer, at most {MAX_AMOUNT:,}.",
+                               code=LedgerErrorCode.INVALID_AMOUNT)
     if expires_at is not None and expires_at <= timezone.now():
         raise ApplicationError("A hold's expiry must lie in the future.", code=LedgerErrorCode.INVALID_AMOUNT)
     with rls.dangerously_bypass():

@@ -61,7 +61,7 @@ def checkout_return(request: TenantRequest, purchase_id: int) -> HttpResponse:
 
 
 @tenant_page()
-def checkout_cancel(request: HttpRequest, purchase_id: int) -> HttpResponse:
+def checkout_cancel(request: TenantRequest, purchase_id: int) -> HttpResponse:
     """Stripe sends the buyer here after Cancel: the purchase is closed so it cannot be paid later by mistake."""
     try:
         purchase = services.purchase_cancel(actor=actor_of(request), tenant=request.tenant, purchase_id=purchase_id)

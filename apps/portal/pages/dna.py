@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.dna import impact, selectors, services
+from apps.dna.errors import DnaErrorCode
 from apps.dna.import_parsing import ASSET_COLUMNS, LINK_COLUMNS, import_rows
 from apps.dna.models import AssetKind, Industry, LinkKind, TermCategory
 from apps.dna.services.cascade import JOB_KIND as CASCADE_JOB_KIND
@@ -141,11 +142,11 @@ def _upload(request: HttpRequest, name: str) -> str:
     if upload is None:
         return ""
     if (upload.size or 0) > MAX_UPLOAD:
-        raise ApplicationError(f"{upload.name} is larger than 4 MiB; split it.")
+        raise ApplicationError(f"{upload.name} is larger than 4 MiB; split it.", code=DnaErrorCode.INVALID_UPLOAD)
     try:
         return upload.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ApplicationError(f"{upload.name} is not UTF-8 text.") from exc
+        raise ApplicationError(f"{upload.name} is not UTF-8 text.", code=DnaErrorCode.INVALID_UPLOAD) from exc
 
 
 def _import_values(request: HttpRequest) -> dict[str, Any]:
@@ -155,9 +156,10 @@ def _import_values(request: HttpRequest) -> dict[str, Any]:
         try:
             data = json.loads(document)
         except ValueError as exc:
-            raise ApplicationError(f"The JSON file is not valid JSON: {exc}.") from exc
+            raise ApplicationError(f"The JSON file is not valid JSON: {exc}.", code=DnaErrorCode.INVALID_UPLOAD) from exc
         if not isinstance(data, dict) or not all(isinstance(data.get(k, []), list) for k in ("assets", "links")):
-            raise ApplicationError('The JSON file must be an object {"assets": [...], "links": [...]}.')
+            raise ApplicationError('The JSON file must be an object {"assets": [...], "links": [...]}.',
+                                   code=DnaErrorCode.INVALID_UPLOAD)
         return {"assets": data.get("assets", []), "links": data.get("links", [])}
     return {"assets": [], "links": [], "assets_csv": _upload(request, "assets_file"),
             "links_csv": _upload(request, "links_file")}

@@ -37,7 +37,7 @@ def streams(request: TenantRequest, form: StreamCreateForm | None = None, status
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def stream_create(request: HttpRequest) -> HttpResponse:
+def stream_create(request: TenantRequest) -> HttpResponse:
     form = StreamCreateForm(request.POST)
     if not form.is_valid():
         return streams.__wrapped__(request, form=form, status=400)
@@ -157,7 +157,7 @@ def webhook_deactivate(request: TenantRequest, endpoint_id: int) -> HttpResponse
 
 @tenant_page(Permission.MANAGE_KEYS)
 @require_POST
-def webhook_resume(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def webhook_resume(request: TenantRequest, endpoint_id: int) -> HttpResponse:
     try:
         services.webhook_endpoint_resume(actor=actor_of(request), tenant=request.tenant, endpoint_id=endpoint_id)
     except WebhookEndpoint.DoesNotExist:

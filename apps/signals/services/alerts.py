@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
+from apps.core.selectors import get_or_not_found
 from apps.ops.services import audit_record
 from apps.signals.errors import SignalErrorCode
 from apps.signals.models import Alert, AlertStatus
@@ -12,7 +13,7 @@ from apps.tenants.models import Tenant
 
 
 def _locked(tenant: Tenant, alert_id: int) -> Alert:
-    return Alert.objects.select_for_update().filter(tenant=tenant).get(pk=alert_id)
+    return get_or_not_found(Alert.objects.select_for_update().filter(tenant=tenant), "No such alert.", pk=alert_id)
 
 
 @transaction.atomic(durable=True)

@@ -1,21 +1,27 @@
 from __future__ import annotations
 
+import math
 import pickle
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.actors import Actor
+from apps.core.selectors import get_or_not_found
+from apps.ops.services import audit_record
 from apps.signals.ingest import Row, parse_batch
 from apps.signals.models import Alert, SignalWindow, Stream, StreamState
-from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor, severity_of
+from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor, renewed, severity_of
 from apps.signals.services.regimes import regimes_enqueue
 from apps.signals.services.webhooks import deliveries_for_alerts
 from apps.tenants import rls
 from apps.tenants.models import Tenant
+from kernels.signal_compiler.types import SIGNAL_NAMES
+
 
 @dataclass(frozen=True)
 class IngestResult:
@@ -46,21 +52,45 @@ def _copy_points(stream: Stream, points: list[ScoredPoint]) -> None:
                 copy.write_row((stream.pk, stream.tenant_id, p.ts, p.value, p.symbol, p.score, p.alarm))
 
 
+def finite_or_none(value: Any) -> Any:
+    """`value` with every non-finite float replaced by None: jsonb refuses Infinity and NaN, and so does the
+    API's strict JSON renderer. The window's flags say which signals were not finite."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_none(v) for v in value]
+    return value
+
+
 def _window_row(stream: Stream, w: ClosedWindow) -> SignalWindow:
-    r = w.row
+    r = finite_or_none({name: float(getattr(w.row, name)) for name in SIGNAL_NAMES})
     return SignalWindow(tenant_id=stream.tenant_id, stream=stream, index=w.index, start_ts=w.start_ts,
-                        end_ts=w.end_ts, count=w.count, mean=r.mean, minimum=w.minimum, maximum=w.maximum,
-                        energy=r.energy, temperature=r.temperature, entropy=r.entropy, entropy_rate=r.entropy_rate,
-                        free_energy=r.free_energy, entropy_production=r.production, max_score=w.max_score,
-                        valid=not w.flags, flags=w.flags, vector=w.vector)
+                        end_ts=w.end_ts, count=w.count, mean=w.row.mean, minimum=w.minimum, maximum=w.maximum,
+                        energy=r["energy"], temperature=r["temperature"], entropy=r["entropy"],
+                        entropy_rate=r["entropy_rate"], free_energy=r["free_energy"],
+                        entropy_production=r["production"], max_score=w.max_score, valid=not w.flags, flags=w.flags,
+                        vector=finite_or_none(w.vector))
 
 
 def _alert(stream: Stream, point: ScoredPoint, processor: StreamProcessor) -> Alert:
     text, evidence = processor.explain_alarm(point, stream.units)
     start = processor.recent[0].ts
     return Alert(tenant_id=stream.tenant_id, stream=stream, ts=point.ts, score=point.score,
-                 severity=severity_of(point.score), explanation=text, evidence=evidence, window_start=start,
-                 window_end=point.ts)
+                 severity=severity_of(point.score), explanation=text, evidence=finite_or_none(evidence),
+                 window_start=start, window_end=point.ts)
+
+
+def _loaded_processor(actor: Actor, stream: Stream, state: StreamState) -> StreamProcessor:
+    """The stream's processor; one poisoned by an out-of-domain value that an older release accepted starts
+    over with the same configuration (audited), so the stream recovers instead of failing every batch."""
+    processor: StreamProcessor = pickle.loads(state.blob)
+    if not processor.poisoned():
+        return processor
+    audit_record(actor=actor, action="stream.state_reset", obj=stream, tenant_id=stream.tenant_id,
+                 after={"reason": "non-finite or out-of-domain numbers in the stored detector state"})
+    return renewed(processor)
 
 
 @transaction.atomic(durable=True)
@@ -69,11 +99,11 @@ def points_ingest(*, actor: Actor, tenant: Tenant, stream_id: int, points: list[
     windows and alerts, and queues signed webhooks after commit. One stream's batches are serialised by the lock
     on its state row."""
     started = time.perf_counter()
-    stream = Stream.objects.select_for_update().filter(tenant=tenant).get(pk=stream_id)
+    stream = get_or_not_found(Stream.objects.select_for_update().filter(tenant=tenant), "No such stream.", pk=stream_id)
     state = StreamState.objects.select_for_update().get(stream=stream)
     rows = parse_batch(points, categorical=stream.kind == "categorical", last_ts=stream.last_timestamp,
                        now=timezone.now())
-    processor: StreamProcessor = pickle.loads(state.blob)
+    processor = _loaded_processor(actor, stream, state)
     scored, closed, alerts = [], [], []
     for row in rows:
         point, window = processor.process(row.ts, row.value, row.symbol)

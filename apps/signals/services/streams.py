@@ -9,6 +9,7 @@ from apps.core.actors import Actor
 from apps.core.errors import ApplicationError, ConflictError
 from apps.ops.services import audit_record, snapshot
 from apps.signals.errors import SignalErrorCode
+from apps.signals.ingest import MAX_ABS_VALUE
 from apps.signals.models import Stream, StreamState
 from apps.signals.processing import StreamProcessor
 from apps.tenants.models import Tenant
@@ -20,9 +21,11 @@ def stream_create(*, actor: Actor, tenant: Tenant, name: str, kind: str = "numer
                   value_low: float | None = None, value_high: float | None = None,
                   detector: dict[str, Any] | None = None) -> Stream:
     """`detector` holds DetectorConfig settings (a template's); without it the detector uses its defaults."""
-    if (value_low is None) != (value_high is None) or (
-            value_low is not None and value_high is not None and value_high <= value_low):
-        raise ApplicationError("Give both value_low and value_high, with value_high > value_low.",
+    if (value_low is None) != (value_high is None) or (value_low is not None and not (
+            -MAX_ABS_VALUE <= value_low < value_high <= MAX_ABS_VALUE)):
+        raise ApplicationError(f"Give both value_low and value_high, finite, with value_high > value_low and both "
+                               f"within ±{MAX_ABS_VALUE:g}.",
+                               code=SignalErrorCode.INVALID_VALUE_RANGE,
                                extra={"fields": {"value_high": ["Must exceed value_low."]}})
     stream = Stream(tenant=tenant, name=name, kind=kind, units=units, asset_name=asset_name,
                     description=description, window_size=window_size, n_bins=n_bins, value_low=value_low,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
+from apps.core.selectors import get_or_not_found
 from apps.ops.services import audit_record
 from apps.signals.errors import SignalErrorCode
 from apps.signals.models import Alert, DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -59,7 +60,8 @@ def webhook_endpoint_create(*, actor: Actor, tenant: Tenant, url: str, descripti
 def webhook_endpoint_delete(*, actor: Actor, tenant: Tenant, endpoint_id: int) -> None:
     """Deactivates; its unsent deliveries end as failed, so nothing retries them (a queued message that is still
     in the broker finds its row failed and exits)."""
-    endpoint = WebhookEndpoint.objects.select_for_update().filter(tenant=tenant).get(pk=endpoint_id)
+    endpoint = get_or_not_found(WebhookEndpoint.objects.select_for_update().filter(tenant=tenant),
+                                "No such webhook endpoint.", pk=endpoint_id)
     endpoint.is_active = False
     endpoint.save(update_fields=["is_active", "updated_at"])
     WebhookDelivery.objects.filter(endpoint=endpoint, status__in=_OPEN).update(

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from apps.lab import services
-from apps.lab.models import LabJob
 from apps.lab.pricing import price
 from apps.lab.services.execution import Watch
 from apps.lab.storage import lab_storage
