@@ -63,7 +63,8 @@ def _tenant_key() -> str:
     from apps.tenants.models import Tenant
     from apps.tenants.services import api_key_create
 
-    tenant, _ = Tenant.objects.get_or_create(slug="bench-bridge", defaults={"name": "Bench bridge", "kind": "enterprise"})
+    tenant, _ = Tenant.objects.get_or_create(slug="bench-bridge",
+                                             defaults={"name": "Bench bridge", "kind": "enterprise"})
     for i in range(20 - Stream.objects.filter(tenant=tenant).count()):
         Stream.objects.create(tenant=tenant, name=f"bench-{time.time_ns()}-{i}")
     return api_key_create(actor=Actor.system("bench"), tenant=tenant, name="bench", scopes=["read"]).secret
@@ -73,7 +74,6 @@ async def _measure(rest: str, mcp_url: str, key: str, calls: int, warmup: int) -
     import httpx2
     from mcp import Client as McpClient
     from mcp.client.streamable_http import streamable_http_client
-
     from thermodynasty_sdk import Client
 
     sdk = Client(rest, api_key=key)

@@ -37,12 +37,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-import ruptures as rpt
-from changepoint_corpus import Series, real, synthetic
+import ruptures as rpt  # noqa: E402 - after the path set-up above
+from changepoint_corpus import Series, real, synthetic  # noqa: E402
 
-from kernels.changepoint import OnlineDetector, segment
-from kernels.changepoint import scale as cp_scale
-from kernels.changepoint.metrics import covering, f1_score
+from kernels.changepoint import OnlineDetector, segment  # noqa: E402
+from kernels.changepoint import scale as cp_scale  # noqa: E402
+from kernels.changepoint.metrics import covering, f1_score  # noqa: E402
 
 MARGIN = 5
 SHORT = 150
@@ -113,7 +113,8 @@ def _delays(series: list[Series]) -> list[int]:
     for s in series:
         found, seen_at = ours_online_run(s.values)
         for t in s.truth[0]:
-            close = [(abs(f - t), seen - t) for f, seen in zip(found, seen_at) if abs(f - t) <= MARGIN and seen >= t]
+            close = [(abs(f - t), seen - t) for f, seen in zip(found, seen_at, strict=True)
+                     if abs(f - t) <= MARGIN and seen >= t]
             if close:
                 out.append(min(close)[1])
     return out

@@ -42,13 +42,13 @@ from kernels.pde import (  # noqa: E402
     Grid2D,
     Stepping,
     compiled_failure,
+    fused,  # noqa: E402
     gaussian_heat_kernel,
     graph_explicit_limit,
     graph_laplacian,
     solve,
     total_energy,
 )
-from kernels.pde import fused  # noqa: E402
 from kernels.pde.graph import laplacian_apply  # noqa: E402
 from kernels.pde.stencil import flux_coefficients  # noqa: E402
 

@@ -26,7 +26,17 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kernels.matching import (  # noqa: E402
-    Accepted, Cancel, Cancelled, Command, Engine, Event, NewOrder, Reason, Rejected, Side, Trade,
+    Accepted,
+    Cancel,
+    Cancelled,
+    Command,
+    Engine,
+    Event,
+    NewOrder,
+    Reason,
+    Rejected,
+    Side,
+    Trade,
 )
 
 GOAL_ORDERS_PER_S = 100_000

@@ -115,11 +115,11 @@ def naive_peer(assets: list[dict], links: list[dict], n_events: int, tenant_id: 
 
 
 def run(n_assets: int, n_links: int, n_updates: int, n_peer: int) -> dict[str, Any]:
+    from django.db import connection
+
     from apps.dna import services
     from apps.dna.graph.connection import cypher
     from apps.tenants.models import Tenant
-
-    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT setval(pg_get_serial_sequence('tenants_tenant', 'id'), "

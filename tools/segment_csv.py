@@ -130,7 +130,7 @@ def write_labels(path: Path, rows: list[tuple[str, str, float, float]], result: 
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["timestamp", "value", "segment"])
-        writer.writerows([raw_t, raw_v, int(label)] for (raw_t, raw_v, _, _), label in zip(rows, labels))
+        writer.writerows([raw_t, raw_v, int(label)] for (raw_t, raw_v, _, _), label in zip(rows, labels, strict=True))
 
 
 def build_parser() -> argparse.ArgumentParser:

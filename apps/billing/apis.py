@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 from apps.billing import selectors, services
 from apps.billing.models import PurchaseStatus
 from apps.billing.services.purchases import PURCHASE_PLACEHOLDER
-from apps.tenants.api_base import TenantApi
 from apps.core.serializers import BoundedIntegerField, StrictInputSerializer
+from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
 

@@ -6,8 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.bridge.query import AGGREGATES, FEATURES, MAX_LIMIT, SUBJECTS, QuerySpec, query_run
-from apps.tenants.api_base import TenantApi
 from apps.core.serializers import StrictInputSerializer
+from apps.tenants.api_base import TenantApi
 
 
 class QueryInput(StrictInputSerializer):

@@ -2,7 +2,8 @@
 time window. Numbers come straight from the stored windows and alerts, so an assistant can cite them exactly.
 
 A stream's value is the aggregate of its windows' feature over the windows that closed inside the time range
-(alerts, anomalies, regime changes: the number raised in it). An asset's value aggregates the values of the streams attached to it: the sum
+(alerts, anomalies, regime changes: the number raised in it). An asset's value aggregates the values of the
+streams attached to it: the sum
 for counts, the same aggregate otherwise (the mean of means, the max of maxima...).
 """
 from __future__ import annotations

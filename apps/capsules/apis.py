@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -11,8 +11,8 @@ from rest_framework.response import Response
 
 from apps.capsules import selectors, services
 from apps.capsules.models import CapsuleKind, RunStatus
-from apps.tenants.api_base import TenantApi
 from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeJSONField, StrictInputSerializer
+from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
 MAX_USAGE_DAYS = 366
@@ -253,12 +253,12 @@ class CapsuleUsageQuery(serializers.Serializer):
     end = serializers.DateField(required=False, help_text="Inclusive.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        end = attrs.get("end") or datetime.now(timezone.utc).date()
+        end = attrs.get("end") or datetime.now(UTC).date()
         start = attrs.get("start") or end - timedelta(days=29)
         if start > end or (end - start).days >= MAX_USAGE_DAYS:
             raise serializers.ValidationError({"start": [f"start <= end, at most {MAX_USAGE_DAYS} days apart."]})
-        return {"start": datetime.combine(start, time.min, tzinfo=timezone.utc),
-                "end": datetime.combine(end + timedelta(days=1), time.min, tzinfo=timezone.utc)}
+        return {"start": datetime.combine(start, time.min, tzinfo=UTC),
+                "end": datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)}
 
 
 class CapsuleUsageDailyApi(TenantApi):

@@ -20,7 +20,7 @@ class Prices:
     per_gpu_second: int
 
     @classmethod
-    def of(cls, capsule: Any) -> "Prices":
+    def of(cls, capsule: Any) -> Prices:
         return cls(per_run=capsule.price_per_run, per_stream_day=capsule.price_per_stream_day,
                    per_1k_points=capsule.price_per_1k_points, per_gpu_second=capsule.price_per_gpu_second)
 

@@ -12,5 +12,5 @@ class Actor:
     label: str = "system"
 
     @classmethod
-    def system(cls, label: str = "system") -> "Actor":
+    def system(cls, label: str = "system") -> Actor:
         return cls(label=label)

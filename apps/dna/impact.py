@@ -10,8 +10,9 @@ path to it within the depth limit, and its depth the fewest links.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from django.db import OperationalError, connection, transaction
 

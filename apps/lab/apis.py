@@ -13,7 +13,6 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.tenants.api_base import TenantApi, read_or
 from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeDictField, StrictInputSerializer
 from apps.lab import selectors, services
 from apps.lab.artefacts import artefact_response
@@ -21,6 +20,7 @@ from apps.lab.kinds import KINDS
 from apps.lab.models import JobKind, JobStatus, LabJob
 from apps.ledger import selectors as ledger_selectors
 from apps.ledger.services.charges import CEU
+from apps.tenants.api_base import TenantApi, read_or
 from apps.tenants.roles import Permission
 
 CEU_HELP = "CEU minor units (thousandths of a CEU)."

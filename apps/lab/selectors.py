@@ -4,11 +4,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from apps.core.selectors import get_or_not_found, not_found
 from apps.lab.artefacts import ARRAYS_NAME, artefact_bytes
 from apps.lab.kinds.graph import MAX_EDGES as GRAPH_MAX_EDGES
 from apps.lab.kinds.graph import MAX_NODES as GRAPH_MAX_NODES
 from apps.lab.kinds.graph import by_arrival
-from apps.core.selectors import get_or_not_found, not_found
 from apps.lab.models import LabJob
 from apps.tenants.models import Tenant
 

@@ -13,11 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.serializers import BoundedIntegerField
-from apps.tenants.api_base import TenantApi, read_or
 from apps.ledger import selectors, services
 from apps.ledger import serializers as s
+from apps.tenants.api_base import TenantApi, read_or
 from apps.tenants.roles import Permission
-
 
 
 class AccountListApi(TenantApi):

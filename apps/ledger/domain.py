@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from apps.core.errors import ApplicationError
@@ -58,7 +58,7 @@ def _sha(text: str) -> str:
 
 
 def timestamp_text(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def content_hash(*, seqless: dict[str, Any], postings: list[tuple[int, str, int, str]], created_at: datetime) -> str:

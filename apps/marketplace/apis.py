@@ -8,11 +8,11 @@ from rest_framework.response import Response
 
 from apps.core.errors import ApplicationError
 from apps.core.serializers import BoundedIntegerField
-from apps.tenants.api_base import TenantApi
 from apps.marketplace import selectors, services
+from apps.marketplace import serializers as s
 from apps.marketplace.domain import MAX_AMOUNT
 from apps.marketplace.errors import MarketErrorCode
-from apps.marketplace import serializers as s
+from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
 
@@ -65,7 +65,8 @@ class QuoteApi(TenantApi):
         quantity = query.validated_data["quantity"]
         if quantity % market.lot_size:
             raise ApplicationError("The quantity is not a whole number of lots.", code=MarketErrorCode.INVALID_ORDER,
-                                   extra={"fields": {"quantity": [f"Use a multiple of the lot size, {market.lot_size}."]}})
+                                   extra={"fields": {"quantity": [
+                                       f"Use a multiple of the lot size, {market.lot_size}."]}})
         return Response(s.MarketQuoteOutput(selectors.quote(market=market, side=query.validated_data["side"],
                                                             quantity=quantity)).data)
 

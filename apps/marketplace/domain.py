@@ -9,9 +9,8 @@ reservation made for a whole order always covers the sum over its fills, at any 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import overload
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, overload
 
 from kernels.matching import Amend, Cancel, CancelAll, Command, Expire, NewOrder, OrderType, Side, StpMode, TimeInForce
 
@@ -81,7 +80,7 @@ def book_cost(asks: list[tuple[int, int]], lots: int) -> int:
     return cost
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @overload

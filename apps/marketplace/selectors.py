@@ -2,8 +2,8 @@
 the polling event feed). Market data is the same for every tenant and names nobody."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection

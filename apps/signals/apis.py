@@ -7,13 +7,13 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.tenants.api_base import TenantApi, read_or
 from apps.core.pagination import StableCursorPagination
 from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeJSONField, StrictInputSerializer
 from apps.signals import selectors, services
 from apps.signals.ingest import MAX_ABS_VALUE, MAX_POINTS
 from apps.signals.models import AlertKind, AlertStatus, StreamKind
 from apps.signals.webhook_http import DeliveryError
+from apps.tenants.api_base import TenantApi, read_or
 from apps.tenants.roles import Permission
 
 

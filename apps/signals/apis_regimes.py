@@ -8,13 +8,13 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.tenants.api_base import TenantApi
 from apps.core.pagination import StableCursorPagination
 from apps.core.serializers import StrictInputSerializer
 from apps.signals import selectors, services
 from apps.signals.pricing import BASE_FEE, MAX_POINTS, POINTS_PER_MINOR_UNIT
 from apps.signals.series import MODELS
 from apps.signals.services.regimes import finite
+from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 from kernels.changepoint import ChangePoint, Segment, Segmentation
 

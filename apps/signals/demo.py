@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ def _nab_points() -> list[dict[str, Any]]:
         rows = list(csv.DictReader(handle))
     points, last = [], None
     for r in rows:
-        moment = datetime.fromisoformat(r["timestamp"]).replace(tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(r["timestamp"]).replace(tzinfo=UTC)
         if last is not None and moment <= last:
             continue  # the file repeats an hour once; the API (rightly) refuses time going backwards
         points.append({"t": moment.isoformat(), "v": float(r["value"])})

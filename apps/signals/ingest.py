@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apps.core.errors import ApplicationError
 from apps.signals.errors import SignalErrorCode
 
 MAX_POINTS = 10_000
-EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 MAX_SKEW = timedelta(hours=1)  # points from the future beyond clock skew are refused
 MAX_ROW_ERRORS = 100
 # A numeric stream's domain: |v| <= 1e15. Past it the window statistics (sums of squares over a window and over
@@ -33,10 +33,10 @@ def _timestamp(raw: Any) -> datetime:
     if isinstance(raw, (int, float)):
         if not math.isfinite(raw):
             raise ValueError("not a finite number")
-        return datetime.fromtimestamp(raw, tz=timezone.utc)
+        return datetime.fromtimestamp(raw, tz=UTC)
     if isinstance(raw, str):
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     raise ValueError("a timestamp is an ISO 8601 string or Unix seconds")
 
 

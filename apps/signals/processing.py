@@ -12,8 +12,8 @@ import numpy as np
 
 from kernels.regime import DetectorConfig, RegimeDetector
 from kernels.signal_compiler.config import SignalConfig
-from kernels.signal_compiler.streaming import SignalStream
 from kernels.signal_compiler.physics import physics_vector
+from kernels.signal_compiler.streaming import SignalStream
 from kernels.signal_compiler.types import SIGNAL_NAMES, SignalRow, stack_rows
 
 RECENT = 120  # points an alert's explanation compares against
@@ -67,7 +67,7 @@ class StreamProcessor:
     @classmethod
     def new(cls, *, kind: str, window_size: int, n_bins: int = 16,
             value_range: tuple[float, float] | None = None,
-            detector: dict[str, Any] | None = None) -> "StreamProcessor":
+            detector: dict[str, Any] | None = None) -> StreamProcessor:
         config = SignalConfig(window=window_size, step=window_size, n_bins=n_bins, value_range=value_range)
         alphabet = CATEGORICAL_ALPHABET if kind == "categorical" else None
         return cls(kind=kind, window_size=window_size, detector=RegimeDetector(DetectorConfig(**(detector or {}))),
@@ -124,7 +124,8 @@ class StreamProcessor:
         vector = [float(v) for v in physics_vector(stack_rows(list(self.rows)))[-1]]
         if not all(math.isfinite(v) for v in vector):
             flags.append("vector_not_finite")
-        closed = ClosedWindow(index=self.window_index, row=row, vector=vector, start_ts=points[0].ts, end_ts=points[-1].ts,
+        closed = ClosedWindow(index=self.window_index, row=row, vector=vector, start_ts=points[0].ts,
+                              end_ts=points[-1].ts,
                               count=len(points), minimum=min(p.value for p in points),
                               maximum=max(p.value for p in points), max_score=max(p.score for p in points),
                               flags=flags)

@@ -11,7 +11,7 @@ import logging
 import socket
 import ssl
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -20,7 +20,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 
-class DeliveryError(str, Enum):
+class DeliveryError(StrEnum):
     DESTINATION_REFUSED = "destination_refused"
     TIMEOUT = "timeout"
     CONNECTION_FAILED = "connection_failed"

@@ -2,7 +2,8 @@
 rate limit and Idempotency-Key handling live here and nowhere else."""
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import RequestDataTooBig

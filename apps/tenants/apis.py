@@ -7,10 +7,10 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.tenants.api_base import TenantApi
 from apps.core.errors import ApplicationError
 from apps.core.serializers import BoundedIntegerField, StrictInputSerializer
 from apps.tenants import selectors, services
+from apps.tenants.api_base import TenantApi
 from apps.tenants.errors import TenantErrorCode
 from apps.tenants.models import Tenant, TenantKind
 from apps.tenants.roles import SCOPES, Permission

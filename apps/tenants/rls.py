@@ -11,8 +11,9 @@ stays itself. See README "Database roles" and docs/security.d/30-database.md.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from django.apps import apps as django_apps
 from django.conf import settings

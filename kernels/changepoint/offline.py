@@ -129,7 +129,7 @@ def _result(fit: Fit, x_all: np.ndarray, series: Series, times: np.ndarray | Non
     baseline = float(np.mean(adjusted))
     segments = tuple(
         make_segment((a, b), adjusted[c:d], u[c:d], times, baseline)
-        for a, b, c, d in zip(starts, ends, cuts[:-1], cuts[1:])
+        for a, b, c, d in zip(starts, ends, cuts[:-1], cuts[1:], strict=True)
     )
     unit = rate_unit(times)
     amplitudes = (

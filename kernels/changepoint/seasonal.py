@@ -3,8 +3,8 @@
 Detection: for each candidate period ``k`` the series minus its centred k-point moving
 average (which follows levels, shifts and trends but cancels a period-k season) is
 autocorrelated at lag ``k``; a period is taken when that is at least ``max(ACF_MIN, 3 / sqrt n)``
-at a local peak and the series holds at least ``MIN_CYCLES`` cycles. Removal subtracts the per-phase median of the residual around a
-running median of width ``p``, centred to mean zero so levels are untouched.
+at a local peak and the series holds at least ``MIN_CYCLES`` cycles. Removal subtracts the per-phase median of the
+residual around a running median of width ``p``, centred to mean zero so levels are untouched.
 """
 
 from __future__ import annotations

@@ -16,7 +16,14 @@ from kernels.matching.commands import Amend, Cancel, CancelAll, ClientId, Comman
 from kernels.matching.engine import Engine
 from kernels.matching.enums import OrderType, Reason, Side, StpMode, TimeInForce
 from kernels.matching.events import (
-    Accepted, Amended, Cancelled, Event, Expired, Rejected, RestingOrder, Trade,
+    Accepted,
+    Amended,
+    Cancelled,
+    Event,
+    Expired,
+    Rejected,
+    RestingOrder,
+    Trade,
 )
 
 __all__ = [

@@ -9,7 +9,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from thermodynasty.urls import handler400, handler500, urlpatterns as real_urlpatterns  # noqa: F401
+from thermodynasty.urls import handler400, handler500  # noqa: F401
+from thermodynasty.urls import urlpatterns as real_urlpatterns
 
 
 def _dead_database() -> None:

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from apps.dna.models import Asset, AssetLink
-from apps.ledger.models import Entry, Hold
 from apps.lab.models import LabJob
+from apps.ledger.models import Entry, Hold
 from tests.ledger.factories import funded_account
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.core.models import IdempotencyRecord
-from apps.tenants.tasks import idempotency_records_purge
 from apps.tenants.models import ApiKey
+from apps.tenants.tasks import idempotency_records_purge
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,14 @@ from pathlib import Path
 import pytest
 from rest_framework.exceptions import ValidationError
 
-from apps.core.serializers import (INT64_MAX, INT64_MIN, BoundedIntegerField, FiniteFloatField, SafeDictField,
-                                   SafeJSONField)
+from apps.core.serializers import (
+    INT64_MAX,
+    INT64_MIN,
+    BoundedIntegerField,
+    FiniteFloatField,
+    SafeDictField,
+    SafeJSONField,
+)
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
 SHARED = APPS / "core" / "serializers.py"

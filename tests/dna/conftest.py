@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from apps.dna import payloads
 from apps.dna.graph.nodes import NODE_CLASSES
+
 # The graph page's browser walk reuses the portal's Playwright fixtures.
 from tests.browser.conftest import browser, page  # noqa: F401
 

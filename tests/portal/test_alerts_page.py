@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -99,7 +98,7 @@ def test_each_alert_links_to_its_stream_chart_at_that_moment(tenant, make_member
     # given: a stream with more points than one chart, and an alert in its early part
     stream = make_stream(tenant)
     services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=wave(5000))
-    early = datetime.fromtimestamp(T0 + 60 * 1000, tz=dt_timezone.utc)
+    early = datetime.fromtimestamp(T0 + 60 * 1000, tz=UTC)
     alert = make_alert(stream, early)
     client = _client(make_member(tenant, role="analyst"))
     # when

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from thermodynasty_sdk import Client, NotFound, PermissionDenied, RateLimited, ServerError, ValidationError
 
 from apps.signals.models import Stream
 from tests.tenants.factories import ApiKeyFactory, TenantFactory
-from thermodynasty_sdk import Client, NotFound, PermissionDenied, RateLimited, ServerError, ValidationError
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 SDK = Path(__file__).resolve().parents[2] / "sdk" / "python"

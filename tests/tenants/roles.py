@@ -1,8 +1,8 @@
 """For the few tests that play an attacker holding the owner's rights (tampering behind a trigger's back)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from django.db import connection
 

@@ -47,7 +47,8 @@ def test_it_prints_one_json_object_with_row_indices(tmp_path: Path) -> None:
     # given
     source = _write(tmp_path / "in.csv", ["timestamp,value", *_rows()])
     # when
-    run = subprocess.run([sys.executable, str(SCRIPT), str(source), "--json"], capture_output=True, text=True, check=False)
+    run = subprocess.run([sys.executable, str(SCRIPT), str(source), "--json"], capture_output=True, text=True,
+                         check=False)
     # then
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
@@ -60,7 +61,8 @@ def test_it_reads_a_file_without_header_and_numeric_timestamps(tmp_path: Path) -
     # given
     source = _write(tmp_path / "in.csv", _rows(iso=False))
     # when
-    run = subprocess.run([sys.executable, str(SCRIPT), str(source), "--json"], capture_output=True, text=True, check=False)
+    run = subprocess.run([sys.executable, str(SCRIPT), str(source), "--json"], capture_output=True, text=True,
+                         check=False)
     # then
     assert run.returncode == 0 and json.loads(run.stdout)["change_points"] == [50]
 

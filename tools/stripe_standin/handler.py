@@ -18,7 +18,7 @@ def _error(kind: str, message: str, code: str | None = None) -> dict[str, Any]:
 
 class StandInHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    standin: ClassVar["StripeStandIn"]
+    standin: ClassVar[StripeStandIn]
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         return
@@ -128,5 +128,5 @@ class StandInHandler(BaseHTTPRequestHandler):
         return self._send(303, b"", "text/plain", {"Location": session["success_url"]})
 
 
-def make_handler(standin: "StripeStandIn") -> type[BaseHTTPRequestHandler]:
+def make_handler(standin: StripeStandIn) -> type[BaseHTTPRequestHandler]:
     return type("BoundStandInHandler", (StandInHandler,), {"standin": standin})

@@ -88,7 +88,7 @@ class StripeStandIn:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "StripeStandIn":
+    def start(self) -> StripeStandIn:
         self.thread.start()
         return self
 

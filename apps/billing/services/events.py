@@ -4,8 +4,9 @@ inserts and acts; the other nine wait on the unique index, find the id taken and
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from django.db import connection, transaction
 

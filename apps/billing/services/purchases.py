@@ -11,8 +11,8 @@ from apps.billing.errors import BillingErrorCode
 from apps.billing.models import CeuPack, Purchase, PurchaseStatus, Receipt, ReceiptKind
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
-from apps.ledger.amounts import amount_text
 from apps.core.selectors import get_or_not_found
+from apps.ledger.amounts import amount_text
 from apps.ledger.services import account_open, entry_reverse, issue_create
 from apps.ledger.services.charges import CEU
 from apps.ops.services import audit_record

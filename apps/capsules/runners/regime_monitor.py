@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,7 +30,7 @@ from apps.signals.models import Point, Stream
 from apps.tenants.models import Tenant
 from kernels.regime import detect_stream
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
 US_PER_DAY = 86_400_000_000
 MAX_STREAMS = 20
@@ -53,7 +53,7 @@ def _moment(inputs: dict[str, Any], name: str) -> datetime | None:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _us(moment: datetime) -> int:

@@ -22,8 +22,8 @@ from apps.core.actors import Actor
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.ledger import selectors as ledger_selectors
 from apps.ledger.models import Hold, HoldStatus
-from apps.ledger.services.holds import hold_release_pending_in_transaction
 from apps.ledger.services.charges import CEU, charge_hold_in_transaction, insufficient_ceu
+from apps.ledger.services.holds import hold_release_pending_in_transaction
 from apps.ledger.services.retry import with_retries
 from apps.ops.services import audit_record
 from apps.tenants import rls

@@ -2,7 +2,7 @@
 held and metered exactly like a requested run, at most once per (subscription, day) — a unique constraint."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 
 from django.db import transaction
@@ -10,7 +10,7 @@ from django.utils import timezone as dj_timezone
 
 from apps.capsules.errors import CapsuleErrorCode
 from apps.capsules.models import CapsuleState, Subscription
-from apps.capsules.services.runs import runnable_capsule, inputs_validate, run_open_in_transaction
+from apps.capsules.services.runs import inputs_validate, run_open_in_transaction, runnable_capsule
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
 from apps.core.selectors import get_or_not_found
@@ -39,7 +39,7 @@ def subscription_create(*, actor: Actor, tenant: Tenant, capsule_id: int, stream
                                code=CapsuleErrorCode.INVALID_INPUTS,
                                extra={"fields": {"streams": ["Unknown stream(s)."]}})
     subscription = Subscription(tenant=tenant, capsule=capsule, inputs=inputs,
-                                starts_on=dj_timezone.now().astimezone(timezone.utc).date())
+                                starts_on=dj_timezone.now().astimezone(UTC).date())
     subscription.full_clean()
     subscription.save()
     audit_record(actor=actor, action="capsule.subscribe", obj=subscription, tenant_id=tenant.pk,
@@ -67,7 +67,7 @@ def _set_status(subscription: Subscription, status: str, reason: str, actor: Act
 
 
 def _day_range(day: date) -> dict[str, str]:
-    start = datetime.combine(day, time.min, tzinfo=timezone.utc)
+    start = datetime.combine(day, time.min, tzinfo=UTC)
     return {"start": start.isoformat(), "end": (start + timedelta(days=1)).isoformat()}
 
 
@@ -99,7 +99,7 @@ def _meter_day(subscription_id: int, day: date) -> bool:
 def subscriptions_meter(*, today: date | None = None) -> int:
     """Periodic: opens the runs of every elapsed, unmetered day of every active subscription. Returns the number
     of days metered. Safe to run concurrently: each day is claimed under the subscription's row lock."""
-    today = today or dj_timezone.now().astimezone(timezone.utc).date()
+    today = today or dj_timezone.now().astimezone(UTC).date()
     with rls.dangerously_bypass():
         due = list(Subscription.objects.filter(status=Subscription.Status.ACTIVE).order_by("pk")
                    .values_list("pk", "starts_on", "metered_through"))

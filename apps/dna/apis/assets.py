@@ -6,12 +6,17 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.tenants.api_base import TenantApi, read_or
-from apps.core.serializers import (BoundedIntegerField, FiniteFloatField, SafeDictField, SafeJSONField,
-                                   StrictInputSerializer)
+from apps.core.serializers import (
+    BoundedIntegerField,
+    FiniteFloatField,
+    SafeDictField,
+    SafeJSONField,
+    StrictInputSerializer,
+)
 from apps.dna import selectors, services
 from apps.dna.import_parsing import ASSET_COLUMNS, LINK_COLUMNS, MAX_ASSETS, MAX_LINKS, import_rows
 from apps.dna.models import AssetKind, LinkKind
+from apps.tenants.api_base import TenantApi, read_or
 from apps.tenants.roles import Permission
 
 

@@ -6,11 +6,11 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.tenants.api_base import TenantApi
 from apps.core.serializers import BoundedIntegerField, FiniteFloatField, StrictInputSerializer
 from apps.dna import impact, selectors, services
 from apps.dna.services.cascade import JOB_MAX_FRAMES
 from apps.lab.apis import JobOutput
+from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
 

@@ -7,11 +7,16 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.tenants.api_base import TenantApi
-from apps.core.serializers import (BoundedIntegerField, FiniteFloatField, SafeDictField, SafeJSONField,
-                                   StrictInputSerializer)
+from apps.core.serializers import (
+    BoundedIntegerField,
+    FiniteFloatField,
+    SafeDictField,
+    SafeJSONField,
+    StrictInputSerializer,
+)
 from apps.dna import selectors, services
 from apps.dna.models import Industry, OntologyTerm, TermCategory
+from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
 

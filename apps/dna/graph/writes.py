@@ -8,12 +8,13 @@ version above `max_v` cannot come from any event, so it is overwritten too). Eac
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from apps.dna import payloads
 from apps.dna.graph.connection import cypher
-from apps.dna.graph.nodes import LINK_TYPES, NODE_PROPERTIES, PREDICATE_TYPES, MEASURES, RAISED_ON, label
+from apps.dna.graph.nodes import LINK_TYPES, MEASURES, NODE_PROPERTIES, PREDICATE_TYPES, RAISED_ON, label
 
 BATCH = 5_000  # rows per UNWIND: big enough to amortise the round trip, small enough for a 512 MiB heap
 

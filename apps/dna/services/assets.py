@@ -64,7 +64,8 @@ def asset_update(*, actor: Actor, tenant: Tenant, asset_id: int, **changes: Any)
     asset = assets[0]
     unknown = set(changes) - {"name", "kind", "description", "attributes"}
     if unknown:
-        raise ApplicationError("Unknown fields.", code=DnaErrorCode.UNKNOWN_FIELDS, extra={"fields": {f: ["Cannot be changed."] for f in unknown}})
+        raise ApplicationError("Unknown fields.", code=DnaErrorCode.UNKNOWN_FIELDS,
+                               extra={"fields": {f: ["Cannot be changed."] for f in unknown}})
     before = snapshot(asset, ASSET_FIELDS)
     for name, value in changes.items():
         setattr(asset, name, value)

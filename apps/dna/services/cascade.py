@@ -18,10 +18,10 @@ from apps.dna.impact import neighbourhood
 from apps.dna.models import Asset
 from apps.lab import selectors as lab_selectors
 from apps.lab import services as lab_services
+from apps.lab.models import JobStatus, LabJob
 from apps.lab.selectors import GRAPH_MAX_EDGES as LAB_MAX_EDGES
 from apps.lab.selectors import GRAPH_MAX_NODES as LAB_MAX_NODES
 from apps.lab.selectors import by_arrival
-from apps.lab.models import JobStatus, LabJob
 from apps.tenants.models import Tenant
 from kernels.pde import GraphHeatConfig, graph_laplacian, solve
 
@@ -105,7 +105,8 @@ def cascade_job_submit(*, actor: Actor, tenant: Tenant, asset_id: int, rate: flo
     edges = [[keys[a], keys[b], float(w)] for a, b, w in links if a in keys and b in keys]
     if not edges:
         raise ApplicationError("This asset has no links: a disturbance there has nowhere to spread.",
-                               code=DnaErrorCode.ISOLATED_ASSET, extra={"fields": {"asset": ["Link it to other assets first."]}})
+                               code=DnaErrorCode.ISOLATED_ASSET,
+                               extra={"fields": {"asset": ["Link it to other assets first."]}})
     if len(edges) > LAB_MAX_EDGES:
         message = (f"{len(edges):,} links lie within {radius} links of this asset; a cascade job takes at most "
                    f"{LAB_MAX_EDGES:,}. Lower the radius.")

@@ -11,8 +11,17 @@ from rest_framework import serializers
 
 from apps.core.serializers import BoundedIntegerField, FiniteFloatField
 from apps.lab import plots
-from apps.lab.kinds.base import DTYPE, File, Hooks, JobKindSpec, LimitedParams, Outcome, invalid_params, \
-    snapshot_times, to_numpy
+from apps.lab.kinds.base import (
+    DTYPE,
+    File,
+    Hooks,
+    JobKindSpec,
+    LimitedParams,
+    Outcome,
+    invalid_params,
+    snapshot_times,
+    to_numpy,
+)
 from apps.lab.pricing import Estimate, planned_steps, stepping_work
 from kernels import pde
 

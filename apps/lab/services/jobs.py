@@ -21,8 +21,8 @@ from apps.lab.models import JobStatus, LabJob
 from apps.lab.pricing import Estimate
 from apps.ledger.models import Hold
 from apps.ledger.services import account_open
-from apps.ledger.services.holds import hold_release_pending_in_transaction
 from apps.ledger.services.charges import CEU, charge_hold_in_transaction, insufficient_ceu
+from apps.ledger.services.holds import hold_release_pending_in_transaction
 from apps.ledger.services.retry import with_retries
 from apps.ops.services import audit_record
 from apps.tenants import rls
@@ -124,7 +124,8 @@ def job_cancel(*, actor: Actor, tenant: Tenant, job_id: int) -> LabJob:
     worker being alive; a running worker notices at its next progress check and stops without charging."""
     def attempt() -> LabJob:
         with transaction.atomic(durable=True):
-            job = get_or_not_found(LabJob.objects.select_for_update().filter(tenant=tenant), "No such lab job.", pk=job_id)
+            job = get_or_not_found(LabJob.objects.select_for_update().filter(tenant=tenant), "No such lab job.",
+                                   pk=job_id)
             if not job.is_active:
                 raise ApplicationError(f"This job is already {job.status}.", code=LabErrorCode.JOB_STATE,
                                        status=409)

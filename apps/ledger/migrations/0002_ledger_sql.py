@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db import migrations
 
 from apps.core.db import append_only_sql
-
 from apps.ledger.bootstrap import ensure_ledger_bootstrap
 
 COMMIT_FUNCTION = """

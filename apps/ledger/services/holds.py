@@ -3,8 +3,8 @@ or voided, exactly once: the hold row is locked and its status moves out of 'pen
 as the resolving entry."""
 from __future__ import annotations
 
-from datetime import datetime
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction

@@ -2,7 +2,7 @@
 after its handler has processed the events, so a crash re-delivers rather than skips."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from django.db import transaction
 

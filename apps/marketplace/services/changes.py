@@ -6,7 +6,7 @@ from apps.core.errors import ApplicationError, NotFoundError
 from apps.marketplace.errors import MarketErrorCode
 from apps.marketplace.models import MarketState, Order, OrderStatus, OrderType
 from apps.marketplace.services.execution import Run, required_reserve
-from apps.marketplace.services.orders import price_ticks_of, check_funds, order_lots
+from apps.marketplace.services.orders import check_funds, order_lots, price_ticks_of
 from apps.marketplace.services.runner import refusal, run_locked
 from apps.ops.services import audit_record, snapshot
 from apps.tenants import rls

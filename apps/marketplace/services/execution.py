@@ -17,7 +17,15 @@ from apps.core.errors import ApplicationError
 from apps.marketplace.domain import Terms, command_to_json, fee, limit_reserve, to_ms
 from apps.marketplace.errors import MarketErrorCode
 from apps.marketplace.models import (
-    Fill, FillRole, Market, MarketCommand, Order, OrderStatus, OrderType, Side, Trade,
+    Fill,
+    FillRole,
+    Market,
+    MarketCommand,
+    Order,
+    OrderStatus,
+    OrderType,
+    Side,
+    Trade,
 )
 from apps.marketplace.services.book import Book
 from apps.marketplace.services.settlement import Settlement

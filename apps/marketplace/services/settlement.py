@@ -12,9 +12,9 @@ the accounts (in id order) and the chain head held only for the last moments bef
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from django.db.models import Q
 

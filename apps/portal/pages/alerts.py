@@ -2,8 +2,7 @@
 link from each alert to its stream's chart at that moment."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -28,7 +27,7 @@ def _cursor(value: str) -> tuple[datetime, int] | None:
     stamp, _, pk = value.partition(".")
     if not (stamp.isdigit() and pk.isdigit()):
         return None
-    return datetime.fromtimestamp(int(stamp) / 1_000_000, tz=dt_timezone.utc), int(pk)
+    return datetime.fromtimestamp(int(stamp) / 1_000_000, tz=UTC), int(pk)
 
 
 def _filters(request: HttpRequest) -> dict[str, str]:
@@ -86,7 +85,7 @@ def alerts_acknowledge(request: HttpRequest) -> HttpResponse:
 def chart_moment(request: HttpRequest) -> datetime | None:
     """`?at=<unix seconds>`: the moment an alert's link asks the stream page to show."""
     at = request.GET.get("at", "")
-    return datetime.fromtimestamp(int(at), tz=dt_timezone.utc) if at.isdigit() and len(at) <= 12 else None
+    return datetime.fromtimestamp(int(at), tz=UTC) if at.isdigit() and len(at) <= 12 else None
 
 
 def chart_until(request: HttpRequest, *, stream_id: int, points: int) -> datetime | None:

@@ -66,7 +66,7 @@ def checkout_cancel(request: TenantRequest, purchase_id: int) -> HttpResponse:
     try:
         purchase = services.purchase_cancel(actor=actor_of(request), tenant=request.tenant, purchase_id=purchase_id)
     except Purchase.DoesNotExist:
-        raise Http404("No such purchase.")
+        raise Http404("No such purchase.") from None
     except ApplicationError as exc:
         messages.error(request, f"Could not cancel purchase #{purchase_id}: {exc.message}")
         return redirect("portal:billing")

@@ -3,7 +3,7 @@ analytics, and (for the platform and partners) managing their own capsules and r
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -91,7 +91,7 @@ def _utc(raw: str) -> str:
     moment = parse_datetime(raw)
     if moment is None:
         return raw  # the service answers with a field error
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 def _run_inputs(request: HttpRequest) -> dict[str, Any]:
@@ -156,15 +156,15 @@ def run_detail(request: TenantRequest, run_id: int) -> HttpResponse:
 
 @tenant_page()
 def usage(request: TenantRequest) -> HttpResponse:
-    end = dj_timezone.now().astimezone(timezone.utc).date()
+    end = dj_timezone.now().astimezone(UTC).date()
     start = end - timedelta(days=USAGE_DAYS - 1)
-    rows = selectors.usage_daily(tenant=request.tenant, start=datetime.combine(start, time.min, tzinfo=timezone.utc),
-                                 end=datetime.combine(end + timedelta(days=1), time.min, tzinfo=timezone.utc))
+    rows = selectors.usage_daily(tenant=request.tenant, start=datetime.combine(start, time.min, tzinfo=UTC),
+                                 end=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC))
     days = [start + timedelta(days=i) for i in range(USAGE_DAYS)]
     by_capsule: dict[str, dict[Any, int]] = {}
     for row in rows:
         by_capsule.setdefault(row.capsule_name, {})[row.day] = row.ceu
-    midnight = [int(datetime.combine(d, time.min, tzinfo=timezone.utc).timestamp() * 1000) for d in days]
+    midnight = [int(datetime.combine(d, time.min, tzinfo=UTC).timestamp() * 1000) for d in days]
     chart = {"time": True, "zero": True, "series": [
         {"name": f"{name} (CEU)",
          "points": [[ms, per_day.get(d, 0) / 1000] for ms, d in zip(midnight, days, strict=True)]}

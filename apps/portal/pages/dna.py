@@ -3,7 +3,8 @@ blast radius), and the graph page that draws the identity graph and a cascade ov
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -156,7 +157,8 @@ def _import_values(request: HttpRequest) -> dict[str, Any]:
         try:
             data = json.loads(document)
         except ValueError as exc:
-            raise ApplicationError(f"The JSON file is not valid JSON: {exc}.", code=DnaErrorCode.INVALID_UPLOAD) from exc
+            raise ApplicationError(f"The JSON file is not valid JSON: {exc}.",
+                                   code=DnaErrorCode.INVALID_UPLOAD) from exc
         if not isinstance(data, dict) or not all(isinstance(data.get(k, []), list) for k in ("assets", "links")):
             raise ApplicationError('The JSON file must be an object {"assets": [...], "links": [...]}.',
                                    code=DnaErrorCode.INVALID_UPLOAD)

@@ -18,7 +18,8 @@ def _configs(mcp_url: str) -> list[tuple[str, str, str]]:
     vscode = {"servers": {"thermodynasty": {"type": "http", "url": mcp_url, "headers": header}}}
     return [
         ("Claude Code", "run in a terminal",
-         f'claude mcp add --transport http thermodynasty {mcp_url} --header "Authorization: Api-Key {KEY_PLACEHOLDER}"'),
+         f"claude mcp add --transport http thermodynasty {mcp_url} "
+         f'--header "Authorization: Api-Key {KEY_PLACEHOLDER}"'),
         ("Claude Desktop, Cursor and other clients with an mcpServers file", "add to the client's MCP configuration",
          json.dumps(generic, indent=2)),
         ("VS Code", ".vscode/mcp.json", json.dumps(vscode, indent=2)),

@@ -12,7 +12,6 @@ from apps.tenants import selectors, services
 from apps.tenants.models import ApiKey
 from apps.tenants.roles import Permission
 
-
 ISSUED_SESSION_KEY = "portal_issued_api_key"
 
 

@@ -3,7 +3,8 @@ with a live progress bar, the pictures, the metrics and downloads, and the artef
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse

@@ -47,7 +47,8 @@ def stream_create(request: TenantRequest) -> HttpResponse:
         for name, errors in _field_errors(exc, "name").items():
             form.add_error(name if name in form.fields else None, errors)
         return streams.__wrapped__(request, form=form, status=400)
-    messages.success(request, f"Stream “{stream.name}” created. Push points to POST /api/v1/streams/{stream.pk}/points/.")
+    messages.success(request, f"Stream “{stream.name}” created. "
+                              f"Push points to POST /api/v1/streams/{stream.pk}/points/.")
     return redirect("portal:stream_detail", stream_id=stream.pk)
 
 
@@ -161,7 +162,7 @@ def webhook_resume(request: TenantRequest, endpoint_id: int) -> HttpResponse:
     try:
         services.webhook_endpoint_resume(actor=actor_of(request), tenant=request.tenant, endpoint_id=endpoint_id)
     except WebhookEndpoint.DoesNotExist:
-        raise Http404("No such webhook.")
+        raise Http404("No such webhook.") from None
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("portal:webhooks")

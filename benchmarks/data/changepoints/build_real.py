@@ -65,7 +65,8 @@ def wooldridge_series() -> list[dict]:
              citation="Krupp & Pollard (1996) Economic Inquiry 34:577-595; Wooldridge (2016) Example 10.5: "
                       "antidumping filing and the ITC decision"),
         dict(name="bush_approval", source="wooldridge::approval approve, monthly Feb 2001-Jul 2007",
-             values=ap["approve"].to_numpy(float), truth=[_switches(ap["X11.Sep"])[:1] + _switches(ap["iraqinvade"])[:1]],
+             values=ap["approve"].to_numpy(float),
+             truth=[_switches(ap["X11.Sep"])[:1] + _switches(ap["iraqinvade"])[:1]],
              citation="Wooldridge (2016) C10/C11 (approval): 11 September 2001 and the Iraq invasion, March 2003"),
     ]
 
@@ -107,7 +108,8 @@ def other_series() -> list[dict]:
     return [
         dict(name="global_temp_loti", source="stevedata::LOTI, annual means of monthly anomalies 1880-2022",
              values=annual, truth=[[1912 - 1880, 1940 - 1880, 1970 - 1880]],
-             citation="Cahill, Rahmstorf & Parnell (2015) Environ Res Lett 10:084002: trend changes ~1912, ~1940, ~1970"),
+             citation="Cahill, Rahmstorf & Parnell (2015) Environ Res Lett 10:084002: "
+                      "trend changes ~1912, ~1940, ~1970"),
         dict(name="texas_black_male_prison", source="causaldata::texas bmprison, Texas 1985-2000",
              values=tx["bmprison"].to_numpy(float), truth=[[1993 - 1985]],
              citation="Cunningham (2021) Causal Inference: The Mixtape, ch. 10: Texas prison capacity expansion 1993"),
@@ -132,7 +134,8 @@ def other_series() -> list[dict]:
                       "suspension wire was replaced by a stiffer one after the first six determinations"),
         dict(name="michelson_light", source="HistData::Michelson velocity, 5 runs of 20 (1879)",
              values=_data("HistData", "Michelson")["velocity"].to_numpy(float), truth=[[20, 40, 60, 80]],
-             citation="Michelson (1882) Astronomical Papers 1:109-145; Stigler (1977): five separate experimental runs"),
+             citation="Michelson (1882) Astronomical Papers 1:109-145; "
+                      "Stigler (1977): five separate experimental runs"),
         dict(name="sw_australia_rain", source="DAAG::bomregions2021 swRain, annual 1900-2021",
              values=bom["swRain"].to_numpy(float), truth=[[1975 - 1900]],
              citation="Bates et al. (2008) Climatic Change 89:339-354 (Indian Ocean Climate Initiative): "

@@ -27,7 +27,7 @@ def test_it_confirms_changes_within_its_delay_bound() -> None:
     # when
     found = _run(det, _series())
     # then
-    assert [abs(index - true) <= 5 for (index, _), true in zip(found, (150, 300))] == [True, True]
+    assert [abs(index - true) <= 5 for (index, _), true in zip(found, (150, 300), strict=True)] == [True, True]
     assert all(0 <= seen - index <= det.delay_bound for index, seen in found)
 
 

@@ -25,7 +25,8 @@ def _exhaustive(cost, n: int, penalty: float, min_size: int) -> float:
 
 def _costs(x: np.ndarray):
     counts = np.round(np.abs(x))
-    return [MeanCost(x, 1.0), MeanVarCost(x, 1.0), TrendCost(x, np.arange(x.size, dtype=float), 1.0), PoissonCost(counts)]
+    return [MeanCost(x, 1.0), MeanVarCost(x, 1.0), TrendCost(x, np.arange(x.size, dtype=float), 1.0),
+            PoissonCost(counts)]
 
 
 @settings(max_examples=40, deadline=None)

@@ -14,8 +14,25 @@ from dataclasses import dataclass
 import pytest
 
 from kernels.matching import (
-    Accepted, Amend, Amended, Cancel, CancelAll, Cancelled, Command, Event, Expire, Expired,
-    NewOrder, OrderType, Reason, Rejected, RestingOrder, Side, StpMode, TimeInForce, Trade,
+    Accepted,
+    Amend,
+    Amended,
+    Cancel,
+    CancelAll,
+    Cancelled,
+    Command,
+    Event,
+    Expire,
+    Expired,
+    NewOrder,
+    OrderType,
+    Reason,
+    Rejected,
+    RestingOrder,
+    Side,
+    StpMode,
+    TimeInForce,
+    Trade,
 )
 
 _RESTING = (TimeInForce.GTC, TimeInForce.GTD)

@@ -3,8 +3,22 @@ from __future__ import annotations
 import pytest
 
 from kernels.matching import (
-    Amend, Amended, Cancel, CancelAll, Cancelled, Engine, Expire, Expired, NewOrder, Reason, Rejected,
-    RestingOrder, Side, StpMode, TimeInForce, Trade,
+    Amend,
+    Amended,
+    Cancel,
+    CancelAll,
+    Cancelled,
+    Engine,
+    Expire,
+    Expired,
+    NewOrder,
+    Reason,
+    Rejected,
+    RestingOrder,
+    Side,
+    StpMode,
+    TimeInForce,
+    Trade,
 )
 
 

@@ -3,8 +3,19 @@ from __future__ import annotations
 import pytest
 
 from kernels.matching import (
-    Accepted, Cancel, Cancelled, Engine, Expire, NewOrder, OrderType, Reason, Rejected, Side, StpMode,
-    TimeInForce, Trade,
+    Accepted,
+    Cancel,
+    Cancelled,
+    Engine,
+    Expire,
+    NewOrder,
+    OrderType,
+    Reason,
+    Rejected,
+    Side,
+    StpMode,
+    TimeInForce,
+    Trade,
 )
 
 

@@ -7,8 +7,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kernels.matching import (
-    Accepted, Amend, Amended, Cancel, CancelAll, Cancelled, Command, Engine, Event, Expire, Expired,
-    NewOrder, Reason, Side, StpMode, TimeInForce, Trade,
+    Accepted,
+    Amend,
+    Amended,
+    Cancel,
+    CancelAll,
+    Cancelled,
+    Command,
+    Engine,
+    Event,
+    Expire,
+    Expired,
+    NewOrder,
+    Reason,
+    Side,
+    StpMode,
+    TimeInForce,
+    Trade,
 )
 
 SETTINGS = settings(max_examples=200, deadline=None)

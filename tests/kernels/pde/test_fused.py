@@ -13,11 +13,11 @@ from kernels.pde import (
     GraphHeatConfig,
     Grid2D,
     Stepping,
+    fused,
     graph_laplacian,
     solve,
     total_energy,
 )
-from kernels.pde import fused
 from kernels.pde.stencil import flux_coefficients
 
 F64 = torch.float64

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -12,7 +12,7 @@ from tests.marketplace.factories import make_market, make_trader, place
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2026, 3, 2, 10, 0, 5, tzinfo=dt_timezone.utc)
+T0 = datetime(2026, 3, 2, 10, 0, 5, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -167,8 +167,8 @@ def test_a_repeated_client_id_returns_the_original_order(market, alice):
 
 def test_gtd_orders_expire_and_release_their_hold(market, alice):
     # given
-    from datetime import timedelta
     import time
+    from datetime import timedelta
 
     from django.utils import timezone
 

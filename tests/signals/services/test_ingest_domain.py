@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import pickle
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -21,7 +21,7 @@ def _poison(stream_pk: int) -> None:
     and compiler's buffers and its Infinity in the history the physics vector reads."""
     state = StreamState.objects.get(stream_id=stream_pk)
     processor: StreamProcessor = pickle.loads(state.blob)
-    start = datetime.fromtimestamp(T0 - 10_000, tz=timezone.utc)
+    start = datetime.fromtimestamp(T0 - 10_000, tz=UTC)
     for i in range(30):
         processor.process(start + timedelta(seconds=i), 1e200 if i == 25 else 1.0, "")
     state.blob = pickle.dumps(processor)
@@ -82,7 +82,7 @@ def test_non_finite_signals_are_stored_as_null_with_a_flag(api, tenant):
     # given: a window computed from an out-of-domain value (the processor itself does not bound values)
     stream = make_stream(tenant)
     processor = StreamProcessor.new(kind="numeric", window_size=10)
-    start = datetime.fromtimestamp(T0, tz=timezone.utc)
+    start = datetime.fromtimestamp(T0, tz=UTC)
     closed = [w for i in range(30) if (w := processor.process(start + timedelta(seconds=i),
                                                                1e200 if i == 12 else 1.0, "")[1])]
 

@@ -80,5 +80,6 @@ def test_a_regime_change_is_delivered_signed(tenant, receiver, django_capture_on
     regime = [(h, p, b) for h, p, b in bodies if p["alert"]["evidence"].get("alert_kind") == "regime_change"]
     assert len(regime) == 1
     headers, payload, raw = regime[0]
-    verify(issued.secret, headers["Thermo-Signature"], raw, event_id=headers["Thermo-Event-Id"], seen=lambda event_id: False)
+    verify(issued.secret, headers["Thermo-Signature"], raw, event_id=headers["Thermo-Event-Id"],
+           seen=lambda event_id: False)
     assert payload["type"] == "alert.opened" and payload["alert"]["stream"] == stream.pk

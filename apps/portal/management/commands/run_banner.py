@@ -28,7 +28,7 @@ def banner_lines(*, host: str, port: int, logs: str, graph: bool) -> list[str]:
     names = {slug: name for slug, name, *_ in TENANTS}
     for email, slug, role, staff in USERS:
         lines.append(f"  {email:30s} {role} of {names[slug]}{' (+ back office)' if staff else ''}")
-    for slug, _, _, _, display, _, domain in TENANTS:
+    for _, _, _, _, display, _, domain in TENANTS:
         if domain:
             lines.append(f"White-label: http://{domain}:{port}/ shows the {display} brand")
     lines.append(f"Payments: {PAYMENTS[payments_mode()]}")

@@ -20,7 +20,7 @@ WHERE energy IN ('Infinity', '-Infinity', 'NaN') OR temperature IN ('Infinity', 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('signals', '0003_calibration'),
+        ('signals', '0006_point_partition_rls'),
     ]
 
     operations = [
