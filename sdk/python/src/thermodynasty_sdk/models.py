@@ -28,10 +28,13 @@ class AccountOutput(TypedDict, total=False):
 class AlertOutput(TypedDict, total=False):
     acknowledged_at: str | None
     created_at: str
+    delay_points: int | None
     evidence: Any
     explanation: str
     id: int
+    kind: AlertOutputKindEnum
     note: str
+    regime_alert: int | None
     resolved_at: str | None
     score: float
     severity: str
@@ -41,6 +44,20 @@ class AlertOutput(TypedDict, total=False):
     ts: str
     window_end: str
     window_start: str
+
+
+AlertOutputKindEnum = Literal["anomaly", "regime_change"]
+
+
+class AnalysisOutput(TypedDict, total=False):
+    change_points: list[ChangePointOutput]
+    charged: int
+    id: int
+    model: str
+    penalty: float
+    period: int | None
+    points: int
+    segments: list[SegmentOutput]
 
 
 class ApiKeyOutput(TypedDict, total=False):
@@ -330,6 +347,23 @@ class CeuPackOutput(TypedDict, total=False):
     price_cents: int
 
 
+class ChangePointOutput(TypedDict, total=False):
+    confidence: float | None
+    gain: float | None
+    index: int
+    kind: str
+    stats: dict[str, float | None]
+    summary: str
+    t: float | None
+
+
+class ChangepointInputRequest(TypedDict, total=False):
+    model: ModelEnum
+    penalty: str
+    timestamps: list[str]
+    values: list[float | None]
+
+
 class Created(TypedDict, total=False):
     created_at: str
     id: int
@@ -338,7 +372,7 @@ class Created(TypedDict, total=False):
     prefix: str
     revoked_at: str | None
     scopes: list[str]
-    secret: str
+    secret: str | None
 
 
 class DeliveryOutput(TypedDict, total=False):
@@ -773,6 +807,9 @@ class MirrorStatusOutput(TypedDict, total=False):
     skipped: int
 
 
+ModelEnum = Literal["auto", "mean", "meanvar", "trend", "poisson", "robust"]
+
+
 class NoteInputRequest(TypedDict, total=False):
     note: str
 
@@ -929,6 +966,12 @@ class PaginatedPointOutputList(TypedDict, total=False):
     results: list[PointOutput]
 
 
+class PaginatedRegimeOutputList(TypedDict, total=False):
+    next: str | None
+    previous: str | None
+    results: list[RegimeOutput]
+
+
 class PaginatedStreamOutputList(TypedDict, total=False):
     next: str | None
     previous: str | None
@@ -1022,6 +1065,19 @@ class QueryRowOutput(TypedDict, total=False):
     windows: int
 
 
+class RegimeOutput(TypedDict, total=False):
+    change: dict[str, Any] | None
+    count: int
+    end_ts: str
+    features: dict[str, float | None]
+    mean: float | None
+    model: str
+    n: int
+    scale: float | None
+    slope: float | None
+    start_ts: str
+
+
 class RelationOutput(TypedDict, total=False):
     object: str
     predicate: str
@@ -1033,7 +1089,19 @@ class ReverseInputRequest(TypedDict, total=False):
     reason: str
 
 
-ScopesEnum = Literal["read", "write", "trade"]
+ScopesEnum = Literal["read", "write", "trade", "keys"]
+
+
+class SegmentOutput(TypedDict, total=False):
+    end: int
+    features: dict[str, float | None]
+    mean: float | None
+    n: int
+    scale: float | None
+    slope: float | None
+    start: int
+    t_end: float | None
+    t_start: float | None
 
 
 SideEnum = Literal["buy", "sell"]
@@ -1193,7 +1261,7 @@ class WebhookCreated(TypedDict, total=False):
     id: int
     is_active: bool
     paused_at: str | None
-    secret: str
+    secret: str | None
     state: StateEnum
     url: str
 
@@ -1218,21 +1286,21 @@ class WindowOutput(TypedDict, total=False):
     count: int
     created_at: str
     end_ts: str
-    energy: float
-    entropy: float
-    entropy_production: float
-    entropy_rate: float
+    energy: float | None
+    entropy: float | None
+    entropy_production: float | None
+    entropy_rate: float | None
     flags: list[str]
-    free_energy: float
+    free_energy: float | None
     index: int
     max_score: float
     maximum: float
     mean: float
     minimum: float
     start_ts: str
-    temperature: float
+    temperature: float | None
     valid: bool
-    vector: list[float]
+    vector: list[float | None]
 
 
 class WindowStateOutput(TypedDict, total=False):

@@ -19,13 +19,13 @@ class Operations:
 
     _transport: Transport
 
-    def alerts_list(self, *, cursor: str | None = None, page_size: int | None = None, status: Literal["acknowledged", "open", "resolved"] | None = None, stream: int | None = None) -> models.PaginatedAlertOutputList:
+    def alerts_list(self, *, cursor: str | None = None, kind: Literal["anomaly", "regime_change"] | None = None, page_size: int | None = None, status: Literal["acknowledged", "open", "resolved"] | None = None, stream: int | None = None) -> models.PaginatedAlertOutputList:
         """List alerts"""
-        return self._transport.request("GET", "/api/v1/alerts/", params={"cursor": cursor, "page_size": page_size, "status": status, "stream": stream})
+        return self._transport.request("GET", "/api/v1/alerts/", params={"cursor": cursor, "kind": kind, "page_size": page_size, "status": status, "stream": stream})
 
-    def iter_alerts_list(self, *, page_size: int | None = None, status: Literal["acknowledged", "open", "resolved"] | None = None, stream: int | None = None) -> Iterator[models.AlertOutput]:
+    def iter_alerts_list(self, *, kind: Literal["anomaly", "regime_change"] | None = None, page_size: int | None = None, status: Literal["acknowledged", "open", "resolved"] | None = None, stream: int | None = None) -> Iterator[models.AlertOutput]:
         """Every item of `alerts_list`, page after page."""
-        return self._transport.pages("/api/v1/alerts/", params={"page_size": page_size, "status": status, "stream": stream})
+        return self._transport.pages("/api/v1/alerts/", params={"kind": kind, "page_size": page_size, "status": status, "stream": stream})
 
     def alerts_retrieve(self, alert_id: int) -> models.AlertOutput:
         """Get an alert"""
@@ -71,11 +71,11 @@ class Operations:
         """List CEU packs"""
         return self._transport.request("GET", "/api/v1/billing/packs/")
 
-    def billing_purchases_list(self, *, cursor: str | None = None, page_size: int | None = None, status: Literal["created", "disputed", "expired", "failed", "open", "paid", "refunded", "review"] | None = None) -> models.PaginatedBillingPurchaseOutputList:
+    def billing_purchases_list(self, *, cursor: str | None = None, page_size: int | None = None, status: Literal["cancelled", "created", "disputed", "expired", "failed", "open", "paid", "refunded", "review"] | None = None) -> models.PaginatedBillingPurchaseOutputList:
         """List purchases"""
         return self._transport.request("GET", "/api/v1/billing/purchases/", params={"cursor": cursor, "page_size": page_size, "status": status})
 
-    def iter_billing_purchases_list(self, *, page_size: int | None = None, status: Literal["created", "disputed", "expired", "failed", "open", "paid", "refunded", "review"] | None = None) -> Iterator[models.BillingPurchaseOutput]:
+    def iter_billing_purchases_list(self, *, page_size: int | None = None, status: Literal["cancelled", "created", "disputed", "expired", "failed", "open", "paid", "refunded", "review"] | None = None) -> Iterator[models.BillingPurchaseOutput]:
         """Every item of `billing_purchases_list`, page after page."""
         return self._transport.pages("/api/v1/billing/purchases/", params={"page_size": page_size, "status": status})
 
@@ -173,6 +173,11 @@ class Operations:
         """Run a capsule"""
         body = {"inputs": inputs}
         return self._transport.request("POST", f"/api/v1/capsules/{_q(capsule_id)}/runs/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
+
+    def changepoints_analyse(self, *, values: list[float | None], model: models.ModelEnum | None = None, penalty: str | None = None, timestamps: list[str] | None = None, idempotency_key: str | None = None) -> models.AnalysisOutput:
+        """Segments a series (up to 100,000 points) and returns its segments and change points; nothing about the series is stored. Costs 5 + ceil(points / 1000) CEU minor units, charged only when the analysis succeeds. Requires an Idempotency-Key (a replay returns the first answer and is not charged again). Invalid input answers 400 `invalid_series` with `extra.fields`; too little CEU answers 402 `insufficient_ceu`."""
+        body = {"model": model, "penalty": penalty, "timestamps": timestamps, "values": values}
+        return self._transport.request("POST", "/api/v1/changepoints/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def client_tenants_list(self, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedTenantOutputList:
         """List client tenants"""
@@ -527,7 +532,7 @@ class Operations:
         """Every item of `members_list`, page after page."""
         return self._transport.pages("/api/v1/members/", params={"page_size": page_size})
 
-    def query_run(self, *, feature: Literal["energy", "temperature", "entropy", "entropy_rate", "free_energy", "entropy_production", "max_score", "mean", "minimum", "maximum", "alerts", "open_alerts"], aggregate: Literal["max", "mean", "min", "sum"] | None = None, limit: int | None = None, max_value: float | None = None, min_value: float | None = None, order: Literal["desc", "asc"] | None = None, search: str | None = None, since: str | None = None, subject: Literal["streams", "assets"] | None = None, until: str | None = None) -> models.QueryOutput:
+    def query_run(self, *, feature: Literal["energy", "temperature", "entropy", "entropy_rate", "free_energy", "entropy_production", "max_score", "mean", "minimum", "maximum", "alerts", "open_alerts", "anomalies", "regime_changes"], aggregate: Literal["max", "mean", "min", "sum"] | None = None, limit: int | None = None, max_value: float | None = None, min_value: float | None = None, order: Literal["desc", "asc"] | None = None, search: str | None = None, since: str | None = None, subject: Literal["streams", "assets"] | None = None, until: str | None = None) -> models.QueryOutput:
         """Rank streams or assets by a feature"""
         return self._transport.request("GET", "/api/v1/query/", params={"aggregate": aggregate, "feature": feature, "limit": limit, "max_value": max_value, "min_value": min_value, "order": order, "search": search, "since": since, "subject": subject, "until": until})
 
@@ -560,6 +565,14 @@ class Operations:
         """Ingest points"""
         body = {"points": points}
         return self._transport.request("POST", f"/api/v1/streams/{_q(stream_id)}/points/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
+
+    def stream_regimes_list(self, stream_id: int, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedRegimeOutputList:
+        """The stream's regimes over its latest points (up to 5,000), newest first, as the offline segmentation last found them; refreshed about 10 s after a batch closes a signal window. Another tenant's stream answers 404."""
+        return self._transport.request("GET", f"/api/v1/streams/{_q(stream_id)}/regimes/", params={"cursor": cursor, "page_size": page_size})
+
+    def iter_stream_regimes_list(self, stream_id: int, *, page_size: int | None = None) -> Iterator[models.RegimeOutput]:
+        """Every item of `stream_regimes_list`, page after page."""
+        return self._transport.pages(f"/api/v1/streams/{_q(stream_id)}/regimes/", params={"page_size": page_size})
 
     def stream_windows_list(self, stream_id: int, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedWindowOutputList:
         """List a stream's windows"""
