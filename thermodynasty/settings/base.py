@@ -118,7 +118,7 @@ API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
 API_KEY_FAILURES_PER_MINUTE = env.int("API_KEY_FAILURES_PER_MINUTE", default=30)
 # Reverse proxies in front of the app that each append the connecting address to TRUSTED_PROXY_HEADER. 0 (the
 # default) trusts no header and uses the socket's address; never set it higher than the proxies really there,
-# or a client can choose its own address (docs/security.d/10-idempotency-and-auth.md).
+# or a client can choose its own address (docs/security.md).
 TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 TRUSTED_PROXY_HEADER = env("TRUSTED_PROXY_HEADER", default="X-Forwarded-For")
 # An idempotency claim's lease outlives the longest request (gunicorn's --timeout 120 in scripts/run.sh), so only
