@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from apps.ops.management.commands.seed_demo import DEMO_PASSWORD
+from apps.portal.management.commands.seed_demo import DEMO_PASSWORD
 from apps.signals.models import Stream
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,

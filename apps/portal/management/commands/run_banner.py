@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from apps.billing.stripe_gateway import PaymentsMode, payments_mode
-from apps.ops.management.commands.seed_demo import DEMO_PASSWORD, TENANTS, USERS
+from apps.portal.management.commands.seed_demo import DEMO_PASSWORD, TENANTS, USERS
 
 PAYMENTS = {
     PaymentsMode.OFF: "off (no Stripe key): Buy CEU is unavailable",
