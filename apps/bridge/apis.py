@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.bridge.query import AGGREGATES, FEATURES, MAX_LIMIT, SUBJECTS, QuerySpec, query_run
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeDictField, StrictInputSerializer
 from apps.tenants.api_base import TenantApi
 
 
@@ -19,10 +19,10 @@ class QueryInput(StrictInputSerializer):
     since = serializers.DateTimeField(required=False, help_text="Windows that closed at or after this time.")
     until = serializers.DateTimeField(required=False, help_text="... and before this time.")
     order = serializers.ChoiceField(choices=("desc", "asc"), default="desc")
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=10)
+    limit = BoundedIntegerField(min_value=1, max_value=MAX_LIMIT, default=10)
     search = serializers.CharField(max_length=200, required=False, help_text="Name (or asset key) contains.")
-    min_value = serializers.FloatField(required=False, help_text="Keep rows whose value is at least this.")
-    max_value = serializers.FloatField(required=False, help_text="Keep rows whose value is at most this.")
+    min_value = FiniteFloatField(required=False, help_text="Keep rows whose value is at least this.")
+    max_value = FiniteFloatField(required=False, help_text="Keep rows whose value is at most this.")
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("since") and attrs.get("until") and attrs["since"] >= attrs["until"]:
@@ -31,12 +31,12 @@ class QueryInput(StrictInputSerializer):
 
 
 class QueryRowOutput(serializers.Serializer):
-    rank = serializers.IntegerField()
-    id = serializers.IntegerField()
+    rank = BoundedIntegerField()
+    id = BoundedIntegerField()
     name = serializers.CharField()
-    value = serializers.FloatField()
-    windows = serializers.IntegerField(help_text="Windows aggregated (0 for alert counts).")
-    detail = serializers.DictField()
+    value = FiniteFloatField()
+    windows = BoundedIntegerField(help_text="Windows aggregated (0 for alert counts).")
+    detail = SafeDictField()
 
 
 class QueryOutput(serializers.Serializer):

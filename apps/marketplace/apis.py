@@ -48,7 +48,7 @@ class DepthApi(TenantApi):
 class QuoteApi(TenantApi):
     class Query(serializers.Serializer):
         side = serializers.ChoiceField(choices=("buy", "sell"))
-        quantity = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT,
+        quantity = BoundedIntegerField(min_value=1, max_value=MAX_AMOUNT,
                                             help_text="Base minor units, a whole number of lots.")
 
     @extend_schema(operation_id="markets_quote", responses=s.MarketQuoteOutput,

@@ -133,15 +133,15 @@ class MarketDepthOutput(serializers.Serializer):
 
 class MarketQuoteOutput(serializers.Serializer):
     side = serializers.CharField()
-    quantity = serializers.IntegerField()
-    filled_quantity = serializers.IntegerField()
-    unfilled_quantity = serializers.IntegerField(help_text="More than the book holds within the levels walked.")
-    notional = serializers.IntegerField(help_text="Quote minor units.")
-    fee = serializers.IntegerField(help_text="Taker fee, quote minor units.")
-    total = serializers.IntegerField(help_text="Buy: notional plus fee to pay. Sell: notional less fee received.")
-    average_price = serializers.IntegerField(allow_null=True)
-    worst_price = serializers.IntegerField(allow_null=True)
-    levels = serializers.IntegerField(help_text="Book levels walked at most.")
+    quantity = BoundedIntegerField()
+    filled_quantity = BoundedIntegerField()
+    unfilled_quantity = BoundedIntegerField(help_text="More than the book holds within the levels walked.")
+    notional = BoundedIntegerField(help_text="Quote minor units.")
+    fee = BoundedIntegerField(help_text="Taker fee, quote minor units.")
+    total = BoundedIntegerField(help_text="Buy: notional plus fee to pay. Sell: notional less fee received.")
+    average_price = BoundedIntegerField(allow_null=True)
+    worst_price = BoundedIntegerField(allow_null=True)
+    levels = BoundedIntegerField(help_text="Book levels walked at most.")
 
 
 class MarketCandleOutput(serializers.Serializer):

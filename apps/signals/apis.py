@@ -174,9 +174,9 @@ class AlertOutput(serializers.Serializer):
     window_end = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     resolved_at = serializers.DateTimeField(allow_null=True)
-    delay_points = serializers.IntegerField(allow_null=True, help_text="Regime changes: points of the new regime "
+    delay_points = BoundedIntegerField(allow_null=True, help_text="Regime changes: points of the new regime "
                                             "seen when the streaming detector confirmed it.")
-    regime_alert = serializers.IntegerField(source="regime_alert_id", allow_null=True, help_text="Anomalies: the "
+    regime_alert = BoundedIntegerField(source="regime_alert_id", allow_null=True, help_text="Anomalies: the "
                                             "regime change whose boundary this alarm was.")
     note = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -243,7 +243,7 @@ class WebhookOutput(serializers.Serializer):
     state = serializers.ChoiceField(choices=["active", "paused", "deactivated"], help_text="paused: too many "
                                     "consecutive failures; nothing is sent until it is resumed.")
     paused_at = serializers.DateTimeField(allow_null=True)
-    consecutive_failures = serializers.IntegerField()
+    consecutive_failures = BoundedIntegerField()
     created_at = serializers.DateTimeField()
 
 

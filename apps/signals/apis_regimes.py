@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.pagination import StableCursorPagination
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeDictField, StrictInputSerializer
 from apps.signals import selectors, services
 from apps.signals.pricing import BASE_FEE, MAX_POINTS, POINTS_PER_MINOR_UNIT
 from apps.signals.series import MODELS
@@ -24,19 +24,19 @@ CEU_HELP = "CEU minor units (thousandths of a CEU)."
 class ChangeOutput(serializers.Serializer):
     kind = serializers.CharField(help_text="level | variance | slope | seasonal | rate")
     summary = serializers.CharField(help_text='What changed, in words and numbers ("level +3.2σ").')
-    stats = serializers.DictField(child=serializers.FloatField(allow_null=True))
-    confidence = serializers.FloatField(allow_null=True, help_text="In [0, 1].")
+    stats = SafeDictField(child=FiniteFloatField(allow_null=True))
+    confidence = FiniteFloatField(allow_null=True, help_text="In [0, 1].")
 
 
 class RegimeOutput(serializers.Serializer):
     start_ts = serializers.DateTimeField()
     end_ts = serializers.DateTimeField(help_text="Time of its last point.")
-    count = serializers.IntegerField(help_text="Points, missing ones included.")
-    n = serializers.IntegerField(help_text="Finite points.")
-    mean = serializers.FloatField(allow_null=True)
-    scale = serializers.FloatField(allow_null=True, help_text="Robust standard deviation.")
-    slope = serializers.FloatField(allow_null=True, help_text="Per second.")
-    features = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    count = BoundedIntegerField(help_text="Points, missing ones included.")
+    n = BoundedIntegerField(help_text="Finite points.")
+    mean = FiniteFloatField(allow_null=True)
+    scale = FiniteFloatField(allow_null=True, help_text="Robust standard deviation.")
+    slope = FiniteFloatField(allow_null=True, help_text="Per second.")
+    features = SafeDictField(child=FiniteFloatField(allow_null=True))
     model = serializers.CharField(help_text="The cost model the segmentation chose.")
     change = serializers.SerializerMethodField(help_text="How this regime differs from the one before it; null "
                                                          "for the first regime of the segmented horizon.")
@@ -81,7 +81,7 @@ class RegimeListApi(TenantApi):
 class ChangepointInput(StrictInputSerializer):
     """Documents the body; series_parse validates it (one fast pass over up to 100,000 values)."""
 
-    values = serializers.ListField(child=serializers.FloatField(allow_null=True), max_length=MAX_POINTS,
+    values = serializers.ListField(child=FiniteFloatField(allow_null=True), max_length=MAX_POINTS,
                                    help_text="The series; null marks a missing value.")
     timestamps = serializers.ListField(child=serializers.CharField(), required=False,
                                        help_text="Optional, one per value, strictly increasing: Unix seconds or "
@@ -91,34 +91,34 @@ class ChangepointInput(StrictInputSerializer):
 
 
 class SegmentOutput(serializers.Serializer):
-    start = serializers.IntegerField(help_text="First index (inclusive).")
-    end = serializers.IntegerField(help_text="One past the last index.")
-    t_start = serializers.FloatField(allow_null=True)
-    t_end = serializers.FloatField(allow_null=True)
-    n = serializers.IntegerField()
-    mean = serializers.FloatField(allow_null=True)
-    scale = serializers.FloatField(allow_null=True)
-    slope = serializers.FloatField(allow_null=True, help_text="Per second with timestamps, else per index.")
-    features = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    start = BoundedIntegerField(help_text="First index (inclusive).")
+    end = BoundedIntegerField(help_text="One past the last index.")
+    t_start = FiniteFloatField(allow_null=True)
+    t_end = FiniteFloatField(allow_null=True)
+    n = BoundedIntegerField()
+    mean = FiniteFloatField(allow_null=True)
+    scale = FiniteFloatField(allow_null=True)
+    slope = FiniteFloatField(allow_null=True, help_text="Per second with timestamps, else per index.")
+    features = SafeDictField(child=FiniteFloatField(allow_null=True))
 
 
 class ChangePointOutput(serializers.Serializer):
-    index = serializers.IntegerField(help_text="Index where the new segment starts (never 0).")
-    t = serializers.FloatField(allow_null=True)
-    confidence = serializers.FloatField(allow_null=True)
-    gain = serializers.FloatField(allow_null=True, help_text="Penalised cost gain of keeping it.")
+    index = BoundedIntegerField(help_text="Index where the new segment starts (never 0).")
+    t = FiniteFloatField(allow_null=True)
+    confidence = FiniteFloatField(allow_null=True)
+    gain = FiniteFloatField(allow_null=True, help_text="Penalised cost gain of keeping it.")
     kind = serializers.CharField()
     summary = serializers.CharField()
-    stats = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    stats = SafeDictField(child=FiniteFloatField(allow_null=True))
 
 
 class AnalysisOutput(serializers.Serializer):
-    id = serializers.IntegerField(help_text="The analysis record (the series itself is not stored).")
-    points = serializers.IntegerField()
+    id = BoundedIntegerField(help_text="The analysis record (the series itself is not stored).")
+    points = BoundedIntegerField()
     model = serializers.CharField()
-    penalty = serializers.FloatField()
-    period = serializers.IntegerField(allow_null=True, help_text="Seasonal period removed, in points.")
-    charged = serializers.IntegerField(help_text=CEU_HELP)
+    penalty = FiniteFloatField()
+    period = BoundedIntegerField(allow_null=True, help_text="Seasonal period removed, in points.")
+    charged = BoundedIntegerField(help_text=CEU_HELP)
     segments = SegmentOutput(many=True)
     change_points = ChangePointOutput(many=True)
 

@@ -13,6 +13,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.core.errors import CoreErrorCode
+from apps.core.serializers import SafeDictField
 
 STATUS_TEXT = {
     400: "Bad request: invalid input (field errors in `extra.fields`) or a refused business rule.",
@@ -61,7 +62,7 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Stable machine-readable code from the API's error code lists.")
     message = serializers.CharField(help_text="Human-readable explanation; may change wording.")
-    extra = serializers.DictField(help_text="Structured details, e.g. `fields` for validation errors.")
+    extra = SafeDictField(help_text="Structured details, e.g. `fields` for validation errors.")
 
 
 def _value(code: str | Enum) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from apps.core.openapi_docs.base import T0, T1, T2, Doc, page
+from apps.ledger.errors import LedgerErrorCode
 from apps.signals.errors import SignalErrorCode as S
 
 STREAM = {"id": 42, "name": "boiler-3 outlet temperature", "kind": "numeric", "units": "degC",
@@ -21,7 +22,33 @@ WEBHOOK = {"id": 7, "url": "https://hooks.example.com/thermodynasty", "descripti
 NOTE = {"note": "Crew dispatched to boiler 3."}
 ALERT_ERRORS = {409: (S.ALERT_STATE,)}
 
+REGIME = {"start_ts": T0, "end_ts": T1, "count": 240, "n": 240, "mean": 80.2, "scale": 1.9, "slope": 0.0004,
+          "features": {"energy": 0.41, "entropy": 2.05}, "model": "meanvar",
+          "change": {"kind": "level", "summary": "level +15.4σ", "confidence": 0.99,
+                     "stats": {"level_sigma": 15.4, "mean_before": 50.1, "mean_after": 80.2}}}
+SEGMENT = {"start": 0, "end": 6, "t_start": None, "t_end": None, "n": 6, "mean": 10.03, "scale": 0.12, "slope": 0.0,
+           "features": {"energy": 0.01}}
+CHANGE = {"index": 6, "t": None, "confidence": 0.99, "gain": 41.7, "kind": "level", "summary": "level +83.1σ",
+          "stats": {"level_sigma": 83.1, "mean_before": 10.03, "mean_after": 20.0}}
+
 DOCS: dict[str, Doc] = {
+    "stream_regimes_list": Doc(
+        "List a stream's regimes",
+        "The stream's regimes over its recent horizon, newest first: each segment's level, robust scale and "
+        "slope, its signal features, and how it differs from the regime before it (kind, a summary in words and "
+        "numbers, and a confidence). Segments are recomputed shortly after batches close windows.",
+        response=page(REGIME)),
+    "changepoints_analyse": Doc(
+        "Find the change points of a series",
+        "Segments a series you send (up to 100,000 values; null marks a missing one; optional timestamps, "
+        "irregular spacing allowed) into regimes and returns the segments with their statistics and the change "
+        "points between them, each with a kind, a summary, a confidence and its gain. Priced in CEU by size; "
+        "nothing of the series is stored. Requires an Idempotency-Key.",
+        request={"values": [10.0, 10.1, 9.9, 10.0, 10.2, 9.97, 20.1, 19.9, 20.0, 20.2, 19.8, 20.0]},
+        response={"id": 311, "points": 12, "model": "mean", "penalty": 9.94, "period": None, "charged": 6,
+                  "segments": [SEGMENT, {**SEGMENT, "start": 6, "end": 12, "mean": 20.0, "scale": 0.14}],
+                  "change_points": [CHANGE]},
+        errors={400: (S.INVALID_SERIES,), 402: (LedgerErrorCode.INSUFFICIENT_CEU,)}),
     "streams_list": Doc(
         "List streams",
         "Your telemetry streams, newest first, one cursor page at a time.",
