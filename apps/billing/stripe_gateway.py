@@ -57,8 +57,10 @@ def ensure_configured() -> None:
 
 def _client() -> stripe.StripeClient:
     ensure_configured()
+    key = settings.STRIPE_SECRET_KEY
+    assert key, "ensure_configured() refuses a platform without a Stripe key"
     base = getattr(settings, "STRIPE_API_BASE", STRIPE_API)
-    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses={"api": base}, max_network_retries=2)
+    return stripe.StripeClient(key, base_addresses={"api": base}, max_network_retries=2)
 
 
 def _session(obj: Any) -> CheckoutSession:

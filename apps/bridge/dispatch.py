@@ -70,7 +70,7 @@ def _environ(call: ApiCall) -> dict[str, Any]:
 def _audit(request: WSGIRequest, call: ApiCall, status: int) -> None:
     # DRF copies the authenticated key onto the Django request; an unauthenticated call has no tenant to audit.
     api_key = getattr(request, "auth", None)
-    if call.audit_action is None or getattr(api_key, "tenant_id", None) is None:
+    if call.audit_action is None or api_key is None or getattr(api_key, "tenant_id", None) is None:
         return
     with rls.tenant_scope(api_key.tenant_id), transaction.atomic():
         audit_record(actor=Actor(api_key_id=api_key.pk, label=f"mcp:api-key:{api_key.prefix}"),
@@ -86,7 +86,7 @@ def api_call(call: ApiCall) -> ApiAnswer:
     response = None
     try:
         response = _handler().get_response(request)
-        body = response.content if not response.streaming else b"".join(response.streaming_content)
+        body = response.getvalue()  # content, or the joined streaming_content of a streaming response
         _audit(request, call, response.status_code)
     finally:
         if response is not None:

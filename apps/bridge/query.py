@@ -77,9 +77,9 @@ def _stream_values(tenant: Tenant, spec: QuerySpec, streams: QuerySet[Stream]) -
         counts = {r["stream_id"]: float(r["n"]) for r in rows}
         return {s: (counts.get(s, 0.0), 0) for s in streams.values_list("pk", flat=True)}
     agg = AGGREGATES[spec.aggregate]
-    rows = (SignalWindow.objects.filter(tenant=tenant, stream__in=streams, valid=True).filter(_window_filter(spec))
-            .values("stream_id").annotate(v=agg(spec.feature), n=Count("id")))
-    found = {r["stream_id"]: (r["v"], r["n"]) for r in rows}
+    windows = (SignalWindow.objects.filter(tenant=tenant, stream__in=streams, valid=True)
+               .filter(_window_filter(spec)).values("stream_id").annotate(v=agg(spec.feature), n=Count("id")))
+    found = {r["stream_id"]: (r["v"], r["n"]) for r in windows}
     return {s: found.get(s, (None, 0)) for s in streams.values_list("pk", flat=True)}
 
 
@@ -125,7 +125,7 @@ def query_run(*, tenant: Tenant, spec: QuerySpec) -> list[QueryRow]:
         by_asset.setdefault(asset_id, []).append(stream_id)
     rows = []
     for asset in assets.only("id", "name", "key", "kind"):
-        members = [values[s] for s in by_asset.get(asset.pk, []) if values.get(s, (None, 0))[0] is not None]
+        members = [(v, n) for v, n in (values.get(s, (None, 0)) for s in by_asset.get(asset.pk, [])) if v is not None]
         rows.append(QueryRow(id=asset.pk, name=asset.name, value=_combine([v for v, _ in members], spec),
                              windows=sum(n for _, n in members),
                              detail={"key": asset.key, "kind": asset.kind, "streams": len(by_asset.get(asset.pk, []))}))

@@ -60,7 +60,8 @@ def _operation(spec: ToolSpec, document: dict[str, Any]) -> Operation | None:
     components = document.get("components", {}).get("schemas", {})
     properties: dict[str, Any] = {}
     required: list[str] = []
-    path_params, query_params = [], []
+    path_params: list[str] = []
+    query_params: list[str] = []
     for param in op.get("parameters", []):
         name, where = param["name"], param.get("in")
         if where not in ("path", "query"):

@@ -5,6 +5,7 @@ from enum import Enum
 from functools import cache
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 
 from apps.core.errors import CoreErrorCode, NotFoundError
@@ -29,5 +30,5 @@ def get_or_not_found(queryset: QuerySet[M], message: str, *, code: str | Enum = 
     already tenant-filtered, so another tenant's row answers exactly like a missing one."""
     try:
         return queryset.get(**lookup)
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:  # queryset.get raises only its model's DoesNotExist, a subclass of this
         raise not_found(queryset.model, message, code) from None

@@ -74,7 +74,7 @@ class PostingInput(StrictInputSerializer):
 
 class EntryInput(StrictInputSerializer):
     client_id = serializers.CharField(max_length=128)
-    postings = PostingInput(many=True, min_length=2, max_length=64)
+    postings = PostingInput(many=True, min_length=2, max_length=64)  # type: ignore[call-arg]  # many=True builds a ListSerializer, which takes these (stub)
     metadata = SafeDictField(required=False, default=dict)
 
 

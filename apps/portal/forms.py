@@ -98,7 +98,8 @@ class StreamCreateForm(forms.Form):
     value_high = forms.FloatField(required=False, label="Highest expected value")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean returns
         low, high = cleaned.get("value_low"), cleaned.get("value_high")
         if (low is None) != (high is None):
             self.add_error("value_high" if high is None else "value_low", "Give both ends of the range, or neither.")

@@ -151,7 +151,7 @@ def _poisoned(value: Any, depth: int) -> bool:
     if isinstance(value, bool) or depth > STATE_WALK_DEPTH:
         return False
     if isinstance(value, (int, float, np.floating, np.integer)):
-        return not math.isfinite(value) or abs(value) > STATE_LIMIT
+        return not math.isfinite(value) or abs(float(value)) > STATE_LIMIT
     if isinstance(value, np.ndarray):
         numeric = value.dtype.kind in "fiu"
         return numeric and bool(value.size) and bool((~np.isfinite(value) | (np.abs(value) > STATE_LIMIT)).any())

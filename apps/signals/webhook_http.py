@@ -85,7 +85,7 @@ def resolve(url: str) -> Destination:
     return Destination(parts.scheme, parts.hostname, port, target, tuple(dict.fromkeys(addresses)))
 
 
-def _connect(addresses: tuple[str, ...], port: int, timeout: float) -> socket.socket:
+def _connect(addresses: tuple[str, ...], port: int, timeout: float | None) -> socket.socket:
     """The first checked address that accepts, like create_connection over a name, but never a fresh lookup."""
     error: OSError = OSError("no address")
     for address in addresses:
@@ -107,13 +107,14 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def __init__(self, destination: Destination, timeout: float) -> None:
-        super().__init__(destination.host, destination.port, timeout=timeout, context=ssl.create_default_context())
+        self._tls = ssl.create_default_context()
+        super().__init__(destination.host, destination.port, timeout=timeout, context=self._tls)
         self._addresses = destination.addresses
 
     def connect(self) -> None:
         raw = _connect(self._addresses, self.port, self.timeout)
         # SNI and the certificate check use the URL's host name, not the pinned address.
-        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
+        self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
 
 
 def classify(status_code: int) -> DeliveryError | None:

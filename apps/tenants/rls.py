@@ -109,7 +109,9 @@ def _set(bypass: bool, tenant_id: int | None) -> None:
     # The session settings survive a rolled-back transaction only if set outside it; we mirror them on the
     # connection object so reads cost no round trip, and re-set them whenever a scope is left.
     connection.ensure_connection()  # a new connection learns its roles first (on_connection_created)
-    system, request = connection.rls_roles
+    roles: tuple[str, str] | None = getattr(connection, "rls_roles", None)
+    assert roles is not None, "on_connection_created marks every connection with its roles"
+    system, request = roles
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('role', %s, false), set_config('app.tenant_id', %s, false)",

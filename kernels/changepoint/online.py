@@ -59,7 +59,7 @@ class OnlineDetector:
         self.last_change = 0
         self.prior: tuple[float, float, float, float] | None = None
         self.history: list[tuple[float, float | None]] = []
-        self.arrays = {name: np.zeros(0) for name in ARRAYS}
+        self.arrays: dict[str, np.ndarray] = {name: np.zeros(0) for name in ARRAYS}
 
     @property
     def delay_bound(self) -> int:

@@ -17,7 +17,7 @@ def _brand(request: Any) -> Any:
 
 def docs_title(request: Any) -> str:
     brand = _brand(request)
-    return f"{brand.brand_name} API" if brand is not None else settings.SPECTACULAR_SETTINGS["TITLE"]
+    return f"{brand.brand_name} API" if brand is not None else str(settings.SPECTACULAR_SETTINGS["TITLE"])
 
 
 def brand_schema(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:

@@ -201,7 +201,7 @@ class AssetStreamDetachApi(TenantApi):
 
 class LinkOutput(serializers.Serializer):
     id = BoundedIntegerField()
-    source = BoundedIntegerField(source="source_id")
+    source = BoundedIntegerField(source="source_id")  # type: ignore[assignment]  # field named like a Field attribute (stub)
     source_key = serializers.CharField(source="source.key")
     target = BoundedIntegerField(source="target_id")
     target_key = serializers.CharField(source="target.key")
@@ -211,7 +211,7 @@ class LinkOutput(serializers.Serializer):
 
 
 class LinkInput(StrictInputSerializer):
-    source = BoundedIntegerField()
+    source = BoundedIntegerField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
     target = BoundedIntegerField()
     kind = serializers.ChoiceField(choices=LinkKind.choices)
     weight = FiniteFloatField(min_value=1e-9, max_value=1.0, default=1.0,

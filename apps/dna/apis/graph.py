@@ -24,7 +24,7 @@ class ImpactedOutput(serializers.Serializer):
 
 
 class BlastRadiusOutput(serializers.Serializer):
-    source = BoundedIntegerField()
+    source = BoundedIntegerField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
     depth = BoundedIntegerField()
     backend = serializers.CharField(help_text="neo4j, or postgres when the mirror is off or unreachable")
     total_impact = FiniteFloatField()
@@ -48,7 +48,7 @@ class BlastRadiusApi(TenantApi):
 
 
 class PathQuery(serializers.Serializer):
-    source = BoundedIntegerField()
+    source = BoundedIntegerField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
     target = BoundedIntegerField()
     max_depth = BoundedIntegerField(min_value=1, max_value=impact.MAX_PATH_DEPTH, default=8)
 
@@ -95,7 +95,7 @@ class CascadeNodeOutput(serializers.Serializer):
 
 
 class CascadeLinkOutput(serializers.Serializer):
-    source = BoundedIntegerField(help_text="Index into nodes.")
+    source = BoundedIntegerField(help_text="Index into nodes.")  # type: ignore[assignment]  # field named like a Field attribute (stub)
     target = BoundedIntegerField(help_text="Index into nodes.")
     weight = FiniteFloatField()
 
@@ -166,7 +166,7 @@ class GraphNodeOutput(CascadeNodeOutput):
 
 class GraphLinkOutput(serializers.Serializer):
     id = BoundedIntegerField()
-    source = BoundedIntegerField()
+    source = BoundedIntegerField()  # type: ignore[assignment]  # field named like a Field attribute (stub)
     target = BoundedIntegerField()
     kind = serializers.CharField()
     weight = FiniteFloatField()

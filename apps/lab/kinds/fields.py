@@ -49,7 +49,7 @@ class DiffusionParams(GridParams):
     t_end = FiniteFloatField(min_value=1e-6, max_value=1e7, default=50.0, help_text="Simulated time.")
     diffusivity = FiniteFloatField(min_value=0.0, max_value=1e3, default=1.0,
                                    help_text="D in length^2 / time.")
-    sources = SourceParams(many=True, required=False, max_length=MAX_SOURCES,
+    sources = SourceParams(many=True, required=False, max_length=MAX_SOURCES,  # type: ignore[call-arg]  # many=True builds a ListSerializer, which takes these (stub)
                            help_text="Gaussian bumps of energy at t = 0; default: one at the centre.",
                            style={"example": '[{"x": 40, "y": 64, "sigma": 4, "amount": 1.0}]'})
 

@@ -68,7 +68,7 @@ class GraphParams(LimitedParams):
     edges = serializers.ListField(child=EdgeField(), min_length=1, max_length=MAX_EDGES,
                                   help_text="Undirected couplings between assets: [from, to] or [from, to, weight].",
                                   style={"example": '[["pump-1", "tank-A"], ["tank-A", "valve-3", 2.0]]'})
-    source = serializers.CharField(max_length=MAX_NAME, help_text="The asset where the disturbance starts.",
+    source = serializers.CharField(max_length=MAX_NAME, help_text="The asset where the disturbance starts.",  # type: ignore[assignment]  # field named like a Field attribute (stub)
                                    style={"example": "pump-1"})
     amount = FiniteFloatField(min_value=1e-9, max_value=1e12, default=1.0, help_text="Heat injected.")
     rate = FiniteFloatField(min_value=1e-9, max_value=1e3, default=1.0, help_text="Spreading rate (1/time).")

@@ -30,7 +30,7 @@ TRAIN_SHARE = 0.8  # of the progress bar; sampling the two forecasts takes the r
 
 
 class TelemetryParams(LabParams):
-    source = serializers.ChoiceField(choices=["synthetic", "series", "stream"], default="synthetic",
+    source = serializers.ChoiceField(choices=["synthetic", "series", "stream"], default="synthetic",  # type: ignore[assignment]  # field named like a Field attribute (stub)
                                      help_text="synthetic machine telemetry, your own series, or a signals stream.")
     series = serializers.ListField(child=FiniteFloatField(), required=False, max_length=MAX_SERIES,
                                    help_text="The values, oldest first (source 'series').",
@@ -39,7 +39,7 @@ class TelemetryParams(LabParams):
     length = BoundedIntegerField(min_value=100, max_value=MAX_SERIES, default=3000,
                                  help_text="Points used: the synthetic length or the stream's latest points.")
     window = BoundedIntegerField(min_value=2, max_value=256, default=24, help_text="Points to forecast.")
-    context = BoundedIntegerField(min_value=2, max_value=512, default=48, help_text="Points conditioned on.")
+    context = BoundedIntegerField(min_value=2, max_value=512, default=48, help_text="Points conditioned on.")  # type: ignore[assignment]  # field named like a Field attribute (stub)
     period = BoundedIntegerField(min_value=1, max_value=10_000, default=24,
                                  help_text="Season of the seasonal-naive baseline (at most context).")
     samples = BoundedIntegerField(min_value=10, max_value=1000, default=200, help_text="Forecast draws.")

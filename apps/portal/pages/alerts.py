@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from apps.portal.pages.common import actor_of, tenant_page
+from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.signals import selectors, services
 from apps.signals.models import AlertStatus, Severity
 from apps.tenants.roles import Permission
@@ -43,7 +43,7 @@ def _filters(request: HttpRequest) -> dict[str, str]:
 
 
 @tenant_page()
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: TenantRequest) -> HttpResponse:
     chosen = _filters(request)
     period = PERIODS.get(chosen["period"])
     rows = list(selectors.alert_search(
@@ -66,7 +66,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 @tenant_page(Permission.ANALYZE)
 @require_POST
-def alerts_acknowledge(request: HttpRequest) -> HttpResponse:
+def alerts_acknowledge(request: TenantRequest) -> HttpResponse:
     ids = [int(v) for v in request.POST.getlist("alert") if v.isdigit()]
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -88,7 +88,7 @@ def chart_moment(request: HttpRequest) -> datetime | None:
     return datetime.fromtimestamp(int(at), tz=UTC) if at.isdigit() and len(at) <= 12 else None
 
 
-def chart_until(request: HttpRequest, *, stream_id: int, points: int) -> datetime | None:
+def chart_until(request: TenantRequest, *, stream_id: int, points: int) -> datetime | None:
     """The end of a chart of `points` points that holds the `?at=` moment mid-chart, or None when there is no such
     moment or it is recent enough for the latest chart to show it."""
     moment = chart_moment(request)

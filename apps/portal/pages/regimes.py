@@ -2,6 +2,7 @@
 listed apart from anomalies."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ REGIME_ROWS = 50  # newest regimes listed under the chart (the chart shows those
 class RegimeView:
     bands: list[list[Any]]  # [start ms, end ms, label]: contiguous, oldest first, clipped to the chart
     segments: list[RegimeSegment]
-    changes: list[Alert]
+    changes: Sequence[Alert]  # each annotated with boundary_count
     state: RegimeState | None
 
 

@@ -21,7 +21,7 @@ def stream_create(*, actor: Actor, tenant: Tenant, name: str, kind: str = "numer
                   value_low: float | None = None, value_high: float | None = None,
                   detector: dict[str, Any] | None = None) -> Stream:
     """`detector` holds DetectorConfig settings (a template's); without it the detector uses its defaults."""
-    if (value_low is None) != (value_high is None) or (value_low is not None and not (
+    if (value_low is None) != (value_high is None) or (value_low is not None and value_high is not None and not (
             -MAX_ABS_VALUE <= value_low < value_high <= MAX_ABS_VALUE)):
         raise ApplicationError(f"Give both value_low and value_high, finite, with value_high > value_low and both "
                                f"within ±{MAX_ABS_VALUE:g}.",
