@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from apps.core.openapi_docs.branding import BrandedSwaggerView
 from apps.ops.health import healthz, readyz
+from thermodynasty.openapi_docs.branding import BrandedSwaggerView
 
 handler400 = "apps.core.error_pages.bad_request"
 handler500 = "apps.core.error_pages.server_error"

@@ -294,7 +294,6 @@ class WebhookResumeApi(TenantApi):
 
     @extend_schema(operation_id="webhooks_resume", request=None, responses=WebhookOutput)
     def post(self, request: Request, endpoint_id: int) -> Response:
-        selectors.webhook_list(tenant=self.tenant).get(pk=endpoint_id)
         endpoint = services.webhook_endpoint_resume(actor=self.actor, tenant=self.tenant, endpoint_id=endpoint_id)
         return Response(WebhookOutput(endpoint).data)
 

@@ -10,6 +10,9 @@ import hmac
 import time
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+
 from apps.core.errors import ApplicationError
 from apps.signals.errors import SignalErrorCode
 from apps.signals.webhook_http import DestinationRefused, resolve
@@ -61,6 +64,11 @@ def check_url(url: str) -> None:
     if not url.lower().startswith(("http://", "https://")):
         raise ApplicationError("Webhook URLs are http(s) URLs.", code=SignalErrorCode.WEBHOOK_URL,
                                extra={"fields": {"url": ["Use an http:// or https:// URL."]}})
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except DjangoValidationError as exc:
+        raise ApplicationError("This is not a valid URL.", code=SignalErrorCode.WEBHOOK_URL,
+                               extra={"fields": {"url": ["Enter a valid URL."]}}) from exc
     try:
         resolve(url)
     except DestinationRefused as exc:

@@ -13,9 +13,9 @@ import pytest
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
-from apps.core.openapi_docs.catalogue import DOCS
 from apps.tenants.models import TenantKind
 from tests.tenants.factories import TenantFactory
+from thermodynasty.openapi_docs.catalogue import DOCS
 
 ERROR_APPS = ("billing", "capsules", "core", "dna", "lab", "ledger", "marketplace", "signals", "tenants")
 ERROR_REF = "#/components/schemas/Error"

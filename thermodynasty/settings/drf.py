@@ -8,7 +8,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "thermodynasty.schema.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.exception_handlers.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.StableCursorPagination",
     "PAGE_SIZE": 50,
@@ -32,6 +32,6 @@ SPECTACULAR_SETTINGS = {
     # The enum hook is drf-spectacular's default; naming hooks replaces the defaults, so it is listed again.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "apps.core.openapi_docs.branding.brand_schema",
+        "thermodynasty.openapi_docs.branding.brand_schema",
     ],
 }

@@ -73,7 +73,8 @@ def webhook_endpoint_delete(*, actor: Actor, tenant: Tenant, endpoint_id: int) -
 @transaction.atomic(durable=True)
 def webhook_endpoint_resume(*, actor: Actor, tenant: Tenant, endpoint_id: int) -> WebhookEndpoint:
     """Un-pauses an endpoint paused for consecutive failures; its waiting deliveries become due at once."""
-    endpoint = WebhookEndpoint.objects.select_for_update().filter(tenant=tenant).get(pk=endpoint_id)
+    endpoint = get_or_not_found(WebhookEndpoint.objects.select_for_update().filter(tenant=tenant),
+                                "No such webhook endpoint.", pk=endpoint_id)
     if not endpoint.is_active or endpoint.paused_at is None:
         raise ApplicationError("Only a paused, active webhook endpoint can be resumed.",
                                code=SignalErrorCode.WEBHOOK_STATE, extra={"state": endpoint.state})

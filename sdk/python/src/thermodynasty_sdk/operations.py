@@ -175,7 +175,7 @@ class Operations:
         return self._transport.request("POST", f"/api/v1/capsules/{_q(capsule_id)}/runs/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def changepoints_analyse(self, *, values: list[float | None], model: models.ModelEnum | None = None, penalty: str | None = None, timestamps: list[str] | None = None, idempotency_key: str | None = None) -> models.AnalysisOutput:
-        """Segments a series (up to 100,000 points) and returns its segments and change points; nothing about the series is stored. Costs 5 + ceil(points / 1000) CEU minor units, charged only when the analysis succeeds. Requires an Idempotency-Key (a replay returns the first answer and is not charged again). Invalid input answers 400 `invalid_series` with `extra.fields`; too little CEU answers 402 `insufficient_ceu`."""
+        """Find the change points of a series"""
         body = {"model": model, "penalty": penalty, "timestamps": timestamps, "values": values}
         return self._transport.request("POST", "/api/v1/changepoints/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
@@ -567,7 +567,7 @@ class Operations:
         return self._transport.request("POST", f"/api/v1/streams/{_q(stream_id)}/points/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def stream_regimes_list(self, stream_id: int, *, cursor: str | None = None, page_size: int | None = None) -> models.PaginatedRegimeOutputList:
-        """The stream's regimes over its latest points (up to 5,000), newest first, as the offline segmentation last found them; refreshed about 10 s after a batch closes a signal window. Another tenant's stream answers 404."""
+        """List a stream's regimes"""
         return self._transport.request("GET", f"/api/v1/streams/{_q(stream_id)}/regimes/", params={"cursor": cursor, "page_size": page_size})
 
     def iter_stream_regimes_list(self, stream_id: int, *, page_size: int | None = None) -> Iterator[models.RegimeOutput]:

@@ -2,7 +2,7 @@
 the generator's own summary and description (tests/core/test_openapi_docs.py refuses that for partner APIs)."""
 from __future__ import annotations
 
-from apps.core.openapi_docs import (
+from thermodynasty.openapi_docs import (
     billing,
     capsules,
     dna,
@@ -12,7 +12,7 @@ from apps.core.openapi_docs import (
     signals,
     tenants,
 )
-from apps.core.openapi_docs.base import Doc
+from thermodynasty.openapi_docs.base import Doc
 
 DOCS: dict[str, Doc] = {}
 for _module in (billing, capsules, dna, lab, ledger, marketplace, signals, tenants):

@@ -2,8 +2,8 @@
 (1 CEU = 1000)."""
 from __future__ import annotations
 
-from apps.core.openapi_docs.base import T0, T1, T2, Doc, page
 from apps.ledger.errors import LedgerErrorCode as L
+from thermodynasty.openapi_docs.base import T0, T1, T2, Doc, page
 
 ACCOUNT = {"id": 12, "asset": "CEU", "code": "operations", "name": "Operations CEU", "floor_mode": "non_negative",
            "credit_limit": 0, "balance": 250000, "pending_debits": 12000, "pending_credits": 0, "available": 238000,

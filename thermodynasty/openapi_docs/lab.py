@@ -1,9 +1,9 @@
 """Lab jobs: PDE and graph simulations and forecasters on the GPU queue, paid in CEU (apps/lab)."""
 from __future__ import annotations
 
-from apps.core.openapi_docs.base import T0, T1, T2, Doc, page
 from apps.lab.errors import LabErrorCode as J
 from apps.ledger.errors import LedgerErrorCode
+from thermodynasty.openapi_docs.base import T0, T1, T2, Doc, page
 
 PARAMS = {"nx": 96, "ny": 96, "t_end": 60.0, "snapshots": 6, "boundary": "neumann", "diffusivity": 1.0,
           "sources": [{"x": 30, "y": 60, "sigma": 4, "amount": 2.0}]}

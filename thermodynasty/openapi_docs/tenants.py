@@ -1,8 +1,8 @@
 """Your tenant, its members, API keys and (for partners) client tenants (apps/tenants)."""
 from __future__ import annotations
 
-from apps.core.openapi_docs.base import T0, T1, Doc, page
 from apps.tenants.errors import TenantErrorCode as T
+from thermodynasty.openapi_docs.base import T0, T1, Doc, page
 
 KEY = {"id": 31, "name": "ingest gateway", "prefix": "td_live_8f3k", "scopes": ["read", "write"],
        "created_at": T0, "last_used_at": T1, "revoked_at": None}

@@ -7,7 +7,7 @@
    with their `cursor` and `page_size` parameters: those views are plain APIViews without `pagination_class`, so
    the generator would otherwise describe a bare list, which is not what the client receives.
 3. Partner documentation (summary, description, example request and response, error responses) comes from the
-   catalogue in `apps/core/openapi_docs`, keyed by operation id, so the views stay thin and one file per app holds
+   catalogue in `thermodynasty/openapi_docs`, keyed by operation id, so the views stay thin and one file per app holds
    the words; every error response references the shared `Error` component.
 """
 from __future__ import annotations
@@ -18,14 +18,14 @@ from typing import Any
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import get_doc
 
-from apps.core.openapi_docs.catalogue import doc_for
-from apps.core.openapi_docs.error_responses import (
+from apps.core.pagination import StableCursorPagination
+from thermodynasty.openapi_docs.catalogue import doc_for
+from thermodynasty.openapi_docs.error_responses import (
     ErrorSerializer,
     default_errors,
     error_response,
     merge_errors,
 )
-from apps.core.pagination import StableCursorPagination
 
 PAGINATING_CALLS = ("self.paginate(", ".get_paginated_response(")
 IDEMPOTENT_CALLS = ("self.handle_idempotent(", "self.create_response(")

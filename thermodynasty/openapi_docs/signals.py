@@ -1,16 +1,16 @@
 """Streams, points, windows, alerts and webhooks (apps/signals) and the cross-stream query (apps/bridge)."""
 from __future__ import annotations
 
-from apps.core.openapi_docs.base import T0, T1, T2, Doc, page
 from apps.ledger.errors import LedgerErrorCode
 from apps.signals.errors import SignalErrorCode as S
+from thermodynasty.openapi_docs.base import T0, T1, T2, Doc, page
 
 STREAM = {"id": 42, "name": "boiler-3 outlet temperature", "kind": "numeric", "units": "degC",
           "asset_name": "boiler-3", "description": "Outlet thermocouple, 1 Hz.", "window_size": 64, "n_bins": 16,
           "value_low": 0.0, "value_high": 120.0, "point_count": 86400, "last_timestamp": T1, "last_score": 0.12,
           "created_at": T0}
-ALERT = {"id": 901, "stream": 42, "stream_name": "boiler-3 outlet temperature", "ts": T1, "score": 0.93,
-         "severity": "high", "status": "open",
+ALERT = {"id": 901, "kind": "anomaly", "stream": 42, "stream_name": "boiler-3 outlet temperature", "ts": T1,
+         "score": 0.93, "severity": "high", "status": "open", "delay_points": None, "regime_alert": None,
          "explanation": "Entropy rate rose 4.1 sigma above this stream's own history for 6 windows.",
          "evidence": {"feature": "entropy_rate", "z": 4.1, "windows": 6}, "window_start": T0, "window_end": T1,
          "acknowledged_at": None, "resolved_at": None, "note": "", "created_at": T1}

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from apps.capsules.errors import CapsuleErrorCode as K
-from apps.core.openapi_docs.base import T0, T1, T2, Doc, page
 from apps.ledger.errors import LedgerErrorCode
+from thermodynasty.openapi_docs.base import T0, T1, T2, Doc, page
 
 PRICING = {"per_run": 2000, "per_stream_day": 500, "per_1k_points": 10, "per_gpu_second": 0}
 CAPSULE = {"id": 14, "name": "Boiler regime monitor", "description": "Flags regime changes in boiler telemetry.",

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from apps.core.errors import CoreErrorCode
-from apps.core.openapi_docs.base import T0, T1, T2, Doc, page
 from apps.dna.errors import DnaErrorCode as D
 from apps.lab.errors import LabErrorCode
 from apps.ledger.errors import LedgerErrorCode
 from apps.signals.errors import SignalErrorCode
+from thermodynasty.openapi_docs.base import T0, T1, T2, Doc, page
 
 ASSET = {"id": 201, "key": "boiler-3", "name": "Boiler 3", "kind": "equipment", "description": "Gas-fired boiler.",
          "attributes": {"site": "north-plant", "rated_kw": 850}, "created_at": T0, "updated_at": T1}

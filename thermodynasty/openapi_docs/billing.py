@@ -3,7 +3,7 @@ minor units (1 CEU = 1000)."""
 from __future__ import annotations
 
 from apps.billing.errors import BillingErrorCode as B
-from apps.core.openapi_docs.base import T0, T1, Doc, page
+from thermodynasty.openapi_docs.base import T0, T1, Doc, page
 
 PURCHASE = {"id": 88, "pack": 2, "ceu_amount": 100000, "price_cents": 4900, "currency": "eur", "status": "pending",
             "status_reason": "", "checkout_url": "https://checkout.stripe.com/c/pay/cs_test_a1B2c3D4",

@@ -2,8 +2,8 @@
 unit; quantities are base-asset minor units."""
 from __future__ import annotations
 
-from apps.core.openapi_docs.base import T0, T1, Doc, page
 from apps.marketplace.errors import MarketErrorCode as M
+from thermodynasty.openapi_docs.base import T0, T1, Doc, page
 
 MARKET = {"id": 1, "symbol": "CEU-MUNT", "base_asset": "CEU", "quote_asset": "MUNT", "base_scale": 1000,
           "quote_scale": 1000, "tick_size": 10, "lot_size": 1000, "min_quantity": 1000, "max_quantity": 100000000,
