@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from apps.signals.severity import SeverityCalibration, SeverityEvidence
 from kernels.regime import DetectorConfig, RegimeDetector
 from kernels.signal_compiler.config import SignalConfig
 from kernels.signal_compiler.physics import physics_vector
@@ -19,7 +20,6 @@ from kernels.signal_compiler.types import SIGNAL_NAMES, SignalRow, stack_rows
 RECENT = 120  # points an alert's explanation compares against
 VECTOR_HISTORY = 256  # windows the physics vector's expanding statistics look back over (bounds the state size)
 CATEGORICAL_ALPHABET = 64  # distinct symbols tracked per stream; rarer newcomers share the last code
-SEVERITY_BANDS = ((0.9, "critical"), (0.75, "high"), (0.6, "medium"), (0.0, "low"))
 # No statistic of values within the ingest domain (|v| <= 1e15: squares 1e30, sums of squares over any history
 # far below 1e60) comes near this; a state holding such a number was fed an out-of-domain value.
 STATE_LIMIT = 1e60
@@ -33,6 +33,7 @@ class ScoredPoint:
     symbol: str
     score: float
     alarm: bool
+    severity: SeverityEvidence | None = None  # set on alarms only
 
 
 @dataclass
@@ -63,6 +64,7 @@ class StreamProcessor:
     last_row: SignalRow | None = None
     recent: deque[ScoredPoint] = field(default_factory=lambda: deque(maxlen=RECENT))
     rows: deque[SignalRow] = field(default_factory=lambda: deque(maxlen=VECTOR_HISTORY))
+    calibration: SeverityCalibration = field(default_factory=SeverityCalibration)
 
     @classmethod
     def new(cls, *, kind: str, window_size: int, n_bins: int = 16,
@@ -91,6 +93,8 @@ class StreamProcessor:
         # States pickled by an older release lack newer fields: give them their defaults.
         state.setdefault("recent", deque(state.get("window", []), maxlen=RECENT))
         state.setdefault("rows", deque(maxlen=VECTOR_HISTORY))
+        # Severity calibration starts with this release: such a stream calibrates afresh (capped below "high").
+        state.setdefault("calibration", SeverityCalibration())
         self.__dict__.update(state)
 
     def explain_alarm(self, point: ScoredPoint, units: str) -> tuple[str, dict[str, Any]]:
@@ -104,6 +108,10 @@ class StreamProcessor:
         seconds = ts.timestamp()
         score, alarm = self.detector.update(seconds, value)
         point = ScoredPoint(ts, value, symbol, float(score), bool(alarm))
+        if point.alarm:
+            point.severity = self.calibration.evidence(value, point.score)
+        scored = self.detector.count > self.detector.config.learning_period
+        self.calibration.observe(value, point.score, scored=scored)
         self.window.append(point)
         self.recent.append(point)
         row = self.compiler.update(seconds, compiler_input)
@@ -162,10 +170,6 @@ def _poisoned(value: Any, depth: int) -> bool:
     if is_dataclass(value) or hasattr(value, "__dict__"):
         return any(_poisoned(v, depth + 1) for v in vars(value).values())
     return False
-
-
-def severity_of(score: float) -> str:
-    return next(label for floor, label in SEVERITY_BANDS if score >= floor)
 
 
 def explain(point: ScoredPoint, recent: list[ScoredPoint], last_row: SignalRow | None,

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import csv
+import json
 import math
 import random
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+from django.conf import settings
 
 from apps.core.actors import Actor
 from apps.signals import services
@@ -56,3 +62,25 @@ def make_alert(stream: Stream, ts: Any, severity: str = "medium", status: str = 
     return Alert.objects.create(tenant=stream.tenant, stream=stream, ts=ts, score=score, severity=severity,
                                 status=status, explanation="energy rose 4 standard deviations",
                                 window_start=ts - timedelta(minutes=20), window_end=ts)
+
+
+NAB_DIR = Path(settings.BASE_DIR).parent / "shared/datasets/nab"
+NAB_MACHINE_TEMPERATURE = "realKnownCause/machine_temperature_system_failure.csv"
+
+
+def nab_series(name: str) -> tuple[list[dict[str, Any]], list[tuple[datetime, datetime]]]:
+    """A NAB file's points (rows not after the last kept one dropped: ingest refuses time going backwards) and
+    its labelled anomaly windows, both in UTC."""
+    def utc(text: str) -> datetime:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+    with (NAB_DIR / "data" / name).open() as handle:
+        rows = [(utc(r["timestamp"]), float(r["value"])) for r in csv.DictReader(handle)]
+    points: list[dict[str, Any]] = []
+    last: datetime | None = None
+    for ts, v in rows:
+        if last is None or ts > last:
+            points.append({"t": ts.isoformat(), "v": v})
+            last = ts
+    windows = json.loads((NAB_DIR / "labels/combined_windows.json").read_text())[name]
+    return points, [(utc(a), utc(b)) for a, b in windows]

@@ -15,9 +15,10 @@ from apps.core.selectors import get_or_not_found
 from apps.ops.services import audit_record
 from apps.signals.ingest import Row, parse_batch
 from apps.signals.models import Alert, SignalWindow, Stream, StreamState
-from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor, renewed, severity_of
+from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor, renewed
 from apps.signals.services.regimes import regimes_enqueue
 from apps.signals.services.webhooks import deliveries_for_alerts
+from apps.signals.severity import SeverityEvidence, severity_evidence_json, severity_label
 from apps.tenants import rls
 from apps.tenants.models import Tenant
 from kernels.signal_compiler.types import SIGNAL_NAMES
@@ -77,8 +78,10 @@ def _window_row(stream: Stream, w: ClosedWindow) -> SignalWindow:
 def _alert(stream: Stream, point: ScoredPoint, processor: StreamProcessor) -> Alert:
     text, evidence = processor.explain_alarm(point, stream.units)
     start = processor.recent[0].ts
+    graded = point.severity or SeverityEvidence(0.0, 0.0, 0, 0)
+    evidence["severity"] = severity_evidence_json(graded)
     return Alert(tenant_id=stream.tenant_id, stream=stream, ts=point.ts, score=point.score,
-                 severity=severity_of(point.score), explanation=text, evidence=finite_or_none(evidence),
+                 severity=severity_label(graded), explanation=text, evidence=finite_or_none(evidence),
                  window_start=start, window_end=point.ts)
 
 

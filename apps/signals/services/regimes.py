@@ -38,6 +38,7 @@ from apps.signals.models import (
     Stream,
 )
 from apps.signals.services.webhooks import deliveries_for_alerts
+from apps.signals.severity import SeverityEvidence, severity_evidence_json, severity_label
 from kernels.changepoint import ChangePoint, OnlineDetector, Segmentation, segment
 
 HORIZON_POINTS = 5_000  # the latest points the stored segmentation covers (charts show 2,000)
@@ -140,18 +141,18 @@ def _utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def regime_severity(change: ChangePoint) -> str:
-    """By the size of the change, not the confidence: a confirmed change is certain enough to alert on; how much
-    it matters is how far the new regime lies from the old one."""
+def regime_severity_evidence(change: ChangePoint, *, delay: int, history: int) -> SeverityEvidence:
+    """The anomaly severity scale (apps/signals/severity.py) read for a boundary: size is the level change in the
+    old regime's standard deviations, or a variance change at 3σ per factor 4 (x4 ~ 3σ, x16 ~ 6σ); duration is
+    the new regime's points seen when confirmed; rarity is the confidence's complement, the chance the boundary
+    is not real; history is the stream's points before the boundary."""
     stats = change.stats
     sigma = abs(stats.get("level_sigma") or 0.0)
     ratio = stats.get("variance_ratio") or 1.0
-    ratio = max(ratio, 1 / ratio) if ratio > 0 else 1.0
-    if sigma >= 6 or ratio >= 16:
-        return "high"
-    if sigma >= 3 or ratio >= 4 or change.kind in ("slope", "seasonal"):
-        return "medium"
-    return "low"
+    ratio_sigma = 1.5 * abs(math.log2(ratio)) if ratio > 0 and math.isfinite(ratio) else 0.0
+    doubt = max(1.0 - float(change.confidence), 1e-12)
+    return SeverityEvidence(rarity_decades=-math.log10(doubt), size_sigma=max(sigma, ratio_sigma),
+                            duration_points=delay, history_points=history)
 
 
 def regime_alert_build(stream: Stream, change: ChangePoint, *, index: int, confirmed_at: datetime, delay: int,
@@ -161,12 +162,14 @@ def regime_alert_build(stream: Stream, change: ChangePoint, *, index: int, confi
     delay_s = (confirmed_at - start).total_seconds()
     text = (f"Regime change ({change.kind}): {change.summary}, starting {start:%Y-%m-%d %H:%M:%S} UTC; confirmed "
             f"{delay} point{'s' if delay != 1 else ''} ({delay_s:.0f} s) later, confidence {change.confidence:.2f}.")
+    graded = regime_severity_evidence(change, delay=delay, history=index)
     evidence = finite({"alert_kind": AlertKind.REGIME_CHANGE.value, "change_kind": change.kind,
                        "summary": change.summary, "stats": dict(change.stats), "confidence": change.confidence,
                        "gain": change.gain, "boundary_index": index, "delay_points": delay,
-                       "delay_seconds": delay_s, "delay_bound": delay_bound})
+                       "delay_seconds": delay_s, "delay_bound": delay_bound,
+                       "severity": severity_evidence_json(graded)})
     return Alert(tenant_id=stream.tenant_id, stream=stream, kind=AlertKind.REGIME_CHANGE, ts=start,
-                 score=float(change.confidence), severity=regime_severity(change), explanation=text,
+                 score=float(change.confidence), severity=severity_label(graded), explanation=text,
                  evidence=evidence, window_start=min(_utc(margin_seconds), start), window_end=confirmed_at,
                  delay_points=delay)
 
