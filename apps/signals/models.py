@@ -37,11 +37,12 @@ class Stream(TenantOwnedModel):
 
 class StreamState(TenantOwnedModel):
     """The streaming detector's and compiler's state between batches; locked while a batch is processed, so one
-    stream's points are applied strictly in order."""
+    stream's points are applied strictly in order. `blob` is apps/signals/state.py's format, never a pickle."""
 
     stream = models.OneToOneField(Stream, on_delete=models.CASCADE, related_name="state")
     blob = models.BinaryField()
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=2, help_text="Format of `blob`: 1 pickle (before 0008), 2 JSON + "
+                                          ".npy (apps/signals/state.py).")
 
 
 class Point(models.Model):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import math
-import pickle
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from apps.signals.models import Alert, SignalWindow, Stream, StreamState
 from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor, renewed, severity_of
 from apps.signals.services.regimes import regimes_enqueue
 from apps.signals.services.webhooks import deliveries_for_alerts
+from apps.signals.state import processor_dumps, processor_loads
 from apps.tenants import rls
 from apps.tenants.models import Tenant
 from kernels.signal_compiler.types import SIGNAL_NAMES
@@ -85,7 +85,7 @@ def _alert(stream: Stream, point: ScoredPoint, processor: StreamProcessor) -> Al
 def _loaded_processor(actor: Actor, stream: Stream, state: StreamState) -> StreamProcessor:
     """The stream's processor; one poisoned by an out-of-domain value that an older release accepted starts
     over with the same configuration (audited), so the stream recovers instead of failing every batch."""
-    processor: StreamProcessor = pickle.loads(state.blob)
+    processor = processor_loads(state.blob)
     if not processor.poisoned():
         return processor
     audit_record(actor=actor, action="stream.state_reset", obj=stream, tenant_id=stream.tenant_id,
@@ -119,7 +119,7 @@ def points_ingest(*, actor: Actor, tenant: Tenant, stream_id: int, points: list[
     alerts = Alert.objects.bulk_create(alerts)
     deliveries_for_alerts(tenant_id=tenant.pk, alerts=alerts)
     regimes_enqueue(stream.pk, windows_closed=bool(closed))
-    state.blob = pickle.dumps(processor)
+    state.blob = processor_dumps(processor)
     state.save(update_fields=["blob", "updated_at"])
     stream.point_count += len(scored)
     stream.last_timestamp, stream.last_score = scored[-1].ts, scored[-1].score
