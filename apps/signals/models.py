@@ -45,6 +45,21 @@ class StreamState(TenantOwnedModel):
                                           ".npy (apps/signals/state.py).")
 
 
+class StreamCheckpoint(TenantOwnedModel):
+    """The processor's state before the stream's `point_count`-th point (the last one included is at
+    `through_ts`, null before the first): late points re-run the processor from the newest checkpoint before
+    them. Only those within the lateness bound, and the newest one before it, are kept (services/backfill.py)."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="checkpoints")
+    through_ts = models.DateTimeField(null=True, blank=True)
+    point_count = models.BigIntegerField()
+    window_index = models.BigIntegerField(help_text="Index of the next window the state will close.")
+    blob = models.BinaryField(help_text="apps/signals/state.py's format.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stream", "point_count"], name="signals_checkpoint_unique")]
+
+
 class Point(models.Model):
     """One telemetry point. The table is partitioned by month (see migration 0002); unmanaged here because
     Django cannot declare partitioning."""
