@@ -2,9 +2,11 @@
 ingest of the same points would; outside the bound, or at a stored point's time, the batch is refused whole."""
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 
 from apps.core.errors import ApplicationError
 from apps.ops.models import AuditLog
@@ -141,3 +143,20 @@ def test_an_alarm_the_late_points_explain_is_withdrawn_and_theirs_is_raised(tena
     assert alarmed.status == AlertStatus.RESOLVED and alarmed.note.endswith(backfill.WITHDRAWN_NOTE)
     audit = AuditLog.objects.get(action="stream.late_points", object_id=str(stream.pk))
     assert audit.after["alerts_withdrawn"] == [alarmed.pk] and audit.after["alerts_created"] == [raised.pk]
+
+
+def test_a_stream_from_before_checkpoints_accepts_late_points_only_after_its_state_then(tenant):
+    # given: a stream as migration 0009 found it (its past states were never kept)
+    checkpoints = importlib.import_module("apps.signals.migrations.0009_h14_checkpoints")
+    stream = make_stream(tenant)
+    _ingest(tenant, stream, wave(100))
+    StreamCheckpoint.objects.filter(stream=stream).delete()
+    checkpoints.checkpoint_current_states(django_apps, None)
+    _ingest(tenant, stream, wave(20, start=110))
+    # when: minute 95 is within the hour but before the checkpoint at minute 99; minute 105 is after it
+    with pytest.raises(ApplicationError) as refused:
+        services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=wave(1, start=95))
+    result = services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=wave(5, start=105))
+    # then
+    assert "oldest stored state" in refused.value.extra["rows"][0]["message"]
+    assert result.accepted == 5 and Point.objects.filter(stream_id=stream.pk).count() == 125
