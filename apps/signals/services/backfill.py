@@ -15,6 +15,7 @@ holds the stream's row lock meanwhile, in the ingest's one transaction.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -37,7 +38,7 @@ from apps.signals.models import (
     StreamCheckpoint,
     StreamState,
 )
-from apps.signals.processing import ScoredPoint, StreamProcessor
+from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor
 from apps.signals.services.ingest import (
     IngestResult,
     _copy_points,
@@ -145,11 +146,19 @@ def _reconcile_alerts(stream: Stream, raised: list[Alert], since: datetime | Non
     return Alert.objects.bulk_create([a for a in raised if a.ts not in by_ts]), withdrawn
 
 
-def late_points_apply(*, actor: Actor, stream: Stream, state: StreamState, rows: list[Row],
-                      started: float) -> IngestResult:
-    """Inside points_ingest's transaction, with the stream and its state locked: stores a batch that reaches back
-    before the stream's latest point and recomputes everything after its checkpoint (module docstring)."""
-    _refuse_duplicates(stream, rows)
+@dataclass
+class _Replay:
+    base: StreamCheckpoint
+    processor: StreamProcessor
+    before: dict[datetime, tuple[float, str, float, bool]]  # stored points after the base: value, symbol, score, alarm
+    scored: list[ScoredPoint]
+    closed: list[ClosedWindow]
+    raised: list[Alert]
+
+
+def _replay(actor: Actor, stream: Stream, rows: list[Row]) -> _Replay:
+    """Re-runs the processor from the newest checkpoint before `rows` over the stored points after it and `rows`,
+    merged in time order."""
     base = (StreamCheckpoint.objects.filter(stream=stream)
             .filter(Q(through_ts__isnull=True) | Q(through_ts__lt=rows[0].ts)).order_by("-point_count").first())
     assert base is not None  # late_earliest admits only points after the oldest checkpoint
@@ -160,14 +169,24 @@ def late_points_apply(*, actor: Actor, stream: Stream, state: StreamState, rows:
     before = {ts: (value, symbol, score, alarm) for ts, value, symbol, score, alarm
               in stored.values_list("ts", "value", "symbol", "score", "alarm")}
     merged = sorted([Row(ts, v[0], v[1]) for ts, v in before.items()] + rows, key=lambda r: r.ts)
-    scored, closed, raised = run_processor(stream, processor, merged)
+    return _Replay(base, processor, before, *run_processor(stream, processor, merged))
+
+
+def late_points_apply(*, actor: Actor, stream: Stream, state: StreamState, rows: list[Row],
+                      started: float) -> IngestResult:
+    """Inside points_ingest's transaction, with the stream and its state locked: stores a batch that reaches back
+    before the stream's latest point and recomputes everything after its checkpoint (module docstring)."""
+    _refuse_duplicates(stream, rows)
+    replay = _replay(actor, stream, rows)
+    base, processor, before, scored, closed = (replay.base, replay.processor, replay.before, replay.scored,
+                                               replay.closed)
     decision_ms = 1000 * (time.perf_counter() - started)
     _ensure_partitions(rows)
     _copy_points(stream, [p for p in scored if p.ts not in before])
     _rescore(stream, [p for p in scored if p.ts in before and before[p.ts] != (p.value, p.symbol, p.score, p.alarm)])
     SignalWindow.objects.filter(stream=stream, index__gte=base.window_index).delete()
     SignalWindow.objects.bulk_create([_window_row(stream, w) for w in closed])
-    created, withdrawn = _reconcile_alerts(stream, raised, base.through_ts)
+    created, withdrawn = _reconcile_alerts(stream, replay.raised, base.through_ts)
     deliveries_for_alerts(tenant_id=stream.tenant_id, alerts=created)
     regimes_enqueue(stream.pk, windows_closed=bool(closed))
     StreamCheckpoint.objects.filter(stream=stream, point_count__gt=base.point_count).delete()  # lack the late points
