@@ -65,22 +65,40 @@ def _row(raw: Any, categorical: bool, now: datetime) -> Row:
     return Row(ts, float(value), "")
 
 
-def parse_batch(points: Any, *, categorical: bool, last_ts: datetime | None, now: datetime) -> list[Row]:
-    """Rows in strictly increasing time after the stream's last point; raises listing the bad rows."""
+def _ordering_error(ts: datetime, previous: datetime | None, last_ts: datetime | None,
+                    earliest: datetime | None, late_rule: str) -> str | None:
+    """Why `ts` may not follow `previous` (the batch's row before it) in a stream whose latest point is `last_ts`;
+    rows at or before `last_ts` are late, accepted from `earliest` on (None: not at all)."""
+    if previous is not None and ts <= previous:
+        return "timestamps must increase within the batch"
+    if last_ts is None or ts > last_ts:
+        return None
+    if earliest is None:
+        return "timestamps must increase (after the stream's last point and within the batch)"
+    if ts < earliest:
+        return f"too late: {late_rule}"
+    return None
+
+
+def parse_batch(points: Any, *, categorical: bool, last_ts: datetime | None, now: datetime,
+                earliest: datetime | None = None, late_rule: str = "") -> list[Row]:
+    """Rows in strictly increasing time; rows at or before the stream's last point `last_ts` are late and
+    accepted from `earliest` on (`late_rule` says why there, for the row error). Raises listing the bad rows."""
     if not isinstance(points, list) or not points:
         raise ApplicationError("`points` is a non-empty list.", code=SignalErrorCode.INVALID_ROWS,
                                extra={"fields": {"points": ["A non-empty list is required."]}})
     if len(points) > MAX_POINTS:
         raise ApplicationError(f"At most {MAX_POINTS} points per batch.", code=SignalErrorCode.BATCH_TOO_LARGE,
                                status=413)
-    rows, errors, previous = [], [], last_ts
+    rows: list[Row] = []
+    errors = []
     for index, raw in enumerate(points):
         try:
             row = _row(raw, categorical, now)
-            if previous is not None and row.ts <= previous:
-                raise ValueError("t", "timestamps must increase (after the stream's last point and within the batch)")
+            problem = _ordering_error(row.ts, rows[-1].ts if rows else None, last_ts, earliest, late_rule)
+            if problem:
+                raise ValueError("t", problem)
             rows.append(row)
-            previous = row.ts
         except ValueError as exc:
             field, message = exc.args if len(exc.args) == 2 else ("row", str(exc))
             errors.append({"index": index, "field": field, "message": message})

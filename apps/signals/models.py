@@ -37,11 +37,27 @@ class Stream(TenantOwnedModel):
 
 class StreamState(TenantOwnedModel):
     """The streaming detector's and compiler's state between batches; locked while a batch is processed, so one
-    stream's points are applied strictly in order."""
+    stream's points are applied strictly in order. `blob` is apps/signals/state.py's format, never a pickle."""
 
     stream = models.OneToOneField(Stream, on_delete=models.CASCADE, related_name="state")
     blob = models.BinaryField()
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=2, help_text="Format of `blob`: 1 pickle (before 0008), 2 JSON + "
+                                          ".npy (apps/signals/state.py).")
+
+
+class StreamCheckpoint(TenantOwnedModel):
+    """The processor's state before the stream's `point_count`-th point (the last one included is at
+    `through_ts`, null before the first): late points re-run the processor from the newest checkpoint before
+    them. Only those within the lateness bound, and the newest one before it, are kept (services/backfill.py)."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="checkpoints")
+    through_ts = models.DateTimeField(null=True, blank=True)
+    point_count = models.BigIntegerField()
+    window_index = models.BigIntegerField(help_text="Index of the next window the state will close.")
+    blob = models.BinaryField(help_text="apps/signals/state.py's format.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stream", "point_count"], name="signals_checkpoint_unique")]
 
 
 class Point(models.Model):

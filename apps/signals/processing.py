@@ -1,5 +1,6 @@
 """Per-stream streaming state: the regime detector and the signal compiler, fed point by point as batches arrive
-(no look-ahead: a point's score uses only the points before it). Pickled into StreamState between batches."""
+(no look-ahead: a point's score uses only the points before it). Stored in StreamState between batches in the
+versioned JSON + .npy format of apps/signals/state.py."""
 from __future__ import annotations
 
 import math
@@ -90,7 +91,8 @@ class StreamProcessor:
         return surprisal, code
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # States pickled by an older release lack newer fields: give them their defaults.
+        # Only migration signals.0008 unpickles (run time never does): states pickled by an older release lack
+        # newer fields, which get their defaults.
         state.setdefault("recent", deque(state.get("window", []), maxlen=RECENT))
         state.setdefault("rows", deque(maxlen=VECTOR_HISTORY))
         # Severity calibration starts with this release: such a stream calibrates afresh (capped below "high").

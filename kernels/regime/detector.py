@@ -22,7 +22,8 @@ and are then replayed into the counters.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -95,6 +96,40 @@ class RegimeDetector:
             self._channels(t, x)
         self._buffer = []
         self._ready = True
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-able state (plain ints, floats and lists): the detector continues exactly where it stopped."""
+        state: dict[str, Any] = {"config": asdict(self.config), "count": self.count, "ready": self._ready,
+                                 "buffer": [[t, x] for t, x in self._buffer],
+                                 "suppressor": self._suppressor.state_dict()}
+        if self._ready:
+            state["scale"] = [self._origin, self._median, self._width, self._tail_width, self._context_width]
+            state["range"] = [self._range.low, self._range.high]
+            state["novelty"] = [g.state_dict() for g in (self._linear, self._tail, self._context)]
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> RegimeDetector:
+        """Inverse of :meth:`state_dict`.
+
+        Example:
+            >>> det = RegimeDetector(DetectorConfig(learning_period=20))
+            >>> _ = [det.update(60.0 * i, float(i % 5)) for i in range(40)]
+            >>> twin = RegimeDetector.from_state(det.state_dict())
+            >>> twin.update(2400.0, 50.0) == det.update(2400.0, 50.0)
+            True
+        """
+        det = cls(DetectorConfig(**state["config"]))
+        det.count, det._ready = int(state["count"]), bool(state["ready"])
+        det._buffer = [(float(t), float(x)) for t, x in state["buffer"]]
+        det._suppressor = GradedSuppressor.from_state(state["suppressor"])
+        if det._ready:
+            det._origin, det._median, det._width, det._tail_width, det._context_width = (
+                float(v) for v in state["scale"])
+            det._range = RunningRange(float(state["range"][0]))
+            det._range.high = float(state["range"][1])
+            det._linear, det._tail, det._context = (GoodTuringNovelty.from_state(g) for g in state["novelty"])
+        return det
 
     def _channels(self, t: float, x: float) -> tuple[float, float, float]:
         """(record excess, novelty surprisal, context surprisal) of ``x``, then learn it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 LOG10 = math.log(10.0)
 
@@ -83,6 +84,28 @@ class GoodTuringNovelty:
         self.counts[key] = seen + 1
         self.total += 1
         return surprisal
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-able state; tuple keys (the context channel's) become lists."""
+        keys = [list(k) if isinstance(k, tuple) else k for k in self.counts]
+        return {"keys": keys, "counts": list(self.counts.values()), "total": self.total,
+                "singletons": self.singletons}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> GoodTuringNovelty:
+        """Inverse of :meth:`state_dict`.
+
+        Example:
+            >>> g = GoodTuringNovelty()
+            >>> _ = [g.observe(k) for k in (1, (2, 3), 1)]
+            >>> GoodTuringNovelty.from_state(g.state_dict()).counts == g.counts
+            True
+        """
+        novelty = cls()
+        keys = [tuple(k) if isinstance(k, list) else k for k in state["keys"]]
+        novelty.counts = dict(zip(keys, (int(c) for c in state["counts"]), strict=True))
+        novelty.total, novelty.singletons = int(state["total"]), int(state["singletons"])
+        return novelty
 
 
 class RunningRange:

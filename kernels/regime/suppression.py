@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 
 class GradedSuppressor:
@@ -38,3 +39,13 @@ class GradedSuppressor:
             window.pop()
         window.append((t, evidence))
         return passed
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"minimum": self.minimum, "fraction": self.fraction, "start": self.start,
+                "window": [[t, e] for t, e in self.window]}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> GradedSuppressor:
+        suppressor = cls(int(state["minimum"]), float(state["fraction"]), int(state["start"]))
+        suppressor.window.extend((int(t), float(e)) for t, e in state["window"])
+        return suppressor

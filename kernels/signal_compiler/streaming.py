@@ -11,6 +11,8 @@ Its rows equal the batch compiler's windows to floating-point tolerance.
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
+from typing import Any
 
 import numpy as np
 
@@ -57,6 +59,14 @@ class _Counter:
     def refresh(self) -> None:
         self.s = math.fsum(self.table[c] for c in self.counts.values())
 
+    def state_dict(self) -> list[Any]:
+        return [list(self.counts), list(self.counts.values()), self.s, self.occupied]
+
+    def load(self, state: list[Any]) -> None:
+        keys, counts, self.s, self.occupied = state
+        self.counts = {int(k): int(c) for k, c in zip(keys, counts, strict=True)}
+        self.s, self.occupied = float(self.s), int(self.occupied)
+
 
 class SignalStream:
     """Streaming twin of ``compile_signals`` / ``compile_categorical``.
@@ -90,6 +100,52 @@ class SignalStream:
         self._sums = [0.0, 0.0, 0.0, 0.0]  # deviation, squared deviation, lag-1 product, crossings
         table = (np.arange(2 * w + 2) * np.log(np.maximum(np.arange(2 * w + 2), 1))).tolist()
         self._window, self._lagged, self._mixed, self._pairs, self._heads = (_Counter(table) for _ in range(5))
+
+    def state_dict(self) -> dict[str, Any]:
+        """The state as JSON-able values plus numpy arrays (the ring buffers, the categorical energies); the
+        stream continues exactly where it stopped. The c log c table is rebuilt from the config."""
+        cal = self._cal
+        counters = (self._window, self._lagged, self._mixed, self._pairs, self._heads)
+        return {
+            "config": {**asdict(self.config), "value_range": (list(self.config.value_range)
+                                                              if self.config.value_range else None)},
+            "alphabet_size": self.alphabet_size, "t": self._t, "pending": [[t, x] for t, x in self._pending],
+            "sym": np.asarray(self._sym, dtype=np.int64), "dev": np.asarray(self._dev, dtype=np.float64),
+            "previous": list(self._previous) if self._previous is not None else None, "sums": list(self._sums),
+            "counters": [c.state_dict() for c in counters],
+            "calibration": None if cal is None else {
+                "low": cal.low, "bins_per_unit": cal.bins_per_unit, "alphabet_size": cal.alphabet_size,
+                "baseline": cal.baseline, "energy_of_symbol": cal.energy_of_symbol},
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> SignalStream:
+        """Inverse of :meth:`state_dict`.
+
+        Example:
+            >>> s = SignalStream(SignalConfig(window=4, step=2, n_bins=2))
+            >>> _ = [s.update(float(i), float(i % 3)) for i in range(9)]
+            >>> twin = SignalStream.from_state(s.state_dict())
+            >>> twin.update(9.0, 1.0) == s.update(9.0, 1.0)
+            True
+        """
+        config = dict(state["config"])
+        config["value_range"] = tuple(config["value_range"]) if config["value_range"] is not None else None
+        stream = cls(SignalConfig(**config), alphabet_size=state["alphabet_size"])
+        stream._t = int(state["t"])
+        stream._pending = [(float(t), x) for t, x in state["pending"]]
+        stream._sym, stream._dev = state["sym"].tolist(), state["dev"].tolist()
+        stream._previous = tuple(state["previous"]) if state["previous"] is not None else None
+        stream._sums = [float(v) for v in state["sums"]]
+        counters = (stream._window, stream._lagged, stream._mixed, stream._pairs, stream._heads)
+        for counter, saved in zip(counters, state["counters"], strict=True):
+            counter.load(saved)
+        cal = state["calibration"]
+        if cal is not None:
+            stream._cal = Calibration(low=float(cal["low"]), bins_per_unit=float(cal["bins_per_unit"]),
+                                      alphabet_size=int(cal["alphabet_size"]), baseline=float(cal["baseline"]),
+                                      energy_of_symbol=cal["energy_of_symbol"])
+        return stream
 
     def update(self, t: float, x: float) -> SignalRow | None:
         """Consume one point (numeric value or integer code) stamped ``t`` seconds."""

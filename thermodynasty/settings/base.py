@@ -158,6 +158,9 @@ WEBHOOK_MAX_ENDPOINTS_PER_TENANT = env.int("WEBHOOK_MAX_ENDPOINTS_PER_TENANT", d
 # Deliveries queued or in flight per endpoint, so one slow or dead receiver cannot fill the webhooks queue.
 WEBHOOK_ENDPOINT_CONCURRENCY = env.int("WEBHOOK_ENDPOINT_CONCURRENCY", default=2)
 WEBHOOK_PAUSE_AFTER_FAILURES = env.int("WEBHOOK_PAUSE_AFTER_FAILURES", default=20)
+# Late telemetry: a point up to this many seconds before its stream's latest point is inserted in time order and
+# the windows after it are recomputed (docs/signals.md "Late data"); older ones are refused row by row.
+SIGNALS_LATENESS_SECONDS = env.int("SIGNALS_LATENESS_SECONDS", default=3600)
 WEBHOOK_BACKOFF_BASE_SECONDS = 10
 WEBHOOK_BACKOFF_MAX_SECONDS = 3600
 

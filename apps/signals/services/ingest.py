@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import math
-import pickle
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor, 
 from apps.signals.services.regimes import regimes_enqueue
 from apps.signals.services.webhooks import deliveries_for_alerts
 from apps.signals.severity import SeverityEvidence, severity_evidence_json, severity_label
+from apps.signals.state import processor_dumps, processor_loads
 from apps.tenants import rls
 from apps.tenants.models import Tenant
 from kernels.signal_compiler.types import SIGNAL_NAMES
@@ -85,10 +85,10 @@ def _alert(stream: Stream, point: ScoredPoint, processor: StreamProcessor) -> Al
                  window_start=start, window_end=point.ts)
 
 
-def _loaded_processor(actor: Actor, stream: Stream, state: StreamState) -> StreamProcessor:
-    """The stream's processor; one poisoned by an out-of-domain value that an older release accepted starts
+def _loaded_processor(actor: Actor, stream: Stream, blob: bytes | memoryview) -> StreamProcessor:
+    """The processor stored in `blob`; one poisoned by an out-of-domain value that an older release accepted starts
     over with the same configuration (audited), so the stream recovers instead of failing every batch."""
-    processor: StreamProcessor = pickle.loads(state.blob)
+    processor = processor_loads(blob)
     if not processor.poisoned():
         return processor
     audit_record(actor=actor, action="stream.state_reset", obj=stream, tenant_id=stream.tenant_id,
@@ -96,17 +96,9 @@ def _loaded_processor(actor: Actor, stream: Stream, state: StreamState) -> Strea
     return renewed(processor)
 
 
-@transaction.atomic(durable=True)
-def points_ingest(*, actor: Actor, tenant: Tenant, stream_id: int, points: list[object]) -> IngestResult:
-    """Validates a batch (all-or-nothing, row-level errors), scores every point in order, stores points, closed
-    windows and alerts, and queues signed webhooks after commit. One stream's batches are serialised by the lock
-    on its state row."""
-    started = time.perf_counter()
-    stream = get_or_not_found(Stream.objects.select_for_update().filter(tenant=tenant), "No such stream.", pk=stream_id)
-    state = StreamState.objects.select_for_update().get(stream=stream)
-    rows = parse_batch(points, categorical=stream.kind == "categorical", last_ts=stream.last_timestamp,
-                       now=timezone.now())
-    processor = _loaded_processor(actor, stream, state)
+def run_processor(stream: Stream, processor: StreamProcessor,
+                  rows: list[Row]) -> tuple[list[ScoredPoint], list[ClosedWindow], list[Alert]]:
+    """Scores `rows` in order: the scored points, the windows they close and the (unsaved) alerts they raise."""
     scored, closed, alerts = [], [], []
     for row in rows:
         point, window = processor.process(row.ts, row.value, row.symbol)
@@ -115,6 +107,28 @@ def points_ingest(*, actor: Actor, tenant: Tenant, stream_id: int, points: list[
             alerts.append(_alert(stream, point, processor))
         if window is not None:
             closed.append(window)
+    return scored, closed, alerts
+
+
+@transaction.atomic(durable=True)
+def points_ingest(*, actor: Actor, tenant: Tenant, stream_id: int, points: list[object]) -> IngestResult:
+    """Validates a batch (all-or-nothing, row-level errors), scores every point in order, stores points, closed
+    windows and alerts, and queues signed webhooks after commit. One stream's batches are serialised by the lock
+    on its state row. A batch reaching back before the stream's latest point (late data, within
+    SIGNALS_LATENESS_SECONDS) is inserted in time order and what follows it recomputed: services/backfill.py."""
+    from apps.signals.services import backfill  # imported here: backfill builds on this module's helpers
+
+    started = time.perf_counter()
+    stream = get_or_not_found(Stream.objects.select_for_update().filter(tenant=tenant), "No such stream.", pk=stream_id)
+    state = StreamState.objects.select_for_update().get(stream=stream)
+    earliest, late_rule = backfill.late_earliest(stream)
+    rows = parse_batch(points, categorical=stream.kind == "categorical", last_ts=stream.last_timestamp,
+                       now=timezone.now(), earliest=earliest, late_rule=late_rule)
+    if stream.last_timestamp is not None and rows[0].ts <= stream.last_timestamp:
+        return backfill.late_points_apply(actor=actor, stream=stream, state=state, rows=rows, started=started)
+    processor = _loaded_processor(actor, stream, state.blob)
+    backfill.checkpoint_maybe(stream, processor)
+    scored, closed, alerts = run_processor(stream, processor, rows)
     decision_ms = 1000 * (time.perf_counter() - started)
     _ensure_partitions(rows)
     _copy_points(stream, scored)
@@ -122,10 +136,11 @@ def points_ingest(*, actor: Actor, tenant: Tenant, stream_id: int, points: list[
     alerts = Alert.objects.bulk_create(alerts)
     deliveries_for_alerts(tenant_id=tenant.pk, alerts=alerts)
     regimes_enqueue(stream.pk, windows_closed=bool(closed))
-    state.blob = pickle.dumps(processor)
+    state.blob = processor_dumps(processor)
     state.save(update_fields=["blob", "updated_at"])
     stream.point_count += len(scored)
     stream.last_timestamp, stream.last_score = scored[-1].ts, scored[-1].score
     stream.save(update_fields=["point_count", "last_timestamp", "last_score", "updated_at"])
+    backfill.checkpoints_prune(stream)
     return IngestResult(accepted=len(scored), alarms=sum(p.alarm for p in scored), alerts=[a.pk for a in alerts],
                         windows=len(closed), last_score=scored[-1].score, decision_ms=decision_ms)

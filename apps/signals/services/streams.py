@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import pickle
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,6 +11,7 @@ from apps.signals.errors import SignalErrorCode
 from apps.signals.ingest import MAX_ABS_VALUE
 from apps.signals.models import Stream, StreamState
 from apps.signals.processing import StreamProcessor
+from apps.signals.state import processor_dumps
 from apps.tenants.models import Tenant
 
 
@@ -39,7 +39,7 @@ def stream_create(*, actor: Actor, tenant: Tenant, name: str, kind: str = "numer
     value_range = (value_low, value_high) if value_low is not None and value_high is not None else None
     processor = StreamProcessor.new(kind=kind, window_size=window_size, n_bins=n_bins, value_range=value_range,
                                      detector=detector)
-    StreamState.objects.create(tenant=tenant, stream=stream, blob=pickle.dumps(processor))
+    StreamState.objects.create(tenant=tenant, stream=stream, blob=processor_dumps(processor))
     audit_record(actor=actor, action="stream.create", obj=stream, tenant_id=tenant.pk,
                  after=snapshot(stream, ["name", "kind", "units", "asset_name", "window_size"]))
     return stream

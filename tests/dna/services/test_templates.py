@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import pickle
 from collections import Counter
 
 import pytest
@@ -9,6 +8,7 @@ from apps.core.errors import ApplicationError, ConflictError
 from apps.dna import services
 from apps.dna.models import AssetStream, OntologyTerm, SignalTemplate, TemplateInstance
 from apps.signals.models import Stream, StreamState
+from apps.signals.state import processor_loads
 from tests.dna.factories import ACTOR, make_asset
 from tests.signals.factories import make_stream
 
@@ -41,7 +41,7 @@ def test_instantiating_creates_configured_streams_attached_to_the_asset(tenant):
     current = Stream.objects.get(tenant=tenant, name="pump-3 motor current")
     assert (pressure.window_size, pressure.n_bins, pressure.value_low, pressure.value_high) == (120, 16, 0, 16)
     assert current.value_low is None and pressure.units == "bar"
-    detector = pickle.loads(StreamState.objects.get(stream=pressure).blob).detector.config
+    detector = processor_loads(StreamState.objects.get(stream=pressure).blob).detector.config
     assert (detector.learning_period, detector.alarm_threshold) == (1800, 0.6)
     assert set(AssetStream.objects.filter(asset=pump).values_list("stream_id", flat=True)) == {pressure.pk, current.pk}
     assert instance.bindings == {"discharge_pressure": {"stream": pressure.pk, "created": True},

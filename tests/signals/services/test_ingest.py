@@ -59,10 +59,13 @@ def test_out_of_order_points_are_refused(tenant):
     # given
     stream = make_stream(tenant)
     services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=wave(5))
-    # when / then: a repeat of an old timestamp is not silently merged
+    # when / then: a repeat of an old timestamp is not silently merged (late points must be new)
     with pytest.raises(ApplicationError) as refused:
         services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=wave(1, start=2))
-    assert refused.value.extra["rows"][0]["message"].startswith("timestamps must increase")
+    assert refused.value.extra["rows"][0]["message"].startswith("a point at this timestamp is already stored")
+    with pytest.raises(ApplicationError) as refused:
+        services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=wave(1, start=9) + wave(1))
+    assert refused.value.extra["rows"][0]["message"] == "timestamps must increase within the batch"
 
 
 def test_scores_never_use_future_points(tenant, other_tenant):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import pickle
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from apps.ops.models import AuditLog
 from apps.signals.models import Point, SignalWindow, StreamState
 from apps.signals.processing import StreamProcessor
 from apps.signals.services.ingest import _window_row
+from apps.signals.state import processor_dumps, processor_loads
 from tests.signals.factories import T0, make_stream, wave
 
 pytestmark = pytest.mark.django_db
@@ -20,11 +20,11 @@ def _poison(stream_pk: int) -> None:
     """What a release without the ingest bound stored after accepting 1e200: the value sits in the detector's
     and compiler's buffers and its Infinity in the history the physics vector reads."""
     state = StreamState.objects.get(stream_id=stream_pk)
-    processor: StreamProcessor = pickle.loads(state.blob)
+    processor: StreamProcessor = processor_loads(state.blob)
     start = datetime.fromtimestamp(T0 - 10_000, tz=UTC)
     for i in range(30):
         processor.process(start + timedelta(seconds=i), 1e200 if i == 25 else 1.0, "")
-    state.blob = pickle.dumps(processor)
+    state.blob = processor_dumps(processor)
     state.save(update_fields=["blob"])
 
 
@@ -74,7 +74,7 @@ def test_a_stream_poisoned_by_an_older_release_recovers(api, tenant):
     assert response.status_code == 201, response.json()
     assert response.json()["windows"] == 5
     assert AuditLog.objects.filter(action="stream.state_reset", object_id=str(stream.pk)).count() == 1
-    assert not pickle.loads(StreamState.objects.get(stream_id=stream.pk).blob).poisoned()
+    assert not processor_loads(StreamState.objects.get(stream_id=stream.pk).blob).poisoned()
     assert api.get(f"/api/v1/streams/{stream.pk}/windows/").status_code == 200
 
 
