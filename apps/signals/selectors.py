@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, DecimalField, F, Func, IntegerField, Max, Min, Q, QuerySet, Value
 
 from apps.core.selectors import get_or_not_found
 from apps.signals.models import (
@@ -96,3 +98,71 @@ def alert_search(*, tenant: Tenant, stream_id: int | None = None, severity: str 
         ts, pk = before
         qs = qs.filter(Q(ts__lt=ts) | Q(ts=ts, pk__lt=pk))
     return qs.order_by("-ts", "-id")
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One time bucket of a down-sampled series: its first and last timestamps, how many rows fell in it, and
+    the min and max of each bucketed field (None where every row's field was null), in the fields' order."""
+
+    index: int  # 1..buckets, oldest first
+    first: datetime
+    last: datetime
+    count: int
+    lows: tuple[float | None, ...]
+    highs: tuple[float | None, ...]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _epoch(moment: datetime) -> Value:
+    # Exact numeric seconds, as PostgreSQL's extract(epoch) gives: float epochs could move a row on a bucket
+    # edge into its neighbour.
+    micros = (moment - _EPOCH) // timedelta(microseconds=1)
+    return Value(Decimal(micros).scaleb(-6), output_field=DecimalField())
+
+
+def _width_bucket(column: str, start: datetime, end: datetime, buckets: int) -> Func:
+    seconds = Func(F(column), template="extract(epoch from %(expressions)s)", output_field=DecimalField())
+    return Func(seconds, _epoch(start), _epoch(end), Value(buckets), function="width_bucket",
+                output_field=IntegerField())
+
+
+def _bucketed(qs: QuerySet, *, column: str, fields: tuple[str, ...], start: datetime, end: datetime,
+              buckets: int) -> list[Bucket]:
+    """Min/max per equal-width time bucket over [start, end), computed by PostgreSQL, so a chart of a long range
+    reads at most `buckets` rows whatever the number of points; empty buckets are absent."""
+    if buckets < 1 or end <= start:
+        raise ValueError("a bucketed series needs at least one bucket over a non-empty range")
+    aggregates = {f"low_{f}": Min(f) for f in fields} | {f"high_{f}": Max(f) for f in fields}
+    rows = (qs.filter(**{f"{column}__gte": start, f"{column}__lt": end})
+            .annotate(bucket=_width_bucket(column, start, end, buckets)).values("bucket")
+            .annotate(first=Min(column), last=Max(column), count=Count("*"), **aggregates).order_by("bucket"))
+    return [Bucket(index=r["bucket"], first=r["first"], last=r["last"], count=r["count"],
+                   lows=tuple(r[f"low_{f}"] for f in fields), highs=tuple(r[f"high_{f}"] for f in fields))
+            for r in rows]
+
+
+POINT_BUCKET_FIELDS = ("value", "score")
+WINDOW_BUCKET_FIELDS = ("energy", "entropy", "entropy_production")
+
+
+def point_extent(*, tenant: Tenant, stream_id: int) -> tuple[datetime, datetime] | None:
+    """The first and last point's timestamps (late points may precede `last_timestamp`'s history), or None."""
+    found = point_list(tenant=tenant, stream_id=stream_id).aggregate(first=Min("ts"), last=Max("ts"))
+    return None if found["first"] is None else (found["first"], found["last"])
+
+
+def point_buckets(*, tenant: Tenant, stream_id: int, start: datetime, end: datetime,
+                  buckets: int = 1000) -> list[Bucket]:
+    """A stream's points in [start, end) as min/max of value and score per time bucket (POINT_BUCKET_FIELDS)."""
+    return _bucketed(point_list(tenant=tenant, stream_id=stream_id), column="ts", fields=POINT_BUCKET_FIELDS,
+                     start=start, end=end, buckets=buckets)
+
+
+def window_buckets(*, tenant: Tenant, stream_id: int, start: datetime, end: datetime,
+                   buckets: int = 1000) -> list[Bucket]:
+    """A stream's signal windows closing in [start, end) as min/max per time bucket of WINDOW_BUCKET_FIELDS."""
+    return _bucketed(window_list(tenant=tenant, stream_id=stream_id), column="end_ts", fields=WINDOW_BUCKET_FIELDS,
+                     start=start, end=end, buckets=buckets)
