@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 
-from django.db.models import Count, DecimalField, F, Func, IntegerField, Max, Min, Q, QuerySet, Value
+from django.db.models import Count, DateTimeField, DurationField, F, Func, Max, Min, Q, QuerySet, Value
 
 from apps.core.selectors import get_or_not_found
 from apps.signals.models import (
@@ -113,20 +112,17 @@ class Bucket:
     highs: tuple[float | None, ...]
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+def _date_bin(column: str, start: datetime, stride: timedelta) -> Func:
+    # date_bin is integer microsecond arithmetic: exact on bucket edges, and ~4x cheaper per row than
+    # width_bucket over extract(epoch), which is numeric.
+    return Func(Value(stride, output_field=DurationField()), F(column), Value(start, output_field=DateTimeField()),
+                function="date_bin", output_field=DateTimeField())
 
 
-def _epoch(moment: datetime) -> Value:
-    # Exact numeric seconds, as PostgreSQL's extract(epoch) gives: float epochs could move a row on a bucket
-    # edge into its neighbour.
-    micros = (moment - _EPOCH) // timedelta(microseconds=1)
-    return Value(Decimal(micros).scaleb(-6), output_field=DecimalField())
-
-
-def _width_bucket(column: str, start: datetime, end: datetime, buckets: int) -> Func:
-    seconds = Func(F(column), template="extract(epoch from %(expressions)s)", output_field=DecimalField())
-    return Func(seconds, _epoch(start), _epoch(end), Value(buckets), function="width_bucket",
-                output_field=IntegerField())
+def bucket_stride(start: datetime, end: datetime, buckets: int) -> timedelta:
+    """The width of `buckets` equal buckets over [start, end): whole microseconds, rounded up so none is left over."""
+    span = (end - start) // timedelta(microseconds=1)
+    return timedelta(microseconds=-(-span // buckets))
 
 
 def _bucketed(qs: QuerySet, *, column: str, fields: tuple[str, ...], start: datetime, end: datetime,
@@ -135,13 +131,16 @@ def _bucketed(qs: QuerySet, *, column: str, fields: tuple[str, ...], start: date
     reads at most `buckets` rows whatever the number of points; empty buckets are absent."""
     if buckets < 1 or end <= start:
         raise ValueError("a bucketed series needs at least one bucket over a non-empty range")
+    stride = bucket_stride(start, end, buckets)
     aggregates = {f"low_{f}": Min(f) for f in fields} | {f"high_{f}": Max(f) for f in fields}
     rows = (qs.filter(**{f"{column}__gte": start, f"{column}__lt": end})
-            .annotate(bucket=_width_bucket(column, start, end, buckets)).values("bucket")
-            .annotate(first=Min(column), last=Max(column), count=Count("*"), **aggregates).order_by("bucket"))
-    return [Bucket(index=r["bucket"], first=r["first"], last=r["last"], count=r["count"],
-                   lows=tuple(r[f"low_{f}"] for f in fields), highs=tuple(r[f"high_{f}"] for f in fields))
-            for r in rows]
+            .annotate(bin=_date_bin(column, start, stride)).values("bin")
+            .annotate(first=Min(column), last=Max(column), count=Count("*"), **aggregates).order_by())
+    # Sorted here, not by SQL: the planner cannot know how few bins there are, and an ORDER BY makes it sort every
+    # row before grouping (about 2x slower on 1M points than hashing them and sorting the 1,000 bins: benchmarks/stream_page.py).
+    return sorted((Bucket(index=(r["bin"] - start) // stride + 1, first=r["first"], last=r["last"], count=r["count"],
+                          lows=tuple(r[f"low_{f}"] for f in fields), highs=tuple(r[f"high_{f}"] for f in fields))
+                   for r in rows), key=lambda b: b.index)
 
 
 POINT_BUCKET_FIELDS = ("value", "score")

@@ -67,9 +67,10 @@ def range_alerts(*, tenant: Tenant, stream: Stream, chosen: ChartRange) -> list[
 def stream_charts(*, tenant: Tenant, stream: Stream, chosen: ChartRange, alerts: Sequence[Alert],
                   regimes: RegimeView) -> StreamCharts:
     # The selectors' ranges are half-open; the chart's end is its last instant, so one microsecond past it.
-    window = {"tenant": tenant, "stream_id": stream.pk, "start": chosen.start,
-              "end": chosen.end + timedelta(microseconds=1), "buckets": BUCKETS}
-    points, windows = selectors.point_buckets(**window), selectors.window_buckets(**window)
+    end = chosen.end + timedelta(microseconds=1)
+    points = selectors.point_buckets(tenant=tenant, stream_id=stream.pk, start=chosen.start, end=end, buckets=BUCKETS)
+    windows = selectors.window_buckets(tenant=tenant, stream_id=stream.pk, start=chosen.start, end=end,
+                                       buckets=BUCKETS)
     shared = {"time": True, "range": [_ms(chosen.start), _ms(chosen.end)], "alerts": _alert_marks(alerts),
               "zoom": True}
     anomalies = [a for a in alerts if a.kind == AlertKind.ANOMALY]
@@ -84,4 +85,4 @@ def stream_charts(*, tenant: Tenant, stream: Stream, chosen: ChartRange, alerts:
     }
     return StreamCharts(specs=specs, points=sum(b.count for b in points), windows=sum(b.count for b in windows),
                         downsampled=any(b.count > 1 for b in [*points, *windows]),
-                        bucket_width=(chosen.span + timedelta(microseconds=1)) / BUCKETS)
+                        bucket_width=selectors.bucket_stride(chosen.start, end, BUCKETS))
