@@ -11,6 +11,7 @@ import pytest
 from django.db.models import Max, Min
 from django.test import Client
 
+from apps.portal.pages import stream_range
 from apps.signals import services
 from apps.signals.models import Alert, AlertKind, Point
 from tests.signals.factories import ACTOR, T0, ingest_segmented, level_shift, make_alert, make_stream, wave
@@ -46,8 +47,9 @@ def client(tenant: Any, make_member: Any) -> Client:
     return client
 
 
-@pytest.mark.parametrize(("query", "span_ms"), [("", 24 * HOUR_MS), ("?range=1h", HOUR_MS),
-                                                ("?range=7d", 2999 * MINUTE_MS), ("?range=all", 2999 * MINUTE_MS)])
+@pytest.mark.parametrize(("query", "span_ms"), [
+    ("", 2999 * MINUTE_MS), ("?range=1h", HOUR_MS), ("?range=24h", 24 * HOUR_MS), ("?range=7d", 2999 * MINUTE_MS),
+    ("?range=all", 2999 * MINUTE_MS), ("?range=nonsense", 2999 * MINUTE_MS)])
 def test_every_chart_shows_the_range_asked_for_ending_at_the_latest_point(long_stream, client, query, span_ms):
     # given: 50 hours of minute points (fixture)
     # when
@@ -81,7 +83,23 @@ def test_a_bad_custom_range_is_400_with_the_field_named_and_the_default_range_sh
     assert unreadable.status_code == 400 and backwards.status_code == 400
     assert "From: Enter the start as a date and time" in unreadable.content.decode()
     assert "To: The end must be at least 60 seconds after the start." in backwards.content.decode()
-    assert _chart(unreadable.content.decode(), "chart-value")["range"] == [LAST_MS - 24 * HOUR_MS, LAST_MS]
+    assert _chart(unreadable.content.decode(), "chart-value")["range"] == [T0 * 1000, LAST_MS]
+
+
+def test_a_stream_too_long_to_summarise_quickly_opens_on_its_last_week(tenant, client, monkeypatch):
+    # given: ten days of hourly points, and a summary bound below that many points
+    stream = make_stream(tenant)
+    services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk,
+                           points=[{"t": T0 + 3600 * i, "v": float(i % 7)} for i in range(240)])
+    last_ms = (T0 + 3600 * 239) * 1000
+    # when
+    whole = client.get(f"/streams/{stream.pk}/").content.decode()
+    monkeypatch.setattr(stream_range, "OVERVIEW_POINTS", 100)
+    week = client.get(f"/streams/{stream.pk}/").content.decode()
+    # then
+    assert _chart(whole, "chart-value")["range"] == [T0 * 1000, last_ms] and 'data-range="all" class="active"' in whole
+    assert _chart(week, "chart-value")["range"] == [last_ms - 7 * 24 * HOUR_MS, last_ms]
+    assert 'data-range="7d" class="active"' in week
 
 
 def test_an_alerts_link_centres_every_chart_on_its_moment_and_marks_it(long_stream, client):

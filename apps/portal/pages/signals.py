@@ -56,7 +56,7 @@ def stream_detail(request: TenantRequest, stream_id: int) -> HttpResponse:
         raise Http404("No such stream.") from None
     context: dict[str, Any] = {"stream": stream, "at": chart_moment(request), "presets": PRESET_LABELS}
     extent = selectors.point_extent(tenant=request.tenant, stream_id=stream.pk)
-    chosen = chart_range(request, extent=extent) if extent else None
+    chosen = chart_range(request, extent=extent, points=stream.point_count) if extent else None
     since, until = (chosen.start, chosen.end) if chosen else (None, None)
     regimes = regime_view(tenant=request.tenant, stream=stream, since=since, until=until)
     alerts = range_alerts(tenant=request.tenant, stream=stream, chosen=chosen) if chosen else []

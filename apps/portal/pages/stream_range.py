@@ -17,7 +17,10 @@ PRESETS: dict[str, timedelta | None] = {
     "90d": timedelta(days=90), "all": None,
 }
 PRESET_LABELS = [("1h", "1 h"), ("24h", "24 h"), ("7d", "7 d"), ("30d", "30 d"), ("90d", "90 d"), ("all", "All")]
-DEFAULT_PRESET = "24h"
+# With no range asked for, a stream whose whole history is cheap to summarise opens on all of it (about 0.1 s per
+# 100,000 points, benchmarks/stream_page.py); a longer one opens on its last week; an alert's link on a day around it.
+OVERVIEW_POINTS = 100_000
+LONG_STREAM_PRESET, AT_PRESET = "7d", "24h"
 MIN_SPAN = timedelta(minutes=1)  # zooming stops here: below it a bucket is narrower than a typical point interval
 
 
@@ -71,10 +74,16 @@ def _clip(start: datetime, end: datetime, extent: tuple[datetime, datetime]) -> 
     return max(start, first), min(end, last)
 
 
-def chart_range(request: HttpRequest, *, extent: tuple[datetime, datetime]) -> ChartRange:
-    """The range asked for by the query, over a stream whose points run from extent[0] to extent[1]."""
-    preset = request.GET.get("range", DEFAULT_PRESET)
-    preset = preset if preset in PRESETS else DEFAULT_PRESET
+def default_preset(request: HttpRequest, *, points: int) -> str:
+    if chart_moment(request) is not None:
+        return AT_PRESET
+    return "all" if points <= OVERVIEW_POINTS else LONG_STREAM_PRESET
+
+
+def chart_range(request: HttpRequest, *, extent: tuple[datetime, datetime], points: int) -> ChartRange:
+    """The range asked for by the query, over a stream of `points` points from extent[0] to extent[1]."""
+    preset = request.GET.get("range", "")
+    preset = preset if preset in PRESETS else default_preset(request, points=points)
     first, last = extent
     span = PRESETS[preset] or max(last - first, MIN_SPAN)
     errors: dict[str, str] = {}
