@@ -74,28 +74,107 @@
     });
   }
 
-  function line(canvas, spec) {
-    const g = setup(canvas), series = spec.series || [];
+  /* Alerts as DOM marks over the canvas, each [ms, kind, tooltip]: a thin line through the plot with a head on top,
+     shaped by kind ("anomaly" or "regime_change") in css/stream.css. Marks outside the plot's range are skipped. */
+  function alertMarks(canvas, g, sx, alerts) {
+    const host = canvas.parentElement;
+    host.querySelectorAll(".alert-marker").forEach(el => el.remove());
+    alerts.forEach(a => {
+      const x = sx(a[0]);
+      if (x < g.pad.l - 0.5 || x > g.w - g.pad.r + 0.5) return;
+      const mark = document.createElement("div");
+      mark.className = "alert-marker " + a[1];
+      mark.setAttribute("data-testid", "alert-marker");
+      mark.setAttribute("role", "img"); mark.setAttribute("aria-label", a[2] || a[1]);
+      mark.dataset.kind = a[1]; mark.dataset.ts = a[0]; mark.title = a[2] || "";
+      Object.assign(mark.style, { left: (100 * x / g.w) + "%", top: g.pad.t + "px",
+                                  height: (g.h - g.pad.t - g.pad.b) + "px" });
+      host.appendChild(mark);
+    });
+  }
+
+  /* Drag across a chart to zoom: the host (not the canvas, which regime bands and marks cover) takes the pointer,
+     and on release the page reloads with ?from=&to= in Unix seconds, the range every chart then shows. */
+  function zoomable(canvas) {
+    const host = canvas.parentElement;
+    if (host.dataset.zoomable) return;
+    host.dataset.zoomable = "1";
+    host.style.touchAction = "pan-y";  // a vertical swipe still scrolls a phone's page; a sideways one selects
+    let x0 = null, box = null;
+    const local = e => Math.min(Math.max(e.clientX - host.getBoundingClientRect().left, canvas._scale.l), canvas._scale.r);
+    const stop = () => { if (box) box.remove(); box = null; x0 = null; };
+    host.addEventListener("pointerdown", e => {
+      if (!canvas._scale || e.button) return;
+      x0 = local(e); host.setPointerCapture(e.pointerId);
+      box = document.createElement("div"); box.className = "zoom-select"; box.setAttribute("data-testid", "zoom-select");
+      Object.assign(box.style, { left: x0 + "px", width: "0px", top: "0px", height: canvas.clientHeight + "px" });
+      host.appendChild(box);
+    });
+    host.addEventListener("pointermove", e => {
+      if (x0 === null) return;
+      const x = local(e);
+      Object.assign(box.style, { left: Math.min(x0, x) + "px", width: Math.abs(x - x0) + "px" });
+    });
+    host.addEventListener("pointerup", e => {
+      if (x0 === null) return;
+      const a = Math.min(x0, local(e)), b = Math.max(x0, local(e)), s = canvas._scale;
+      stop();
+      if (b - a < 6) return;  // a click or a tap, not a selection
+      const t = x => s.xmin + (x - s.l) / (s.r - s.l) * (s.xmax - s.xmin);
+      let from = Math.floor(t(a) / 1000), to = Math.ceil(t(b) / 1000);
+      if (to - from < 60) { const mid = Math.round((from + to) / 2); from = mid - 30; to = mid + 30; }  // the page's shortest range
+      const query = new URLSearchParams({ from: from, to: to });
+      window.location.search = query.toString();
+    });
+    host.addEventListener("pointercancel", stop);
+  }
+
+  /* A point is [t, v], or [t, min, max] for a down-sampled bucket, drawn as a vertical stroke from min to max. */
+  function extent(series) {
     const xs = [], ys = [];
-    series.forEach(s => s.points.forEach(p => { xs.push(p[0]); ys.push(p[1]); }));
-    if (!xs.length) { g.ctx.fillStyle = "#5b6672"; g.ctx.fillText("No data yet", g.w / 2 - 30, g.h / 2); return; }
+    series.forEach(s => s.points.forEach(p => { xs.push(p[0]); ys.push(p[1]); if (p.length > 2) ys.push(p[2]); }));
+    return { xs, ys };
+  }
+
+  function line(canvas, spec) {
+    const g = setup(canvas), series = (spec.series || []).map(s => Object.assign({}, s, {
+      points: (s.points || []).filter(p => p[1] !== null && p[1] !== undefined) }));
+    const { xs, ys } = extent(series);
+    if (!xs.length) {
+      g.ctx.fillStyle = "#5b6672"; g.ctx.textAlign = "center";
+      g.ctx.fillText(spec.range ? "No data in this range" : "No data yet", g.w / 2, g.h / 2);
+      return;
+    }
     let ymin = Math.min(...ys), ymax = Math.max(...ys);
     if (spec.zero) ymin = Math.min(0, ymin);
-    const { sx, sy } = axes(g, Math.min(...xs), Math.max(...xs), ymin, ymax, spec.time);
+    // Every chart of a page shares the page's range, so their time axes line up whatever each series holds.
+    const xmin = spec.range ? spec.range[0] : Math.min(...xs), xmax = spec.range ? spec.range[1] : Math.max(...xs);
+    const { sx, sy } = axes(g, xmin, xmax, ymin, ymax, spec.time);
     const ctx = g.ctx;
+    canvas._scale = { xmin: xmin, xmax: xmax === xmin ? xmin + 1 : xmax, l: g.pad.l, r: g.w - g.pad.r };
     if (spec.regimes) regimeBands(canvas, g, sx, spec.regimes);
+    ctx.save(); ctx.beginPath(); ctx.rect(g.pad.l, 0, g.w - g.pad.l - g.pad.r, g.h); ctx.clip();
     (spec.bands || []).forEach(b => {
       ctx.fillStyle = "rgba(207,34,46,0.12)";
       ctx.fillRect(sx(b[0]), g.pad.t, Math.max(2, sx(b[1]) - sx(b[0])), g.h - g.pad.t - g.pad.b);
     });
     series.forEach((s, i) => {
       ctx.strokeStyle = s.color || palette[i % palette.length]; ctx.lineWidth = 1.6; ctx.beginPath();
-      s.points.forEach((p, k) => { const x = sx(p[0]), y = sy(p[1]); k ? (s.step ? (ctx.lineTo(x, sy(s.points[k - 1][1])), ctx.lineTo(x, y)) : ctx.lineTo(x, y)) : ctx.moveTo(x, y); });
+      s.points.forEach((p, k) => {
+        const x = sx(p[0]), y = sy(p[1]);
+        if (!k) ctx.moveTo(x, y);
+        else if (s.step) { ctx.lineTo(x, sy(s.points[k - 1][1])); ctx.lineTo(x, y); }
+        else ctx.lineTo(x, y);
+        if (p.length > 2) ctx.lineTo(x, sy(p[2]));
+      });
       ctx.stroke();
     });
+    ctx.restore();
     (spec.markers || []).forEach(m => {
       ctx.fillStyle = "#cf222e"; ctx.beginPath(); ctx.arc(sx(m[0]), sy(m[1]), 4, 0, 6.3); ctx.fill();
     });
+    if (spec.alerts) alertMarks(canvas, g, sx, spec.alerts);
+    if (spec.zoom) zoomable(canvas);
     let lx = g.pad.l + 8;
     series.forEach((s, i) => {
       ctx.fillStyle = s.color || palette[i % palette.length]; ctx.fillRect(lx, 4, 10, 3);
@@ -122,7 +201,7 @@
   function render(canvas) {
     const data = document.getElementById(canvas.dataset.source);
     if (!data) return;
-    const spec = JSON.parse(data.textContent);
+    const spec = JSON.parse(data.textContent) || {};
     (canvas.dataset.chart === "candles" ? candles : line)(canvas, spec);
   }
 

@@ -105,8 +105,8 @@ def test_each_alert_links_to_its_stream_chart_at_that_moment(tenant, make_member
     listed = client.get("/alerts/").content.decode()
     link = f"/streams/{stream.pk}/?at={T0 + 60 * 1000}"
     chart = client.get(link).content.decode()
-    latest = client.get(f"/streams/{stream.pk}/").content.decode()
-    # then: the linked chart holds the alert's moment; the latest chart does not reach back to it
+    latest = client.get(f"/streams/{stream.pk}/?range=24h").content.decode()
+    # then: the linked chart holds the alert's moment; the latest day's chart does not reach back to it
     assert f'href="{link}"' in listed
     assert 'data-testid="chart-at"' in chart and str((T0 + 60 * 1000) * 1000) in chart
     assert str((T0 + 60 * 1000) * 1000) not in latest and 'data-testid="chart-at"' not in latest

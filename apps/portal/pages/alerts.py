@@ -87,13 +87,3 @@ def chart_moment(request: HttpRequest) -> datetime | None:
     at = request.GET.get("at", "")
     return datetime.fromtimestamp(int(at), tz=UTC) if at.isdigit() and len(at) <= 12 else None
 
-
-def chart_until(request: TenantRequest, *, stream_id: int, points: int) -> datetime | None:
-    """The end of a chart of `points` points that holds the `?at=` moment mid-chart, or None when there is no such
-    moment or it is recent enough for the latest chart to show it."""
-    moment = chart_moment(request)
-    if moment is None:
-        return None
-    later = list(selectors.point_list(tenant=request.tenant, stream_id=stream_id).filter(ts__gt=moment)
-                 .order_by("ts").values_list("ts", flat=True)[points // 2 - 1:points // 2])
-    return later[0] if later else None

@@ -14,6 +14,7 @@ from apps.signals.models import Alert, AlertKind, RegimeSegment, RegimeState, St
 from apps.tenants.models import Tenant
 
 REGIME_ROWS = 50  # newest regimes listed under the chart (the chart shows those overlapping it)
+RANGE_BANDS = 1000  # regimes shaded over one chart range: more would be narrower than a pixel
 
 
 @dataclass(frozen=True)
@@ -34,22 +35,35 @@ def _label(row: RegimeSegment) -> str:
     return f"{change}{row.n} points, {mean}".strip(", ")
 
 
-def regime_bands(segments: list[RegimeSegment], since: datetime | None) -> list[list[Any]]:
-    """Each band runs from its regime's start to the next one's, so the bands tile the chart without gaps."""
+def regime_bands(segments: list[RegimeSegment], since: datetime | None,
+                 until: datetime | None = None) -> list[list[Any]]:
+    """Each band runs from its regime's start to the next one's, so the bands tile the chart without gaps; bands
+    are clipped to [since, until]."""
     ordered = sorted(segments, key=lambda s: s.start_ts)
     bands = []
     for k, row in enumerate(ordered):
         end = ordered[k + 1].start_ts if k + 1 < len(ordered) else row.end_ts
-        if since is not None and end < since:
+        if (since is not None and end < since) or (until is not None and row.start_ts > until):
             continue
         start = max(row.start_ts, since) if since is not None else row.start_ts
-        bands.append([_ms(start), _ms(end), _label(row)])
+        bands.append([_ms(start), _ms(min(end, until) if until is not None else end), _label(row)])
     return bands
 
 
-def regime_view(*, tenant: Tenant, stream: Stream, since: datetime | None) -> RegimeView:
+def _range_segments(*, tenant: Tenant, stream: Stream, since: datetime, until: datetime) -> list[RegimeSegment]:
+    """The regimes overlapping [since, until]: those starting inside it, and the one already running at `since`."""
+    segments = selectors.regime_list(tenant=tenant, stream_id=stream.pk)
+    inside = list(segments.filter(start_ts__gt=since, start_ts__lte=until).order_by("start_ts")[:RANGE_BANDS])
+    running = segments.filter(start_ts__lte=since).order_by("-start_ts").first()
+    return [running, *inside] if running else inside
+
+
+def regime_view(*, tenant: Tenant, stream: Stream, since: datetime | None, until: datetime | None) -> RegimeView:
+    """The regimes table, the regime changes, and bands for a chart over [since, until] (none without a range)."""
     segments = list(selectors.regime_list(tenant=tenant, stream_id=stream.pk).order_by("-start_ts")[:REGIME_ROWS])
     changes = list(selectors.alert_list(tenant=tenant, stream_id=stream.pk, kind=AlertKind.REGIME_CHANGE)
                    .annotate(boundary_count=Count("boundary_anomalies")).order_by("-ts")[:REGIME_ROWS])
-    return RegimeView(bands=regime_bands(segments, since) if since is not None else [], segments=segments,
-                      changes=changes, state=selectors.regime_state_get(tenant=tenant, stream_id=stream.pk))
+    bands = [] if since is None or until is None else regime_bands(
+        _range_segments(tenant=tenant, stream=stream, since=since, until=until), since, until)
+    return RegimeView(bands=bands, segments=segments, changes=changes,
+                      state=selectors.regime_state_get(tenant=tenant, stream_id=stream.pk))

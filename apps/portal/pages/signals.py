@@ -1,29 +1,25 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.portal.forms import StreamCreateForm
-from apps.portal.pages.alerts import chart_moment, chart_until
+from apps.portal.pages.alerts import chart_moment
 from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.portal.pages.regimes import regime_view
+from apps.portal.pages.stream_charts import range_alerts, stream_charts
+from apps.portal.pages.stream_range import PRESET_LABELS, chart_range, range_links
 from apps.signals import selectors, services
 from apps.signals.models import Alert, AlertKind, Stream, WebhookEndpoint
 from apps.tenants.roles import Permission
 
-CHART_POINTS = 2000  # the latest points drawn on a stream page
-FAR_FUTURE = timedelta(days=36500)  # "no end": points may carry timestamps ahead of the server's clock
-
-
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+ANOMALY_ROWS = 50  # anomalies of the chart's range listed under it, newest first
 
 
 @tenant_page()
@@ -58,35 +54,21 @@ def stream_detail(request: TenantRequest, stream_id: int) -> HttpResponse:
         stream = selectors.stream_get(tenant=request.tenant, stream_id=stream_id)
     except Stream.DoesNotExist:
         raise Http404("No such stream.") from None
-    # An alert's link (?at=) ends the charts a little after its moment; otherwise they show the latest points.
-    until = chart_until(request, stream_id=stream.pk, points=CHART_POINTS) or timezone.now() + FAR_FUTURE
-    points = list(selectors.point_list(tenant=request.tenant, stream_id=stream.pk).filter(ts__lte=until)
-                  .order_by("-ts").values_list("ts", "value", "score")[:CHART_POINTS])[::-1]
-    windows = list(selectors.window_list(tenant=request.tenant, stream_id=stream.pk).filter(end_ts__lte=until)
-                   .order_by("-index").values_list("end_ts", "energy", "entropy", "entropy_production")[:500])[::-1]
-    alerts = list(selectors.alert_list(tenant=request.tenant, stream_id=stream.pk, kind=AlertKind.ANOMALY)
-                  .filter(ts__lte=until)
-                  .order_by("-ts")[:50])
-    since = points[0][0] if points else None
-    regimes = regime_view(tenant=request.tenant, stream=stream, since=since)
-    marks = [[_ms(a.ts), a.score] for a in alerts if since and a.ts >= since]
-    charts = {
-        "value": {"time": True, "series": [{"name": f"value ({stream.units or 'units'})",
-                                            "points": [[_ms(t), v] for t, v, _ in points]}],
-                  "bands": [[_ms(a.window_start), _ms(a.window_end)] for a in alerts if since and a.ts >= since],
-                  "regimes": regimes.bands},
-        "score": {"time": True, "zero": True,
-                  "series": [{"name": "regime score", "points": [[_ms(t), s] for t, _, s in points]}],
-                  "markers": marks},
-        "energy": {"time": True, "series": [{"name": "energy", "points": [[_ms(t), e] for t, e, _, _ in windows]}]},
-        "entropy": {"time": True, "series": [{"name": "entropy (nats)",
-                                              "points": [[_ms(t), s] for t, _, s, _ in windows]},
-                                             {"name": "entropy production (nats)",
-                                              "points": [[_ms(t), p] for t, _, _, p in windows]}]},
-    }
-    return render(request, "portal/stream_detail.html", {"stream": stream, "charts": charts, "alerts": alerts,
-                                                         "window_count": len(windows), "regimes": regimes,
-                                                         "at": chart_moment(request)})
+    context: dict[str, Any] = {"stream": stream, "at": chart_moment(request), "presets": PRESET_LABELS}
+    extent = selectors.point_extent(tenant=request.tenant, stream_id=stream.pk)
+    chosen = chart_range(request, extent=extent, points=stream.point_count) if extent else None
+    since, until = (chosen.start, chosen.end) if chosen else (None, None)
+    regimes = regime_view(tenant=request.tenant, stream=stream, since=since, until=until)
+    alerts = range_alerts(tenant=request.tenant, stream=stream, chosen=chosen) if chosen else []
+    if chosen and extent:
+        context |= {"range": chosen, "links": range_links(chosen, extent),
+                    "charts": stream_charts(tenant=request.tenant, stream=stream, chosen=chosen, alerts=alerts,
+                                            regimes=regimes)}
+    # The anomalies table lists the range's anomalies, newest first, like the marks on the charts.
+    anomalies = [a for a in reversed(alerts) if a.kind == AlertKind.ANOMALY][:ANOMALY_ROWS]
+    status = 400 if chosen and chosen.errors else 200
+    return render(request, "portal/stream_detail.html", context | {"alerts": anomalies, "regimes": regimes},
+                  status=status)
 
 
 @tenant_page(Permission.ANALYZE)
