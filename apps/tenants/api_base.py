@@ -51,9 +51,13 @@ class TenantApi(APIView):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for forbidden in ("initial", "get_permissions", "get_queryset", "required_permission"):
+        if "required_permission" in cls.__dict__:
+            raise TypeError(f"{cls.__name__} may not override required_permission; set permission and "
+                            "write_permission")
+        for forbidden in ("initial", "get_permissions", "get_queryset"):
             if forbidden in cls.__dict__:
-                raise TypeError(f"{cls.__name__} may not override {forbidden}; use a dangerously_* base instead")
+                raise TypeError(f"{cls.__name__} may not override {forbidden}; an endpoint no tenant calls "
+                                "inherits DangerouslyPublicApi instead")
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if getattr(self, "_too_big", None) is not None:
@@ -131,7 +135,6 @@ class TenantApi(APIView):
             return Response(output_serializer(create(data.validated_data)).data, status=status_code)
 
         return self.handle_idempotent(request, execute)
-
 
 
 class DangerouslyPublicApi(APIView):
