@@ -221,7 +221,12 @@ def webhook_deliver(*, delivery_id: int) -> str:
     """Sends one queued delivery: claims it (queued -> sending, a conditional update, so a duplicate message is a
     no-op), POSTs it outside any transaction, then records the outcome on the delivery and its endpoint. Returns
     the delivery's new status, or why nothing was sent."""
-    with rls.system_context(reason="a worker holds only the delivery id"):
+    # The message carries only the delivery id: its tenant is read first, and the delivery runs in that scope.
+    with rls.pre_tenant_read():
+        tenant_id = WebhookDelivery.objects.filter(pk=delivery_id).values_list("tenant_id", flat=True).first()
+    if tenant_id is None:
+        return "not-queued"
+    with rls.tenant_scope(tenant_id):
         job = _claim_for_send(delivery_id)
         if isinstance(job, str):
             return job
