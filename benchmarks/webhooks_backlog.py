@@ -46,8 +46,8 @@ def _backlog(endpoints: int, events: int) -> Any:
     from apps.tenants import rls
     from apps.tenants.models import Tenant
 
-    with rls.dangerously_bypass():
-        tenant = Tenant.objects.create(name=f"bench-webhooks-{time.time_ns()}", slug=f"bw-{time.time_ns()}")
+    tenant = Tenant.objects.create(name=f"bench-webhooks-{time.time_ns()}", slug=f"bw-{time.time_ns()}")
+    with rls.tenant_scope(tenant.pk):
         rows = [WebhookEndpoint.objects.create(tenant=tenant, url=f"http://127.0.0.1:9/dead/{i}", secret="whsec_b")
                 for i in range(endpoints)]
         now = timezone.now()
@@ -65,7 +65,7 @@ def _naive_sweep(limit: int = 500) -> int:
     from apps.signals.tasks import webhook_deliver
     from apps.tenants import rls
 
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="the old sweeper read every tenant's deliveries"):
         due = list(WebhookDelivery.objects.filter(status="pending", next_attempt_at__lte=timezone.now())
                    .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
     for pk in due:
@@ -77,7 +77,7 @@ def _cleanup(tenant: Any) -> None:
     from apps.signals.models import WebhookDelivery, WebhookEndpoint
     from apps.tenants import rls
 
-    with rls.dangerously_bypass():
+    with rls.tenant_scope(tenant.pk):
         WebhookDelivery.objects.filter(tenant=tenant).delete()
         WebhookEndpoint.objects.filter(tenant=tenant).delete()
 

@@ -1,20 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.billing import selectors, services
 from apps.billing.models import PurchaseStatus
 from apps.billing.services.purchases import PURCHASE_PLACEHOLDER
 from apps.core.serializers import BoundedIntegerField, StrictInputSerializer
-from apps.tenants.api_base import TenantApi
+from apps.tenants.api_base import DangerouslyPublicApi, TenantApi
 from apps.tenants.roles import Permission
 
 
@@ -125,18 +121,16 @@ class StripeWebhookOutput(serializers.Serializer):
                                                    "changed.")
 
 
-class StripeWebhookApi(APIView):
+class StripeWebhookApi(DangerouslyPublicApi):
     """Stripe calls this, not a tenant: no API key, no session. Trust comes only from the Stripe-Signature header
     verified over the raw body; a replayed event id is acknowledged (200, so Stripe stops retrying) and changes
     nothing."""
 
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
+    signature_header = "Stripe-Signature"
 
     @extend_schema(operation_id="billing_stripe_webhook", request={"application/json": OpenApiTypes.OBJECT},
                    responses={200: StripeWebhookOutput}, auth=[],
                    parameters=[OpenApiParameter("Stripe-Signature", str, OpenApiParameter.HEADER, required=True)])
     def post(self, request: Request) -> Response:
-        outcome = services.stripe_webhook_receive(payload=request.body,
-                                                  signature=request.headers.get("Stripe-Signature", ""))
+        outcome = services.stripe_webhook_receive(payload=request.body, signature=self.signature(request))
         return Response(StripeWebhookOutput(outcome).data)

@@ -18,10 +18,6 @@ from apps.tenants.roles import Permission
 MAX_USAGE_DAYS = 366
 
 
-def _read_or(permission: Permission, request: Request) -> Permission:
-    return Permission.VIEW if request.method == "GET" else permission
-
-
 class CapsulePricingOutput(serializers.Serializer):
     per_run = BoundedIntegerField(source="price_per_run")
     per_stream_day = BoundedIntegerField(source="price_per_stream_day")
@@ -58,8 +54,7 @@ class CapsuleInput(StrictInputSerializer):
 
 
 class CapsuleListApi(TenantApi):
-    def required_permission(self, request: Request) -> Permission:
-        return _read_or(Permission.MANAGE_TENANT, request)
+    write_permission = Permission.MANAGE_TENANT
 
     @extend_schema(operation_id="capsules_list", responses=CapsuleOutput(many=True),
                    parameters=[OpenApiParameter("owned", bool, description="Only capsules your tenant owns.")],
@@ -208,8 +203,7 @@ class CapsuleSubscriptionInput(StrictInputSerializer):
 class CapsuleSubscriptionListApi(TenantApi):
     idempotency_required = True  # a subscription creates billable work
 
-    def required_permission(self, request: Request) -> Permission:
-        return _read_or(Permission.ANALYZE, request)
+    write_permission = Permission.ANALYZE
 
     @extend_schema(operation_id="capsule_subscriptions_list", responses=CapsuleSubscriptionOutput(many=True))
     def get(self, request: Request) -> Response:

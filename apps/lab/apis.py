@@ -20,7 +20,7 @@ from apps.lab.kinds import KINDS
 from apps.lab.models import JobKind, JobStatus, LabJob
 from apps.ledger import selectors as ledger_selectors
 from apps.ledger.services.charges import CEU
-from apps.tenants.api_base import TenantApi, read_or
+from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
 CEU_HELP = "CEU minor units (thousandths of a CEU)."
@@ -141,8 +141,7 @@ class JobEstimateApi(TenantApi):
 class JobListApi(TenantApi):
     idempotency_required = True  # a job holds CEU and occupies a gpu worker
 
-    def required_permission(self, request: Request) -> Permission:
-        return read_or(Permission.ANALYZE, request)
+    write_permission = Permission.ANALYZE
 
     @extend_schema(operation_id="lab_jobs_list", responses=JobOutput(many=True),
                    description="Your jobs, newest first, optionally filtered by status and kind.", parameters=[

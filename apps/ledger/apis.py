@@ -15,13 +15,12 @@ from rest_framework.response import Response
 from apps.core.serializers import BoundedIntegerField
 from apps.ledger import selectors, services
 from apps.ledger import serializers as s
-from apps.tenants.api_base import TenantApi, read_or
+from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
 
 class AccountListApi(TenantApi):
-    def required_permission(self, request: Request) -> Permission:
-        return read_or(Permission.MOVE_FUNDS, request)
+    write_permission = Permission.MOVE_FUNDS
 
     @extend_schema(operation_id="ledger_accounts_list", responses=s.AccountOutput(many=True),
                    parameters=[OpenApiParameter("asset", str)])
@@ -131,8 +130,7 @@ class EntryListApi(TenantApi):
     # re-run of a lapsed claim safe.
     idempotency_atomic = False
 
-    def required_permission(self, request: Request) -> Permission:
-        return read_or(Permission.MOVE_FUNDS, request)
+    write_permission = Permission.MOVE_FUNDS
 
     @extend_schema(operation_id="ledger_entries_list", parameters=[s.EntryFilter], responses=s.EntryOutput(many=True),
                    description="Filter metadata with `metadata.<key>=<value>` query parameters.")
@@ -183,8 +181,7 @@ class EntryReverseApi(TenantApi):
 
 
 class HoldListApi(TenantApi):
-    def required_permission(self, request: Request) -> Permission:
-        return read_or(Permission.MOVE_FUNDS, request)
+    write_permission = Permission.MOVE_FUNDS
 
     @extend_schema(operation_id="ledger_holds_list", responses=s.HoldOutput(many=True),
                    parameters=[OpenApiParameter("status", str)])

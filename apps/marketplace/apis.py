@@ -16,10 +16,6 @@ from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
 
-def _read_or_trade(request: Request) -> Permission:
-    return Permission.VIEW if request.method == "GET" else Permission.TRADE
-
-
 class MarketListApi(TenantApi):
     @extend_schema(operation_id="markets_list", responses=s.MarketOutput(many=True))
     def get(self, request: Request) -> Response:
@@ -116,8 +112,7 @@ class EventsApi(TenantApi):
 
 
 class MarketOrdersApi(TenantApi):
-    def required_permission(self, request: Request) -> Permission:
-        return _read_or_trade(request)
+    write_permission = Permission.TRADE
 
     @extend_schema(operation_id="markets_orders_list", responses=s.MarketOrderOutput(many=True),
                    parameters=[OpenApiParameter("status", str, enum=["open", "filled", "cancelled", "expired",

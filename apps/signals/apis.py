@@ -13,7 +13,7 @@ from apps.signals import selectors, services
 from apps.signals.ingest import MAX_ABS_VALUE, MAX_POINTS
 from apps.signals.models import AlertKind, AlertStatus, StreamKind
 from apps.signals.webhook_http import DeliveryError
-from apps.tenants.api_base import TenantApi, read_or
+from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
 
@@ -50,8 +50,7 @@ class StreamInput(StrictInputSerializer):
 
 
 class StreamListApi(TenantApi):
-    def required_permission(self, request: Request) -> Permission:
-        return read_or(Permission.ANALYZE, request)
+    write_permission = Permission.ANALYZE
 
     @extend_schema(operation_id="streams_list", responses=StreamOutput(many=True))
     def get(self, request: Request) -> Response:
@@ -99,8 +98,7 @@ class PointPagination(StableCursorPagination):
 
 
 class PointsApi(TenantApi):
-    def required_permission(self, request: Request) -> Permission:
-        return read_or(Permission.ANALYZE, request)
+    write_permission = Permission.ANALYZE
 
     @extend_schema(operation_id="stream_points_list", responses=PointOutput(many=True),
                    parameters=[OpenApiParameter("start", str), OpenApiParameter("end", str)])
@@ -255,8 +253,7 @@ class WebhookInput(StrictInputSerializer):
 class WebhookListApi(TenantApi):
     secret_fields = ("secret",)
 
-    def required_permission(self, request: Request) -> Permission:
-        return read_or(Permission.MANAGE_KEYS, request)
+    write_permission = Permission.MANAGE_KEYS
 
     class WebhookCreated(WebhookOutput):
         secret = serializers.CharField(allow_null=True, help_text=(

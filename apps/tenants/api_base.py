@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import User
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions, status
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
@@ -26,12 +27,16 @@ from apps.tenants.selectors import user_membership
 
 
 class TenantApi(APIView):
-    """Subclasses set `permission` (and `idempotency_required` for billable or compute POSTs) and route creating
-    POSTs through `handle_idempotent`; they must not override `initial`, `get_permissions` or `get_queryset`.
+    """Subclasses set `permission` (what every method needs; VIEW unless set), `write_permission` (what unsafe
+    methods need instead, when writing asks for more than reading), `idempotency_required` for billable or compute
+    POSTs, and route creating POSTs through `handle_idempotent`; they must not override `initial`,
+    `get_permissions`, `get_queryset` or `required_permission`: the permission is data, never code.
     An API whose response carries a secret names its fields in `secret_fields`: they are shown once and never
     stored or replayed (tests/core/test_secret_fields.py finds any that forget)."""
 
     permission: ClassVar[Permission] = Permission.VIEW
+    # None: unsafe methods need `permission` too.
+    write_permission: ClassVar[Permission | None] = None
     idempotency_required: ClassVar[bool] = False
     secret_fields: ClassVar[tuple[str, ...]] = ()
     # True: the work and its stored response commit in one transaction (apps/core/idempotency.py). False only
@@ -46,9 +51,13 @@ class TenantApi(APIView):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "required_permission" in cls.__dict__:
+            raise TypeError(f"{cls.__name__} may not override required_permission; set permission and "
+                            "write_permission")
         for forbidden in ("initial", "get_permissions", "get_queryset"):
             if forbidden in cls.__dict__:
-                raise TypeError(f"{cls.__name__} may not override {forbidden}; use a dangerously_* base instead")
+                raise TypeError(f"{cls.__name__} may not override {forbidden}; an endpoint no tenant calls "
+                                "inherits DangerouslyPublicApi instead")
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if getattr(self, "_too_big", None) is not None:
@@ -60,7 +69,9 @@ class TenantApi(APIView):
             raise exceptions.PermissionDenied(self._denial_message(self.required_permission(request)))
 
     def required_permission(self, request: Request) -> Permission:
-        return self.permission
+        if request.method in SAFE_METHODS or self.write_permission is None:
+            return self.permission
+        return self.write_permission
 
     def allows(self, permission: Permission) -> bool:
         if self.scopes is not None:
@@ -126,6 +137,24 @@ class TenantApi(APIView):
         return self.handle_idempotent(request, execute)
 
 
-def read_or(permission: Permission, request: Request) -> Permission:
-    """For list/create endpoints: reading needs VIEW, writing needs `permission`."""
-    return Permission.VIEW if request.method == "GET" else permission
+class DangerouslyPublicApi(APIView):
+    """The one way to expose an endpoint that no tenant calls (Stripe's webhook): no tenant, no authentication,
+    no session, nothing visible under RLS (the middleware's request scope stays tenant-less). Trust must come from
+    a signature over the raw body, which the subclass's service verifies before it reads or writes anything; the
+    subclass names the header in `signature_header`, so a reviewer sees which one. Everything it then touches in
+    the database runs in a system context its service opens and names."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    signature_header: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.signature_header:
+            raise TypeError(f"{cls.__name__} must name the signature header it verifies (signature_header)")
+        for forbidden in ("authentication_classes", "permission_classes"):
+            if forbidden in cls.__dict__:
+                raise TypeError(f"{cls.__name__} may not override {forbidden}: a public API has no principal")
+
+    def signature(self, request: Request) -> str:
+        return request.headers.get(self.signature_header, "")

@@ -81,8 +81,7 @@ class ApiKeyListApi(TenantApi):
             "The full key. Shown once; store it now. An Idempotency-Key replay answers null here and names the "
             "field in the Idempotent-Secrets-Withheld header: revoke the key and create another if it was lost."))
 
-    def required_permission(self, request: Request) -> Permission:
-        return Permission.VIEW if request.method == "GET" else Permission.MANAGE_API_KEYS
+    write_permission = Permission.MANAGE_API_KEYS
 
     @extend_schema(operation_id="api_keys_list", responses=ApiKeyOutput(many=True))
     def get(self, request: Request) -> Response:

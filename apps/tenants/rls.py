@@ -4,10 +4,11 @@ Every table with a `tenant_id` column, found in the catalogue (so unmanaged and 
 partitions count too), gets a FORCEd policy: a row is visible only when its tenant_id equals the session setting
 `app.tenant_id` (plus a model's `rls_extra_visibility`). Web requests set the tenant as soon as they know it.
 
-System contexts (workers, management commands, the back office, the few `dangerously_bypass` reads) do not set a
-flag anyone could set: they `SET ROLE` into the system role (settings.DATABASE_SYSTEM_ROLE, BYPASSRLS, NOLOGIN),
-which the app role holds by membership. A session whose own role already bypasses RLS (the owner during migrate)
-stays itself. See README "Database roles" and docs/security.d/30-database.md.
+System contexts (workers, management commands, the back office, `system_context(reason=...)` and the few
+`pre_tenant_read()` lookups) do not set a flag anyone could set: they `SET ROLE` into the system role
+(settings.DATABASE_SYSTEM_ROLE, BYPASSRLS, NOLOGIN), which the app role holds by membership. A session whose own
+role already bypasses RLS (the owner during migrate) stays itself. See README "Database roles" and
+docs/security.d/30-database.md.
 """
 from __future__ import annotations
 
@@ -156,9 +157,14 @@ def tenant_scope(tenant_id: int | None) -> Iterator[None]:
         _restore(previous)
 
 
+def _refuse_writes(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    if not sql.lstrip().upper().startswith("SELECT"):
+        raise PermissionError(f"a pre-tenant read may only SELECT, not: {sql[:60]}")
+    return execute(sql, params, many, context)
+
+
 @contextmanager
-def dangerously_bypass() -> Iterator[None]:
-    """For the few reads that must precede knowing the tenant (API-key lookup, a user's own memberships)."""
+def _system() -> Iterator[None]:
     previous = _current()
     if previous[0]:
         yield  # already a system context
@@ -168,3 +174,22 @@ def dangerously_bypass() -> Iterator[None]:
         yield
     finally:
         _restore(previous)
+
+
+@contextmanager
+def pre_tenant_read() -> Iterator[None]:
+    """For the few reads that must happen before the tenant is known: an API key by its prefix, a user's own
+    memberships, an invitation by its token. They see every tenant's rows, so only SELECTs may run inside; a
+    write raises PermissionError. Once the tenant is known, work continues in `tenant_scope`."""
+    with _system(), connection.execute_wrapper(_refuse_writes):
+        yield
+
+
+@contextmanager
+def system_context(*, reason: str) -> Iterator[None]:
+    """Platform work that really spans tenants (sweepers, projections, settlement against system accounts): RLS
+    does not apply inside. `reason` says why at the call site; work for one known tenant uses `tenant_scope`."""
+    if not reason.strip():
+        raise ValueError("a system context states its reason")
+    with _system():
+        yield

@@ -39,13 +39,13 @@ def membership_get(*, tenant: Tenant, membership_id: int) -> Membership:
 
 def user_memberships(*, user: User) -> list[Membership]:
     """A user's memberships across tenants (the tenant switcher); read before any tenant is chosen."""
-    with rls.dangerously_bypass():
+    with rls.pre_tenant_read():
         return list(Membership.objects.filter(user=user, tenant__is_active=True)
                     .select_related("tenant").order_by("tenant__name", "id"))
 
 
 def user_membership(*, user: User, tenant_id: int) -> Membership | None:
-    with rls.dangerously_bypass():
+    with rls.pre_tenant_read():
         return (Membership.objects.filter(user=user, tenant_id=tenant_id, tenant__is_active=True)
                 .select_related("tenant").first())
 

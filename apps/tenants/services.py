@@ -144,7 +144,7 @@ def invitation_by_token(*, token: str) -> Invitation | None:
     """Looked up by its secret token, before the visitor belongs to any tenant."""
     from apps.tenants import rls
 
-    with rls.dangerously_bypass():
+    with rls.pre_tenant_read():
         invitation = Invitation.objects.select_related("tenant").filter(token_hash=_hash(token)).first()
     if invitation is None or invitation.accepted_at or invitation.revoked_at or invitation.expires_at < timezone.now():
         return None
@@ -156,12 +156,13 @@ def invitation_accept(*, token: str, user: User | None, password: str = "") -> M
     """Accept as the signed-in user (same e-mail), or create the account when nobody is signed in."""
     from apps.tenants import rls
 
-    with rls.dangerously_bypass():
+    with rls.pre_tenant_read():
         invitation = Invitation.objects.select_for_update().filter(token_hash=_hash(token)).first()
-        if invitation is None or invitation.accepted_at or invitation.revoked_at \
-                or invitation.expires_at < timezone.now():
-            raise ApplicationError("This invitation is invalid or has expired.",
-                                   code=TenantErrorCode.INVITATION_INVALID)
+    if invitation is None or invitation.accepted_at or invitation.revoked_at \
+            or invitation.expires_at < timezone.now():
+        raise ApplicationError("This invitation is invalid or has expired.",
+                               code=TenantErrorCode.INVITATION_INVALID)
+    with rls.tenant_scope(invitation.tenant_id):
         if user is None:
             user = _user_for_invitation(email=invitation.email, password=password)
         elif user.email.lower() != invitation.email:
@@ -243,7 +244,7 @@ def api_key_authenticate(*, raw: str) -> ApiKey | None:
     parts = raw.split("_", 2)
     if len(parts) != 3 or parts[0] != "td":
         return None
-    with rls.dangerously_bypass():
+    with rls.pre_tenant_read():
         api_key = ApiKey.objects.select_related("tenant").filter(prefix=parts[1]).first()
     if api_key is None or not secrets.compare_digest(api_key.secret_hash, _hash(parts[2])):
         return None
@@ -259,7 +260,7 @@ def api_key_touch(*, api_key: ApiKey) -> None:
     now = timezone.now()
     if api_key.last_used_at and now - api_key.last_used_at < timedelta(minutes=1):
         return
-    with rls.dangerously_bypass():
+    with rls.tenant_scope(api_key.tenant_id):
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
     api_key.last_used_at = now
 
@@ -273,8 +274,10 @@ def client_tenant_create(*, actor: Actor, partner: Tenant, name: str, slug: str,
 
     if partner.kind != TenantKind.PARTNER:
         raise ApplicationError("Only partners have client tenants.", code=TenantErrorCode.NOT_A_PARTNER, status=403)
-    with rls.dangerously_bypass():  # the new tenant's rows lie outside the partner's own RLS scope
+    # The new tenant's id is known only once its row exists, and its first audit row already carries it.
+    with rls.system_context(reason="a partner creates another tenant"):
         client = tenant_create(actor=actor, name=name, slug=slug, kind=TenantKind.ENTERPRISE, parent=partner)
+    with rls.tenant_scope(client.pk):
         membership_add(actor=actor, tenant=client, user=owner, role=Role.ADMIN)
         _invite_client_owner(actor=actor, partner=partner, client=client, owner_email=owner_email,
                              accept_url_template=accept_url_template)

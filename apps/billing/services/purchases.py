@@ -139,7 +139,7 @@ def purchase_reconcile(*, actor: Actor, tenant: Tenant, purchase_id: int) -> Pur
     if purchase.stripe_session_id is None or purchase.status != PurchaseStatus.OPEN:
         return purchase
     session = gateway.checkout_session_retrieve(session_id=purchase.stripe_session_id)
-    with rls.dangerously_bypass(), transaction.atomic(durable=True):  # the clearing account is a system account
+    with rls.system_context(reason="the clearing account is a system account"), transaction.atomic(durable=True):
         locked = Purchase.objects.select_for_update().select_related("pack", "tenant").get(pk=purchase.pk)
         if session.payment_status == "paid":
             purchase_credit_in_transaction(actor=actor, purchase=locked, session=session)
@@ -156,7 +156,7 @@ def purchase_cancel(*, actor: Actor, tenant: Tenant, purchase_id: int) -> Purcha
     if purchase.stripe_session_id is None or purchase.status != PurchaseStatus.OPEN:
         return purchase
     session = gateway.checkout_session_expire(session_id=purchase.stripe_session_id)
-    with rls.dangerously_bypass(), transaction.atomic(durable=True):  # the clearing account is a system account
+    with rls.system_context(reason="the clearing account is a system account"), transaction.atomic(durable=True):
         locked = Purchase.objects.select_for_update().select_related("pack", "tenant").get(pk=purchase.pk)
         if session.payment_status == "paid":
             purchase_credit_in_transaction(actor=actor, purchase=locked, session=session)

@@ -128,7 +128,7 @@ def _claim(run_id: int) -> CapsuleRun | None:
 
 def capsule_run_execute(*, run_id: int) -> str:
     """Worker entry point; safe to call twice (the second call finds the run claimed or finished)."""
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="a run's hold settles towards the capsule owner and platform accounts"):
         run = _claim(run_id)
         if run is None:
             return "not-claimed"
@@ -146,7 +146,7 @@ def capsule_run_execute(*, run_id: int) -> str:
 def capsule_run_settle(*, run_id: int, execution: Execution) -> str:
     from apps.capsules.services.minting import proof_verify
 
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="settlement pays the capsule owner and the platform"):
         run = CapsuleRun.objects.select_related("capsule").get(pk=run_id)
         reasons = proof_verify(kind=run.capsule.kind, tenant_id=run.tenant_id, inputs=run.inputs,
                                result_text=execution.result_text, proof=execution.proof)
@@ -161,7 +161,8 @@ def capsule_run_settle(*, run_id: int, execution: Execution) -> str:
 def capsule_run_fail(*, run_id: int, error: str) -> str:
     """Marks the run failed and releases its whole reservation; nothing is charged."""
     def attempt() -> str:
-        with transaction.atomic(durable=True), rls.dangerously_bypass():
+        with transaction.atomic(durable=True), \
+                rls.system_context(reason="releasing a hold touches its credited system account"):
             run = CapsuleRun.objects.select_for_update().get(pk=run_id)
             if run.status not in (RunStatus.PENDING, RunStatus.RUNNING):
                 return run.status
@@ -179,7 +180,7 @@ def runs_requeue_stale(*, limit: int = 500) -> int:
     """Periodic: re-enqueues runs whose task never arrived (pending for a minute) or whose worker was lost
     (running past the lease). Duplicates are harmless: execution starts with a conditional claim."""
     now = timezone.now()
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="the requeue sweep covers every tenant's runs"):
         stale = list(CapsuleRun.objects.filter(
             Q(status=RunStatus.PENDING, created_at__lt=now - timedelta(minutes=1))
             | Q(status=RunStatus.RUNNING, started_at__lt=now - RUN_LEASE)).order_by("pk")

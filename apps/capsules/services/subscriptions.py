@@ -100,7 +100,7 @@ def subscriptions_meter(*, today: date | None = None) -> int:
     """Periodic: opens the runs of every elapsed, unmetered day of every active subscription. Returns the number
     of days metered. Safe to run concurrently: each day is claimed under the subscription's row lock."""
     today = today or dj_timezone.now().astimezone(UTC).date()
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="metering sweeps every tenant's subscriptions"):
         due = list(Subscription.objects.filter(status=Subscription.Status.ACTIVE).order_by("pk")
                    .values_list("pk", "starts_on", "metered_through"))
         metered = 0

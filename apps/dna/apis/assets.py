@@ -16,12 +16,8 @@ from apps.core.serializers import (
 from apps.dna import selectors, services
 from apps.dna.import_parsing import ASSET_COLUMNS, LINK_COLUMNS, MAX_ASSETS, MAX_LINKS, import_rows
 from apps.dna.models import AssetKind, LinkKind
-from apps.tenants.api_base import TenantApi, read_or
+from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
-
-
-def _write_or_view(request: Request) -> Permission:
-    return read_or(Permission.ANALYZE, request)
 
 
 class AssetOutput(serializers.Serializer):
@@ -53,8 +49,7 @@ class AssetPatchInput(StrictInputSerializer):
 
 
 class AssetListApi(TenantApi):
-    def required_permission(self, request: Request) -> Permission:
-        return _write_or_view(request)
+    write_permission = Permission.ANALYZE
 
     @extend_schema(operation_id="dna_assets_list", responses=AssetOutput(many=True),
                    parameters=[OpenApiParameter("kind", str, enum=list(AssetKind.values)),
@@ -72,8 +67,7 @@ class AssetListApi(TenantApi):
 
 
 class AssetDetailApi(TenantApi):
-    def required_permission(self, request: Request) -> Permission:
-        return _write_or_view(request)
+    write_permission = Permission.ANALYZE
 
     @extend_schema(operation_id="dna_assets_retrieve", responses=AssetOutput)
     def get(self, request: Request, asset_id: int) -> Response:
@@ -171,8 +165,7 @@ class AttachInput(StrictInputSerializer):
 
 
 class AssetStreamsApi(TenantApi):
-    def required_permission(self, request: Request) -> Permission:
-        return _write_or_view(request)
+    write_permission = Permission.ANALYZE
 
     @extend_schema(operation_id="dna_asset_streams_list", responses=AttachedStreamOutput(many=True))
     def get(self, request: Request, asset_id: int) -> Response:
@@ -223,8 +216,7 @@ class LinkPatchInput(StrictInputSerializer):
 
 
 class LinkListApi(TenantApi):
-    def required_permission(self, request: Request) -> Permission:
-        return _write_or_view(request)
+    write_permission = Permission.ANALYZE
 
     @extend_schema(operation_id="dna_links_list", responses=LinkOutput(many=True),
                    parameters=[OpenApiParameter("asset", int, description="Links touching this asset.")])
@@ -245,8 +237,7 @@ class LinkListApi(TenantApi):
 
 
 class LinkDetailApi(TenantApi):
-    def required_permission(self, request: Request) -> Permission:
-        return _write_or_view(request)
+    write_permission = Permission.ANALYZE
 
     @extend_schema(operation_id="dna_links_retrieve", responses=LinkOutput)
     def get(self, request: Request, link_id: int) -> Response:

@@ -105,7 +105,7 @@ def job_run(*, job_id: int, delivery: str) -> str:
     """Worker entry point; returns the job's status afterwards ("busy" when another live attempt has it).
     Safe to call again with the same `delivery` after a crash: the job re-runs from scratch."""
     device = pick_device()
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="a worker holds only the job id; its charge pays platform revenue"):
         job, outcome = _claim(job_id, delivery, device.type)
         if job is None:
             return outcome
@@ -163,7 +163,7 @@ def job_settle(*, job_id: int, delivery: str, outcome: Outcome, metrics: dict[st
             _finish(job, JobStatus.SUCCEEDED)
             return job.status, True
 
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="posting the charge credits the platform's revenue account"):
         status, kept = with_retries(attempt)
         if not kept and status != "superseded":
             artefacts_purge(job=LabJob.objects.get(pk=job_id))
@@ -190,7 +190,7 @@ def job_fail(*, job_id: int, error: str, delivery: str | None = None) -> str:
             _finish(job, JobStatus.FAILED, error=error[:1000])
             return job.status
 
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="releasing the hold touches the platform's revenue account"):
         status = with_retries(attempt)
         if status == JobStatus.FAILED:
             artefacts_purge(job=LabJob.objects.get(pk=job_id))

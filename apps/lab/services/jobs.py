@@ -97,7 +97,7 @@ def job_open_in_transaction(*, actor: Actor, tenant: Tenant, quote: Quote) -> La
                  after={"kind": job.kind, "cost_estimate": job.cost_estimate, "hold": job.hold_id,
                         "time_limit_s": job.time_limit_s})
     # robust: a broker outage must not undo a committed job; jobs_requeue_stale sends its task later
-    transaction.on_commit(lambda: job_enqueue(job_id=job.pk), robust=True)
+    transaction.on_commit(lambda: job_enqueue(tenant_id=tenant.pk, job_id=job.pk), robust=True)
     return job
 
 
@@ -108,11 +108,11 @@ def _hold(actor: Actor, tenant: Tenant, job: LabJob, account_id: int) -> Hold:
                                       metadata={"lab_job": job.pk, "kind": job.kind}, work=_WORK, remedy=_REMEDY)
 
 
-def job_enqueue(*, job_id: int) -> None:
+def job_enqueue(*, tenant_id: int, job_id: int) -> None:
     """Sends the run task to the gpu queue with the job's own time limits, then notes that the broker has it."""
     from apps.lab.tasks import job_run
 
-    with rls.dangerously_bypass():
+    with rls.tenant_scope(tenant_id):
         limit = LabJob.objects.values_list("time_limit_s", flat=True).get(pk=job_id)
         job_run.apply_async((job_id,), queue=lab_setting("LAB_QUEUE"), soft_time_limit=limit,
                             time_limit=limit + HARD_LIMIT_GRACE_S)
@@ -152,9 +152,9 @@ def jobs_requeue_stale(*, limit: int = 200) -> int:
     not_sent = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REDELIVER_AFTER)
     lost = Q(status=JobStatus.RUNNING, heartbeat_at__lt=now - lease) & (Q(enqueued_at__isnull=True)
                                                                          | Q(enqueued_at__lt=now - lease))
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="the requeue sweep covers every tenant's jobs"):
         stale = list(LabJob.objects.filter(Q(status=JobStatus.QUEUED, created_at__lt=now - REQUEUE_QUEUED_AFTER)
-                                           & not_sent | lost).order_by("pk").values_list("pk", flat=True)[:limit])
-    for job_id in stale:
-        job_enqueue(job_id=job_id)
+                                           & not_sent | lost).order_by("pk").values_list("tenant_id", "pk")[:limit])
+    for tenant_id, job_id in stale:
+        job_enqueue(tenant_id=tenant_id, job_id=job_id)
     return len(stale)

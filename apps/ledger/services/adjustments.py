@@ -14,7 +14,7 @@ from apps.tenants import rls
 def adjustment_create(*, actor: Actor, account: Account, amount: int, reason: str, client_id: str) -> EntryResult:
     """An operator's manual correction: a new entry against the system adjustments account, with its reason,
     audited in the same transaction."""
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="the adjustment draws on a system account"):
         source = system_account(asset=account.asset_id, code="adjustments")
         spec = build_spec(tenant=None, client_id=client_id, actor=actor, kind=EntryKind.ADJUSTMENT,
                           metadata={"reason": reason[:1000], "tenant": account.tenant_id},

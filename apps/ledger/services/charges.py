@@ -31,7 +31,7 @@ def charge_hold_in_transaction(*, actor: Actor, tenant: Tenant, client_id: str, 
                                expires_at: datetime, metadata: dict[str, Any], work: str, remedy: str) -> Hold:
     """Holds `amount` CEU from the tenant's account towards platform revenue; a balance spent concurrently since
     the caller's own check is refused as insufficient_ceu, like the check itself."""
-    with rls.dangerously_bypass():  # the revenue account is a system account
+    with rls.system_context(reason="the revenue account is a system account"):
         revenue = system_account(asset=CEU, code=REVENUE_ACCOUNT)
     try:
         return hold_create_in_transaction(actor=actor, tenant=tenant, client_id=client_id,

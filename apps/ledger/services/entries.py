@@ -59,7 +59,7 @@ def _result(outcome: engine.Outcome) -> EntryResult:
 def entry_apply(spec: EntrySpec) -> EntryResult:
     """Inside the caller's transaction (a trade, a hold, a lab charge): composes with the caller's own writes.
     Do ledger work last in such a transaction: the chain head stays locked until it commits."""
-    with rls.dangerously_bypass():  # counterparties and system accounts lie outside the caller's tenant
+    with rls.system_context(reason="counterparties and system accounts lie outside the caller's tenant"):
         return _result(engine.apply_entries([spec], partial=False)[0])
 
 
@@ -68,7 +68,7 @@ def entry_submit(spec: EntrySpec) -> EntryResult:
     transaction, so many clients share one commit."""
     if engine.in_transaction():
         return entry_apply(spec)
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="a group commit carries many tenants' entries"):
         return _result(committer.submit(spec))
 
 
@@ -106,7 +106,8 @@ def transfers_create_batch(*, actor: Actor, tenant: Tenant | None,
              for t in transfers]
 
     def run() -> list[EntryResult]:
-        with transaction.atomic(durable=True), rls.dangerously_bypass():
+        with transaction.atomic(durable=True), \
+                rls.system_context(reason="a batch's counterparties lie outside the caller's tenant"):
             return [_result(o) for o in engine.apply_entries(specs, partial=False)]
 
     return with_retries(run)
@@ -116,7 +117,7 @@ def issue_create(*, actor: Actor, tenant: Tenant, account_id: int, asset: str, a
                  source: str = "issuance", metadata: dict[str, Any] | None = None,
                  kind: str = EntryKind.ISSUE) -> EntryResult:
     """Credits a tenant's account from a system account (issuance, payment clearing, adjustments...)."""
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="issuance draws on a system account"):
         source_id = system_account(asset=asset, code=source).pk
     return transfer_create(actor=actor, tenant=None, client_id=f"{kind}:{tenant.pk}:{client_id}",
                            debit_account_id=source_id, credit_account_id=account_id, amount=amount,
@@ -126,7 +127,8 @@ def issue_create(*, actor: Actor, tenant: Tenant, account_id: int, asset: str, a
 def entry_reverse(*, actor: Actor, tenant: Tenant | None, entry_id: int, client_id: str,
                   reason: str = "") -> EntryResult:
     """A correction: a new entry with every posted posting negated, pointing at the entry it reverses."""
-    with rls.dangerously_bypass():
+    # An entry's postings include its counterparties' legs, invisible in the caller's tenant scope.
+    with rls.system_context(reason="a reversal negates every leg, the counterparties' too"):
         original = Entry.objects.filter(pk=entry_id).prefetch_related("postings").first()
     if original is None or (tenant is not None and original.tenant_id != tenant.pk):
         raise ApplicationError("No such entry.", code=LedgerErrorCode.UNKNOWN_ACCOUNT, status=404)

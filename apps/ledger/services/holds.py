@@ -30,7 +30,7 @@ def hold_create_in_transaction(*, actor: Actor, tenant: Tenant | None, client_id
                                code=LedgerErrorCode.INVALID_AMOUNT)
     if expires_at is not None and expires_at <= timezone.now():
         raise ApplicationError("A hold's expiry must lie in the future.", code=LedgerErrorCode.INVALID_AMOUNT)
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="the credited account is another tenant's or a system account"):
         existing = Hold.objects.filter(tenant=tenant, client_id=client_id).first()
         if existing is not None:
             return _replayed_hold(existing, debit_account_id, credit_account_id, amount)
@@ -78,7 +78,7 @@ def hold_post_in_transaction(*, actor: Actor, tenant: Tenant | None, hold_id: in
                              metadata: dict[str, Any] | None = None) -> Hold:
     """Posts `amount` (default: all) of the hold; the rest is released. `extra_postings` let a caller settle more
     legs (fees, the other side of a trade) in the same entry."""
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="posting credits another tenant's or a system account"):
         hold = _locked_pending(hold_id, tenant)
         amount = hold.amount if amount is None else amount
         if type(amount) is not int or not 0 < amount <= hold.amount:
@@ -99,7 +99,7 @@ def hold_post_in_transaction(*, actor: Actor, tenant: Tenant | None, hold_id: in
 
 def hold_void_in_transaction(*, actor: Actor, tenant: Tenant | None, hold_id: int,
                              status: str = HoldStatus.VOIDED) -> Hold:
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="a void entry's legs include the credited side's account"):
         hold = _locked_pending(hold_id, tenant)
         spec = build_spec(tenant=hold.tenant, client_id=f"hold-void:{hold.pk}", actor=actor,
                           kind=EntryKind.HOLD_VOID, hold_id=hold.pk, metadata={"status": status},
@@ -141,7 +141,7 @@ def hold_void(**kwargs: Any) -> Hold:
 def holds_expire(*, now: datetime | None = None, limit: int = 500) -> int:
     """Voids pending holds past their expiry (the periodic task). Each hold in its own short transaction."""
     now = now or timezone.now()
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="the expiry sweep covers every tenant's holds"):
         due = list(Hold.objects.filter(status=HoldStatus.PENDING, expires_at__lte=now)
                    .order_by("expires_at", "id").values_list("pk", flat=True)[:limit])
     expired = 0

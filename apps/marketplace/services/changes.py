@@ -18,9 +18,12 @@ AUDITED = ["status", "open_lots", "filled_lots", "cancel_reason"]
 
 def _order(tenant: Tenant | None, order_id: int) -> Order:
     """The tenant's order, or any order for an operator (`tenant=None`)."""
-    with rls.dangerously_bypass():
-        qs = Order.objects.filter(pk=order_id)
-        order = (qs if tenant is None else qs.filter(tenant=tenant)).first()
+    if tenant is not None:
+        with rls.tenant_scope(tenant.pk):
+            order = Order.objects.filter(pk=order_id, tenant=tenant).first()
+    else:
+        with rls.system_context(reason="an operator acts on any tenant's order"):
+            order = Order.objects.filter(pk=order_id).first()
     if order is None:
         raise NotFoundError("No such order.")
     return order

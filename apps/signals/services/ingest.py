@@ -47,7 +47,7 @@ def _copy_points(stream: Stream, points: list[ScoredPoint]) -> None:
     # PostgreSQL refuses COPY FROM under row-level security, so the copy runs in the system context; every row's
     # tenant is the stream's, and the stream was loaded through the caller's tenant scope.
     copy_sql = "COPY signals_point (stream_id, tenant_id, ts, value, symbol, score, alarm) FROM STDIN"
-    with rls.dangerously_bypass(), psycopg.Cursor(connection.connection) as cursor:
+    with rls.system_context(reason="COPY FROM under RLS"), psycopg.Cursor(connection.connection) as cursor:
         with cursor.copy(copy_sql) as copy:
             for p in points:
                 copy.write_row((stream.pk, stream.tenant_id, p.ts, p.value, p.symbol, p.score, p.alarm))

@@ -116,7 +116,7 @@ def webhooks_dispatch(*, endpoint_ids: list[int] | None = None, limit: int = DIS
     """Claims due deliveries (all endpoints, or the given ones) and puts one message each on the webhooks queue."""
     from apps.signals.tasks import webhook_deliver as task
 
-    with rls.dangerously_bypass():
+    with rls.system_context(reason="dispatch claims due deliveries of every tenant"):
         claimed = _claim_for_queue(endpoint_ids, limit)
         for index, delivery_id in enumerate(claimed):
             try:
@@ -221,7 +221,12 @@ def webhook_deliver(*, delivery_id: int) -> str:
     """Sends one queued delivery: claims it (queued -> sending, a conditional update, so a duplicate message is a
     no-op), POSTs it outside any transaction, then records the outcome on the delivery and its endpoint. Returns
     the delivery's new status, or why nothing was sent."""
-    with rls.dangerously_bypass():
+    # The message carries only the delivery id: its tenant is read first, and the delivery runs in that scope.
+    with rls.pre_tenant_read():
+        tenant_id = WebhookDelivery.objects.filter(pk=delivery_id).values_list("tenant_id", flat=True).first()
+    if tenant_id is None:
+        return "not-queued"
+    with rls.tenant_scope(tenant_id):
         job = _claim_for_send(delivery_id)
         if isinstance(job, str):
             return job

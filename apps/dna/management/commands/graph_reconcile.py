@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def _tenants(self, raw: str | None) -> list[int | None]:
         if raw is None:
             return [None, *services.graph_tenants()]
-        with rls.dangerously_bypass():
+        with rls.pre_tenant_read():
             tenant = Tenant.objects.filter(pk=int(raw)).first() if raw.isdigit() else Tenant.objects.filter(
                 slug=raw).first()
         if tenant is None:
