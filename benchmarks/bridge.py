@@ -19,26 +19,12 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import _django  # noqa: E402
-
-
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+from benchmarks.signals import _percentile, _Quiet, _Server  # noqa: E402 - one threaded loopback server for both
 
 
 def _serve() -> tuple[str, str, Any]:
