@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from apps.core.pagination import StableCursorPagination
 from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeJSONField, StrictInputSerializer
 from apps.signals import selectors, services
-from apps.signals.ingest import MAX_ABS_VALUE, MAX_POINTS
+from apps.signals.batches import MAX_ABS_VALUE, MAX_POINTS
 from apps.signals.models import AlertKind, AlertStatus, StreamKind
 from apps.signals.webhook_http import DeliveryError
 from apps.tenants.api_base import TenantApi

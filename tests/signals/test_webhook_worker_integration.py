@@ -10,7 +10,7 @@ from celery.contrib.testing.worker import start_worker
 
 from apps.signals import services
 from apps.signals.models import WebhookDelivery
-from apps.signals.webhooks import verify
+from apps.signals.webhook_signing import verify
 from tests.signals.factories import ACTOR, make_stream, wave
 from tests.signals.receivers import Receiver, running_receiver
 

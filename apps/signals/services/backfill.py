@@ -26,8 +26,8 @@ from django.utils import timezone
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
 from apps.ops.services import audit_record
+from apps.signals.batches import Row
 from apps.signals.errors import SignalErrorCode
-from apps.signals.ingest import Row
 from apps.signals.models import (
     Alert,
     AlertKind,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.core.actors import Actor
 from apps.core.selectors import get_or_not_found
 from apps.ops.services import audit_record
-from apps.signals.ingest import Row, parse_batch
+from apps.signals.batches import Row, parse_batch
 from apps.signals.models import Alert, SignalWindow, Stream, StreamState
 from apps.signals.processing import ClosedWindow, ScoredPoint, StreamProcessor, renewed
 from apps.signals.services.regimes import regimes_enqueue

@@ -7,8 +7,8 @@ from django.db import IntegrityError, transaction
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError, ConflictError
 from apps.ops.services import audit_record, snapshot
+from apps.signals.batches import MAX_ABS_VALUE
 from apps.signals.errors import SignalErrorCode
-from apps.signals.ingest import MAX_ABS_VALUE
 from apps.signals.models import Stream, StreamState
 from apps.signals.processing import StreamProcessor
 from apps.signals.state import processor_dumps

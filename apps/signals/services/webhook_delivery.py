@@ -31,7 +31,7 @@ from apps.core.actors import Actor
 from apps.ops.services import audit_record
 from apps.signals.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from apps.signals.webhook_http import DeliveryError, Outcome, post
-from apps.signals.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, sign
+from apps.signals.webhook_signing import EVENT_ID_HEADER, SIGNATURE_HEADER, sign
 from apps.tenants import rls
 from apps.tenants.models import Membership, Role
 

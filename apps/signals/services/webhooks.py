@@ -22,7 +22,7 @@ from apps.signals.services.webhook_delivery import (
     webhooks_enqueue_due,
 )
 from apps.signals.webhook_http import DeliveryError
-from apps.signals.webhooks import check_url
+from apps.signals.webhook_signing import check_url
 from apps.tenants.models import Tenant
 
 __all__ = ["IssuedEndpoint", "alert_payload", "deliveries_for_alerts", "deliveries_for_ledger_events",

@@ -10,7 +10,7 @@ import pytest
 
 from apps.signals import services
 from apps.signals.models import Alert, AlertKind, WebhookDelivery
-from apps.signals.webhooks import verify
+from apps.signals.webhook_signing import verify
 from tests.signals.factories import ACTOR, level_shift, make_stream
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.signals import services
 from apps.signals.models import WebhookDelivery
-from apps.signals.webhooks import SignatureError, sign, verify
+from apps.signals.webhook_signing import SignatureError, sign, verify
 from tests.signals.factories import ACTOR, make_stream, wave
 from tests.signals.receivers import Receiver, running_receiver
 
