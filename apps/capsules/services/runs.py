@@ -31,6 +31,8 @@ from apps.tenants.models import Tenant
 
 RUN_HOLD_TTL = timedelta(hours=6)  # an unexecuted run's reservation returns to the buyer after this
 RUN_LEASE = timedelta(minutes=15)  # a 'running' run older than this was lost with its worker: claim it again
+REQUEUE_PENDING_AFTER = timedelta(minutes=1)  # a run still pending this long after creation lost its message
+REQUEUE_LIMIT = 500  # runs re-sent per sweep: the next sweep (every 60 s) takes the rest, so none waits long
 MAX_ATTEMPTS = 3
 
 
@@ -176,15 +178,18 @@ def capsule_run_fail(*, run_id: int, error: str) -> str:
     return with_retries(attempt)
 
 
-def runs_requeue_stale(*, limit: int = 500) -> int:
-    """Periodic: re-enqueues runs whose task never arrived (pending for a minute) or whose worker was lost
-    (running past the lease). Duplicates are harmless: execution starts with a conditional claim."""
+def runs_requeue_stale(*, limit: int = REQUEUE_LIMIT) -> int:
+    """Periodic: sends the task again for runs whose message never arrived (pending past
+    `REQUEUE_PENDING_AFTER`) and for running runs whose worker was lost (started past `RUN_LEASE`).
+    Duplicates are harmless: execution starts with a conditional claim. Sends at most `limit` tasks, oldest
+    first; returns how many it sent."""
     now = timezone.now()
+    pending_before = now - REQUEUE_PENDING_AFTER
+    lease_before = now - RUN_LEASE
     with rls.system_context(reason="the requeue sweep covers every tenant's runs"):
-        stale = list(CapsuleRun.objects.filter(
-            Q(status=RunStatus.PENDING, created_at__lt=now - timedelta(minutes=1))
-            | Q(status=RunStatus.RUNNING, started_at__lt=now - RUN_LEASE)).order_by("pk")
-            .values_list("pk", flat=True)[:limit])
+        stale = list(CapsuleRun.objects.filter(Q(status=RunStatus.PENDING, created_at__lt=pending_before)
+                                               | Q(status=RunStatus.RUNNING, started_at__lt=lease_before))
+                     .order_by("pk").values_list("pk", flat=True)[:limit])
     for run_id in stale:
         _enqueue(run_id)
     return len(stale)

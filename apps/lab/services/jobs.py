@@ -33,6 +33,7 @@ HARD_LIMIT_GRACE_S = 30  # between the soft limit (job failed cleanly) and the h
 MIN_TIME_LIMIT_S = 10
 REQUEUE_QUEUED_AFTER = timedelta(minutes=1)  # a job still queued this long after submit lost its message
 REDELIVER_AFTER = timedelta(hours=1)  # re-send a queued job's task at most this often (a backlog is normal)
+REQUEUE_LIMIT = 200  # jobs re-sent per sweep: the next sweep (every 60 s) takes the rest, so none waits long
 
 
 @dataclass(frozen=True)
@@ -143,18 +144,20 @@ def job_cancel(*, actor: Actor, tenant: Tenant, job_id: int) -> LabJob:
     return job
 
 
-def jobs_requeue_stale(*, limit: int = 200) -> int:
-    """Periodic: sends the task again for jobs whose message never reached the broker (or was lost there) and
-    for running jobs whose worker went silent past the lease. A duplicate is harmless: the run claims the job
-    with a conditional update and a live attempt keeps its heartbeat fresh."""
+def jobs_requeue_stale(*, limit: int = REQUEUE_LIMIT) -> int:
+    """Periodic: sends the task again for jobs whose message never arrived (queued past `REQUEUE_QUEUED_AFTER`,
+    and not re-sent within `REDELIVER_AFTER`) and for running jobs whose worker went silent past the lease.
+    Duplicates are harmless: the run claims the job with a conditional update and a live attempt keeps its
+    heartbeat fresh. Sends at most `limit` tasks, oldest first; returns how many it sent."""
     now = timezone.now()
-    lease = timedelta(seconds=lab_setting("LAB_LEASE_S"))
+    queued_before = now - REQUEUE_QUEUED_AFTER
+    lease_before = now - timedelta(seconds=lab_setting("LAB_LEASE_S"))
     not_sent = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REDELIVER_AFTER)
-    lost = Q(status=JobStatus.RUNNING, heartbeat_at__lt=now - lease) & (Q(enqueued_at__isnull=True)
-                                                                         | Q(enqueued_at__lt=now - lease))
+    lost = Q(status=JobStatus.RUNNING, heartbeat_at__lt=lease_before) & (Q(enqueued_at__isnull=True)
+                                                                          | Q(enqueued_at__lt=lease_before))
     with rls.system_context(reason="the requeue sweep covers every tenant's jobs"):
-        stale = list(LabJob.objects.filter(Q(status=JobStatus.QUEUED, created_at__lt=now - REQUEUE_QUEUED_AFTER)
-                                           & not_sent | lost).order_by("pk").values_list("tenant_id", "pk")[:limit])
+        stale = list(LabJob.objects.filter(Q(status=JobStatus.QUEUED, created_at__lt=queued_before) & not_sent
+                                           | lost).order_by("pk").values_list("tenant_id", "pk")[:limit])
     for tenant_id, job_id in stale:
         job_enqueue(tenant_id=tenant_id, job_id=job_id)
     return len(stale)
