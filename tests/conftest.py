@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.tenants.factories import ApiKeyFactory, MembershipFactory, TenantFactory, UserFactory
@@ -99,6 +100,18 @@ def other_tenant(db: Any):
 def make_member(db: Any) -> Callable[..., Any]:
     def make(tenant: Any, role: str = "owner", **user_kwargs: Any) -> Any:
         return MembershipFactory(tenant=tenant, role=role, user=UserFactory(**user_kwargs)).user
+
+    return make
+
+
+@pytest.fixture
+def client_for(db: Any) -> Callable[[Any], Client]:
+    """A browser-like Django client logged in (session cookie) as `user`, for the portal's pages."""
+
+    def make(user: Any) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
 
     return make
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from apps.billing.models import Purchase
 from tests.billing.factories import open_purchase
@@ -9,15 +8,10 @@ from tests.billing.factories import open_purchase
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_buy_redirects_to_stripe_checkout_and_the_return_page_credits(tenant, make_member, pack, stripe_standin):
+def test_buy_redirects_to_stripe_checkout_and_the_return_page_credits(client_for, tenant, make_member, pack,
+                                                                      stripe_standin):
     # given
-    client = _client(make_member(tenant, role="owner"))
+    client = client_for(make_member(tenant, role="owner"))
     # when
     bought = client.post(f"/billing/checkout/{pack.pk}/")
     purchase = Purchase.objects.get()
@@ -32,9 +26,9 @@ def test_buy_redirects_to_stripe_checkout_and_the_return_page_credits(tenant, ma
     assert 'data-testid="ceu-available">10,000.000<' in page
 
 
-def test_a_viewer_sees_packs_but_cannot_buy(tenant, make_member, pack):
+def test_a_viewer_sees_packs_but_cannot_buy(client_for, tenant, make_member, pack):
     # given
-    client = _client(make_member(tenant, role="viewer"))
+    client = client_for(make_member(tenant, role="viewer"))
     # when
     page = client.get("/billing/").content.decode()
     refused = client.post(f"/billing/checkout/{pack.pk}/")
@@ -43,20 +37,21 @@ def test_a_viewer_sees_packs_but_cannot_buy(tenant, make_member, pack):
     assert refused.status_code == 403
 
 
-def test_another_tenants_receipt_is_404(tenant, other_tenant, make_member, pack, stripe_standin, deliver):
+def test_another_tenants_receipt_is_404(client_for, tenant, other_tenant, make_member, pack, stripe_standin, deliver):
     # given
     theirs = open_purchase(other_tenant, pack)
     deliver("checkout.session.completed", stripe_standin.pay(theirs.stripe_session_id))
     receipt = theirs.receipts.get()
-    client = _client(make_member(tenant))
+    client = client_for(make_member(tenant))
     # when / then
     assert client.get(f"/billing/receipts/{receipt.pk}/").status_code == 404
     assert client.get(f"/billing/return/{theirs.pk}/").status_code == 404
 
 
-def test_cancel_at_checkout_shows_a_message_and_closes_the_purchase(tenant, make_member, pack, stripe_standin):
+def test_cancel_at_checkout_shows_a_message_and_closes_the_purchase(client_for, tenant, make_member, pack,
+                                                                    stripe_standin):
     # given
-    client = _client(make_member(tenant, role="owner"))
+    client = client_for(make_member(tenant, role="owner"))
     client.post(f"/billing/checkout/{pack.pk}/")
     purchase = Purchase.objects.get()
     cancel_url = stripe_standin.sessions[purchase.stripe_session_id]["cancel_url"]
@@ -69,19 +64,20 @@ def test_cancel_at_checkout_shows_a_message_and_closes_the_purchase(tenant, make
     assert stripe_standin.sessions[purchase.stripe_session_id]["status"] == "expired"
 
 
-def test_the_stand_in_is_labelled_test_mode_on_the_buy_page(tenant, make_member, pack, stripe_standin):
+def test_the_stand_in_is_labelled_test_mode_on_the_buy_page(client_for, tenant, make_member, pack, stripe_standin):
     # given
-    client = _client(make_member(tenant, role="owner"))
+    client = client_for(make_member(tenant, role="owner"))
     # when
     page = client.get("/billing/").content.decode()
     # then
     assert 'data-testid="payments-test-mode"' in page and "TEST MODE" in page and "no card is charged" in page
 
 
-def test_without_stripe_keys_the_buy_page_says_so_and_a_buy_stores_nothing(tenant, make_member, pack, settings):
+def test_without_stripe_keys_the_buy_page_says_so_and_a_buy_stores_nothing(client_for, tenant, make_member, pack,
+                                                                           settings):
     # given
     settings.STRIPE_SECRET_KEY = ""
-    client = _client(make_member(tenant, role="owner"))
+    client = client_for(make_member(tenant, role="owner"))
     # when
     page = client.get("/billing/").content.decode()
     refused = client.post(f"/billing/checkout/{pack.pk}/", follow=True).content.decode()

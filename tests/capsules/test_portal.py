@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-from django.test import Client
 
 from apps.capsules import services
 from apps.capsules.models import Capsule, CapsuleRun
@@ -14,28 +13,22 @@ from tests.ledger.factories import funded_account
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_the_catalogue_lists_capsules_with_prices_in_ceu(tenant, make_member):
+def test_the_catalogue_lists_capsules_with_prices_in_ceu(client_for, tenant, make_member):
     # given
     make_capsule(platform(), price_per_run=1_500)
-    client = _client(make_member(tenant, role="viewer"))
+    client = client_for(make_member(tenant, role="viewer"))
     # when
     page = client.get("/capsules/").content.decode()
     # then
     assert "Regime monitor" in page and "1.500" in page and 'data-testid="capsule-row"' in page
 
 
-def test_an_analyst_runs_a_capsule_from_its_page(tenant, make_member):
+def test_an_analyst_runs_a_capsule_from_its_page(client_for, tenant, make_member):
     # given
     capsule = make_capsule(platform())
     stream = stream_with_points(tenant, n=100)
     funded_account(tenant, 100_000)
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     response = client.post(f"/capsules/{capsule.pk}/run/", {"streams": [stream.pk], "start": "2023-11-14T00:00"})
     # then
@@ -45,18 +38,18 @@ def test_an_analyst_runs_a_capsule_from_its_page(tenant, make_member):
     assert "reserved" in client.get(response["Location"]).content.decode()
 
 
-def test_a_run_refused_for_lack_of_ceu_explains_itself(tenant, make_member):
+def test_a_run_refused_for_lack_of_ceu_explains_itself(client_for, tenant, make_member):
     # given
     capsule = make_capsule(platform())
     stream = stream_with_points(tenant, n=100)
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     response = client.post(f"/capsules/{capsule.pk}/run/", {"streams": [stream.pk]}, follow=True)
     # then
     assert "Buy CEU on the billing page" in response.content.decode() and not CapsuleRun.objects.exists()
 
 
-def test_the_usage_page_draws_ceu_per_capsule_per_day(tenant, make_member):
+def test_the_usage_page_draws_ceu_per_capsule_per_day(client_for, tenant, make_member):
     # given
     capsule = make_capsule(platform())
     stream = stream_with_points(tenant, n=100)
@@ -66,7 +59,7 @@ def test_the_usage_page_draws_ceu_per_capsule_per_day(tenant, make_member):
     services.capsule_run_execute(run_id=run.pk)
     run.refresh_from_db()
     # when
-    page = _client(make_member(tenant, role="viewer")).get("/capsules/usage/").content.decode()
+    page = client_for(make_member(tenant, role="viewer")).get("/capsules/usage/").content.decode()
     # then
     chart = json.loads(re.search(r'<script id="usage-data" type="application/json">(.*?)</script>', page,
                                  re.S).group(1))
@@ -75,10 +68,10 @@ def test_the_usage_page_draws_ceu_per_capsule_per_day(tenant, make_member):
     assert 'data-chart="line"' in page
 
 
-def test_a_partner_creates_and_publishes_from_the_portal(make_member):
+def test_a_partner_creates_and_publishes_from_the_portal(client_for, make_member):
     # given
     partner, _client_tenant = partner_with_client()
-    client = _client(make_member(partner, role="owner"))
+    client = client_for(make_member(partner, role="owner"))
     # when
     created = client.post("/capsules/manage/create/", {
         "name": "Helios monitor", "version": "1.0.0", "kind": "regime_monitor", "description": "",
@@ -92,22 +85,22 @@ def test_a_partner_creates_and_publishes_from_the_portal(make_member):
     assert (capsule.price_per_run, capsule.price_per_1k_points, capsule.state) == (500, 1_250, "published")
 
 
-def test_another_tenants_run_page_is_404(tenant, other_tenant, make_member):
+def test_another_tenants_run_page_is_404(client_for, tenant, other_tenant, make_member):
     # given
     capsule = make_capsule(platform())
     stream = stream_with_points(other_tenant, n=100)
     funded_account(other_tenant, 100_000)
     run = services.capsule_run_start(actor=ACTOR, tenant=other_tenant, capsule_id=capsule.pk,
                                      inputs={"streams": [stream.pk]})
-    client = _client(make_member(tenant))
+    client = client_for(make_member(tenant))
     # when / then
     assert client.get(f"/capsules/runs/{run.pk}/").status_code == 404
 
 
-def test_a_capsule_page_lists_its_inputs_for_people_not_a_python_dict(tenant, make_member):
+def test_a_capsule_page_lists_its_inputs_for_people_not_a_python_dict(client_for, tenant, make_member):
     # given
     capsule = make_capsule(platform())
-    client = _client(make_member(tenant, role="viewer"))
+    client = client_for(make_member(tenant, role="viewer"))
     # when
     page = client.get(f"/capsules/{capsule.pk}/").content.decode()
     # then

@@ -4,7 +4,6 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from apps.dna import services
 from apps.dna.models import Asset, AssetLink, AssetStream
@@ -15,15 +14,9 @@ from tests.signals.factories import make_stream
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_the_ontology_and_templates_are_browsable(tenant, make_member):
+def test_the_ontology_and_templates_are_browsable(client_for, tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="viewer"))
+    client = client_for(make_member(tenant, role="viewer"))
     # when
     ontology = client.get("/dna/ontology/?category=derived").content.decode()
     term = client.get("/dna/ontology/construct.irreversibility_score/").content.decode()
@@ -37,9 +30,9 @@ def test_the_ontology_and_templates_are_browsable(tenant, make_member):
     assert client.get("/dna/ontology/nope/").status_code == 404
 
 
-def test_an_analyst_applies_a_template_from_the_portal(tenant, make_member):
+def test_an_analyst_applies_a_template_from_the_portal(client_for, tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     asset = make_asset(tenant, "edge-fw", kind="network")
     # when
     response = client.post("/dna/templates/cyber.port-scan/instantiate/", {"name_prefix": "edge", "asset": asset.pk})
@@ -49,9 +42,9 @@ def test_an_analyst_applies_a_template_from_the_portal(tenant, make_member):
     assert AssetStream.objects.get(stream=stream).asset_id == asset.pk
 
 
-def test_assets_are_created_imported_and_shown_with_their_blast_radius(tenant, make_member):
+def test_assets_are_created_imported_and_shown_with_their_blast_radius(client_for, tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     assets_csv = SimpleUploadedFile("assets.csv", b"key,name,kind\nweb,Web,service\ndb,DB,host\n")
     links_csv = SimpleUploadedFile("links.csv", b"source,target,kind,weight\nweb,db,depends_on,0.7\n")
     # when
@@ -66,9 +59,9 @@ def test_assets_are_created_imported_and_shown_with_their_blast_radius(tenant, m
     assert "graph mirror off" in listing
 
 
-def test_a_bad_import_lists_the_bad_rows_and_writes_nothing(tenant, make_member):
+def test_a_bad_import_lists_the_bad_rows_and_writes_nothing(client_for, tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     document = SimpleUploadedFile("graph.json", json.dumps({"assets": [{"key": "x", "name": "X", "kind": "moon"}],
                                                             "links": []}).encode())
     # when
@@ -77,9 +70,9 @@ def test_a_bad_import_lists_the_bad_rows_and_writes_nothing(tenant, make_member)
     assert "assets row 1, kind" in page and not Asset.objects.filter(tenant=tenant).exists()
 
 
-def test_links_and_streams_are_managed_on_the_asset_page(tenant, make_member):
+def test_links_and_streams_are_managed_on_the_asset_page(client_for, tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     a, b = make_asset(tenant, "a"), make_asset(tenant, "b")
     stream = make_stream(tenant)
     # when
@@ -95,9 +88,9 @@ def test_links_and_streams_are_managed_on_the_asset_page(tenant, make_member):
     assert 'data-testid="stream-state"' in page and "no closed window yet" in page
 
 
-def test_a_link_to_an_asset_that_is_not_a_number_is_refused_with_a_message(tenant, make_member):
+def test_a_link_to_an_asset_that_is_not_a_number_is_refused_with_a_message(client_for, tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     a = make_asset(tenant, "a")
     # when
     page = client.post(f"/dna/assets/{a.pk}/links/", {"direction": "out", "kind": "hosts", "other": "b; drop"},
@@ -106,9 +99,9 @@ def test_a_link_to_an_asset_that_is_not_a_number_is_refused_with_a_message(tenan
     assert "No such asset." in page and not AssetLink.objects.filter(tenant=tenant).exists()
 
 
-def test_the_graph_page_draws_a_cascade_and_a_path(tenant, make_member):
+def test_the_graph_page_draws_a_cascade_and_a_path(client_for, tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="viewer"))
+    client = client_for(make_member(tenant, role="viewer"))
     assets = make_graph(tenant, [("b", "a", "depends_on", 0.5), ("b", "c", "flows_to", 0.8)])
     # when
     plain = client.get("/dna/graph/").content.decode()
@@ -120,9 +113,9 @@ def test_the_graph_page_draws_a_cascade_and_a_path(tenant, make_member):
     assert "a → b → c" in path
 
 
-def test_another_tenants_assets_are_404_in_the_portal(tenant, other_tenant, make_member):
+def test_another_tenants_assets_are_404_in_the_portal(client_for, tenant, other_tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="owner"))
+    client = client_for(make_member(tenant, role="owner"))
     theirs = make_asset(other_tenant, "theirs")
     # when / then
     assert client.get(f"/dna/assets/{theirs.pk}/").status_code == 404
@@ -131,9 +124,9 @@ def test_another_tenants_assets_are_404_in_the_portal(tenant, other_tenant, make
     assert Asset.objects.filter(pk=theirs.pk).exists()
 
 
-def test_viewers_cannot_change_assets(tenant, make_member):
+def test_viewers_cannot_change_assets(client_for, tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="viewer"))
+    client = client_for(make_member(tenant, role="viewer"))
     asset = make_asset(tenant, "a")
     services.asset_update(actor=ACTOR, tenant=tenant, asset_id=asset.pk, name="A")
     # when / then

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from apps.lab import services
 from apps.lab.models import LabJob
@@ -12,12 +11,6 @@ from tests.signals.factories import make_stream
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _finished(tenant, **kwargs) -> LabJob:
     job = submitted(tenant, **kwargs)
     services.job_run(job_id=job.pk, delivery="task-1")
@@ -25,10 +18,10 @@ def _finished(tenant, **kwargs) -> LabJob:
     return job
 
 
-def test_the_lab_page_lists_jobs_with_their_progress_and_offers_a_form_per_kind(tenant, make_member):
+def test_the_lab_page_lists_jobs_with_their_progress_and_offers_a_form_per_kind(client_for, tenant, make_member):
     # given
     job = submitted(tenant)
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     page = client.get("/lab/").content.decode()
     graph_form = client.get("/lab/?kind=graph_cascade").content.decode()
@@ -38,10 +31,10 @@ def test_the_lab_page_lists_jobs_with_their_progress_and_offers_a_form_per_kind(
     assert 'name="edges"' in graph_form and "pump-1" in graph_form and 'name="nx"' not in graph_form
 
 
-def test_the_estimate_button_prices_the_form_without_submitting(tenant, make_member):
+def test_the_estimate_button_prices_the_form_without_submitting(client_for, tenant, make_member):
     # given
     funded_account(tenant, 50_000)
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     form = {"kind": "diffusion2d", "nx": "32", "ny": "32", "t_end": "5", "method": "explicit", "action": "estimate"}
     # when
     response = client.post("/lab/submit/", form)
@@ -52,10 +45,10 @@ def test_the_estimate_button_prices_the_form_without_submitting(tenant, make_mem
     assert not LabJob.objects.exists()
 
 
-def test_submitting_the_form_queues_the_job_and_opens_its_page(tenant, make_member):
+def test_submitting_the_form_queues_the_job_and_opens_its_page(client_for, tenant, make_member):
     # given
     funded_account(tenant, 50_000)
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     form = {"kind": "graph_cascade", "edges": '[["a", "b"], ["b", "c", 2]]', "source": "a", "t_end": "",
             "action": "submit"}
     # when
@@ -66,10 +59,10 @@ def test_submitting_the_form_queues_the_job_and_opens_its_page(tenant, make_memb
     assert job.params["edges"] == [["a", "b", 1.0], ["b", "c", 2.0]] and job.params["t_end"] == 10.0
 
 
-def test_bad_form_input_is_shown_next_to_its_field(tenant, make_member):
+def test_bad_form_input_is_shown_next_to_its_field(client_for, tenant, make_member):
     # given
     funded_account(tenant, 50_000)
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     response = client.post("/lab/submit/", {"kind": "diffusion2d", "nx": "4096", "action": "submit"})
     broken_json = client.post("/lab/submit/", {"kind": "graph_cascade", "edges": "[[", "source": "a"})
@@ -80,18 +73,18 @@ def test_bad_form_input_is_shown_next_to_its_field(tenant, make_member):
     assert not LabJob.objects.exists()
 
 
-def test_a_job_refused_for_lack_of_ceu_says_so(tenant, make_member):
+def test_a_job_refused_for_lack_of_ceu_says_so(client_for, tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     response = client.post("/lab/submit/", {"kind": "diffusion2d", "action": "submit"})
     # then
     assert response.status_code == 400 and "CEU are available" in response.content.decode()
 
 
-def test_a_viewer_follows_jobs_but_cannot_submit(tenant, make_member):
+def test_a_viewer_follows_jobs_but_cannot_submit(client_for, tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="viewer"))
+    client = client_for(make_member(tenant, role="viewer"))
     # when
     page = client.get("/lab/").content.decode()
     refused = client.post("/lab/submit/", {"kind": "diffusion2d"})
@@ -99,11 +92,11 @@ def test_a_viewer_follows_jobs_but_cannot_submit(tenant, make_member):
     assert 'id="lab-form"' not in page and refused.status_code == 403
 
 
-def test_a_running_job_page_shows_a_progress_bar_that_polls_the_api(tenant, make_member):
+def test_a_running_job_page_shows_a_progress_bar_that_polls_the_api(client_for, tenant, make_member):
     # given
     job = submitted(tenant)
     LabJob.objects.filter(pk=job.pk).update(status="running", progress=42.5, attempts=1)
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     page = client.get(f"/lab/jobs/{job.pk}/").content.decode()
     # then
@@ -112,10 +105,10 @@ def test_a_running_job_page_shows_a_progress_bar_that_polls_the_api(tenant, make
     assert 'data-testid="job-cancel"' in page
 
 
-def test_a_finished_job_page_shows_pictures_metrics_and_downloads(tenant, make_member):
+def test_a_finished_job_page_shows_pictures_metrics_and_downloads(client_for, tenant, make_member):
     # given
     job = _finished(tenant)
-    client = _client(make_member(tenant, role="viewer"))
+    client = client_for(make_member(tenant, role="viewer"))
     # when
     page = client.get(f"/lab/jobs/{job.pk}/").content.decode()
     picture = client.get(f"/lab/jobs/{job.pk}/artefacts/energy_entropy.png")
@@ -126,20 +119,20 @@ def test_a_finished_job_page_shows_pictures_metrics_and_downloads(tenant, make_m
     assert b"".join(picture.streaming_content).startswith(b"\x89PNG")
 
 
-def test_a_graph_job_page_lists_the_assets_in_the_order_they_were_reached(tenant, make_member):
+def test_a_graph_job_page_lists_the_assets_in_the_order_they_were_reached(client_for, tenant, make_member):
     # given
     job = _finished(tenant, kind="graph_cascade", params=GRAPH)
-    client = _client(make_member(tenant, role="viewer"))
+    client = client_for(make_member(tenant, role="viewer"))
     # when
     page = client.get(f"/lab/jobs/{job.pk}/").content.decode()
     # then
     assert "First reached" in page and page.index("<td>pump</td>") < page.index("<td>meter</td>")
 
 
-def test_cancelling_from_the_job_page_releases_the_reservation(tenant, make_member):
+def test_cancelling_from_the_job_page_releases_the_reservation(client_for, tenant, make_member):
     # given
     job = submitted(tenant)
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     response = client.post(f"/lab/jobs/{job.pk}/cancel/")
     # then
@@ -147,10 +140,10 @@ def test_cancelling_from_the_job_page_releases_the_reservation(tenant, make_memb
     assert response.status_code == 302 and job.status == "cancelled"
 
 
-def test_another_tenants_job_pages_and_files_are_404(tenant, other_tenant, make_member):
+def test_another_tenants_job_pages_and_files_are_404(client_for, tenant, other_tenant, make_member):
     # given
     job = _finished(tenant)
-    client = _client(make_member(other_tenant, role="owner"))
+    client = client_for(make_member(other_tenant, role="owner"))
     # when
     codes = [client.get(f"/lab/jobs/{job.pk}/").status_code,
              client.get(f"/lab/jobs/{job.pk}/artefacts/fields.npz").status_code,
@@ -159,14 +152,14 @@ def test_another_tenants_job_pages_and_files_are_404(tenant, other_tenant, make_
     assert codes == [404, 404, 404]
 
 
-def test_the_forecast_forms_offer_the_tenants_models_and_streams_by_name(tenant, other_tenant, make_member):
+def test_the_forecast_forms_offer_the_tenants_models_and_streams_by_name(client_for, tenant, other_tenant, make_member):
     # given
     mine = LabJob.objects.create(tenant=tenant, kind="nvp_train", params={"problem": "diffusion", "size": 16},
                                  status="succeeded", cost_estimate=50, time_limit_s=600)
     theirs = LabJob.objects.create(tenant=other_tenant, kind="nvp_train", params={"problem": "diffusion", "size": 16},
                                    status="succeeded", cost_estimate=50, time_limit_s=600)
     stream = make_stream(tenant, name="turbine-7 bearing")
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     nvp_form = client.get("/lab/?kind=nvp_forecast").content.decode()
     telemetry_form = client.get("/lab/?kind=telemetry_forecast").content.decode()

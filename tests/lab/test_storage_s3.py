@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import socket
 import urllib.request
 from collections.abc import Iterator
 
@@ -15,22 +14,17 @@ from django.core.files.base import ContentFile
 from apps.lab import services
 from apps.lab.storage import S3Storage, lab_storage, storage_put
 from tests.lab.factories import submitted
+from tests.ports import free_port
 
 BUCKET = "lab-artefacts"
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"

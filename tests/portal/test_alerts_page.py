@@ -5,7 +5,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from apps.ops.models import AuditLog
@@ -16,17 +15,11 @@ from tests.signals.factories import ACTOR, T0, make_alert, make_stream, wave
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _ids(page: str) -> list[int]:
     return [int(i) for i in re.findall(r'name="alert" value="(\d+)"', page)]
 
 
-def test_filters_narrow_by_stream_severity_status_and_period(tenant, make_member):
+def test_filters_narrow_by_stream_severity_status_and_period(client_for, tenant, make_member):
     # given
     now = timezone.now()
     cpu, disk = make_stream(tenant, name="cpu"), make_stream(tenant, name="disk")
@@ -35,7 +28,7 @@ def test_filters_narrow_by_stream_severity_status_and_period(tenant, make_member
     make_alert(disk, now - timedelta(hours=2), severity="high")
     make_alert(cpu, now - timedelta(days=3), severity="high")
     make_alert(cpu, now - timedelta(hours=1), severity="high", status="resolved")
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     page = client.get(f"/alerts/?stream={cpu.pk}&severity=high&status=open&period=24h").content.decode()
     everything = client.get("/alerts/?status=all").content.decode()
@@ -44,12 +37,12 @@ def test_filters_narrow_by_stream_severity_status_and_period(tenant, make_member
     assert everything.count('data-testid="alert-row"') == 5
 
 
-def test_pages_follow_newest_first_without_repeats_or_gaps(tenant, make_member, monkeypatch):
+def test_pages_follow_newest_first_without_repeats_or_gaps(client_for, tenant, make_member, monkeypatch):
     # given: more alerts than a page, two sharing one timestamp across the page boundary
     monkeypatch.setattr("apps.portal.pages.alerts.PAGE_SIZE", 3)
     stream, now = make_stream(tenant), timezone.now()
     made = [make_alert(stream, now - timedelta(minutes=m)) for m in (1, 2, 3, 3, 4, 5, 6)]
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     seen, url, pages = [], "/alerts/", 0
     while url and pages < 5:
@@ -63,13 +56,13 @@ def test_pages_follow_newest_first_without_repeats_or_gaps(tenant, make_member, 
     assert seen == expected and pages == 3
 
 
-def test_bulk_acknowledge_changes_only_the_selected_open_alerts(tenant, other_tenant, make_member):
+def test_bulk_acknowledge_changes_only_the_selected_open_alerts(client_for, tenant, other_tenant, make_member):
     # given
     stream, now = make_stream(tenant), timezone.now()
     first, second, untouched = (make_alert(stream, now - timedelta(minutes=m)) for m in (1, 2, 3))
     resolved = make_alert(stream, now, status="resolved")
     theirs = make_alert(make_stream(other_tenant), now)
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     response = client.post("/alerts/acknowledge/", {
         "alert": [first.pk, second.pk, resolved.pk, theirs.pk], "next": "/alerts/?status=all"}, follow=True)
@@ -82,10 +75,10 @@ def test_bulk_acknowledge_changes_only_the_selected_open_alerts(tenant, other_te
     assert AuditLog.objects.filter(action="alert.acknowledge").count() == 2
 
 
-def test_a_viewer_cannot_bulk_acknowledge(tenant, make_member):
+def test_a_viewer_cannot_bulk_acknowledge(client_for, tenant, make_member):
     # given
     alert = make_alert(make_stream(tenant), timezone.now())
-    client = _client(make_member(tenant, role="viewer"))
+    client = client_for(make_member(tenant, role="viewer"))
     # when
     page = client.get("/alerts/").content.decode()
     refused = client.post("/alerts/acknowledge/", {"alert": [alert.pk]})
@@ -94,13 +87,13 @@ def test_a_viewer_cannot_bulk_acknowledge(tenant, make_member):
     assert Alert.objects.get(pk=alert.pk).status == "open"
 
 
-def test_each_alert_links_to_its_stream_chart_at_that_moment(tenant, make_member):
+def test_each_alert_links_to_its_stream_chart_at_that_moment(client_for, tenant, make_member):
     # given: a stream with more points than one chart, and an alert in its early part
     stream = make_stream(tenant)
     services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=wave(5000))
     early = datetime.fromtimestamp(T0 + 60 * 1000, tz=UTC)
     alert = make_alert(stream, early)
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     listed = client.get("/alerts/").content.decode()
     link = f"/streams/{stream.pk}/?at={T0 + 60 * 1000}"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from apps.signals.models import Stream
 from tests.signals.factories import make_stream
@@ -10,15 +9,9 @@ from tests.signals.factories import make_stream
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_an_analyst_creates_a_stream_from_the_streams_page(tenant, make_member):
+def test_an_analyst_creates_a_stream_from_the_streams_page(client_for, tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     form = client.get("/streams/").content.decode()
     created = client.post("/streams/create/", {"name": "pump-3 pressure", "kind": "numeric", "units": "bar",
@@ -35,10 +28,10 @@ def test_an_analyst_creates_a_stream_from_the_streams_page(tenant, make_member):
     ({"name": "x", "kind": "numeric", "window_size": "60", "value_low": "5"}, "Give both ends of the range"),
     ({"name": "dup", "kind": "numeric", "window_size": "60"}, "A stream named &#x27;dup&#x27; exists."),
 ])
-def test_a_refused_stream_comes_back_with_the_reason(tenant, make_member, data, message):
+def test_a_refused_stream_comes_back_with_the_reason(client_for, tenant, make_member, data, message):
     # given
     make_stream(tenant, name="dup")
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     response = client.post("/streams/create/", data)
     # then
@@ -46,9 +39,9 @@ def test_a_refused_stream_comes_back_with_the_reason(tenant, make_member, data, 
     assert Stream.objects.filter(tenant=tenant).count() == 1
 
 
-def test_a_viewer_cannot_create_a_stream_and_sees_no_form(tenant, make_member):
+def test_a_viewer_cannot_create_a_stream_and_sees_no_form(client_for, tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="viewer"))
+    client = client_for(make_member(tenant, role="viewer"))
     # when
     page = client.get("/streams/").content.decode()
     refused = client.post("/streams/create/", {"name": "x", "kind": "numeric", "window_size": "60"})
@@ -57,35 +50,35 @@ def test_a_viewer_cannot_create_a_stream_and_sees_no_form(tenant, make_member):
     assert not Stream.objects.exists()
 
 
-def test_a_viewers_lab_page_says_who_can_submit_instead_of_pointing_below(tenant, make_member):
+def test_a_viewers_lab_page_says_who_can_submit_instead_of_pointing_below(client_for, tenant, make_member):
     # when
-    page = _client(make_member(tenant, role="viewer")).get("/lab/").content.decode()
+    page = client_for(make_member(tenant, role="viewer")).get("/lab/").content.decode()
     # then
     assert "Choose a kind below" not in page and "Analysts, admins and owners submit jobs" in page
 
 
-def test_the_header_names_the_current_tenant(tenant, make_member):
+def test_the_header_names_the_current_tenant(client_for, tenant, make_member):
     # when
-    page = _client(make_member(tenant, role="viewer")).get("/streams/").content.decode()
+    page = client_for(make_member(tenant, role="viewer")).get("/streams/").content.decode()
     # then
     assert f'data-testid="current-tenant" title="Current tenant: switch on Home">{tenant.name}<' in page
 
 
-def test_staff_get_a_back_office_link_and_members_do_not(tenant, make_member):
+def test_staff_get_a_back_office_link_and_members_do_not(client_for, tenant, make_member):
     # given
     staff = make_member(tenant, role="owner", is_staff=True)
     member = make_member(tenant, role="owner")
     # when
-    staff_page = _client(staff).get("/").content.decode()
-    member_page = _client(member).get("/").content.decode()
+    staff_page = client_for(staff).get("/").content.decode()
+    member_page = client_for(member).get("/").content.decode()
     # then
     assert 'data-testid="nav-back-office"' in staff_page and 'href="/admin/"' in staff_page
     assert 'data-testid="nav-back-office"' not in member_page
 
 
-def test_a_template_applied_without_an_asset_goes_to_the_streams_it_made(tenant, make_member):
+def test_a_template_applied_without_an_asset_goes_to_the_streams_it_made(client_for, tenant, make_member):
     # given
-    client = _client(make_member(tenant, role="analyst"))
+    client = client_for(make_member(tenant, role="analyst"))
     # when
     response = client.post("/dna/templates/cyber.port-scan/instantiate/", {"name_prefix": "edge"})
     page = client.get(response["Location"]).content.decode()
@@ -95,12 +88,13 @@ def test_a_template_applied_without_an_asset_goes_to_the_streams_it_made(tenant,
     assert 'data-testid="new-stream"' in page and "Template applied: 1 stream(s) created, 0 bound." in page
 
 
-def test_a_new_webhook_shows_its_secret_once_and_a_refresh_adds_no_second_endpoint(tenant, make_member, settings):
+def test_a_new_webhook_shows_its_secret_once_and_a_refresh_adds_no_second_endpoint(client_for, tenant, make_member,
+                                                                                   settings):
     # given: a receiver on this machine, which only the operator's setting admits (no DNS here for a public name)
     from apps.signals.models import WebhookEndpoint
 
     settings.WEBHOOK_ALLOW_PRIVATE = True
-    client = _client(make_member(tenant, role="owner"))
+    client = client_for(make_member(tenant, role="owner"))
     # when
     created = client.post("/webhooks/create/", {"url": "http://127.0.0.1:9/hook", "description": "SIEM"})
     shown = client.get(created["Location"]).content.decode()

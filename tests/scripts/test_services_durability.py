@@ -9,7 +9,6 @@ import importlib.util
 import os
 import shutil
 import signal
-import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -18,6 +17,8 @@ from types import ModuleType
 
 import psycopg
 import pytest
+
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -44,12 +45,6 @@ def _services() -> ModuleType:
     return module
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _crash(pgdata: Path) -> None:
     # SIGQUIT is what `pg_ctl stop -m immediate` sends: every process quits without flushing anything, as on a crash.
     pid = int((pgdata / "postmaster.pid").read_text().split()[0])
@@ -64,7 +59,7 @@ def _crash(pgdata: Path) -> None:
 
 def acknowledged_and_kept(folder: Path, fast: bool) -> tuple[list[int], set[int]]:
     """Commit WRITES rows, crash, restart: (ids whose commit answered, ids found after the restart)."""
-    services, pgdata, port = _services(), folder / "pg", _free_port()
+    services, pgdata, port = _services(), folder / "pg", free_port()
     options = services.pg_options(port, pgdata, fast=fast)
     services.pg_init(pgdata)
     services.pg_ctl(pgdata, "start", "-o", options)
@@ -95,7 +90,7 @@ def test_an_immediate_stop_loses_no_acknowledged_write_under_the_run_commands_se
 
 def test_a_durable_up_restarts_a_server_it_finds_running_fast(cluster_dir: Path):
     # given: a server of ours, started the way the test command starts it
-    services, pgdata, port = _services(), cluster_dir / "pg", _free_port()
+    services, pgdata, port = _services(), cluster_dir / "pg", free_port()
     services.PG_PORT = port
     services.pg_init(pgdata)
     services.pg_ctl(pgdata, "start", "-o", services.pg_options(port, pgdata, fast=True))

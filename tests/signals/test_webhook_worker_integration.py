@@ -12,7 +12,6 @@ from apps.signals import services
 from apps.signals.models import WebhookDelivery
 from apps.signals.webhook_signing import verify
 from tests.signals.factories import ACTOR, make_stream, wave
-from tests.signals.receivers import Receiver, running_receiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -33,13 +32,6 @@ def webhooks_worker() -> Iterator[Any]:
     with start_worker(app, pool="solo", perform_ping_check=False, queues=["webhooks"], shutdown_timeout=30) as worker:
         yield worker
     purge("webhooks", "default")
-
-
-@pytest.fixture
-def receiver(settings: Any) -> Iterator[Receiver]:
-    settings.WEBHOOK_ALLOW_PRIVATE = True
-    with running_receiver() as receiver:
-        yield receiver
 
 
 def test_an_alert_reaches_its_receiver_through_a_worker_of_the_webhooks_queue_only(

@@ -20,21 +20,7 @@ from kernels.matching import (
     TimeInForce,
     Trade,
 )
-
-
-def buy(owner: int, cid: int | str, price: int, qty: int, **kw: object) -> NewOrder:
-    return NewOrder.limit(owner=owner, client_id=cid, side=Side.BUY, price=price, qty=qty, **kw)
-
-
-def sell(owner: int, cid: int | str, price: int, qty: int, **kw: object) -> NewOrder:
-    return NewOrder.limit(owner=owner, client_id=cid, side=Side.SELL, price=price, qty=qty, **kw)
-
-
-def book_with(*orders: NewOrder) -> Engine:
-    engine = Engine()
-    for order in orders:
-        engine.apply(order)
-    return engine
+from tests.kernels.matching.orders import book_with, buy, sell
 
 
 def queue_at(engine: Engine, side: Side, price: int) -> list[int]:

@@ -1,10 +1,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, ClassVar
 
 import pytest
 
@@ -14,27 +10,6 @@ from apps.signals.webhook_signing import verify
 from tests.signals.factories import ACTOR, level_shift, make_stream
 
 pytestmark = pytest.mark.django_db
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
-
-    def do_POST(self) -> None:
-        _Receiver.received.append((dict(self.headers), self.rfile.read(int(self.headers["Content-Length"]))))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[str]:
-    _Receiver.received = []
-    server = HTTPServer(("127.0.0.1", 0), _Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
 
 
 def test_a_regime_change_goes_out_on_every_active_webhook(tenant, other_tenant, settings):
@@ -60,12 +35,11 @@ def test_a_regime_change_goes_out_on_every_active_webhook(tenant, other_tenant, 
 
 
 @pytest.mark.django_db(transaction=True)  # delivery runs durable transactions of its own, as on a worker
-def test_a_regime_change_is_delivered_signed(tenant, receiver, settings):
-    # given: the receiver is on this machine, which only the operator's setting admits
+def test_a_regime_change_is_delivered_signed(tenant, receiver):
+    # given: the receiver is on this machine, which the fixture's operator setting admits
     from apps.signals.services.webhook_delivery import webhook_deliver, webhooks_dispatch
 
-    settings.WEBHOOK_ALLOW_PRIVATE = True
-    issued = services.webhook_endpoint_create(actor=ACTOR, tenant=tenant, url=receiver)
+    issued = services.webhook_endpoint_create(actor=ACTOR, tenant=tenant, url=receiver.url)
     stream = make_stream(tenant)
     services.points_ingest(actor=ACTOR, tenant=tenant, stream_id=stream.pk, points=level_shift(300, 0))
     services.stream_regimes_track(stream_id=stream.pk)
@@ -82,7 +56,7 @@ def test_a_regime_change_is_delivered_signed(tenant, receiver, settings):
         for delivery_id in queued:
             webhook_deliver(delivery_id=delivery_id)
     # then
-    bodies = [(h, json.loads(b), b) for h, b in _Receiver.received]
+    bodies = [(h, json.loads(b), b) for _method, _path, h, b in receiver.received]
     regime = [(h, p, b) for h, p, b in bodies if p["alert"]["evidence"].get("alert_kind") == "regime_change"]
     assert len(regime) == 1
     headers, payload, raw = regime[0]

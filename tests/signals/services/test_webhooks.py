@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,17 +12,8 @@ from apps.signals import services
 from apps.signals.models import WebhookDelivery
 from apps.signals.webhook_signing import SignatureError, sign, verify
 from tests.signals.factories import ACTOR, make_stream, wave
-from tests.signals.receivers import Receiver, running_receiver
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver(settings: Any) -> Iterator[Receiver]:
-    # The receiver listens on loopback, which only an explicit operator setting allows.
-    settings.WEBHOOK_ALLOW_PRIVATE = True
-    with running_receiver() as receiver:
-        yield receiver
 
 
 def _seen_store() -> Any:
