@@ -55,7 +55,7 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
         ensure_launch_pairs()
         from django.db import transaction
 
-        from apps.dna.ontology import ontology_load
+        from apps.dna.ontology_fixtures import ontology_load
 
         with transaction.atomic():
             ontology_load()

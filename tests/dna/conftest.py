@@ -23,7 +23,7 @@ TEST_TENANT_FLOOR = 1_000_000_000
 def _dna_session(django_db_setup: Any, django_db_blocker: Any) -> None:
     from django.db import connection, transaction
 
-    from apps.dna.ontology import ontology_load
+    from apps.dna.ontology_fixtures import ontology_load
     from tests.tenants.roles import as_table_owner
 
     with django_db_blocker.unblock():

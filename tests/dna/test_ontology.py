@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 
 from apps.dna.models import GraphOutbox, OntologyRelation, OntologyTerm, OntologyVersion, SignalTemplate
-from apps.dna.ontology import FIXTURES, FixtureError, ontology_load, read_fixtures, validate_fixtures
+from apps.dna.ontology_fixtures import FIXTURES, FixtureError, ontology_load, read_fixtures, validate_fixtures
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import migrations
 
-from apps.dna.ontology import FIXTURES, ontology_load
+from apps.dna.ontology_fixtures import FIXTURES, ontology_load
 from apps.dna.payloads import TRIGGERS_REVERSE_SQL, TRIGGERS_SQL
 
 
