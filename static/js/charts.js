@@ -16,23 +16,33 @@
     return { ctx, w, h, pad: { l: 64, r: 16, t: 14, b: 28 } };
   }
 
+  /* Ticks at a "nice" step (1, 2 or 5 × 10^k), each computed from its index so no rounding error builds up. */
   function niceTicks(min, max, count) {
     if (min === max) { const pad = Math.abs(min) * 0.01 || 1; min -= pad; max += pad; }
     const span = max - min, step0 = span / count;
     const mag = Math.pow(10, Math.floor(Math.log10(step0)));
-    const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= step0);
-    const ticks = [];
-    for (let v = Math.ceil(min / step) * step; v <= max + 1e-9; v += step) ticks.push(v);
-    return ticks;
+    const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= step0 * (1 - 1e-9));
+    const first = Math.ceil(min / step - 1e-9), ticks = [];
+    for (let i = first; i * step <= max + step * 1e-9; i++) ticks.push(i * step);
+    return { ticks, step };
   }
 
-  function fmt(v) {
+  /* Enough decimals that labels one `step` apart never read the same: 0.1301 / 0.1302 rather than 0.13 / 0.13.
+     Large values take a k/M/G suffix only when the step keeps at most two decimals of it; scientific notation is
+     left to steps below a millionth. */
+  function decimalsFor(step) { return Math.max(0, -Math.floor(Math.log10(step) + 1e-9)); }
+
+  function fmt(v, step) {
+    if (!(step > 0)) step = Math.abs(v) || 1;
+    if (Math.abs(v) < step / 2) return "0";
+    if (step < 1e-6) return v.toExponential(Math.max(1, Math.floor(Math.log10(Math.abs(v))) - Math.floor(Math.log10(step))));
     const a = Math.abs(v);
-    if (a >= 1e9) return (v / 1e9).toFixed(1) + "G";
-    if (a >= 1e6) return (v / 1e6).toFixed(1) + "M";
-    if (a >= 1e4) return (v / 1e3).toFixed(1) + "k";
-    if (a > 0 && a < 0.01) return v.toExponential(1);
-    return (Math.round(v * 100) / 100).toString();
+    for (const [unit, suffix] of [[1e9, "G"], [1e6, "M"], [1e4, "k"]]) {
+      const scale = suffix === "k" ? 1e3 : unit;
+      if (a >= unit && step >= scale / 100) return (v / scale).toFixed(decimalsFor(step / scale)) + suffix;
+    }
+    const d = decimalsFor(step);
+    return v.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
   }
 
   function axes(g, xmin, xmax, ymin, ymax, timeAxis) {
@@ -42,18 +52,20 @@
     if (xmin === xmax) { const p = timeAxis ? 3600000 : 1; xmin -= p; xmax += p; }
     const sy = v => pad.t + (h - pad.t - pad.b) * (1 - (v - ymin) / (ymax - ymin));
     const sx = v => pad.l + (w - pad.l - pad.r) * ((v - xmin) / (xmax - xmin));
-    niceTicks(ymin, ymax, 5).filter(v => v >= ymin && v <= ymax).forEach(v => {
-      const y = sy(v);
+    const yt = niceTicks(ymin, ymax, 5), ylabels = [];
+    yt.ticks.filter(v => v >= ymin - yt.step * 1e-9 && v <= ymax + yt.step * 1e-9).forEach(v => {
+      const y = sy(v), label = fmt(v, yt.step);
       ctx.beginPath(); ctx.moveTo(pad.l, y); ctx.lineTo(w - pad.r, y); ctx.stroke();
-      ctx.textAlign = "right"; ctx.fillText(fmt(v), pad.l - 6, y + 4);
+      ctx.textAlign = "right"; ctx.fillText(label, pad.l - 6, y + 4);
+      ylabels.push(label);
     });
     for (let i = 0; i <= 4; i++) {
       ctx.textAlign = i === 0 ? "left" : i === 4 ? "right" : "center";
       const v = xmin + (xmax - xmin) * i / 4;
-      const label = timeAxis ? new Date(v).toISOString().slice(5, 16).replace("T", " ") : fmt(v);
+      const label = timeAxis ? new Date(v).toISOString().slice(5, 16).replace("T", " ") : fmt(v, (xmax - xmin) / 4);
       ctx.fillText(label, sx(v), h - 8);
     }
-    return { sx, sy };
+    return { sx, sy, ylabels };
   }
 
   /* Regimes as shaded DOM bands over the canvas (so they carry a tooltip and can be inspected): positioned in
@@ -149,8 +161,9 @@
     if (spec.zero) ymin = Math.min(0, ymin);
     // Every chart of a page shares the page's range, so their time axes line up whatever each series holds.
     const xmin = spec.range ? spec.range[0] : Math.min(...xs), xmax = spec.range ? spec.range[1] : Math.max(...xs);
-    const { sx, sy } = axes(g, xmin, xmax, ymin, ymax, spec.time);
+    const { sx, sy, ylabels } = axes(g, xmin, xmax, ymin, ymax, spec.time);
     const ctx = g.ctx;
+    canvas._yLabels = ylabels;  // what the y axis reads, for tests and for anyone inspecting the chart
     canvas._scale = { xmin: xmin, xmax: xmax === xmin ? xmin + 1 : xmax, l: g.pad.l, r: g.w - g.pad.r };
     if (spec.regimes) regimeBands(canvas, g, sx, spec.regimes);
     ctx.save(); ctx.beginPath(); ctx.rect(g.pad.l, 0, g.w - g.pad.l - g.pad.r, g.h); ctx.clip();
@@ -188,7 +201,8 @@
     if (!rows.length) { g.ctx.fillStyle = "#5b6672"; g.ctx.fillText("No trades yet", g.w / 2 - 30, g.h / 2); return; }
     const lows = rows.map(r => r[3]), highs = rows.map(r => r[2]), ts = rows.map(r => r[0]);
     const step = rows.length > 1 ? (ts[ts.length - 1] - ts[0]) / (rows.length - 1) : 60000;
-    const { sx, sy } = axes(g, ts[0] - step / 2, ts[ts.length - 1] + step / 2, Math.min(...lows), Math.max(...highs), true);
+    const { sx, sy, ylabels } = axes(g, ts[0] - step / 2, ts[ts.length - 1] + step / 2, Math.min(...lows), Math.max(...highs), true);
+    canvas._yLabels = ylabels;
     const ctx = g.ctx, bw = Math.max(2, (sx(ts[0] + step) - sx(ts[0])) * 0.6);
     rows.forEach(([t, o, hi, lo, c]) => {
       const up = c >= o; ctx.strokeStyle = ctx.fillStyle = up ? "#1a7f37" : "#cf222e";
@@ -205,7 +219,7 @@
     (canvas.dataset.chart === "candles" ? candles : line)(canvas, spec);
   }
 
-  window.ThermoCharts = { render, line, candles };
+  window.ThermoCharts = { render, line, candles, niceTicks, fmt };
   document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("canvas[data-chart]").forEach(render));
   // Canvases are drawn at their width on load; a phone turned sideways (or a resized window) redraws them to fit.
   let resizing = null;

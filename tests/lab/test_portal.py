@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from apps.lab import services
@@ -117,6 +119,25 @@ def test_a_finished_job_page_shows_pictures_metrics_and_downloads(client_for, te
     assert f'href="/lab/jobs/{job.pk}/artefacts/fields.npz"' in page
     assert picture.status_code == 200 and picture["Content-Type"] == "image/png"
     assert b"".join(picture.streaming_content).startswith(b"\x89PNG")
+
+
+def test_a_finished_job_page_shows_each_metric_with_its_unit_and_no_e_notation(client_for, tenant, make_member):
+    # given
+    job = _finished(tenant)
+    client = client_for(make_member(tenant, role="viewer"))
+    # when
+    run_page = client.get(f"/lab/jobs/{job.pk}/").content.decode()
+    LabJob.objects.filter(pk=job.pk).update(metrics={**job.metrics, "cell_updates_per_s": 523456.7,
+                                                     "seconds": 0.0123, "energy_drift": 2.5e-16})
+    fixed_page = client.get(f"/lab/jobs/{job.pk}/").content.decode()
+    # then
+    metrics = run_page[run_page.index('data-testid="job-metrics"'):]
+    metrics = metrics[:metrics.index("</table>")]
+    assert re.search(r'<td class="num">[0-9.,]+( × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)? cell updates/s</td>', metrics)
+    assert " nats</td>" in metrics and not re.search(r"\d[eE][+-]?\d", metrics)
+    assert '<th>cell updates per s</th><td class="num">523,457 cell updates/s</td>' in fixed_page
+    assert '<th>seconds</th><td class="num">0.0123 s</td>' in fixed_page
+    assert '<th>energy drift</th><td class="num">2.5 × 10⁻¹⁶</td>' in fixed_page
 
 
 def test_a_graph_job_page_lists_the_assets_in_the_order_they_were_reached(client_for, tenant, make_member):

@@ -61,6 +61,10 @@ def test_a_job_runs_end_to_end_on_the_gpu_queue_with_progress_artefacts_and_its_
     # when
     job = services.job_submit(actor=ACTOR, tenant=tenant, kind="diffusion2d", params=WATCHABLE, time_limit_s=120)
     seen = follow(job.pk)
+    # The job row says succeeded before Celery's result backend records the task's return, so wait for both.
+    deadline = time.monotonic() + 30
+    while not TaskResult.objects.filter(task_name="lab.job_run").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     # then
     job.refresh_from_db()
     progress = [p for _, p in seen]

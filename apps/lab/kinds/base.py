@@ -61,6 +61,8 @@ class JobKindSpec:
     description: ClassVar[str] = ""
     serializer: ClassVar[type[serializers.Serializer]]
     max_work: ClassVar[float] = MAX_WORK
+    # The unit of each metric `run` reports, shown after its number on the job page; dimensionless ones are absent.
+    metric_units: ClassVar[dict[str, str]] = {}
 
     def available(self) -> bool:
         return True

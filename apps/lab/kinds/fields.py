@@ -93,6 +93,12 @@ class GridKind(JobKindSpec):
 
     components: ClassVar[int] = 1
     channel_labels: ClassVar[tuple[str, ...]] = ("field",)
+    # Entropies are natural logarithms (nats); time steps and energies are in the problem's own units.
+    metric_units: ClassVar[dict[str, str]] = {
+        "steps": "steps", "cell_updates": "cell updates", "cell_updates_per_s": "cell updates/s", "seconds": "s",
+        "entropy_initial": "nats", "entropy_final": "nats", "entropy_max": "nats",
+        "entropy_production_min": "nats per unit time", "entropy_production_max": "nats per unit time",
+    }
 
     def grid(self, params: dict[str, Any]) -> pde.Grid2D:
         h = float(params["spacing"])
@@ -147,6 +153,7 @@ class GridKind(JobKindSpec):
         arrays = {"times": t.numpy(), "fields": to_numpy(fields), "energy": to_numpy(diag.energy),
                   "entropy": to_numpy(diag.entropy), "entropy_production": to_numpy(diag.entropy_production)}
         metrics = {"method": method, "dt": chosen.dt, "steps": steps, "cell_updates": work, "seconds": seconds,
+                   "cell_updates_per_s": work / seconds if seconds > 0 else None,
                    "compiled": any(s[3] for s in snaps), **self.field_metrics(arrays)}
         return Outcome(arrays=arrays, metrics=metrics, work=work, files=self.pictures(arrays))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -101,6 +101,11 @@ class GraphCascade(JobKindSpec):
     label = "Graph cascade"
     description = "A disturbance at one asset spreads through the asset graph; total heat is conserved."
     serializer = GraphParams
+    metric_units: ClassVar[dict[str, str]] = {
+        "steps": "steps", "cell_updates": "node updates", "cell_updates_per_s": "node updates/s", "seconds": "s",
+        "nodes": "assets", "edges": "links", "reached": "assets",
+        "entropy_initial": "nats", "entropy_final": "nats", "entropy_max": "nats",
+    }
 
     def _problem(self, params: dict[str, Any], device: torch.device | str = "cpu") -> tuple[Any, dict[str, int]]:
         nodes = node_index(params["edges"])
@@ -155,7 +160,8 @@ class GraphCascade(JobKindSpec):
                   "energy": to_numpy(diag.energy), "entropy": to_numpy(diag.entropy),
                   "entropy_production": to_numpy(diag.entropy_production)}
         metrics = {"method": chosen.method, "dt": chosen.dt, "steps": snaps[-1][1], "cell_updates": work,
-                   "seconds": seconds, "nodes": len(names), "edges": len(params["edges"]),
+                   "seconds": seconds, "cell_updates_per_s": work / seconds if seconds > 0 else None,
+                   "nodes": len(names), "edges": len(params["edges"]),
                    **_cascade_metrics(arrays, names)}
         return Outcome(arrays=arrays, metrics=metrics, work=work, files=self._pictures(arrays, names))
 

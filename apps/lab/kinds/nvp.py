@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -88,6 +88,9 @@ class NVPTrain(JobKindSpec):
                    "the model moves quantity between cells only, so it conserves exactly.")
     serializer = NVPTrainParams
     max_work = MAX_TRAINING_WORK
+    # nRMSEs and losses are fractions of the prior's error, so they carry no unit.
+    metric_units: ClassVar[dict[str, str]] = {"steps": "optimiser steps", "seconds": "s",
+                                              "improvement_over_persistence": "×"}
 
     def _config(self, params: dict[str, Any]) -> nvp.NVPConfig:
         try:
@@ -153,6 +156,7 @@ class NVPForecast(JobKindSpec):
     description = ("Rolls a trained next-frame model forward from a fresh initial field and compares it with the "
                    "engine's solution, frame by frame, with the conservation error of every frame.")
     serializer = NVPForecastParams
+    metric_units: ClassVar[dict[str, str]] = {"seconds": "s", "horizon": "frames"}
 
     def _work(self, config: nvp.NVPConfig, horizon: int) -> float:
         frames = config.model.history + horizon

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -116,6 +116,8 @@ class TelemetryForecast(JobKindSpec):
                    "window, scored on the last window against a seasonal-naive baseline.")
     serializer = TelemetryParams
     max_work = MAX_TRAINING_WORK
+    # CRPS, energy score and errors are in the series' own units, which the lab does not know.
+    metric_units: ClassVar[dict[str, str]] = {"seconds": "s", "points": "points", "training_pairs": "pairs"}
 
     def _work(self, params: dict[str, Any]) -> float:
         config = forecast_config(params)

@@ -19,6 +19,7 @@ from apps.lab.models import JobKind, JobStatus, LabJob
 from apps.ledger import selectors as ledger_selectors
 from apps.ledger.amounts import amount_text
 from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
+from apps.portal.templatetags.numbers import readable
 from apps.signals.selectors import stream_list
 from apps.tenants.roles import Permission
 
@@ -133,23 +134,19 @@ def _job_or_404(request: TenantRequest, job_id: int) -> LabJob:
         raise Http404("No such job.") from None
 
 
-def _shown(name: str, value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if name == "cost":
-        return f"{value / 1000:,.3f} CEU"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+def _shown(name: str, value: Any, units: dict[str, str]) -> str:
+    if name == "cost" and isinstance(value, int):
+        return amount_text(value, "CEU")
+    return readable(value, units.get(name, ""))
 
 
-def _metric_rows(metrics: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, list[dict[str, Any]]]]:
-    """Scalars for the metrics table; lists of rows (the graph's first reached assets) as their own tables."""
-    scalars = [(k.replace("_", " "), _shown(k, v)) for k, v in sorted(metrics.items())
+def _metric_rows(metrics: dict[str, Any], units: dict[str, str]
+                 ) -> tuple[list[tuple[str, str]], dict[str, list[dict[str, Any]]]]:
+    """Scalars for the metrics table, each with its unit; lists of rows (the graph's first reached assets) as
+    their own tables."""
+    scalars = [(k.replace("_", " "), _shown(k, v, units)) for k, v in sorted(metrics.items())
                if not isinstance(v, (list, dict))]
-    tables = {k.replace("_", " "): [{c: _shown(c, x) for c, x in row.items()} for row in v]
+    tables = {k.replace("_", " "): [{c: _shown(c, x, units) for c, x in row.items()} for row in v]
               for k, v in metrics.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
     return scalars, tables
 
@@ -157,9 +154,10 @@ def _metric_rows(metrics: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[s
 @tenant_page()
 def lab_job(request: TenantRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
-    scalars, tables = _metric_rows(job.metrics)
+    kind = KINDS.get(job.kind)
+    scalars, tables = _metric_rows(job.metrics, kind.metric_units if kind else {})
     pictures = [a for a in job.artefacts if a["content_type"].startswith("image/")]
-    context = {"job": job, "kind": KINDS.get(job.kind), "scalars": scalars, "tables": tables,
+    context = {"job": job, "kind": kind, "scalars": scalars, "tables": tables,
                "pictures": pictures, "params": json.dumps(job.params, indent=2)}
     return render(request, "portal/lab/job.html", context)
 
