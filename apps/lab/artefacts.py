@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 from typing import Any
 
 import numpy as np
@@ -24,17 +23,6 @@ METRICS_NAME = "metrics.json"
 
 def job_dir(job: LabJob) -> str:
     return f"lab/{job.tenant_id}/{job.pk}"
-
-
-def json_safe(value: Any) -> Any:
-    """Non-finite floats become null: JSON (and Postgres jsonb) have no NaN or infinity."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
 
 
 def _npz(arrays: dict[str, np.ndarray]) -> bytes:

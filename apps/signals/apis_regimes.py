@@ -8,12 +8,12 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.json_values import json_safe
 from apps.core.pagination import StableCursorPagination
 from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeDictField, StrictInputSerializer
 from apps.signals import selectors, services
 from apps.signals.pricing import BASE_FEE, MAX_POINTS, POINTS_PER_MINOR_UNIT
 from apps.signals.series import MODELS
-from apps.signals.services.regimes import finite
 from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 from kernels.changepoint import ChangePoint, Segment, Segmentation
@@ -124,7 +124,7 @@ class AnalysisOutput(serializers.Serializer):
 
 
 def _fields(item: Segment | ChangePoint, names: tuple[str, ...]) -> dict[str, Any]:
-    return finite({name: (dict(getattr(item, name)) if name in ("features", "stats") else getattr(item, name))
+    return json_safe({name: (dict(getattr(item, name)) if name in ("features", "stats") else getattr(item, name))
                    for name in names})
 
 
@@ -134,7 +134,7 @@ _CHANGE_FIELDS = ("index", "t", "confidence", "gain", "kind", "summary", "stats"
 
 def analysis_body(record: Any, result: Segmentation) -> dict[str, Any]:
     return AnalysisOutput({
-        "id": record.pk, "points": record.points, "model": result.model, "penalty": finite(float(result.penalty)),
+        "id": record.pk, "points": record.points, "model": result.model, "penalty": json_safe(float(result.penalty)),
         "period": result.period, "charged": record.charged,
         "segments": [_fields(s, _SEGMENT_FIELDS) for s in result.segments],
         "change_points": [_fields(c, _CHANGE_FIELDS) for c in result.change_points]}).data

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
-from apps.lab.artefacts import artefacts_purge, artefacts_save, json_safe
+from apps.core.json_values import json_safe
+from apps.lab.artefacts import artefacts_purge, artefacts_save
 from apps.lab.conf import lab_setting
 from apps.lab.kinds import Hooks, Outcome, kind_get
 from apps.lab.models import JobStatus, LabJob

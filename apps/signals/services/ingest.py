@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.actors import Actor
+from apps.core.json_values import json_safe
 from apps.core.selectors import get_or_not_found
 from apps.ops.services import audit_record
 from apps.signals.batches import Row, parse_batch
@@ -53,26 +52,14 @@ def _copy_points(stream: Stream, points: list[ScoredPoint]) -> None:
                 copy.write_row((stream.pk, stream.tenant_id, p.ts, p.value, p.symbol, p.score, p.alarm))
 
 
-def finite_or_none(value: Any) -> Any:
-    """`value` with every non-finite float replaced by None: jsonb refuses Infinity and NaN, and so does the
-    API's strict JSON renderer. The window's flags say which signals were not finite."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: finite_or_none(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite_or_none(v) for v in value]
-    return value
-
-
 def _window_row(stream: Stream, w: ClosedWindow) -> SignalWindow:
-    r = finite_or_none({name: float(getattr(w.row, name)) for name in SIGNAL_NAMES})
+    r = json_safe({name: float(getattr(w.row, name)) for name in SIGNAL_NAMES})
     return SignalWindow(tenant_id=stream.tenant_id, stream=stream, index=w.index, start_ts=w.start_ts,
                         end_ts=w.end_ts, count=w.count, mean=w.row.mean, minimum=w.minimum, maximum=w.maximum,
                         energy=r["energy"], temperature=r["temperature"], entropy=r["entropy"],
                         entropy_rate=r["entropy_rate"], free_energy=r["free_energy"],
                         entropy_production=r["production"], max_score=w.max_score, valid=not w.flags, flags=w.flags,
-                        vector=finite_or_none(w.vector))
+                        vector=json_safe(w.vector))
 
 
 def _alert(stream: Stream, point: ScoredPoint, processor: StreamProcessor) -> Alert:
@@ -81,7 +68,7 @@ def _alert(stream: Stream, point: ScoredPoint, processor: StreamProcessor) -> Al
     graded = point.severity or SeverityEvidence(0.0, 0.0, 0, 0)
     evidence["severity"] = severity_evidence_json(graded)
     return Alert(tenant_id=stream.tenant_id, stream=stream, ts=point.ts, score=point.score,
-                 severity=severity_label(graded), explanation=text, evidence=finite_or_none(evidence),
+                 severity=severity_label(graded), explanation=text, evidence=json_safe(evidence),
                  window_start=start, window_end=point.ts)
 
 

@@ -23,12 +23,12 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.json_values import json_safe
 from apps.signals.models import (
     Alert,
     AlertKind,
@@ -49,17 +49,6 @@ CONTEXT = 60  # points before a candidate boundary the check segments them again
 TOLERANCE = 2  # points the check's boundary may lie from the detector's
 MAX_RING = 1_100  # bound on the points kept for the check and for dating a boundary
 TRACK_BATCH = 5_000  # points one tracking run feeds (~0.5 ms/point: a few seconds under one row lock)
-
-
-def finite(value: Any) -> Any:
-    """JSON-safe: PostgreSQL's jsonb refuses NaN and infinities, so they are stored as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite(v) for v in value]
-    return value
 
 
 @dataclass
@@ -163,7 +152,7 @@ def regime_alert_build(stream: Stream, change: ChangePoint, *, index: int, confi
     text = (f"Regime change ({change.kind}): {change.summary}, starting {start:%Y-%m-%d %H:%M:%S} UTC; confirmed "
             f"{delay} point{'s' if delay != 1 else ''} ({delay_s:.0f} s) later, confidence {change.confidence:.2f}.")
     graded = regime_severity_evidence(change, delay=delay, history=index)
-    evidence = finite({"alert_kind": AlertKind.REGIME_CHANGE.value, "change_kind": change.kind,
+    evidence = json_safe({"alert_kind": AlertKind.REGIME_CHANGE.value, "change_kind": change.kind,
                        "summary": change.summary, "stats": dict(change.stats), "confidence": change.confidence,
                        "gain": change.gain, "boundary_index": index, "delay_points": delay,
                        "delay_seconds": delay_s, "delay_bound": delay_bound,
@@ -230,10 +219,10 @@ def _segment_rows(stream: Stream, result: Segmentation, stamps: list[datetime]) 
         cp = changes.get(s.start)
         rows.append(RegimeSegment(
             tenant_id=stream.tenant_id, stream=stream, start_ts=stamps[s.start], end_ts=stamps[s.end - 1],
-            count=s.end - s.start, n=s.n, mean=finite(s.mean), scale=finite(s.scale), slope=finite(s.slope),
-            features=finite(dict(s.features)), model=result.model, change_kind=cp.kind if cp else "",
-            change_summary=(cp.summary if cp else "")[:300], change_stats=finite(dict(cp.stats)) if cp else {},
-            confidence=finite(cp.confidence) if cp else None))
+            count=s.end - s.start, n=s.n, mean=json_safe(s.mean), scale=json_safe(s.scale), slope=json_safe(s.slope),
+            features=json_safe(dict(s.features)), model=result.model, change_kind=cp.kind if cp else "",
+            change_summary=(cp.summary if cp else "")[:300], change_stats=json_safe(dict(cp.stats)) if cp else {},
+            confidence=json_safe(cp.confidence) if cp else None))
     return rows
 
 
@@ -273,7 +262,7 @@ def stream_regimes_refresh(*, stream_id: int) -> int:
         RegimeSegment.objects.filter(stream=stream).delete()
         rows = RegimeSegment.objects.bulk_create(_segment_rows(stream, result, stamps))
         state.segmented_through, state.segmented_at = stamps[-1], timezone.now()
-        state.segmentation = finite({"model": result.model, "penalty": result.penalty, "period": result.period,
+        state.segmentation = json_safe({"model": result.model, "penalty": result.penalty, "period": result.period,
                                      "points": len(stamps), "horizon_points": HORIZON_POINTS,
                                      "first_ts": stamps[0].isoformat()})
         state.save(update_fields=["segmented_through", "segmented_at", "segmentation", "updated_at"])
