@@ -41,14 +41,14 @@ from apps.bridge.schemas import IDEMPOTENCY_KEY, Operation, operations
 VERSION = "1.0.0"
 UNAUTHENTICATED = -32001  # JSON-RPC server-defined range
 
-RESOURCES: dict[str, tuple[str, str, str]] = {
-    # uri: (name, description, REST path)
+RESOURCES: dict[str, tuple[str, str, str, dict[str, Any]]] = {
+    # uri: (name, description, REST path, query)
     "thermo://ontology": ("ontology", "The current ontology: terms with units, formulas and relations.",
-                          "/api/v1/dna/ontology/"),
+                          "/api/v1/dna/ontology/", {}),
     "thermo://templates": ("signal-templates", "Signal templates per industry, with their reasons.",
-                           "/api/v1/dna/templates/?page_size=100"),
+                           "/api/v1/dna/templates/", {"page_size": 100}),
     "thermo://graph/summary": ("asset-graph-summary", "Your asset graph: assets, links and the mirror's state.",
-                               "/api/v1/dna/graph/status/"),
+                               "/api/v1/dna/graph/status/", {}),
 }
 
 
@@ -137,15 +137,15 @@ async def call_tool(ctx: Any, params: CallToolRequestParams) -> CallToolResult:
 async def list_resources(ctx: Any, params: Any) -> ListResourcesResult:
     _authorization(ctx)
     return ListResourcesResult(resources=[Resource(uri=uri, name=name, description=text, mime_type="application/json")
-                                          for uri, (name, text, _) in RESOURCES.items()])
+                                          for uri, (name, text, _, _) in RESOURCES.items()])
 
 
 async def read_resource(ctx: Any, params: ReadResourceRequestParams) -> ReadResourceResult:
     uri = str(params.uri)
     if uri not in RESOURCES:
         raise MCPError(INVALID_PARAMS, f"Unknown resource {uri!r}.", {"uri": uri})
-    path, _, query = RESOURCES[uri][2].partition("?")
-    answer = await _call(ctx, "GET", path, dict(p.split("=", 1) for p in query.split("&")) if query else {})
+    _, _, path, query = RESOURCES[uri]
+    answer = await _call(ctx, "GET", path, query)
     if not answer.ok:
         data = answer.data if isinstance(answer.data, dict) else {}
         raise MCPError(UNAUTHENTICATED if answer.status in (401, 403) else INVALID_PARAMS,

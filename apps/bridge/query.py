@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Max, Min, Q, Sum
 
 from apps.dna.models import Asset, AssetStream
 from apps.signals.models import Alert, SignalWindow, Stream
@@ -50,37 +50,32 @@ class QueryRow:
     detail: dict[str, Any]
 
 
-def _window_filter(spec: QuerySpec, prefix: str = "") -> Q:
+ALERT_KINDS = {"open_alerts": Q(status="open"), "anomalies": Q(kind="anomaly"),
+               "regime_changes": Q(kind="regime_change")}
+
+
+def _in_range(field: str, spec: QuerySpec) -> Q:
     q = Q()
     if spec.since:
-        q &= Q(**{f"{prefix}end_ts__gte": spec.since})
+        q &= Q(**{f"{field}__gte": spec.since})
     if spec.until:
-        q &= Q(**{f"{prefix}end_ts__lt": spec.until})
+        q &= Q(**{f"{field}__lt": spec.until})
     return q
 
 
-def _alert_filter(spec: QuerySpec) -> Q:
-    q = {"open_alerts": Q(status="open"), "anomalies": Q(kind="anomaly"),
-         "regime_changes": Q(kind="regime_change")}.get(spec.feature, Q())
-    if spec.since:
-        q &= Q(ts__gte=spec.since)
-    if spec.until:
-        q &= Q(ts__lt=spec.until)
-    return q
-
-
-def _stream_values(tenant: Tenant, spec: QuerySpec, streams: QuerySet[Stream]) -> dict[int, tuple[float | None, int]]:
-    """stream id -> (value, windows counted)."""
+def _stream_values(tenant: Tenant, spec: QuerySpec, stream_ids: list[int]) -> dict[int, tuple[float | None, int]]:
+    """stream id -> (value, windows counted): alerts by the time they fired, windows by the time they closed."""
     if spec.feature in COUNT_FEATURES:
-        rows = (Alert.objects.filter(tenant=tenant, stream__in=streams).filter(_alert_filter(spec))
+        rows = (Alert.objects.filter(tenant=tenant, stream_id__in=stream_ids)
+                .filter(ALERT_KINDS.get(spec.feature, Q()) & _in_range("ts", spec))
                 .values("stream_id").annotate(n=Count("id")))
         counts = {r["stream_id"]: float(r["n"]) for r in rows}
-        return {s: (counts.get(s, 0.0), 0) for s in streams.values_list("pk", flat=True)}
+        return {s: (counts.get(s, 0.0), 0) for s in stream_ids}
     agg = AGGREGATES[spec.aggregate]
-    windows = (SignalWindow.objects.filter(tenant=tenant, stream__in=streams, valid=True)
-               .filter(_window_filter(spec)).values("stream_id").annotate(v=agg(spec.feature), n=Count("id")))
+    windows = (SignalWindow.objects.filter(tenant=tenant, stream_id__in=stream_ids, valid=True)
+               .filter(_in_range("end_ts", spec)).values("stream_id").annotate(v=agg(spec.feature), n=Count("id")))
     found = {r["stream_id"]: (r["v"], r["n"]) for r in windows}
-    return {s: found.get(s, (None, 0)) for s in streams.values_list("pk", flat=True)}
+    return {s: found.get(s, (None, 0)) for s in stream_ids}
 
 
 def _combine(values: list[float], spec: QuerySpec) -> float | None:
@@ -105,12 +100,12 @@ def _rank(rows: list[QueryRow], spec: QuerySpec) -> list[QueryRow]:
 def query_run(*, tenant: Tenant, spec: QuerySpec) -> list[QueryRow]:
     """Ranked rows for `spec`; subjects with no data in the range are left out (not ranked as zero), except that
     alert counts are zero when nothing fired."""
-    streams = Stream.objects.filter(tenant=tenant)
     if spec.subject == "streams":
+        streams = Stream.objects.filter(tenant=tenant)
         if spec.search:
             streams = streams.filter(Q(name__icontains=spec.search) | Q(asset_name__icontains=spec.search))
-        values = _stream_values(tenant, spec, streams)
         meta = {s.pk: s for s in streams.only("id", "name", "units", "asset_name")}
+        values = _stream_values(tenant, spec, list(meta))
         rows = [QueryRow(id=pk, name=meta[pk].name, value=v, windows=n,
                          detail={"units": meta[pk].units, "asset_name": meta[pk].asset_name})
                 for pk, (v, n) in values.items()]
@@ -119,7 +114,7 @@ def query_run(*, tenant: Tenant, spec: QuerySpec) -> list[QueryRow]:
     if spec.search:
         assets = assets.filter(Q(name__icontains=spec.search) | Q(key__icontains=spec.search))
     links = list(AssetStream.objects.filter(tenant=tenant, asset__in=assets).values_list("asset_id", "stream_id"))
-    values = _stream_values(tenant, spec, streams.filter(pk__in={s for _, s in links}))
+    values = _stream_values(tenant, spec, sorted({s for _, s in links}))
     by_asset: dict[int, list[int]] = {}
     for asset_id, stream_id in links:
         by_asset.setdefault(asset_id, []).append(stream_id)
