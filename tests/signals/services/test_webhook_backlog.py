@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from apps.ops.models import AuditLog
 from apps.signals import services
 from apps.signals.models import WebhookDelivery, WebhookEndpoint
 from apps.signals.services.webhook_delivery import backoff_seconds
+from tests.ports import free_port
 from tests.signals.factories import ACTOR
 
 pytestmark = pytest.mark.django_db
@@ -54,16 +54,8 @@ def clean_broker() -> Iterator[None]:
     purge()
 
 
-def _closed_port() -> int:
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
-
-
 def dead_endpoints(tenant: Any, count: int, events: int) -> list[WebhookEndpoint]:
-    port = _closed_port()
+    port = free_port()
     endpoints = [WebhookEndpoint.objects.create(tenant=tenant, url=f"http://127.0.0.1:{port}/hook/{i}",
                                                 secret="whsec_test") for i in range(count)]
     now = timezone.now()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.core.errors import ApplicationError
 from apps.signals import services
 from apps.signals.models import WebhookDelivery, WebhookEndpoint
+from tests.ports import free_port
 from tests.signals.factories import ACTOR
 from tests.signals.receivers import Receiver, running_receiver, running_tls_receiver
 
@@ -163,14 +164,6 @@ def test_redirects_are_not_followed(tenant, receiver, settings, code):
         code, "redirect_refused")
 
 
-def _closed_port() -> int:
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
-
-
 def test_a_tenant_learns_only_the_error_class_never_the_exception_or_port(tenant, settings):
     # given: a silent listener (accepts, never answers) and a closed port, both on loopback
     settings.WEBHOOK_ALLOW_PRIVATE = True
@@ -178,7 +171,7 @@ def test_a_tenant_learns_only_the_error_class_never_the_exception_or_port(tenant
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)
-    closed = endpoint_at(tenant, f"http://127.0.0.1:{_closed_port()}/hook")
+    closed = endpoint_at(tenant, f"http://127.0.0.1:{free_port()}/hook")
     hanging = endpoint_at(tenant, f"http://127.0.0.1:{silent.getsockname()[1]}/hook")
     try:
         # when
