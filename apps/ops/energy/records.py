@@ -68,6 +68,7 @@ class EnergyEstimate:
     wall_s: float
     ceu_energy: int
     samples: int
+    energy_share: float | None
 
 
 def energy_estimate(*, kind: str, size: int, cost: int) -> EnergyEstimate | None:
@@ -82,7 +83,7 @@ def energy_estimate(*, kind: str, size: int, cost: int) -> EnergyEstimate | None
     price = carbon.price_per_mwh_minor
     price = settings.OPS_ENERGY_DEFAULT_PRICE_PER_MWH_MINOR if price is None else price
     return EnergyEstimate(joules=joules, wall_s=wall_s, ceu_energy=energy_ceu(joules, price, cap=max(0, cost)),
-                          samples=profile.samples)
+                          samples=profile.samples, energy_share=energy_share(joules, price, cost))
 
 
 def energy_body(row: JobEnergy | None) -> dict[str, Any] | None:

@@ -91,13 +91,15 @@ class _Sampler(threading.Thread):
 
 
 @contextmanager
-def measure(*, gpu: bool = False, per_thread: bool | None = None) -> Iterator[MeasurementBox]:
-    """Measures the block; `box.result` is set on exit, also when the block raises. Overhead: a few syscalls
-    and file reads at each end (benchmarks/ops.py), plus one sampler thread when RAPL is readable."""
+def measure(*, gpu: bool = False, per_thread: bool | None = None,
+            box: MeasurementBox | None = None) -> Iterator[MeasurementBox]:
+    """Measures the block; `box.result` is set on exit, also when the block raises (pass your own `box` to read
+    it in an `except` clause). Overhead: a few syscalls and file reads at each end (benchmarks/ops.py), plus one
+    sampler thread when RAPL is readable."""
     if per_thread is None:
         per_thread = threading.current_thread() is not threading.main_thread()
     who = resource.RUSAGE_THREAD if per_thread else resource.RUSAGE_SELF
-    box = MeasurementBox()
+    box = box if box is not None else MeasurementBox()
     zones = rapl_zones()
     meter = rapl.Meter(zones) if zones else None
     gpu_meter = nvml.meter() if gpu else None
