@@ -101,3 +101,12 @@ def job_energy_get(*, tenant: models.Model | int, ref_type: str, ref_id: int) ->
     """The tenant's row for one unit of work (None while the work has not finished, or for another tenant's)."""
     tenant_id = tenant if isinstance(tenant, int) else tenant.pk
     return JobEnergy.objects.filter(tenant_id=tenant_id, ref_type=ref_type, ref_id=ref_id).first()
+
+
+def energy_view(*, tenant: models.Model | int, ref_type: str, ref_id: int) -> dict[str, Any] | None:
+    """energy_body plus what a page shows: the energy share in percent and the grams as a readable figure."""
+    body = energy_body(job_energy_get(tenant=tenant, ref_type=ref_type, ref_id=ref_id))
+    if body is not None:
+        share = body["energy_share"]
+        body["share_percent"] = None if share is None else share * 100
+    return body
