@@ -126,3 +126,21 @@ def test_a_settled_runs_page_shows_its_energy_line(client_for, tenant, make_memb
     page = client.get(f"/capsules/runs/{run.pk}/").content.decode()
     # then
     assert 'data-testid="energy-line"' in page and "Wh estimated" in page and "estimated</abbr>" in page
+
+
+def test_a_capsule_page_shows_the_energy_part_of_a_typical_run_once_one_was_measured(client_for, tenant,
+                                                                                     make_member):
+    # given
+    capsule = make_capsule(platform())
+    client = client_for(make_member(tenant, role="viewer"))
+    before = client.get(f"/capsules/{capsule.pk}/").content.decode()
+    stream = stream_with_points(tenant, n=100)
+    funded_account(tenant, 100_000)
+    run = services.capsule_run_start(actor=ACTOR, tenant=tenant, capsule_id=capsule.pk,
+                                     inputs={"streams": [stream.pk]})
+    services.capsule_run_execute(run_id=run.pk)
+    # when
+    page = client.get(f"/capsules/{capsule.pk}/").content.decode()
+    # then
+    assert 'data-testid="capsule-energy-part"' not in before
+    assert re.search(r"[\d.]+ CEU for a typical run of this kind \(~[\d,]+ J, from 1 measured run on", page)

@@ -71,19 +71,23 @@ class EnergyEstimate:
     energy_share: float | None
 
 
-def energy_estimate(*, kind: str, size: int, cost: int) -> EnergyEstimate | None:
-    """None before any job of the kind was measured (a quote then shows no energy part rather than a guess)."""
+def energy_estimate(*, kind: str, size: int | None, cost: int | None) -> EnergyEstimate | None:
+    """None before any job of the kind was measured (a quote then shows no energy part rather than a guess).
+    `size` None: a typical job of the kind (the measured average size); `cost` None: no cap and no share."""
     profile = EnergyProfile.objects.filter(kind=kind).first()
     if profile is None or profile.samples == 0:
         return None
+    if size is None:
+        size = round(profile.size_total / profile.samples)
     per_unit = profile.size_total > 0
     joules = profile.joules_total * (size / profile.size_total if per_unit else 1 / profile.samples)
     wall_s = profile.wall_s_total * (size / profile.size_total if per_unit else 1 / profile.samples)
     carbon = carbon_for(timezone.now())
     price = carbon.price_per_mwh_minor
     price = settings.OPS_ENERGY_DEFAULT_PRICE_PER_MWH_MINOR if price is None else price
-    return EnergyEstimate(joules=joules, wall_s=wall_s, ceu_energy=energy_ceu(joules, price, cap=max(0, cost)),
-                          samples=profile.samples, energy_share=energy_share(joules, price, cost))
+    return EnergyEstimate(joules=joules, wall_s=wall_s, samples=profile.samples,
+                          ceu_energy=energy_ceu(joules, price, cap=None if cost is None else max(0, cost)),
+                          energy_share=None if cost is None else energy_share(joules, price, cost))
 
 
 def energy_body(row: JobEnergy | None) -> dict[str, Any] | None:
