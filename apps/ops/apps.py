@@ -7,3 +7,9 @@ class OpsConfig(AppConfig):
     name = "apps.ops"
     label = "ops"
     verbose_name = "Back office"
+
+    def ready(self) -> None:
+        from apps.ops.metrics import metrics_source_register
+        from apps.ops.metrics.celery_state import celery_metrics
+
+        metrics_source_register("celery", celery_metrics)
