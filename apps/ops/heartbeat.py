@@ -37,8 +37,8 @@ def heartbeat_clear(*, client: redis.Redis, hostname: str) -> None:
 
 
 def workers_live(*, client: redis.Redis) -> list[WorkerBeat]:
-    keys = sorted(client.scan_iter(match=KEY_PREFIX + "*", count=500))
-    values = client.mget(keys) if keys else []
+    keys: list[bytes] = sorted(client.scan_iter(match=KEY_PREFIX + "*", count=500))
+    values: list[bytes | None] = list(client.mget(keys)) if keys else []  # type: ignore[arg-type]  # sync client
     beats = []
     for key, raw in zip(keys, values, strict=True):
         if raw is None:  # expired between SCAN and MGET

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
@@ -25,7 +26,7 @@ def _queue_names(beats: list[WorkerBeat]) -> list[str]:
 def celery_metrics() -> Iterator[Metric]:
     client = broker_client()
     beats = workers_live(client=client)
-    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    options: dict[str, Any] = settings.CELERY_BROKER_TRANSPORT_OPTIONS
     prefix = str(options.get("global_keyprefix", ""))
     steps = tuple(options.get("priority_steps", DEFAULT_PRIORITY_STEPS))
     names = _queue_names(beats)

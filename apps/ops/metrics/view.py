@@ -30,6 +30,6 @@ def metrics(request: HttpRequest) -> HttpResponse:
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
     body, content_type = metrics_render(accept=request.headers.get("Accept", ""))
-    response = HttpResponse(body, content_type=content_type)
-    response["Cache-Control"] = "no-store"
-    return response
+    answer = HttpResponse(body, content_type=content_type)
+    answer["Cache-Control"] = "no-store"
+    return answer
