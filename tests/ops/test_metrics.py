@@ -4,13 +4,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from apps.ops.heartbeat import broker_client, heartbeat_clear, heartbeat_write
+from apps.ops.services import job_energy_record
 from apps.signals import services as signal_services
 from tests.ledger.factories import funded_account
 from tests.marketplace.factories import make_market, make_trader, place
+from tests.ops.factories import measurement
 from tests.signals.factories import ACTOR, make_stream, wave
 from thermodynasty.celery import app
 
@@ -124,3 +128,33 @@ def test_no_label_names_a_tenant(client, metrics_on, tenant, other_tenant):
     values = {v for _, pairs in samples for name, v in pairs if name != "priority"}  # bands 0-9, not ids
     assert "tenant" not in labels and "tenant_id" not in labels
     assert not values & identifiers
+
+
+def test_job_energy_counters_and_duration_histogram_follow_recorded_work(client, metrics_on, settings, tenant,
+                                                                          other_tenant):
+    # given: a static grid of 250 gCO2e/kWh; 7,200 J is 2 Wh, so 0.5 g
+    settings.OPS_DEFAULT_REGION = "metrics-region"
+    settings.OPS_CARBON_PROVIDERS = {"metrics-region": {"kind": "static", "gco2_per_kwh": 250.0}}
+    before = scrape(client)
+    labels = {"kind": "lab.diffusion2d", "queue": "gpu", "source": "model"}
+    # when
+    with transaction.atomic():
+        for ref_id, (who, wall_s) in enumerate([(tenant, 0.3), (other_tenant, 4.0), (tenant, 45.0)], start=1):
+            job_energy_record(tenant=who, kind="lab.diffusion2d", queue="gpu", ref_type="metrics.test", ref_id=ref_id,
+                              size=1000, measurement=measurement(wall_s=wall_s), started_at=timezone.now(),
+                              ceu_charged=500)
+    after = scrape(client)
+    # then
+    def moved(name: str, **extra: str) -> float:
+        return value(after, name, **extra) - value(before, name, **extra)
+
+    assert moved("thermodynasty_job_energy_joules_total", **labels) == pytest.approx(3 * 7_200.0)
+    assert moved("thermodynasty_job_co2e_grams_total", **labels) == pytest.approx(3 * 0.5)
+    assert moved("thermodynasty_job_ceu_charged_total", kind="lab.diffusion2d", queue="gpu") == 1500
+    hist = {"kind": "lab.diffusion2d", "queue": "gpu"}
+    assert moved("thermodynasty_job_duration_seconds_count", **hist) == 3
+    assert moved("thermodynasty_job_duration_seconds_sum", **hist) == pytest.approx(49.3)
+    assert moved("thermodynasty_job_duration_seconds_bucket", **hist, le="0.5") == 1
+    assert moved("thermodynasty_job_duration_seconds_bucket", **hist, le="5.0") == 2
+    assert moved("thermodynasty_job_duration_seconds_bucket", **hist, le="60.0") == 3
+    assert moved("thermodynasty_job_duration_seconds_bucket", **hist, le="+Inf") == 3
