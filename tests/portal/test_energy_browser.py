@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,13 @@ def test_a_partner_walks_its_energy_page_filters_it_and_downloads_the_csv(browse
     with page.expect_navigation():
         page.get_by_role("button", name="Filter").click()
     client_rows = page.get_by_test_id("energy-row").count()
+    day = (now - timedelta(days=2, hours=1)).astimezone(UTC).date().isoformat()  # client row 102's day
+    page.get_by_test_id("energy-start").fill(day)
+    page.get_by_test_id("energy-end").fill(day)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    one_day = page.get_by_test_id("energy-row").count()
+    period = page.get_by_test_id("energy-period").input_value()
     with page.expect_download() as download:
         page.get_by_test_id("energy-csv").click()
     exported = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
@@ -69,6 +76,7 @@ def test_a_partner_walks_its_energy_page_filters_it_and_downloads_the_csv(browse
     assert all_rows == 10 and estimated == 5
     assert wide <= 0, f"the page scrolls sideways by {wide}px at {width}px"
     assert client_rows == 5 and "Client C" in page.get_by_test_id("energy-table").inner_text()
-    assert sorted(int(r["ref_id"]) for r in exported) == [100, 101, 102, 103, 104]
+    assert one_day == 1 and period == "custom"
+    assert sorted(int(r["ref_id"]) for r in exported) == [102]
     assert {r["tenant"] for r in exported} == {"Client C"}
     context.close()

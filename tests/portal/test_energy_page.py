@@ -133,7 +133,9 @@ def test_the_trend_sums_each_day_and_shows_idle_days_as_zero(tenant, make_member
     response = client_for(make_member(tenant)).get("/energy/?period=7d")
     # then
     points = response.context["trend"]["energy"]["series"][0]["points"]
-    assert len(points) == 7 and [round(v, 6) for _, v in points][-3:] == [3.0, 0.0, 0.5]
+    values = [round(v, 6) for _, v in points]
+    assert len(points) == 8 and values[:4] == [0.0] * 4 and values[4:] == [3.0, 0.0, 0.5, 0.5]
+    assert points[-1][0] - points[-2][0] == 86_400_000  # the last point closes today
     embedded = json.loads(response.content.decode().split('id="energy-trend" type="application/json">')[1]
                           .split("</script>")[0])
     assert embedded["series"][0]["points"] == points

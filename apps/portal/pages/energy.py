@@ -85,14 +85,21 @@ def _cursor(value: str) -> tuple[datetime, int] | None:
 
 
 def _trend(daily: list[reports.DayTotal], first: date, last: date) -> dict[str, object]:
-    """Wh and grams per day, zero on days without work, so the line does not bridge idle days."""
+    """Wh and grams per UTC day as step lines from zero: each day holds its total from its midnight to the next,
+    idle days read 0, and the last point closes the last day (so even one day draws a segment)."""
     by_day = {d.day: d for d in daily}
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    stamp = [int(datetime.combine(d, time.min, tzinfo=UTC).timestamp() * 1000) for d in days]
-    wh = [[t, by_day[d].joules / 3600 if d in by_day else 0.0] for t, d in zip(stamp, days, strict=True)]
-    grams = [[t, by_day[d].co2e_grams if d in by_day else 0.0] for t, d in zip(stamp, days, strict=True)]
-    return {"energy": {"time": True, "series": [{"name": "Energy (Wh)", "points": wh}]},
-            "co2e": {"time": True, "series": [{"name": "CO2e (g)", "points": grams}]}}
+    days = [first + timedelta(days=i) for i in range((last - first).days + 2)]  # the extra day closes the last
+    ms = [int(datetime.combine(d, time.min, tzinfo=UTC).timestamp() * 1000) for d in days]
+    totals = [by_day.get(d) for d in days[:-1]]
+    wh = [t.joules / 3600 if t else 0.0 for t in totals]
+    grams = [t.co2e_grams if t else 0.0 for t in totals]
+
+    def chart(name: str, values: list[float]) -> dict[str, object]:
+        points = [[m, v] for m, v in zip(ms, [*values, values[-1]], strict=True)]
+        return {"time": True, "zero": True, "range": [ms[0], ms[-1]],
+                "series": [{"name": name, "step": True, "points": points}]}
+
+    return {"energy": chart("Energy (Wh)", wh), "co2e": chart("CO2e (g)", grams)}
 
 
 def _page_context(request: TenantRequest, form: EnergyFilterForm, visible: dict[int, Tenant]) -> dict[str, object]:
