@@ -10,6 +10,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from apps.ops.heartbeat import broker_client, heartbeat_clear, heartbeat_write
+from apps.ops.metrics import metrics_source_register
 from apps.ops.services import job_energy_record
 from apps.signals import services as signal_services
 from tests.ledger.factories import funded_account
@@ -158,3 +159,41 @@ def test_job_energy_counters_and_duration_histogram_follow_recorded_work(client,
     assert moved("thermodynasty_job_duration_seconds_bucket", **hist, le="5.0") == 2
     assert moved("thermodynasty_job_duration_seconds_bucket", **hist, le="60.0") == 3
     assert moved("thermodynasty_job_duration_seconds_bucket", **hist, le="+Inf") == 3
+
+
+def test_a_failing_source_costs_only_its_own_figures(client, metrics_on, tenant):
+    # given: a source whose query fails inside the scrape's snapshot
+    from django.db import connection
+
+    from apps.ops.metrics.registry import _sources
+
+    def broken() -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM no_such_table")
+        return []
+
+    metrics_source_register("aaa_broken", broken)  # sorts first: the sources after it must still read
+    make_stream(tenant)
+    # when
+    try:
+        samples = scrape(client)
+    finally:
+        _sources.pop("aaa_broken")
+    # then
+    assert value(samples, "thermodynasty_metrics_source_up", source="aaa_broken") == 0
+    assert value(samples, "thermodynasty_metrics_source_up", source="signals") == 1
+    assert value(samples, "thermodynasty_streams") >= 1
+
+
+def test_a_heartbeat_expires_after_three_missed_beats(settings):
+    # given
+    settings.OPS_WORKER_HEARTBEAT_SECONDS = 7
+    redis = broker_client()
+    # when
+    heartbeat_write(client=redis, hostname="ttl-test@host", queues=["default"])
+    try:
+        ttl = redis.ttl("thermodynasty:worker:ttl-test@host")
+    finally:
+        heartbeat_clear(client=redis, hostname="ttl-test@host")
+    # then
+    assert 0 < ttl <= 21
