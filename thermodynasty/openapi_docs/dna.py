@@ -30,7 +30,7 @@ CASCADE_JOB = {"id": 3130, "kind": "graph_cascade", "params": {"source": 201, "r
                                                                "frames": 16, "radius": 3},
                "status": "queued", "progress": 0.0, "cost_estimate": 2000, "charged": 0, "attempts": 0,
                "max_attempts": 3, "time_limit_s": 300, "device": "", "error": "", "metrics": {}, "artefacts": [],
-               "created_at": T2, "started_at": None, "finished_at": None}
+               "created_at": T2, "started_at": None, "finished_at": None, "energy": None}
 
 DOCS: dict[str, Doc] = {
     "dna_assets_list": Doc("List assets", "Your assets; filter by `kind` or `search` on key and name.",
