@@ -26,7 +26,7 @@ def client_tenant(partner):
 
 
 def refs(response) -> set[int]:
-    return {row.ref_id for row in response.context["rows"]}
+    return {row.ref_id for row, _ in response.context["rows"]}
 
 
 def csv_rows(response) -> list[dict[str, str]]:
@@ -184,6 +184,20 @@ def test_the_csv_streams_every_row_of_the_filters(partner, client_tenant, other_
     assert sorted(int(r["ref_id"]) for r in rows) == [200, 201, 202]
     assert all(r["tenant"].startswith("'=") for r in rows)
     assert rows[0]["ceu_charged_minor"] == "1500" and float(rows[0]["kwh"]) == float(rows[0]["joules"]) / 3.6e6
+
+
+def test_own_lab_jobs_and_capsule_runs_link_to_their_pages_but_a_clients_do_not(partner, client_tenant,
+                                                                                 make_member, client_for):
+    # given
+    job_energy(partner, ref_id=70, kind="lab.diffusion2d", ref_type="lab.labjob")
+    job_energy(partner, ref_id=71, kind="capsule.regime_monitor", ref_type="capsules.capsulerun")
+    job_energy(partner, ref_id=72, kind="signals.changepoints", ref_type="signals.changepointanalysis")
+    job_energy(client_tenant, ref_id=73, kind="lab.diffusion2d", ref_type="lab.labjob")
+    # when
+    response = client_for(make_member(partner)).get("/energy/")
+    # then
+    links = {row.ref_id: url for row, url in response.context["rows"]}
+    assert links == {70: "/lab/jobs/70/", 71: "/capsules/runs/71/", 72: "", 73: ""}
 
 
 def test_the_energy_link_is_in_the_navigation(tenant, make_member, client_for):

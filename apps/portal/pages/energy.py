@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.ops import reports
@@ -102,6 +103,15 @@ def _trend(daily: list[reports.DayTotal], first: date, last: date) -> dict[str, 
     return {"energy": chart("Energy (Wh)", wh), "co2e": chart("CO2e (g)", grams)}
 
 
+# Measured work that has its own page; a partner sees its clients' rows but not their pages (those are theirs).
+DETAIL_PAGES = {"lab.labjob": "portal:lab_job", "capsules.capsulerun": "portal:capsule_run_detail"}
+
+
+def _detail_url(row: JobEnergy, viewer: Tenant) -> str:
+    name = DETAIL_PAGES.get(row.ref_type)
+    return reverse(name, args=[row.ref_id]) if name and row.tenant_id == viewer.pk else ""
+
+
 def _page_context(request: TenantRequest, form: EnergyFilterForm, visible: dict[int, Tenant]) -> dict[str, object]:
     tenants, query, (first, last) = _query(form, visible)
     with rls.system_context(reason=READ_REASON):
@@ -116,7 +126,7 @@ def _page_context(request: TenantRequest, form: EnergyFilterForm, visible: dict[
     if more:
         last_shown = f"{int(page[-1].finished_at.timestamp() * 1_000_000)}.{page[-1].pk}"
         older = f"?{urlencode({**filters, 'before': last_shown})}"
-    return {"rows": page, "totals": totals, "trend": _trend(daily, first, last), "kinds": kinds, "first": first,
+    return {"rows": [(r, _detail_url(r, request.tenant)) for r in page], "totals": totals, "trend": _trend(daily, first, last), "kinds": kinds, "first": first,
             "last": last, "older": older, "first_page": "before" not in request.GET,
             "newest": f"?{urlencode(filters)}", "csv_query": urlencode(filters),
             "families": sorted({k.split(".", 1)[0] for k in kinds}), "clients": len(visible) > 1}
