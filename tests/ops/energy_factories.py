@@ -16,7 +16,8 @@ def job_energy(tenant: Any, *, ref_id: int, kind: str = "lab.diffusion2d", queue
                ref_type: str = "") -> JobEnergy:
     finished = finished_at or timezone.now()
     return JobEnergy.objects.create(
-        tenant=tenant, kind=kind, queue=queue, ref_type=ref_type or f"{kind.split('.', 1)[0]}.test", ref_id=ref_id, size=1_000,
+        tenant=tenant, kind=kind, queue=queue, ref_type=ref_type or f"{kind.split('.', 1)[0]}.test", ref_id=ref_id,
+        size=1_000,
         started_at=finished - timedelta(seconds=wall_s), finished_at=finished, wall_s=wall_s, cpu_s=wall_s * 0.9,
         joules=joules, gpu_joules=None, source=source, estimated=source.endswith("model"), region="test",
         gco2_per_kwh=gco2_per_kwh, carbon_source="static", price_per_mwh_minor=10_000,

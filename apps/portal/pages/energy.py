@@ -126,7 +126,8 @@ def _page_context(request: TenantRequest, form: EnergyFilterForm, visible: dict[
     if more:
         last_shown = f"{int(page[-1].finished_at.timestamp() * 1_000_000)}.{page[-1].pk}"
         older = f"?{urlencode({**filters, 'before': last_shown})}"
-    return {"rows": [(r, _detail_url(r, request.tenant)) for r in page], "totals": totals, "trend": _trend(daily, first, last), "kinds": kinds, "first": first,
+    return {"rows": [(r, _detail_url(r, request.tenant)) for r in page], "totals": totals,
+            "trend": _trend(daily, first, last), "kinds": kinds, "first": first,
             "last": last, "older": older, "first_page": "before" not in request.GET,
             "newest": f"?{urlencode(filters)}", "csv_query": urlencode(filters),
             "families": sorted({k.split(".", 1)[0] for k in kinds}), "clients": len(visible) > 1}
