@@ -141,6 +141,19 @@ def test_the_trend_sums_each_day_and_shows_idle_days_as_zero(tenant, make_member
     assert embedded["series"][0]["points"] == points
 
 
+def test_totals_per_kind_of_work_put_the_most_energy_first(tenant, other_tenant, make_member, client_for):
+    # given
+    job_energy(tenant, ref_id=80, kind="capsule.regime_monitor", joules=1000.0, ceu_charged=300)
+    job_energy(tenant, ref_id=81, kind="capsule.regime_monitor", joules=2000.0, ceu_charged=200, source="rapl")
+    job_energy(tenant, ref_id=82, kind="lab.diffusion2d", joules=9000.0)
+    job_energy(other_tenant, ref_id=83, kind="capsule.regime_monitor", joules=50_000.0)
+    # when
+    response = client_for(make_member(tenant)).get("/energy/")
+    # then
+    by_kind = [(k.kind, k.jobs, k.estimated_jobs, k.joules, k.ceu_charged) for k in response.context["by_kind"]]
+    assert by_kind == [("lab.diffusion2d", 1, 1, 9000.0, 1000), ("capsule.regime_monitor", 2, 1, 3000.0, 500)]
+
+
 def test_estimated_figures_are_marked(tenant, make_member, client_for):
     # given
     job_energy(tenant, ref_id=60, source="model")

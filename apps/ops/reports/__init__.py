@@ -6,11 +6,13 @@ from apps.ops.reports.selectors import (
     DayTotal,
     EnergyQuery,
     EnergyTotals,
+    KindTotal,
+    job_energy_by_kind,
     job_energy_daily,
     job_energy_kinds,
     job_energy_list,
     job_energy_totals,
 )
 
-__all__ = ["DayTotal", "EnergyQuery", "EnergyTotals", "job_energy_daily", "job_energy_kinds", "job_energy_list",
-           "job_energy_totals"]
+__all__ = ["DayTotal", "EnergyQuery", "EnergyTotals", "KindTotal", "job_energy_by_kind", "job_energy_daily",
+           "job_energy_kinds", "job_energy_list", "job_energy_totals"]

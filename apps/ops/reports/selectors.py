@@ -76,6 +76,27 @@ def job_energy_totals(*, tenants: tuple[int, ...], query: EnergyQuery) -> Energy
                         co2e_grams=r["co2e"] or 0.0, ceu_charged=r["ceu"] or 0, ceu_energy=r["ceu_energy"] or 0)
 
 
+@dataclass(frozen=True)
+class KindTotal:
+    kind: str
+    jobs: int
+    estimated_jobs: int
+    joules: float
+    co2e_grams: float
+    ceu_charged: int
+    ceu_energy: int
+
+
+def job_energy_by_kind(*, tenants: tuple[int, ...], query: EnergyQuery) -> list[KindTotal]:
+    """Totals per kind of work (each capsule kind, each lab kind), the most energy first."""
+    rows = _rows(tenants=tenants, query=query).values("kind").annotate(
+        jobs=Count("id"), estimated=Count("id", filter=Q(estimated=True)), joules=Sum("joules"),
+        co2e=Sum("co2e_grams"), ceu=Sum("ceu_charged"), ceu_energy=Sum("ceu_energy")).order_by("-joules", "kind")
+    return [KindTotal(kind=r["kind"], jobs=r["jobs"], estimated_jobs=r["estimated"], joules=r["joules"] or 0.0,
+                      co2e_grams=r["co2e"] or 0.0, ceu_charged=r["ceu"] or 0, ceu_energy=r["ceu_energy"] or 0)
+            for r in rows]
+
+
 def job_energy_kinds(*, tenants: tuple[int, ...]) -> list[str]:
     return list(JobEnergy.objects.filter(tenant_id__in=tenants).values_list("kind", flat=True).distinct()
                 .order_by("kind"))

@@ -119,6 +119,7 @@ def _page_context(request: TenantRequest, form: EnergyFilterForm, visible: dict[
                                             before=_cursor(request.GET.get("before", "")))[:PAGE_SIZE + 1])
         totals = reports.job_energy_totals(tenants=tenants, query=query)
         daily = reports.job_energy_daily(tenants=tenants, query=query)
+        by_kind = reports.job_energy_by_kind(tenants=tenants, query=query)
         kinds = reports.job_energy_kinds(tenants=tuple(visible))
     page, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     filters = {k: v for k, v in request.GET.items() if k in form.fields and v}
@@ -127,7 +128,7 @@ def _page_context(request: TenantRequest, form: EnergyFilterForm, visible: dict[
         last_shown = f"{int(page[-1].finished_at.timestamp() * 1_000_000)}.{page[-1].pk}"
         older = f"?{urlencode({**filters, 'before': last_shown})}"
     return {"rows": [(r, _detail_url(r, request.tenant)) for r in page], "totals": totals,
-            "trend": _trend(daily, first, last), "kinds": kinds, "first": first,
+            "trend": _trend(daily, first, last), "by_kind": by_kind, "kinds": kinds, "first": first,
             "last": last, "older": older, "first_page": "before" not in request.GET,
             "newest": f"?{urlencode(filters)}", "csv_query": urlencode(filters),
             "families": sorted({k.split(".", 1)[0] for k in kinds}), "clients": len(visible) > 1}
