@@ -44,4 +44,5 @@ urlpatterns = [
     path("", include("apps.portal.urls_dna")),
     path("", include("apps.portal.urls_capsules")),
     path("", include("apps.portal.urls_billing")),
+    path("", include("apps.portal.urls_energy")),
 ]

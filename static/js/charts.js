@@ -59,10 +59,14 @@
       ctx.textAlign = "right"; ctx.fillText(label, pad.l - 6, y + 4);
       ylabels.push(label);
     });
-    for (let i = 0; i <= 4; i++) {
-      ctx.textAlign = i === 0 ? "left" : i === 4 ? "right" : "center";
-      const v = xmin + (xmax - xmin) * i / 4;
-      const label = timeAxis ? new Date(v).toISOString().slice(5, 16).replace("T", " ") : fmt(v, (xmax - xmin) / 4);
+    // As many x labels as fit (a "MM-DD HH:MM" label needs ~110 px): five on a desktop, fewer on a phone. Ranges
+    // of several days whose ends fall on midnight (daily series) are labelled by date alone.
+    const n = Math.max(1, Math.min(4, Math.floor((w - pad.l - pad.r) / 110)));
+    const daily = timeAxis && xmax - xmin >= 2 * 86400000 && xmin % 86400000 === 0 && xmax % 86400000 === 0;
+    for (let i = 0; i <= n; i++) {
+      ctx.textAlign = i === 0 ? "left" : i === n ? "right" : "center";
+      const v = daily ? xmin + Math.round((xmax - xmin) * i / n / 86400000) * 86400000 : xmin + (xmax - xmin) * i / n;
+      const label = timeAxis ? new Date(v).toISOString().slice(5, daily ? 10 : 16).replace("T", " ") : fmt(v, (xmax - xmin) / n);
       ctx.fillText(label, sx(v), h - 8);
     }
     return { sx, sy, ylabels };

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 MAIN_PAGES = ["/", "/streams/", "/alerts/", "/dna/assets/", "/dna/graph/", "/dna/templates/", "/lab/", "/markets/",
-              "/capsules/", "/ledger/", "/billing/", "/members/", "/api-keys/", "/webhooks/"]
+              "/capsules/", "/energy/", "/ledger/", "/billing/", "/members/", "/api-keys/", "/webhooks/"]
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
