@@ -176,8 +176,18 @@ async def get_prompt(ctx: Any, params: GetPromptRequestParams) -> GetPromptResul
                            messages=[PromptMessage(role="user", content=TextContent(type="text", text=text))])
 
 
+def tool_input_schema(name: str) -> dict[str, Any] | None:
+    """A tool's input schema from the static catalogue, for the transport's `Mcp-Param-*` header check.
+
+    Without this lookup the 2026-07-28 transport runs the `tools/list` handler before every `tools/call` to find
+    the schema, i.e. a second REST call (and a second rate-limit hit) per tool call. The catalogue is the same
+    for every key, so nothing the caller may not see leaks: authorisation still happens in the call itself."""
+    op = operations().get(name)
+    return op.input_schema if op is not None else None
+
+
 def build_server() -> Server[Any]:
-    return Server("thermodynasty", version=VERSION, title="Thermodynasty",
+    return Server("thermodynasty", version=VERSION, title="Thermodynasty", get_tool_input_schema=tool_input_schema,
                   instructions="Thermodynamic security analytics for your streams, assets and tokens. Start with "
                                "`streams_list`, `alerts_list` or `query`; write tools take an `idempotency_key`.",
                   on_list_tools=list_tools, on_call_tool=call_tool, on_list_resources=list_resources,
