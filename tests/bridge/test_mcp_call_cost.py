@@ -48,18 +48,33 @@ def test_the_schema_lookup_is_the_listed_catalogue():
     assert tool_input_schema("no_such_tool") is None
 
 
-def test_tenants_alternating_on_one_server_each_see_only_their_own_rows(mcp_url):
-    # given
+def test_a_kept_connection_serves_alternating_tenants_each_in_its_own_context(mcp_url, monkeypatch):
+    # given: connections persist (production's CONN_MAX_AGE), so consecutive calls share one in the worker thread
+    import threading
+
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 60)
     a, b = TenantFactory(slug="mcp-alt-a"), TenantFactory(slug="mcp-alt-b")
     make_stream(a, name="a-only")
     make_stream(b, name="b-only")
     keys = {"a": key_for(a), "b": key_for(b)}
+    opened: list[int] = []
+
+    def on_open(sender: Any, connection: Any, **kwargs: Any) -> None:
+        opened.append(threading.get_ident())
 
     async def names(client: Any) -> set[str]:
         result = await client.call_tool("streams_list", {})
         return {s["name"] for s in result.structured_content["results"]}
 
-    # when
-    seen = [(who, run(with_client(mcp_url, keys[who], names))) for who in "abab"]
-    # then
+    connection_created.connect(on_open, weak=False)
+    try:
+        # when
+        seen = [(who, run(with_client(mcp_url, keys[who], names))) for who in "abab"]
+    finally:
+        connection_created.disconnect(on_open)
+    # then: no thread opened a second connection, and no call saw the previous caller's rows
+    assert len(opened) == len(set(opened)) < 4
     assert seen == [("a", {"a-only"}), ("b", {"b-only"}), ("a", {"a-only"}), ("b", {"b-only"})]
