@@ -8,6 +8,7 @@ requests."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import anyio
@@ -131,7 +132,8 @@ async def call_tool(ctx: Any, params: CallToolRequestParams) -> CallToolResult:
         return _error_result(answer)
     data = answer.data if answer.data is not None else {}
     structured = data if isinstance(data, dict) else {"results": data}
-    return CallToolResult(content=[TextContent(type="text", text=json.dumps(data))], structured_content=structured)
+    return CallToolResult(content=[TextContent(type="text", text=answer.text or json.dumps(data))],
+                          structured_content=structured)
 
 
 async def list_resources(ctx: Any, params: Any) -> ListResourcesResult:
@@ -201,5 +203,8 @@ def asgi_app(*, allowed_hosts: list[str] | None = None) -> Starlette:
     security = TransportSecuritySettings(enable_dns_rebinding_protection=allowed_hosts is not None,
                                          allowed_hosts=allowed_hosts or [], allowed_origins=[])
     operations()  # build the tool schemas once, before the first request
+    # The SDK logs every stateless handshake-era request at INFO ("Terminating session: None"): a log line per
+    # call is noise, and a write to the log on every call's path.
+    logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
     return build_server().streamable_http_app(streamable_http_path="/mcp/", stateless_http=True,
                                               json_response=True, transport_security=security)

@@ -2,6 +2,7 @@
 database connection that carries no earlier caller's tenant."""
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -78,3 +79,16 @@ def test_a_kept_connection_serves_alternating_tenants_each_in_its_own_context(mc
     # then: no thread opened a second connection, and no call saw the previous caller's rows
     assert len(opened) == len(set(opened)) < 4
     assert seen == [("a", {"a-only"}), ("b", {"b-only"}), ("a", {"a-only"}), ("b", {"b-only"})]
+
+
+def test_a_tools_text_is_the_rest_body_itself(mcp_url, api_client_for):
+    # given
+    tenant = TenantFactory(slug="mcp-text")
+    make_stream(tenant, name="one")
+    make_stream(tenant, name="two")
+    rest = api_client_for(tenant).get("/api/v1/streams/", {"page_size": 5})
+    # when
+    result = run(with_client(mcp_url, key_for(tenant), lambda c: c.call_tool("streams_list", {"page_size": 5})))
+    # then: passed through, not decoded and encoded again
+    assert result.content[0].text == rest.content.decode()
+    assert json.loads(result.content[0].text) == result.structured_content
