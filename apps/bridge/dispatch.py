@@ -37,6 +37,7 @@ class ApiAnswer:
     status: int
     data: Any
     headers: dict[str, str]
+    text: str = ""  # the body as REST sent it, so a tool's text content need not encode `data` again
 
     @property
     def ok(self) -> bool:
@@ -94,10 +95,11 @@ def api_call(call: ApiCall) -> ApiAnswer:
         else:
             signals.request_finished.send(sender=WSGIHandler)
     try:
-        data = json.loads(body) if body else None
-    except ValueError:
+        data, text = (json.loads(body), body.decode()) if body else (None, "")
+    except ValueError:  # a UnicodeDecodeError too
+        text = ""
         data = {"code": "not_json", "message": "The API answered with something other than JSON.", "extra": {}}
-    return ApiAnswer(status=response.status_code, data=data, headers={k: v for k, v in response.items()})
+    return ApiAnswer(status=response.status_code, data=data, headers={k: v for k, v in response.items()}, text=text)
 
 
 def path_for(template: str, values: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ requests."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import anyio
@@ -131,7 +132,8 @@ async def call_tool(ctx: Any, params: CallToolRequestParams) -> CallToolResult:
         return _error_result(answer)
     data = answer.data if answer.data is not None else {}
     structured = data if isinstance(data, dict) else {"results": data}
-    return CallToolResult(content=[TextContent(type="text", text=json.dumps(data))], structured_content=structured)
+    return CallToolResult(content=[TextContent(type="text", text=answer.text or json.dumps(data))],
+                          structured_content=structured)
 
 
 async def list_resources(ctx: Any, params: Any) -> ListResourcesResult:
@@ -176,8 +178,18 @@ async def get_prompt(ctx: Any, params: GetPromptRequestParams) -> GetPromptResul
                            messages=[PromptMessage(role="user", content=TextContent(type="text", text=text))])
 
 
+def tool_input_schema(name: str) -> dict[str, Any] | None:
+    """A tool's input schema from the static catalogue, for the transport's `Mcp-Param-*` header check.
+
+    Without this lookup the 2026-07-28 transport runs the `tools/list` handler before every `tools/call` to find
+    the schema, i.e. a second REST call (and a second rate-limit hit) per tool call. The catalogue is the same
+    for every key, so nothing the caller may not see leaks: authorisation still happens in the call itself."""
+    op = operations().get(name)
+    return op.input_schema if op is not None else None
+
+
 def build_server() -> Server[Any]:
-    return Server("thermodynasty", version=VERSION, title="Thermodynasty",
+    return Server("thermodynasty", version=VERSION, title="Thermodynasty", get_tool_input_schema=tool_input_schema,
                   instructions="Thermodynamic security analytics for your streams, assets and tokens. Start with "
                                "`streams_list`, `alerts_list` or `query`; write tools take an `idempotency_key`.",
                   on_list_tools=list_tools, on_call_tool=call_tool, on_list_resources=list_resources,
@@ -191,5 +203,8 @@ def asgi_app(*, allowed_hosts: list[str] | None = None) -> Starlette:
     security = TransportSecuritySettings(enable_dns_rebinding_protection=allowed_hosts is not None,
                                          allowed_hosts=allowed_hosts or [], allowed_origins=[])
     operations()  # build the tool schemas once, before the first request
+    # The SDK logs every stateless handshake-era request at INFO ("Terminating session: None"): a log line per
+    # call is noise, and a write to the log on every call's path.
+    logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
     return build_server().streamable_http_app(streamable_http_path="/mcp/", stateless_http=True,
                                               json_response=True, transport_security=security)
