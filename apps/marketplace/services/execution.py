@@ -80,6 +80,8 @@ class Run:
     opened_accounts: list[tuple[int | None, str, str]] = field(default_factory=list)
     # (tenant, client id) -> the order placed under it in this transaction (a batch may carry twins)
     placed: dict[tuple[int, str], Order] = field(default_factory=dict)
+    # (tenant, client id) -> (order id, request hash) of committed orders, when the caller has not probed them
+    committed: dict[tuple[int, str], tuple[int, str]] | None = None
     _funds: dict[int, int] = field(default_factory=dict)  # account id -> available when first read
 
     def __post_init__(self) -> None:

@@ -132,12 +132,23 @@ def fingerprint(*, market_id: int, side: str, order_type: str, time_in_force: st
 def _replay(tenant: Tenant, client_id: str, request_hash: str) -> Placed | None:
     # A cheap probe first: almost every call finds nothing.
     found = Order.objects.filter(tenant=tenant, client_id=client_id).values_list("pk", "request_hash").first()
-    if found is None:
-        return None
-    if found[1] != request_hash:
+    return None if found is None else _replayed(found[0], found[1], request_hash)
+
+
+def _replayed(pk: int, stored_hash: str, request_hash: str) -> Placed:
+    if stored_hash != request_hash:
         raise _refuse(MarketErrorCode.DUPLICATE_CLIENT_ID, "client_id",
                       "This client id was used for a different order.", status=409)
-    return Placed(order=Order.objects.select_related("market").get(pk=found[0]), replayed=True)
+    return Placed(order=Order.objects.select_related("market").get(pk=pk), replayed=True)
+
+
+def committed_client_ids(keys: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[int, str]]:
+    """The committed orders among (tenant, client id) pairs, in one query: what a writer checks for a batch."""
+    if not keys:
+        return {}
+    rows = Order.objects.filter(tenant_id__in={t for t, _ in keys}, client_id__in={c for _, c in keys}) \
+        .values_list("tenant_id", "client_id", "pk", "request_hash")
+    return {(t, c): (pk, h) for t, c, pk, h in rows if (t, c) in keys}
 
 
 def _reservation(run: Run, draft: Order) -> tuple[int, int | None]:
@@ -227,6 +238,8 @@ def place_work(*, actor: Actor, tenant: Tenant, fields: dict[str, Any], request_
                 raise _refuse(MarketErrorCode.DUPLICATE_CLIENT_ID, "client_id",
                               "This client id was used for a different order.", status=409)
             return Placed(order=twin, replayed=True)
+        if run.committed is not None and (tenant.pk, client_id) in run.committed:
+            return _replayed(*run.committed[(tenant.pk, client_id)], request_hash)
         draft = build_draft(market=run.market, tenant=tenant, **fields)  # fresh on every retry
         amount, budget = _reservation(run, draft)
         check_funds(run, tenant, draft.reserve_asset, amount)

@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 SOLO = {"set_state", "expire"}  # operator commands: rare, run alone in their place in the queue
 Reply = dict[str, Any]
 _tenants: dict[int, Tenant] = {}  # only the pk is used (FKs and owner ids); rows are never re-keyed
+stats = {"batches": 0, "fallbacks": 0}  # this process's counts, for the writer's log and the tests
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,11 @@ def batch_execute(market_id: int, commands: list[Command]) -> list[Reply | None]
     live = [c for c in commands if not c.abandoned(int(time.time() * 1000))]
     if not live:
         return [None] * len(commands)
+    stats["batches"] += 1
     try:
         replies = iter(with_retries(lambda: _batch_attempt(market_id, live)))
-    except Exception:  # nothing committed; each command alone reproduces the per-order path's answer
+    except Exception:
+        stats["fallbacks"] += 1  # nothing committed; each command alone reproduces the per-order path's answer
         logger.warning("market %s: batch of %s failed, running its commands one by one", market_id, len(live),
                        exc_info=True)
         replies = iter([solo_execute(market_id, c) for c in live])
@@ -130,6 +133,7 @@ def _batch_attempt(market_id: int, commands: list[Command]) -> list[Reply]:
         market = market_or_404(market_id, lock=True)
         book = book_checkout(market)
         run = Run(market=market, book=book, actor=commands[0].actor, now=timezone.now())
+        run.committed = _client_ids(commands)
         try:
             now_ms = max(to_ms(run.now), market.engine_now)
             if book.expiry_due(now_ms):
@@ -142,6 +146,14 @@ def _batch_attempt(market_id: int, commands: list[Command]) -> list[Reply]:
         book_checkin(market.pk, book)
     # pks exist only now that finish() has inserted the rows
     return [o if isinstance(o, dict) else wire_result(c.kind, o) for c, o in zip(commands, outcomes, strict=True)]
+
+
+def _client_ids(commands: list[Command]) -> dict[tuple[int, str], tuple[int, str]]:
+    """Committed twins of the batch's placements: the caller probed before queuing, but a twin may have
+    committed since (a retry racing its original)."""
+    keys = {(c.tenant_id, c.args["fields"]["client_id"]) for c in commands
+            if c.kind == "place" and c.tenant_id is not None}
+    return orders.committed_client_ids(keys)
 
 
 def _one(run: Run, command: Command) -> Any:
@@ -181,8 +193,13 @@ def solo_execute(market_id: int, command: Command) -> Reply:
 
 def _solo_work(market_id: int, command: Command) -> Any:
     allowed, work = work_for(command)
+
+    def probed(run: Run) -> Any:
+        run.committed = _client_ids([command])
+        return work(run)
+
     try:
-        return run_locked(market_id=market_id, actor=command.actor, allowed=allowed, work=work)
+        return run_locked(market_id=market_id, actor=command.actor, allowed=allowed, work=probed)
     except IntegrityError as exc:
         if command.kind != "place":
             raise
