@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import redis
 from django.conf import settings
+from django.db import connection
 
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
@@ -54,7 +55,7 @@ def lpop_many(key: str, count: int) -> list[bytes]:
 
 def _prefix() -> str:
     # The database name keeps the test suite's and the benchmark's writers apart from the development server's.
-    return f"mkt:{settings.DATABASES['default']['NAME']}"
+    return f"mkt:{connection.settings_dict['NAME']}"
 
 
 def queue_key(market_id: int) -> str:
