@@ -29,6 +29,7 @@ from apps.marketplace.models import (
     Trade,
 )
 from apps.marketplace.services.book import Book
+from apps.marketplace.services.rows import rows_copy
 from apps.marketplace.services.settlement import Settlement
 from apps.marketplace.services.settlement import account_id as settlement_account_id
 from kernels import matching as core
@@ -111,6 +112,13 @@ class Run:
         self.market.next_sequence = self.book.engine.next_sequence
         self._settle(events)
         return events
+
+    def prefetch_funds(self, tenant_ids: set[int]) -> None:
+        """Read the available amounts of these traders' main accounts in both assets in one query."""
+        assets = (self.market.base_asset_id, self.market.quote_asset_id)
+        rows = Account.objects.filter(tenant_id__in=tenant_ids, asset_id__in=assets, code="main") \
+            .values_list("pk", "balance", "pending_debits")
+        self._funds.update({pk: balance - pending for pk, balance, pending in rows})
 
     def available(self, tenant_id: int, asset: str) -> int:
         """The trader's available amount as the ledger will see it when this transaction's entries are applied
@@ -228,10 +236,10 @@ class Run:
 
     def finish(self) -> None:
         """Write everything; the ledger batch goes last (see settlement)."""
-        MarketCommand.objects.bulk_create(self.commands)
+        rows_copy(MarketCommand, self.commands, now=self.now)
         if self.commands:
             self.market.last_command_id = self.commands[-1].pk
-        Order.objects.bulk_create(self.created)
+        rows_copy(Order, self.created, now=self.now)
         created = {o.sequence for o in self.created}
         changed = [self.orders[s] for s in sorted(self.touched) if s not in created]
         for order in self.created + changed:
@@ -245,7 +253,7 @@ class Run:
             next_sequence=self.market.next_sequence, engine_now=self.market.engine_now,
             last_price_ticks=self.market.last_price_ticks, updated_at=self.now)
         self.settlement.flush(self.now)
-        Fill.objects.bulk_create(self.fills)
+        rows_copy(Fill, self.fills, now=self.now)
         self.book.command_seq, self.book.last_command_id = self.market.command_seq, self.market.last_command_id
 
 

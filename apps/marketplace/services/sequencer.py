@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
+from apps.ledger.services.hold_ids import system_hold_ids_allocate
 from apps.ledger.services.retry import with_retries
 from apps.marketplace.domain import to_ms
 from apps.marketplace.models import MarketState, Order
@@ -134,6 +135,8 @@ def _batch_attempt(market_id: int, commands: list[Command]) -> list[Reply]:
         book = book_checkout(market)
         run = Run(market=market, book=book, actor=commands[0].actor, now=timezone.now())
         run.committed = _client_ids(commands)
+        run.prefetch_funds({c.tenant_id for c in commands if c.tenant_id is not None})
+        run.settlement.hold_ids = system_hold_ids_allocate(sum(c.kind == "place" for c in commands))
         try:
             now_ms = max(to_ms(run.now), market.engine_now)
             if book.expiry_due(now_ms):

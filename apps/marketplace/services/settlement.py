@@ -30,6 +30,7 @@ from apps.ledger.services.system_holds import (
     system_holds_record,
 )
 from apps.marketplace.models import Market, Order, OrderStatus, Trade
+from apps.marketplace.services.rows import rows_copy
 from apps.tenants import rls
 
 _ACCOUNTS: dict[tuple[int | None, str, str], int] = {}  # (tenant, asset, code) -> id; ids never change
@@ -83,6 +84,7 @@ class Settlement:
     last_entry: dict[int, int] = field(default_factory=dict)
     # account id -> change of its available amount from the entries not yet sent (funds checks add it)
     moved: dict[int, int] = field(default_factory=dict)
+    hold_ids: list[int] = field(default_factory=list)  # allocated ahead by a batch, one round trip for all
     _counter: int = 0
 
     def _spec(self, kind: str, postings: list[PostingSpec], hold_id: int | None, metadata: dict) -> int:
@@ -101,7 +103,7 @@ class Settlement:
     def reserve(self, order: Order, amount: int) -> None:
         """Pending postings for a new order's hold or an amend's top-up (before any fill that needs them)."""
         if order.hold_id is None:
-            order.hold_id = system_hold_id_allocate()
+            order.hold_id = self.hold_ids.pop() if self.hold_ids else system_hold_id_allocate()
             self.new_holds[order.sequence] = order
         trader, escrow = account_id(order.tenant_id, order.reserve_asset), self._escrow(order.reserve_asset)
         index = self._spec(EntryKind.HOLD, [PostingSpec(trader, -amount, "pending"),
@@ -170,7 +172,7 @@ class Settlement:
 
         for trade, index in zip(self.trade_rows, self.trade_specs, strict=True):
             trade.entry_id = ids[index]
-        Trade.objects.bulk_create(self.trade_rows)
+        rows_copy(Trade, self.trade_rows, now=now)
         self._write_holds(entry_of, now)
 
     def _write_holds(self, entry_of: Callable[[int | None], int | None], now: datetime) -> None:
