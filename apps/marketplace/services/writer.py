@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db import DatabaseError, connection
 
+from apps.marketplace.models import Market
 from apps.marketplace.services import sequencer_client
 from apps.marketplace.services.book import book_forget
 from apps.marketplace.services.sequencer import SOLO, Command, Reply, batch_execute, solo_execute
@@ -34,6 +35,7 @@ LOCK_CLASS = 0x4D4B54  # "MKT": the advisory lock space of market writers (key 2
 ELECT_EVERY_S = 0.25
 HEARTBEAT_EVERY_S = 1.0
 POP_WAIT_S = 0.25
+LIST_EVERY_S = 5.0  # how soon a writer serving all markets picks up a newly listed one
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Writer:
     """Serves the markets in `market_ids` whose leadership it holds; call `serve` in the process's main loop."""
 
     market_ids: list[int]
+    all_markets: bool = False  # serve every market, including ones listed after the start
     batch_max: int = 256
     linger_ms: float = 1.0
     led: set[int] = field(default_factory=set)
@@ -49,6 +52,7 @@ class Writer:
     _session: Any = None
     _elected_at: float = 0.0
     _beat_at: float = 0.0
+    _listed_at: float = 0.0
 
     @property
     def identity(self) -> str:
@@ -102,6 +106,9 @@ class Writer:
     def step(self) -> int:
         """Elect when due, then serve at most one batch; returns how many commands it answered."""
         try:
+            if self.all_markets and time.monotonic() - self._listed_at >= LIST_EVERY_S:
+                self.market_ids = list(Market.objects.order_by("pk").values_list("pk", flat=True))
+                self._listed_at = time.monotonic()
             due = time.monotonic() - self._elected_at >= ELECT_EVERY_S and self.led != set(self.market_ids)
             if due or connection.connection is None or connection.connection is not self._session:
                 self.elect()

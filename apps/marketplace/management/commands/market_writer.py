@@ -23,11 +23,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         market_ids = options["market"] or list(Market.objects.order_by("pk").values_list("pk", flat=True))
-        writer = Writer(market_ids=market_ids, batch_max=options["batch"], linger_ms=options["linger_ms"])
+        writer = Writer(market_ids=market_ids, all_markets=not options["market"], batch_max=options["batch"],
+                        linger_ms=options["linger_ms"])
         stopping: list[int] = []
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda number, frame: stopping.append(number))
-        self.stdout.write(f"market writer for {market_ids}", ending="\n")
+        self.stdout.write(f"market writer for {'all markets' if writer.all_markets else market_ids}")
         self.stdout.flush()
         writer.serve(stop=lambda: bool(stopping))
         self.stdout.write(f"stopped after {writer.batches} batches, {writer.commands} commands")
