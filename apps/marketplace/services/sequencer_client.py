@@ -12,6 +12,7 @@ is in the market's command log, the durable source of replay.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -27,6 +28,8 @@ from apps.marketplace.errors import MarketErrorCode
 from apps.marketplace.models import Order
 from apps.tenants import rls
 
+logger = logging.getLogger(__name__)
+
 LEADER_TTL_MS = 3000  # a writer refreshes its key every second; a dead one stops being trusted within 3 s
 LEADER_CACHE_S = 0.5  # one Redis read per market per half second and process, not one per order
 REPLY_TTL_S = 60  # an answer nobody collects (its caller timed out) does not stay in Redis
@@ -37,8 +40,9 @@ _leaders: dict[int, tuple[float, bool]] = {}
 
 def client() -> redis.Redis:
     conn = getattr(_local, "redis", None)
-    if conn is None:
-        conn = _local.redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=30)
+    if conn is None or getattr(_local, "url", None) != settings.REDIS_URL:
+        conn = _local.redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=30, socket_connect_timeout=2)
+        _local.url = settings.REDIS_URL
     return conn
 
 
@@ -76,7 +80,13 @@ def leader_alive(market_id: int) -> bool:
     cached = _leaders.get(market_id)
     if cached is not None and now - cached[0] < LEADER_CACHE_S:
         return cached[1]
-    alive = bool(client().exists(leader_key(market_id)))
+    try:
+        alive = bool(client().exists(leader_key(market_id)))
+    except redis.RedisError:
+        # No queue to reach a writer through: the caller's own transaction is the safe path (the market row
+        # lock still serialises it with any writer that may be running).
+        logger.warning("market %s: Redis unreachable, writing without the market writer", market_id)
+        alive = False
     _leaders[market_id] = (now, alive)
     return alive
 
