@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.core.actors import Actor
@@ -121,6 +121,8 @@ def batch_execute(market_id: int, commands: list[Command]) -> list[Reply | None]
     try:
         replies = iter(with_retries(lambda: _batch_attempt(market_id, live)))
     except Exception:
+        if not connection.is_usable():
+            raise  # the session is gone, and with it the writer's leadership: the writer starts over
         stats["fallbacks"] += 1  # nothing committed; each command alone reproduces the per-order path's answer
         logger.warning("market %s: batch of %s failed, running its commands one by one", market_id, len(live),
                        exc_info=True)
