@@ -318,7 +318,7 @@ def run_e2e(seconds: float) -> dict[str, Any]:
 
 # ---- (c) the HTTP API under load ---------------------------------------------------------------------------
 
-def start_server() -> tuple[subprocess.Popen, str]:
+def start_server(threads: int = 8) -> tuple[subprocess.Popen, str]:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
@@ -329,7 +329,7 @@ def start_server() -> tuple[subprocess.Popen, str]:
            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
            "API_RATE_LIMIT_PER_MINUTE": "1000000000", "CONN_MAX_AGE": "60"}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "thermodynasty.wsgi:application", "-b",
-                               f"127.0.0.1:{port}", "-w", "2", "-k", "gthread", "--threads", "8",
+                               f"127.0.0.1:{port}", "-w", "2", "-k", "gthread", "--threads", str(threads),
                                "--log-level", "warning"], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     import requests
@@ -434,15 +434,29 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each end-to-end and HTTP run")
     parser.add_argument("--rate", type=float, default=50.0, help="HTTP requests per second (fixed)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--parts", default="abcde", help="which parts to run, e.g. de")
+    parser.add_argument("--capacity", type=int, default=12_000, help="(d) orders queued per round, all markets")
+    parser.add_argument("--threads", type=int, default=64, help="(d) closed-loop caller threads")
+    parser.add_argument("--http-rate", type=float, default=1500.0, help="(e) offered rate with writers")
     args = parser.parse_args()
     if args.quick:
-        args.orders, args.seconds, args.rate = 20_000, 1.5, 40.0
-    figures: dict[str, Any] = {"core": run_core(args.orders)}
+        args.orders, args.seconds, args.rate, args.capacity, args.threads = 20_000, 1.5, 40.0, 2_000, 16
+    figures: dict[str, Any] = {"core": run_core(args.orders)} if "a" in args.parts else {}
     _django.setup()
-    figures["e2e"] = run_e2e(args.seconds)
-    figures["http"] = run_http(args.seconds, args.rate)
+    from benchmarks import marketplace_batched
+
+    if "b" in args.parts:
+        figures["e2e"] = run_e2e(args.seconds)
+    if "c" in args.parts:
+        figures["http"] = run_http(args.seconds, args.rate)
+    if "d" in args.parts:
+        figures["batched_service"] = marketplace_batched.run_service(args.seconds, args.capacity, args.threads)
+    if "e" in args.parts:
+        figures["batched_http"] = marketplace_batched.run_http(args.seconds, args.http_rate, args.rate)
     print(json.dumps({"benchmark": "marketplace", "peers": {
-        "core": "naive sorted-list book", "e2e": "apps.ledger transfer_create", "http": "POST /api/v1/ledger/entries/"},
+        "core": "naive sorted-list book", "e2e": "apps.ledger transfer_create", "http": "POST /api/v1/ledger/entries/",
+        "batched_service": "the per-order path (order_place without a writer), same run",
+        "batched_http": "the per-order path behind the same server, same run"},
         "figures": figures}, default=float))
 
 

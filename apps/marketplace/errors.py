@@ -22,3 +22,4 @@ class MarketErrorCode(StrEnum):
     NO_LIQUIDITY = "no_liquidity"
     ORDER_NOT_OPEN = "order_not_open"
     ENGINE_INCONSISTENT = "engine_inconsistent"
+    SEQUENCER_TIMEOUT = "sequencer_timeout"

@@ -22,7 +22,8 @@ TRADE = {"id": 9901, "sequence": 88420, "price": 1250, "quantity": 2000, "notion
 FILL = {"id": 12001, "market": 1, "order": 7001, "client_id": "bid-2026-03-02-01", "trade": 9901, "side": "buy",
         "role": "maker", "price": 1250, "quantity": 2000, "notional": 2500, "fee": 3, "seq": 88420, "created_at": T1}
 TRADING = (M.MARKET_HALTED, M.MARKET_CLOSED)
-NOT_OPEN = {409: (M.ORDER_NOT_OPEN, *TRADING)}
+WRITER = {503: (M.SEQUENCER_TIMEOUT,)}  # a market writer did not answer in time; the outcome is unknown
+NOT_OPEN = {409: (M.ORDER_NOT_OPEN, *TRADING), **WRITER}
 
 DOCS: dict[str, Doc] = {
     "markets_list": Doc("List markets", "Markets with their tick and lot sizes, fees and state.",
@@ -50,16 +51,17 @@ DOCS: dict[str, Doc] = {
         "Place an order",
         "Places a limit or market order. The cost (buy) or quantity (sell) is reserved until it fills or is "
         "cancelled. `client_id` is your idempotency handle: repeating it with the same order answers 200 with "
-        "`replayed: true`.",
+        "`replayed: true`; it is also how to learn the outcome after a 503 `sequencer_timeout`.",
         request={"client_id": "bid-2026-03-02-01", "side": "buy", "type": "limit", "time_in_force": "gtc",
                  "price": 1240, "quantity": 10000, "post_only": False, "stp_mode": "cancel_newest"},
         response={**ORDER, "replayed": False},
         errors={400: (M.OFF_TICK, M.OFF_LOT, M.ORDER_TOO_SMALL, M.ORDER_TOO_LARGE, M.PRICE_OUT_OF_RANGE,
                       M.INVALID_ORDER, M.INSUFFICIENT_FUNDS, M.ORDER_EXPIRED),
-                404: (M.UNKNOWN_MARKET,), 409: (M.DUPLICATE_CLIENT_ID, M.NO_LIQUIDITY, *TRADING)}),
+                404: (M.UNKNOWN_MARKET,), 409: (M.DUPLICATE_CLIENT_ID, M.NO_LIQUIDITY, *TRADING), **WRITER}),
     "markets_orders_cancel_all": Doc("Cancel all your orders in a market",
                                      "Cancels every open order of yours here and releases their reservations.",
-                                     response=[CANCELLED], errors={404: (M.UNKNOWN_MARKET,), 409: TRADING}),
+                                     response=[CANCELLED],
+                                     errors={404: (M.UNKNOWN_MARKET,), 409: TRADING, **WRITER}),
     "markets_quote": Doc(
         "Quote a market order",
         "What a market order of `quantity` would cost (buy) or yield (sell) against the book now, fees included.",

@@ -171,3 +171,5 @@ STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
 CAPSULE_PARTNER_SHARE_BPS = env.int("CAPSULE_PARTNER_SHARE_BPS", default=7000)
+# How long a caller waits for a market writer's answer before `sequencer_timeout` (docs/marketplace.md).
+MARKET_SEQUENCER_TIMEOUT_S = env.float("MARKET_SEQUENCER_TIMEOUT_S", default=5.0)

@@ -14,6 +14,7 @@ from django.db import connection
 
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
+from apps.ledger.models import Account
 from apps.marketplace.domain import Terms, command_to_json, fee, limit_reserve, to_ms
 from apps.marketplace.errors import MarketErrorCode
 from apps.marketplace.models import (
@@ -28,7 +29,9 @@ from apps.marketplace.models import (
     Trade,
 )
 from apps.marketplace.services.book import Book
+from apps.marketplace.services.rows import rows_copy
 from apps.marketplace.services.settlement import Settlement
+from apps.marketplace.services.settlement import account_id as settlement_account_id
 from kernels import matching as core
 from kernels.matching import Accepted, Amended, Cancelled, Command, Event, Expire, Expired, Rejected
 from kernels.matching import Trade as TradeEvent
@@ -76,6 +79,11 @@ class Run:
     fills: list[Fill] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)
     opened_accounts: list[tuple[int | None, str, str]] = field(default_factory=list)
+    # (tenant, client id) -> the order placed under it in this transaction (a batch may carry twins)
+    placed: dict[tuple[int, str], Order] = field(default_factory=dict)
+    # (tenant, client id) -> (order id, request hash) of committed orders, when the caller has not probed them
+    committed: dict[tuple[int, str], tuple[int, str]] | None = None
+    _funds: dict[int, int] = field(default_factory=dict)  # account id -> available when first read
 
     def __post_init__(self) -> None:
         self.terms = terms_of(self.market)
@@ -102,7 +110,27 @@ class Run:
             self.market.engine_now = command.now
             self.book.drop_expiries(command.now)
         self.market.next_sequence = self.book.engine.next_sequence
+        self._settle(events)
         return events
+
+    def prefetch_funds(self, tenant_ids: set[int]) -> None:
+        """Read the available amounts of these traders' main accounts in both assets in one query."""
+        assets = (self.market.base_asset_id, self.market.quote_asset_id)
+        rows = Account.objects.filter(tenant_id__in=tenant_ids, asset_id__in=assets, code="main") \
+            .values_list("pk", "balance", "pending_debits")
+        self._funds.update({pk: balance - pending for pk, balance, pending in rows})
+
+    def available(self, tenant_id: int, asset: str) -> int:
+        """The trader's available amount as the ledger will see it when this transaction's entries are applied
+        in order: the committed balance (read once per transaction) plus what earlier commands moved."""
+        try:
+            account = settlement_account_id(tenant_id, asset)
+        except LookupError:
+            return 0
+        if account not in self._funds:
+            row = Account.objects.filter(pk=account).values_list("balance", "pending_debits").first()
+            self._funds[account] = 0 if row is None else row[0] - row[1]
+        return self._funds[account] + self.settlement.moved.get(account, 0)
 
     def order(self, sequence: int) -> Order:
         return self.orders[sequence]
@@ -181,11 +209,20 @@ class Run:
                                    command_seq=seq, side=order.side, role=role, price_ticks=e.price,
                                    qty_lots=e.qty, notional=notional, fee=paid))
 
-    def settle_touched(self) -> None:
-        """After the run's commands: finish orders with nothing open, queue the resting ones, and release what
-        no order needs any more."""
-        created = {o.sequence for o in self.created}
-        for sequence in sorted(self.touched):
+    def _settle(self, events: list[Event]) -> None:
+        """After each command: finish orders with nothing open, queue the resting ones, and release what no
+        order needs any more, so the next command of the batch sees those funds free (as it would have, had
+        this command committed alone)."""
+        created: set[int] = set()
+        sequences: set[int] = set()
+        for e in events:
+            if isinstance(e, TradeEvent):
+                sequences.update((e.maker_order, e.taker_order))
+            elif isinstance(e, (Accepted, Cancelled, Amended, Expired)):
+                sequences.add(e.order_id)
+                if isinstance(e, Accepted):
+                    created.add(e.order_id)
+        for sequence in sorted(sequences):
             order = self.orders[sequence]
             if order.status == OrderStatus.OPEN and not order.open_lots:
                 order.status = OrderStatus.FILLED
@@ -199,11 +236,10 @@ class Run:
 
     def finish(self) -> None:
         """Write everything; the ledger batch goes last (see settlement)."""
-        self.settle_touched()
-        MarketCommand.objects.bulk_create(self.commands)
+        rows_copy(MarketCommand, self.commands, now=self.now)
         if self.commands:
             self.market.last_command_id = self.commands[-1].pk
-        Order.objects.bulk_create(self.created)
+        rows_copy(Order, self.created, now=self.now)
         created = {o.sequence for o in self.created}
         changed = [self.orders[s] for s in sorted(self.touched) if s not in created]
         for order in self.created + changed:
@@ -217,7 +253,7 @@ class Run:
             next_sequence=self.market.next_sequence, engine_now=self.market.engine_now,
             last_price_ticks=self.market.last_price_ticks, updated_at=self.now)
         self.settlement.flush(self.now)
-        Fill.objects.bulk_create(self.fills)
+        rows_copy(Fill, self.fills, now=self.now)
         self.book.command_seq, self.book.last_command_id = self.market.command_seq, self.market.last_command_id
 
 

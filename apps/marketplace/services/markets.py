@@ -12,6 +12,7 @@ from apps.ledger.models import Asset
 from apps.marketplace.domain import command_from_json, valid_terms
 from apps.marketplace.errors import MarketErrorCode
 from apps.marketplace.models import Market, MarketCommand, MarketState, Order, OrderStatus, TimeInForce, Trade
+from apps.marketplace.services import sequencer_client
 from apps.marketplace.services.execution import Run
 from apps.marketplace.services.runner import run_locked
 from apps.ops.services import audit_record, snapshot
@@ -71,9 +72,17 @@ def market_update_config(*, actor: Actor, market_id: int, **changes: int) -> Mar
 
 def market_set_state(*, actor: Actor, market_id: int, state: str, reason: str = "") -> Market:
     """Halt (cancels only), resume, or close a market. Closing cancels every resting order and releases its
-    hold in the same transaction. Audited."""
+    hold in the same transaction. Audited. With a running writer it is queued behind the commands before it."""
     if state not in MarketState.values:
         raise ApplicationError("Unknown state.", code=MarketErrorCode.INVALID_STATE_TRANSITION)
+    if sequencer_client.leader_alive(market_id):
+        sequencer_client.submit(market_id, sequencer_client.request("set_state", actor=actor, tenant_id=None,
+                                                                    state=state, reason=reason))
+        return Market.objects.get(pk=market_id)
+    return market_set_state_direct(actor=actor, market_id=market_id, state=state, reason=reason)
+
+
+def market_set_state_direct(*, actor: Actor, market_id: int, state: str, reason: str = "") -> Market:
 
     def work(run: Run) -> Market:
         market = run.market
@@ -98,6 +107,14 @@ def market_set_state(*, actor: Actor, market_id: int, state: str, reason: str = 
 def market_expire(*, market_id: int) -> int:
     """Expire the market's GTD orders that are due; returns how many. Idempotent (an Expire finds nothing the
     second time). Runs on a schedule so expiries happen even when nobody trades."""
+    if sequencer_client.leader_alive(market_id):
+        done = sequencer_client.submit(market_id, sequencer_client.request(
+            "expire", actor=Actor.system("markets_expire"), tenant_id=None))
+        return int(done["expired"])
+    return market_expire_direct(market_id=market_id)
+
+
+def market_expire_direct(*, market_id: int) -> int:
 
     def work(run: Run) -> int:
         # run_locked has already swept whatever was due before calling this

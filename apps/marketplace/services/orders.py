@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,12 +15,11 @@ from apps.core.actors import Actor
 from apps.core.errors import ApplicationError
 from apps.ledger.amounts import amount_text
 from apps.ledger.domain import canonical
-from apps.ledger.models import Account
 from apps.ledger.services import account_open
 from apps.marketplace.domain import MAX_AMOUNT, book_cost, fee, limit_reserve, spend_cap
 from apps.marketplace.errors import MarketErrorCode
 from apps.marketplace.models import Market, MarketState, Order, OrderType, Side, StpMode, TimeInForce
-from apps.marketplace.services import settlement
+from apps.marketplace.services import sequencer_client, settlement
 from apps.marketplace.services.execution import Run, new_order_command, terms_of
 from apps.marketplace.services.runner import refusal, run_locked
 from apps.tenants.models import Tenant
@@ -132,12 +132,23 @@ def fingerprint(*, market_id: int, side: str, order_type: str, time_in_force: st
 def _replay(tenant: Tenant, client_id: str, request_hash: str) -> Placed | None:
     # A cheap probe first: almost every call finds nothing.
     found = Order.objects.filter(tenant=tenant, client_id=client_id).values_list("pk", "request_hash").first()
-    if found is None:
-        return None
-    if found[1] != request_hash:
+    return None if found is None else _replayed(found[0], found[1], request_hash)
+
+
+def _replayed(pk: int, stored_hash: str, request_hash: str) -> Placed:
+    if stored_hash != request_hash:
         raise _refuse(MarketErrorCode.DUPLICATE_CLIENT_ID, "client_id",
                       "This client id was used for a different order.", status=409)
-    return Placed(order=Order.objects.select_related("market").get(pk=found[0]), replayed=True)
+    return Placed(order=Order.objects.select_related("market").get(pk=pk), replayed=True)
+
+
+def committed_client_ids(keys: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[int, str]]:
+    """The committed orders among (tenant, client id) pairs, in one query: what a writer checks for a batch."""
+    if not keys:
+        return {}
+    rows = Order.objects.filter(tenant_id__in={t for t, _ in keys}, client_id__in={c for _, c in keys}) \
+        .values_list("tenant_id", "client_id", "pk", "request_hash")
+    return {(t, c): (pk, h) for t, c, pk, h in rows if (t, c) in keys}
 
 
 def _reservation(run: Run, draft: Order) -> tuple[int, int | None]:
@@ -184,20 +195,76 @@ def ensure_accounts(*, actor: Actor, tenant: Tenant, market: Market) -> list[tup
     return opened
 
 
-def _available(tenant: Tenant, asset: str) -> int:
-    row = Account.objects.filter(tenant=tenant, asset_id=asset, code="main").values_list(
-        "balance", "pending_debits").first()
-    return 0 if row is None else row[0] - row[1]
-
-
-def check_funds(tenant: Tenant, asset: str, amount: int) -> None:
+def check_funds(run: Run, tenant: Tenant, asset: str, amount: int) -> None:
     """Refuse before the engine is touched; the ledger's floor check still decides under its locks."""
-    available = _available(tenant, asset)
+    available = run.available(tenant.pk, asset)
     if available < amount:
         raise ApplicationError(f"Insufficient {asset}: {amount_text(amount, asset)} needed, "
                                f"{amount_text(available, asset)} available.",
                                code=MarketErrorCode.INSUFFICIENT_FUNDS,
                                extra={"asset": asset, "needed": amount, "available": available})
+
+
+def place_fields(*, market_id: int, client_id: str, side: str, order_type: str, quantity: int,
+                 price: int | None = None, time_in_force: str | None = None, expires_at: datetime | None = None,
+                 post_only: bool = False, stp_mode: str = StpMode.CANCEL_NEWEST,
+                 max_quote: int | None = None) -> tuple[dict[str, Any], str]:
+    """The request's fields as `place_work` takes them, and their fingerprint."""
+    fields: dict[str, Any] = dict(client_id=client_id, side=side, order_type=order_type, time_in_force=time_in_force,
+                                  price=price, quantity=quantity, expires_at=expires_at, post_only=post_only,
+                                  stp_mode=stp_mode, max_quote=max_quote)
+    request_hash = fingerprint(market_id=market_id, **{k: v for k, v in fields.items() if k != "client_id"})
+    return fields, request_hash
+
+
+def place_fields_json(fields: dict[str, Any]) -> dict[str, Any]:
+    expires_at = fields["expires_at"]
+    return {**fields, "expires_at": None if expires_at is None else expires_at.isoformat()}
+
+
+def place_fields_from_json(data: dict[str, Any]) -> dict[str, Any]:
+    expires_at = data["expires_at"]
+    return {**data, "expires_at": None if expires_at is None else datetime.fromisoformat(expires_at)}
+
+
+def place_work(*, actor: Actor, tenant: Tenant, fields: dict[str, Any], request_hash: str) -> Callable[[Run], Placed]:
+    """What placing does inside a market transaction, alone (the per-order path) or in a sequencer batch."""
+    client_id = fields["client_id"]
+
+    def work(run: Run) -> Placed:
+        twin = run.placed.get((tenant.pk, client_id))
+        if twin is not None:  # the same client id earlier in this batch, not yet committed
+            if twin.request_hash != request_hash:
+                raise _refuse(MarketErrorCode.DUPLICATE_CLIENT_ID, "client_id",
+                              "This client id was used for a different order.", status=409)
+            return Placed(order=twin, replayed=True)
+        if run.committed is not None and (tenant.pk, client_id) in run.committed:
+            return _replayed(*run.committed[(tenant.pk, client_id)], request_hash)
+        draft = build_draft(market=run.market, tenant=tenant, **fields)  # fresh on every retry
+        amount, budget = _reservation(run, draft)
+        check_funds(run, tenant, draft.reserve_asset, amount)
+        run.opened_accounts.extend(ensure_accounts(actor=actor, tenant=tenant, market=run.market))
+        events = run.apply(new_order_command(draft, max_spend=budget), tenant_id=tenant.pk, draft=draft,
+                           reserve=amount)
+        if isinstance(events[0], Rejected):
+            twin_placed = _replay(tenant, client_id, request_hash) if events[0].reason is Reason.DUPLICATE else None
+            if twin_placed is None:
+                raise refusal(events[0])
+            return twin_placed  # the same request committed while this one waited for the lock
+        run.placed[(tenant.pk, client_id)] = draft
+        return Placed(order=draft, replayed=False)
+
+    return work
+
+
+def replay_after_conflict(exc: IntegrityError, tenant: Tenant, client_id: str, request_hash: str) -> Placed:
+    """A twin with this client id committed first (here or on another market): answer as it would have."""
+    if "marketplace_order_unique_client_id" not in str(exc):
+        raise exc
+    replayed = _replay(tenant, client_id, request_hash)
+    if replayed is None:
+        raise exc
+    return replayed
 
 
 def order_place(*, actor: Actor, tenant: Tenant, market_id: int, client_id: str, side: str, order_type: str,
@@ -207,36 +274,30 @@ def order_place(*, actor: Actor, tenant: Tenant, market_id: int, client_id: str,
     """Place an order. `price` is quote minor units per whole base unit and `quantity` base minor units; both
     must sit on the market's tick and lot grid. A repeated `client_id` with the same request returns the
     original order (`replayed`), even once the market is halted; with a different request it is refused.
-    Cost: one read, then one market-locked transaction."""
-    fields: dict[str, Any] = dict(client_id=client_id, side=side, order_type=order_type, time_in_force=time_in_force,
-                  price=price, quantity=quantity, expires_at=expires_at, post_only=post_only, stp_mode=stp_mode,
-                  max_quote=max_quote)
-    request_hash = fingerprint(market_id=market_id, **{k: v for k, v in fields.items() if k != "client_id"})
+    With a running market writer (`manage.py market_writer`) the order joins that market's next batch and this
+    call waits for its commit; otherwise it runs alone. Cost: one read, then one market-locked transaction
+    (alone) or a share of one (batched)."""
+    fields, request_hash = place_fields(market_id=market_id, client_id=client_id, side=side, order_type=order_type,
+                                        quantity=quantity, price=price, time_in_force=time_in_force,
+                                        expires_at=expires_at, post_only=post_only, stp_mode=stp_mode,
+                                        max_quote=max_quote)
     replayed = _replay(tenant, client_id, request_hash)
     if replayed is not None:
         return replayed
+    if sequencer_client.leader_alive(market_id):
+        done = sequencer_client.submit(market_id, sequencer_client.request(
+            "place", actor=actor, tenant_id=tenant.pk, fields=place_fields_json(fields), request_hash=request_hash))
+        return Placed(order=sequencer_client.load_order(done["order"]), replayed=done["replayed"])
+    return order_place_direct(actor=actor, tenant=tenant, market_id=market_id, fields=fields,
+                              request_hash=request_hash)
 
-    def work(run: Run) -> Placed:
-        draft = build_draft(market=run.market, tenant=tenant, **fields)  # fresh on every retry
-        amount, budget = _reservation(run, draft)
-        check_funds(tenant, draft.reserve_asset, amount)
-        run.opened_accounts.extend(ensure_accounts(actor=actor, tenant=tenant, market=run.market))
-        events = run.apply(new_order_command(draft, max_spend=budget), tenant_id=tenant.pk, draft=draft,
-                           reserve=amount)
-        if isinstance(events[0], Rejected):
-            twin = _replay(tenant, client_id, request_hash) if events[0].reason is Reason.DUPLICATE else None
-            if twin is None:
-                raise refusal(events[0])
-            return twin  # the same request committed while this one waited for the lock
-        return Placed(order=draft, replayed=False)
 
+def order_place_direct(*, actor: Actor, tenant: Tenant, market_id: int, fields: dict[str, Any],
+                       request_hash: str) -> Placed:
+    """The per-order path: one market-locked transaction for this order alone (also the sequencer's fallback
+    and the baseline its batches are checked against)."""
+    work = place_work(actor=actor, tenant=tenant, fields=fields, request_hash=request_hash)
     try:
         return run_locked(market_id=market_id, actor=actor, allowed=(MarketState.OPEN,), work=work)
     except IntegrityError as exc:
-        if "marketplace_order_unique_client_id" not in str(exc):
-            raise
-        # A twin with this client id committed first (here or on another market): answer as it would have.
-        replayed = _replay(tenant, client_id, request_hash)
-        if replayed is None:
-            raise
-        return replayed
+        return replay_after_conflict(exc, tenant, fields["client_id"], request_hash)

@@ -86,13 +86,13 @@ def run_locked(*, market_id: int, actor: Actor, allowed: Iterable[str], work: Ca
                 result = work(run)
                 run.finish()
             except ApplicationError as exc:
-                _abandon(run)
-                translated = _translated(exc)
+                abandon_run(run)
+                translated = translated_error(exc)
                 if translated is exc:
                     raise
                 raise translated from exc
             except BaseException:
-                _abandon(run)
+                abandon_run(run)
                 raise
             book_checkin(market.pk, book)
             return result
@@ -100,7 +100,7 @@ def run_locked(*, market_id: int, actor: Actor, allowed: Iterable[str], work: Ca
     return with_retries(attempt)
 
 
-def _abandon(run: Run) -> None:
+def abandon_run(run: Run) -> None:
     """The transaction will roll back: keep the book only if the engine never changed, and forget accounts
     that were opened in it."""
     if not run.commands:
@@ -108,7 +108,7 @@ def _abandon(run: Run) -> None:
     settlement.accounts_forget(run.opened_accounts)
 
 
-def _translated(exc: ApplicationError) -> ApplicationError:
+def translated_error(exc: ApplicationError) -> ApplicationError:
     if exc.code == LedgerErrorCode.INSUFFICIENT_FUNDS.value:
         return ApplicationError(exc.message, code=MarketErrorCode.INSUFFICIENT_FUNDS, status=400, extra=exc.extra)
     return exc

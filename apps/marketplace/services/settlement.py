@@ -30,6 +30,7 @@ from apps.ledger.services.system_holds import (
     system_holds_record,
 )
 from apps.marketplace.models import Market, Order, OrderStatus, Trade
+from apps.marketplace.services.rows import rows_copy
 from apps.tenants import rls
 
 _ACCOUNTS: dict[tuple[int | None, str, str], int] = {}  # (tenant, asset, code) -> id; ids never change
@@ -57,45 +58,58 @@ def accounts_forget(keys: list[tuple[int | None, str, str]] | None = None) -> No
         _ACCOUNTS.pop(key, None)
 
 
-@dataclass
-class _TradeLegs:
-    trade: Trade
-    buyer: Order
-    seller: Order
-    buyer_release: int
-    spec_index: int = 0
+def available_delta(posting: PostingSpec) -> int:
+    """How a posting moves its account's available amount (balance - pending debits), as the ledger applies it:
+    posted amounts and new pending debits count at once, pending credits only when posted, a release of a
+    pending debit frees it."""
+    amount, phase = posting.amount, posting.phase
+    if phase == "posted" or (phase == "pending" and amount < 0) or (phase == "release" and amount > 0):
+        return amount
+    return 0
 
 
 @dataclass
 class Settlement:
+    """The ledger entries of one market transaction, in the order they happened: a later command's hold may
+    rely on an earlier command's release, so they are sent in that order, never grouped by kind."""
+
     market: Market
     actor: Actor
-    pending: list[EntrySpec] = field(default_factory=list)
-    trades: list[EntrySpec] = field(default_factory=list)
-    releases: list[EntrySpec] = field(default_factory=list)
+    specs: list[EntrySpec] = field(default_factory=list)
     trade_rows: list[Trade] = field(default_factory=list)
+    trade_specs: list[int] = field(default_factory=list)
     new_holds: dict[int, Order] = field(default_factory=dict)
     changed_holds: dict[int, Order] = field(default_factory=dict)
-    first_entry: dict[int, tuple[str, int]] = field(default_factory=dict)
-    last_entry: dict[int, tuple[str, int]] = field(default_factory=dict)
+    first_entry: dict[int, int] = field(default_factory=dict)
+    last_entry: dict[int, int] = field(default_factory=dict)
+    # account id -> change of its available amount from the entries not yet sent (funds checks add it)
+    moved: dict[int, int] = field(default_factory=dict)
+    hold_ids: list[int] = field(default_factory=list)  # allocated ahead by a batch, one round trip for all
     _counter: int = 0
 
-    def _spec(self, kind: str, postings: list[PostingSpec], hold_id: int | None, metadata: dict) -> EntrySpec:
+    def _spec(self, kind: str, postings: list[PostingSpec], hold_id: int | None, metadata: dict) -> int:
+        """Queue one entry; returns its index in the batch."""
         self._counter += 1
-        return build_spec(tenant=None, client_id=f"mkt:{self.market.pk}:{self.market.command_seq}:{self._counter}",
-                          postings=postings, actor=self.actor, kind=kind, hold_id=hold_id,
-                          metadata={"market": self.market.pk, **metadata})
+        self.specs.append(build_spec(
+            tenant=None, client_id=f"mkt:{self.market.pk}:{self.market.command_seq}:{self._counter}",
+            postings=postings, actor=self.actor, kind=kind, hold_id=hold_id,
+            metadata={"market": self.market.pk, **metadata}))
+        for posting in postings:
+            delta = available_delta(posting)
+            if delta:
+                self.moved[posting.account_id] = self.moved.get(posting.account_id, 0) + delta
+        return len(self.specs) - 1
 
     def reserve(self, order: Order, amount: int) -> None:
         """Pending postings for a new order's hold or an amend's top-up (before any fill that needs them)."""
         if order.hold_id is None:
-            order.hold_id = system_hold_id_allocate()
+            order.hold_id = self.hold_ids.pop() if self.hold_ids else system_hold_id_allocate()
             self.new_holds[order.sequence] = order
         trader, escrow = account_id(order.tenant_id, order.reserve_asset), self._escrow(order.reserve_asset)
-        self.pending.append(self._spec(EntryKind.HOLD, [PostingSpec(trader, -amount, "pending"),
-                                                        PostingSpec(escrow, amount, "pending")],
-                                       order.hold_id, {"order": order.sequence}))
-        self.first_entry.setdefault(order.sequence, ("pending", len(self.pending) - 1))
+        index = self._spec(EntryKind.HOLD, [PostingSpec(trader, -amount, "pending"),
+                                            PostingSpec(escrow, amount, "pending")],
+                           order.hold_id, {"order": order.sequence})
+        self.first_entry.setdefault(order.sequence, index)
         order.reserved += amount
         self._touch(order)
 
@@ -112,25 +126,25 @@ class Settlement:
                     PostingSpec(seller_b, -base_amount), PostingSpec(buyer_b, base_amount)]
         if fees:
             postings.append(PostingSpec(self._fees(quote), fees))
-        self.trades.append(self._spec(EntryKind.TRADE, postings, None, {
+        index = self._spec(EntryKind.TRADE, postings, None, {
             "trade": trade.sequence, "buy_order": buyer.sequence, "sell_order": seller.sequence,
-            "buy_hold": buyer.hold_id, "sell_hold": seller.hold_id}))
+            "buy_hold": buyer.hold_id, "sell_hold": seller.hold_id})
         self.trade_rows.append(trade)
+        self.trade_specs.append(index)
         buyer.reserve_used += pay
         buyer.reserve_released += buyer_release - pay
         seller.reserve_used += base_amount
         for order in (buyer, seller):
-            self.last_entry[order.sequence] = ("trades", len(self.trades) - 1)
+            self.last_entry[order.sequence] = index
             self._touch(order)
 
     def release(self, order: Order, amount: int, *, final: bool) -> None:
         trader, escrow = account_id(order.tenant_id, order.reserve_asset), self._escrow(order.reserve_asset)
         kind = EntryKind.HOLD_POST if final and order.reserve_used else EntryKind.HOLD_VOID
-        self.releases.append(self._spec(kind, [PostingSpec(trader, amount, "release"),
-                                               PostingSpec(escrow, -amount, "release")],
-                                        order.hold_id, {"order": order.sequence, "final": final}))
+        index = self._spec(kind, [PostingSpec(trader, amount, "release"), PostingSpec(escrow, -amount, "release")],
+                           order.hold_id, {"order": order.sequence, "final": final})
         order.reserve_released += amount
-        self.last_entry[order.sequence] = ("releases", len(self.releases) - 1)
+        self.last_entry[order.sequence] = index
         self._touch(order)
 
     def _touch(self, order: Order) -> None:
@@ -146,24 +160,22 @@ class Settlement:
     def flush(self, now: datetime) -> None:
         """Apply every entry in one batch, then write the trades and the Hold rows that point at them.
         Raises the ledger's ApplicationError (e.g. insufficient funds) for the caller to translate."""
-        specs = [*self.pending, *self.trades, *self.releases]
-        if not specs:
+        if not self.specs:
             return
         with rls.system_context(reason="one batch settles every tenant in the trades"):
-            outcomes = ledger_engine.apply_entries(specs, partial=False, now=now)
-        offsets = {"pending": 0, "trades": len(self.pending), "releases": len(self.pending) + len(self.trades)}
+            outcomes = ledger_engine.apply_entries(self.specs, partial=False, now=now)
         ids = [o.entry_id for o in outcomes if o.entry_id is not None]
         assert len(ids) == len(outcomes)  # partial=False: every entry was applied, or the call raised
 
-        def entry_of(ref: tuple[str, int] | None) -> int | None:
-            return None if ref is None else ids[offsets[ref[0]] + ref[1]]
+        def entry_of(index: int | None) -> int | None:
+            return None if index is None else ids[index]
 
-        for k, trade in enumerate(self.trade_rows):
-            trade.entry_id = ids[offsets["trades"] + k]
-        Trade.objects.bulk_create(self.trade_rows)
+        for trade, index in zip(self.trade_rows, self.trade_specs, strict=True):
+            trade.entry_id = ids[index]
+        rows_copy(Trade, self.trade_rows, now=now)
         self._write_holds(entry_of, now)
 
-    def _write_holds(self, entry_of: Callable[[tuple[str, int] | None], int | None], now: datetime) -> None:
+    def _write_holds(self, entry_of: Callable[[int | None], int | None], now: datetime) -> None:
         def state(seq: int, order: Order) -> SystemHold:
             assert order.hold_id is not None  # only orders that reserve funds are tracked here
             return SystemHold(hold_id=order.hold_id, reserved=order.reserved, used=order.reserve_used,
