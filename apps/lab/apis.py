@@ -42,6 +42,30 @@ class JobInput(StrictInputSerializer):
                                        help_text="Seconds the job may run (default 600).")
 
 
+class JobSubmitInput(JobInput):
+    flexible = serializers.BooleanField(required=False, default=False,
+                                        help_text="Let the scheduler start the job in the lowest-carbon (or "
+                                                  "lowest-price) window that still finishes before `deadline`.")
+    deadline = serializers.DateTimeField(required=False, allow_null=True, default=None,
+                                         help_text="When a flexible job must be done by (ISO 8601 with a zone); "
+                                                   "at most 48 h ahead, and far enough for the job's expected "
+                                                   "duration.")
+
+
+class ScheduleOutput(serializers.Serializer):
+    state = serializers.CharField(help_text='"deferred" (waiting for its window), "queued" (waiting for a gpu '
+                                            'slot), "released" (sent to a worker), "finished" or "cancelled".')
+    flexible = serializers.BooleanField()
+    deadline = serializers.DateTimeField(allow_null=True)
+    not_before = serializers.DateTimeField(help_text="The start of its chosen window.")
+    expected_duration_s = FiniteFloatField(help_text="From measured runs of this kind and size.")
+    position = BoundedIntegerField(allow_null=True, help_text="1 = next to start, among the queued jobs.")
+    queue_depth = BoundedIntegerField(help_text="Jobs queued for a gpu slot, every tenant's.")
+    over_limit = serializers.BooleanField(help_text="The queue is past its depth limit: expect a wait.")
+    estimated_start = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField()
+
+
 class EstimateOutput(serializers.Serializer):
     kind = serializers.CharField()
     cost = BoundedIntegerField(help_text=CEU_HELP)
@@ -82,6 +106,7 @@ class JobOutput(serializers.Serializer):
     error = serializers.CharField()
     metrics = SafeDictField()
     artefacts = serializers.SerializerMethodField()
+    schedule = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
@@ -89,6 +114,11 @@ class JobOutput(serializers.Serializer):
     @extend_schema_field(ArtefactOutput(many=True))
     def get_artefacts(self, job: LabJob) -> list[dict[str, Any]]:
         return list(ArtefactOutput(job.artefacts, many=True, context={"job_id": job.pk}).data)
+
+    @extend_schema_field(ScheduleOutput(allow_null=True))
+    def get_schedule(self, job: LabJob) -> dict[str, Any] | None:
+        standing = services.job_standing(job=job)
+        return None if standing is None else dict(ScheduleOutput(standing).data)
 
 
 class AnyMediaRenderer(BaseRenderer):
@@ -151,12 +181,16 @@ class JobListApi(TenantApi):
         query.is_valid(raise_exception=True)
         return self.paginate(request, selectors.job_list(tenant=self.tenant, **query.validated_data), JobOutput)
 
-    @extend_schema(operation_id="lab_jobs_submit", request=JobInput, responses={202: JobOutput},
-                   description="Validates, holds the estimated CEU and queues the job on a gpu worker. Requires "
-                               "an Idempotency-Key. Too little CEU answers 402 `insufficient_ceu`.")
+    @extend_schema(operation_id="lab_jobs_submit", request=JobSubmitInput, responses={202: JobOutput},
+                   description="Validates, holds the estimated CEU and queues the job for a gpu worker. Requires "
+                               "an Idempotency-Key. Too little CEU answers 402 `insufficient_ceu`. A `flexible` "
+                               "job waits for its lowest-carbon window before `deadline`; a bad deadline answers "
+                               "400 `invalid_schedule` naming the field. `schedule` tells where the job stands: "
+                               "its state, queue position and estimated start. With too many jobs of yours "
+                               "waiting the submission answers 429 `queue_full`.")
     def post(self, request: Request) -> Response:
         return self.create_response(
-            request, JobInput, lambda v: services.job_submit(actor=self.actor, tenant=self.tenant, **v), JobOutput,
+            request, JobSubmitInput, lambda v: services.job_submit(actor=self.actor, tenant=self.tenant, **v), JobOutput,
             status_code=status.HTTP_202_ACCEPTED)
 
 

@@ -1,0 +1,79 @@
+"""Reads of the scheduler: where a job stands (its position and estimated start), and the refs it holds."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.ops.models import ScheduledJob, ScheduledState, TenantSchedule
+from apps.ops.scheduling.conf import ops_setting, queue_slots
+from kernels.scheduling import Waiting, fair_order, start_estimates
+
+POSITION_HORIZON = 5000  # waiting rows ranked for a position; a queue deeper than this is far past its limit
+
+
+@dataclass(frozen=True)
+class Standing:
+    state: str  # "deferred" (waiting for its window), "queued" (due, waiting for a slot), "released", or ended
+    flexible: bool
+    deadline: datetime | None
+    not_before: datetime
+    expected_duration_s: float
+    position: int | None  # 1 = next to go, among the jobs due on its queue
+    queue_depth: int  # jobs due and waiting on the queue
+    over_limit: bool  # the queue is past OPS_QUEUE_DEPTH_LIMIT
+    estimated_start: datetime | None
+    note: str
+
+
+def scheduled_refs_waiting(*, ref_type: str) -> QuerySet[ScheduledJob]:
+    """Ref ids the scheduler still holds back (the owner's stale-job sweep must not send them)."""
+    return ScheduledJob.objects.filter(ref_type=ref_type, state=ScheduledState.WAITING).values("ref_id")
+
+
+def scheduled_job_standing(*, tenant_id: int, ref_type: str, ref_id: int) -> Standing | None:
+    """The job's place in its queue. Ranks every tenant's due jobs, so the caller runs it in a system context;
+    only counts and times come out, never another tenant's rows."""
+    row = ScheduledJob.objects.filter(tenant_id=tenant_id, ref_type=ref_type, ref_id=ref_id).first()
+    if row is None:
+        return None
+    now = timezone.now()
+    due = list(ScheduledJob.objects.filter(queue=row.queue, state=ScheduledState.WAITING, not_before__lte=now)
+               .order_by("created_at", "id").values_list("id", "tenant_id", "expected_s")[:POSITION_HORIZON])
+    state, position, start = _state(row, now), None, None
+    if state == "queued":
+        position, start = _position(row, due, now)
+    elif state == "deferred":
+        start = row.not_before
+    elif row.state == ScheduledState.RELEASED:
+        start = row.released_at
+    return Standing(state=state, flexible=row.flexible, deadline=row.deadline, not_before=row.not_before,
+                    expected_duration_s=row.expected_s, position=position, queue_depth=len(due),
+                    over_limit=len(due) > ops_setting("OPS_QUEUE_DEPTH_LIMIT"), estimated_start=start, note=row.note)
+
+
+def _state(row: ScheduledJob, now: datetime) -> str:
+    if row.state == ScheduledState.WAITING:
+        return "deferred" if row.not_before > now else "queued"
+    return str(row.state)
+
+
+def _position(row: ScheduledJob, due: list[tuple[int, int, float]], now: datetime) -> tuple[int | None, datetime]:
+    released = list(ScheduledJob.objects.filter(queue=row.queue, state=ScheduledState.RELEASED)
+                    .values_list("tenant_id", "expected_s", "released_at"))
+    weights = dict(TenantSchedule.objects.filter(tenant_id__in={d[1] for d in due}).values_list("tenant_id", "weight"))
+    in_flight: dict[int, float] = {}
+    for tenant_id, expected, _ in released:
+        in_flight[tenant_id] = in_flight.get(tenant_id, 0.0) + expected
+    order = fair_order([Waiting(pk, tenant=t, cost_s=s) for pk, t, s in due], in_flight_s=in_flight, weights=weights)
+    if row.pk not in order:
+        return None, now
+    index = order.index(row.pk)
+    cost = {pk: s for pk, _, s in due}
+    # A running job frees its slot after its expected duration (at once when overdue); free slots are free now.
+    busy = [max(0.0, expected - (now - (at or now)).total_seconds()) for _, expected, at in released]
+    slots = (busy + [0.0] * queue_slots(row.queue))[:max(queue_slots(row.queue), 1)]
+    waits = start_estimates([cost[pk] for pk in order[:index + 1]], slots_free_in_s=sorted(slots))
+    return index + 1, now + timedelta(seconds=waits[index])
