@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["windows", "offline", "fair"])
+@pytest.mark.parametrize("module", ["windows", "offline", "fair", "durations"])
 def test_it_keeps_the_docstring_examples_true(module: str) -> None:
     # given
     imported = importlib.import_module(f"kernels.scheduling.{module}")

@@ -3,7 +3,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kernels.scheduling import Forecast, best_start, deadline_misses, emissions, offline_optimum, window_mean
+from kernels.scheduling import (
+    Forecast,
+    Prior,
+    best_start,
+    deadline_misses,
+    emissions,
+    expected_duration,
+    offline_optimum,
+    window_mean,
+)
 
 
 def _random_forecast(rng: np.random.Generator, n: int) -> Forecast:
@@ -59,3 +68,16 @@ def test_it_refuses_slots_that_are_not_contiguous() -> None:
     # when / then
     with pytest.raises(ValueError, match="contiguous"):
         Forecast(starts=np.array([0.0, 20.0]), ends=np.array([10.0, 30.0]), values=np.array([1.0, 2.0]))
+
+
+def test_expected_duration_follows_the_measured_history_not_the_prior() -> None:
+    # given: a kind that measured 2 s + 1 µs per unit of size, and a prior ten times too slow
+    sizes = np.array([1e5, 5e5, 1e6, 2e6, 4e6])
+    walls = 2.0 + sizes * 1e-6
+    prior = Prior(work_per_s=1e5, overhead_s=0.0)
+    # when
+    expected = expected_duration(sizes, walls, size=3e6, prior=prior)
+    cold = expected_duration(sizes[:2], walls[:2], size=3e6, prior=prior)
+    # then
+    assert expected == pytest.approx(5.0)
+    assert cold == pytest.approx(30.0)
