@@ -190,8 +190,8 @@ class JobListApi(TenantApi):
                                "waiting the submission answers 429 `queue_full`.")
     def post(self, request: Request) -> Response:
         return self.create_response(
-            request, JobSubmitInput, lambda v: services.job_submit(actor=self.actor, tenant=self.tenant, **v), JobOutput,
-            status_code=status.HTTP_202_ACCEPTED)
+            request, JobSubmitInput, lambda v: services.job_submit(actor=self.actor, tenant=self.tenant, **v),
+            JobOutput, status_code=status.HTTP_202_ACCEPTED)
 
 
 class JobDetailApi(TenantApi):

@@ -164,7 +164,8 @@ def jobs_requeue_stale(*, limit: int = REQUEUE_LIMIT) -> int:
     """Periodic: sends the task again for jobs whose message never arrived (queued past `REQUEUE_QUEUED_AFTER`,
     and not re-sent within `REDELIVER_AFTER`) and for running jobs whose worker went silent past the lease.
     Duplicates are harmless: the run claims the job with a conditional update and a live attempt keeps its
-    heartbeat fresh. Jobs the scheduler still holds back (deferred, or waiting for a slot) are not sent. Sends at most `limit` tasks, oldest first; returns how many it sent."""
+    heartbeat fresh. Jobs the scheduler still holds back (deferred, or waiting for a slot) are not sent. Sends
+    at most `limit` tasks, oldest first; returns how many it sent."""
     now = timezone.now()
     queued_before = now - REQUEUE_QUEUED_AFTER
     lease_before = now - timedelta(seconds=lab_setting("LAB_LEASE_S"))
@@ -172,9 +173,10 @@ def jobs_requeue_stale(*, limit: int = REQUEUE_LIMIT) -> int:
     lost = Q(status=JobStatus.RUNNING, heartbeat_at__lt=lease_before) & (Q(enqueued_at__isnull=True)
                                                                           | Q(enqueued_at__lt=lease_before))
     with rls.system_context(reason="the requeue sweep covers every tenant's jobs"):
+        held = scheduling.scheduled_refs_waiting(ref_type=REF_TYPE)
         stale = list(LabJob.objects.filter(Q(status=JobStatus.QUEUED, created_at__lt=queued_before) & not_sent
-                                           | lost)
-                 .exclude(pk__in=scheduling.scheduled_refs_waiting(ref_type=REF_TYPE)).order_by("pk").values_list("tenant_id", "pk")[:limit])
+                                           | lost).exclude(pk__in=held)
+                     .order_by("pk").values_list("tenant_id", "pk")[:limit])
     for tenant_id, job_id in stale:
         job_enqueue(tenant_id=tenant_id, job_id=job_id)
     return len(stale)

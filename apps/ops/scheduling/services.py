@@ -14,8 +14,8 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Sum
-from django.db.models.functions import RowNumber
 from django.db.models.expressions import Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
@@ -98,7 +98,8 @@ def dispatch_release(*, queue: str) -> list[int]:
 
 
 def _fair_pick(rows: dict[int, ScheduledJob], in_flight: dict[int, dict], free: int) -> list[int]:
-    settings = {s.tenant_id: s for s in TenantSchedule.objects.filter(tenant_id__in={r.tenant_id for r in rows.values()})}
+    tenants = {row.tenant_id for row in rows.values()}
+    settings = {s.tenant_id: s for s in TenantSchedule.objects.filter(tenant_id__in=tenants)}
     waiting = [Waiting(pk, tenant=row.tenant_id, cost_s=row.expected_s) for pk, row in rows.items()]
     order = fair_order(waiting, in_flight_s={t: float(r["s"] or 0.0) for t, r in in_flight.items()},
                        weights={t: s.weight for t, s in settings.items()})
