@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from apps.core.models import TenantOwnedModel
 
@@ -30,6 +30,63 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"
+
+
+class JobEnergy(TenantOwnedModel):
+    """What one unit of work (a lab job, a capsule run, a paid analysis) used: times, energy with its source,
+    the grid intensity at its start, its CO2e, and the energy part of its CEU charge. One row per unit of work
+    (`ref_type`, `ref_id`), written in the work's completion transaction; never updated (a trigger refuses)."""
+
+    kind = models.CharField(max_length=64, help_text='e.g. "lab.diffusion2d", "capsule.regime_monitor".')
+    queue = models.CharField(max_length=32)
+    ref_type = models.CharField(max_length=64, help_text='The measured row\'s model label, e.g. "lab.labjob".')
+    ref_id = models.BigIntegerField()
+    size = models.BigIntegerField(help_text="The work's size in its kind's unit (cell updates, points).")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    wall_s = models.FloatField()
+    cpu_s = models.FloatField()
+    joules = models.FloatField(help_text="CPU (or its model) plus GPU energy.")
+    gpu_joules = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=16, help_text='"rapl", "nvml+rapl", "nvml+model" or "model".')
+    estimated = models.BooleanField(help_text="The CPU part comes from the power model, not a meter.")
+    region = models.CharField(max_length=64)
+    gco2_per_kwh = models.FloatField()
+    carbon_source = models.CharField(max_length=120)
+    price_per_mwh_minor = models.BigIntegerField(help_text="Energy price used, currency minor units per MWh.")
+    co2e_grams = models.FloatField()
+    ceu_charged = models.BigIntegerField(help_text="CEU minor units charged for the work.")
+    ceu_energy = models.BigIntegerField(help_text="The part of ceu_charged that paid for its energy.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ref_type", "ref_id"], name="ops_jobenergy_one_per_work"),
+            models.CheckConstraint(name="ops_jobenergy_figures_non_negative", condition=(
+                Q(wall_s__gte=0) & Q(cpu_s__gte=0) & Q(joules__gte=0) & Q(co2e_grams__gte=0) & Q(size__gte=0))),
+            models.CheckConstraint(name="ops_jobenergy_energy_within_charge",
+                                   condition=Q(ceu_energy__gte=0) & Q(ceu_energy__lte=F("ceu_charged"))),
+        ]
+        indexes = [models.Index(fields=["tenant", "-created_at", "-id"], name="ops_jobenergy_tenant_recent"),
+                   models.Index(fields=["kind", "-created_at"], name="ops_jobenergy_kind_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.ref_type}:{self.ref_id} {self.joules:.1f} J"
+
+
+class EnergyProfile(models.Model):
+    """Running totals per kind of work over every tenant (no tenant column: only sums), so a quote can say what
+    energy a job of a given size is likely to use before any tenant-scoped history exists."""
+
+    kind = models.CharField(max_length=64, unique=True)
+    samples = models.BigIntegerField(default=0)
+    size_total = models.FloatField(default=0.0)
+    joules_total = models.FloatField(default=0.0)
+    wall_s_total = models.FloatField(default=0.0)
+    cpu_s_total = models.FloatField(default=0.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.samples} samples"
 
 
 class ScheduleObjective(models.TextChoices):

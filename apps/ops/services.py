@@ -32,3 +32,8 @@ def audit_record(*, actor: Actor, action: str, obj: models.Model | None = None, 
         tenant_id=tenant_id, action=action, object_type=object_type, object_id=object_id,
         before=before, after=after, request_id=request_id_var.get() or "",
     )
+
+
+from apps.ops.energy.records import job_energy_record  # noqa: E402  (the energy service lives with its sampler)
+
+__all__ = ["audit_record", "job_energy_record", "snapshot"]

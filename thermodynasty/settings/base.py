@@ -145,6 +145,7 @@ LOGGING = {
 
 from .celery import *  # noqa: E402,F401,F403
 from .drf import *  # noqa: E402,F401,F403
+from .energy import *  # noqa: E402,F401,F403
 from .neo4j import *  # noqa: E402,F401,F403
 
 FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ops', '0002_auditlog_append_only'),
+        ('ops', '0003_h13a_job_energy'),
         ('tenants', '0002_domain_and_logo_validation'),
     ]
 
