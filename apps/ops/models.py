@@ -152,6 +152,7 @@ class ScheduledJob(TenantOwnedModel):
                                    condition=Q(flexible=False) | Q(deadline__isnull=False)),
         ]
         indexes = [models.Index(fields=["queue", "state", "not_before"], name="ops_scheduled_due"),
+                   models.Index(fields=["queue", "released_at"], name="ops_scheduled_served"),
                    models.Index(fields=["tenant", "-created_at", "-id"], name="ops_scheduled_tenant_recent")]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from apps.ops.models import ScheduledJob, ScheduledState, TenantSchedule
@@ -26,6 +26,16 @@ class Standing:
     over_limit: bool  # the queue is past OPS_QUEUE_DEPTH_LIMIT
     estimated_start: datetime | None
     note: str
+
+
+def served_seconds(*, queue: str, now: datetime) -> dict[int, float]:
+    """Expected seconds released per tenant over the last `OPS_FAIR_WINDOW_S`, running or done: where each
+    tenant's fair-share clock starts. Without this memory a pass that finds the slots empty would forget who
+    just had them, and a heavier-weighted tenant would win every pass."""
+    since = now - timedelta(seconds=ops_setting("OPS_FAIR_WINDOW_S"))
+    rows = (ScheduledJob.objects.filter(queue=queue, released_at__gte=since).values("tenant_id")
+            .annotate(s=Sum("expected_s")).values_list("tenant_id", "s"))
+    return {tenant_id: float(s or 0.0) for tenant_id, s in rows}
 
 
 def scheduled_refs_waiting(*, ref_type: str) -> QuerySet[ScheduledJob]:
@@ -62,18 +72,16 @@ def _state(row: ScheduledJob, now: datetime) -> str:
 
 def _position(row: ScheduledJob, due: list[tuple[int, int, float]], now: datetime) -> tuple[int | None, datetime]:
     released = list(ScheduledJob.objects.filter(queue=row.queue, state=ScheduledState.RELEASED)
-                    .values_list("tenant_id", "expected_s", "released_at"))
+                    .values_list("expected_s", "released_at"))
     weights = dict(TenantSchedule.objects.filter(tenant_id__in={d[1] for d in due}).values_list("tenant_id", "weight"))
-    in_flight: dict[int, float] = {}
-    for tenant_id, expected, _ in released:
-        in_flight[tenant_id] = in_flight.get(tenant_id, 0.0) + expected
-    order = fair_order([Waiting(pk, tenant=t, cost_s=s) for pk, t, s in due], in_flight_s=in_flight, weights=weights)
+    order = fair_order([Waiting(pk, tenant=t, cost_s=s) for pk, t, s in due],
+                       in_flight_s=served_seconds(queue=row.queue, now=now), weights=weights)
     if row.pk not in order:
         return None, now
     index = order.index(row.pk)
     cost = {pk: s for pk, _, s in due}
     # A running job frees its slot after its expected duration (at once when overdue); free slots are free now.
-    busy = [max(0.0, expected - (now - (at or now)).total_seconds()) for _, expected, at in released]
+    busy = [max(0.0, expected - (now - (at or now)).total_seconds()) for expected, at in released]
     slots = (busy + [0.0] * queue_slots(row.queue))[:max(queue_slots(row.queue), 1)]
     waits = start_estimates([cost[pk] for pk in order[:index + 1]], slots_free_in_s=sorted(slots))
     return index + 1, now + timedelta(seconds=waits[index])

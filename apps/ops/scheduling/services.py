@@ -13,7 +13,7 @@ import zlib
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -25,6 +25,7 @@ from apps.ops.models import ScheduledJob, ScheduledState, TenantSchedule
 from apps.ops.scheduling.conf import ops_setting, queue_slots
 from apps.ops.scheduling.planning import Plan
 from apps.ops.scheduling.registry import sender_for
+from apps.ops.scheduling.selectors import served_seconds
 from kernels.scheduling import Waiting, fair_order, release
 
 ACTIVE = (ScheduledState.WAITING, ScheduledState.RELEASED)
@@ -83,28 +84,28 @@ def dispatch_release(*, queue: str) -> list[int]:
     with transaction.atomic(durable=True):
         if not _locked(queue):
             return []
-        in_flight = {r["tenant_id"]: r for r in ScheduledJob.objects.filter(queue=queue, state=ScheduledState.RELEASED)
-                     .values("tenant_id").annotate(n=Count("id"), s=Sum("expected_s"))}
-        free = queue_slots(queue) - sum(r["n"] for r in in_flight.values())
+        running = dict(ScheduledJob.objects.filter(queue=queue, state=ScheduledState.RELEASED)
+                       .values("tenant_id").annotate(n=Count("id")).values_list("tenant_id", "n"))
+        free = queue_slots(queue) - sum(running.values())
         if free <= 0:
             return []
         now = timezone.now()
         rows = {row.pk: row for row in _candidates(queue, now, free)}
-        chosen = _fair_pick(rows, in_flight, free)
+        chosen = _fair_pick(rows, running, served_seconds(queue=queue, now=now), free)
         _mark_released(queue, [rows[pk] for pk in chosen], now)
         picked = [(rows[pk].ref_type, rows[pk].tenant_id, rows[pk].ref_id) for pk in chosen]
         transaction.on_commit(lambda: _send(picked), robust=True)
         return chosen
 
 
-def _fair_pick(rows: dict[int, ScheduledJob], in_flight: dict[int, dict], free: int) -> list[int]:
+def _fair_pick(rows: dict[int, ScheduledJob], running: dict[int, int], served: dict[int, float],
+               free: int) -> list[int]:
     tenants = {row.tenant_id for row in rows.values()}
     settings = {s.tenant_id: s for s in TenantSchedule.objects.filter(tenant_id__in=tenants)}
     waiting = [Waiting(pk, tenant=row.tenant_id, cost_s=row.expected_s) for pk, row in rows.items()]
-    order = fair_order(waiting, in_flight_s={t: float(r["s"] or 0.0) for t, r in in_flight.items()},
-                       weights={t: s.weight for t, s in settings.items()})
+    order = fair_order(waiting, in_flight_s=served, weights={t: s.weight for t, s in settings.items()})
     quota = {t: s.gpu_quota for t, s in settings.items() if s.gpu_quota}
-    return release(order, {w.key: w.tenant for w in waiting}, running={t: r["n"] for t, r in in_flight.items()},
+    return release(order, {w.key: w.tenant for w in waiting}, running=running,
                    quota=quota, default_quota=ops_setting("OPS_TENANT_QUOTA"), free_slots=free)
 
 

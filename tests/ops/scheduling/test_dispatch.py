@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.test import TestCase
 from django.utils import timezone
 
 from apps.lab import services as lab_services
@@ -29,7 +30,8 @@ def _drain(rounds: int = 500) -> list[ScheduledJob]:
     """Dispatches, then lets every released job finish, until nothing waits: the release order."""
     order: list[ScheduledJob] = []
     for _ in range(rounds):
-        released = dispatch_release(queue="gpu")
+        with TestCase.captureOnCommitCallbacks(execute=True):  # the sends happen after the dispatcher's commit
+            released = dispatch_release(queue="gpu")
         if not released:
             break
         order.extend(sorted(ScheduledJob.objects.filter(pk__in=released), key=lambda r: released.index(r.pk)))
@@ -91,10 +93,11 @@ def test_a_deferred_job_stays_in_postgres_until_its_window_and_goes_out_once(ten
                                                   not_before=timezone.now() + timedelta(hours=1))
     sent.clear()
     # when
-    early = dispatch_release(queue="gpu")
-    ScheduledJob.objects.filter(pk=row.pk).update(not_before=timezone.now() - timedelta(seconds=1))
-    due = dispatch_release(queue="gpu")
-    again = dispatch_release(queue="gpu")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        early = dispatch_release(queue="gpu")
+        ScheduledJob.objects.filter(pk=row.pk).update(not_before=timezone.now() - timedelta(seconds=1))
+        due = dispatch_release(queue="gpu")
+        again = dispatch_release(queue="gpu")
     # then
     row.refresh_from_db()
     assert early == [] and due == [row.pk] and again == []
