@@ -9,7 +9,6 @@ from thermodynasty.openapi_docs.base import T0, T1, T2, Doc, page
 PARAMS = {"nx": 96, "ny": 96, "t_end": 60.0, "snapshots": 6, "boundary": "neumann", "diffusivity": 1.0,
           "sources": [{"x": 30, "y": 60, "sigma": 4, "amount": 2.0}]}
 REQUEST = {"kind": "diffusion2d", "params": PARAMS, "time_limit_s": 600}
-FLEXIBLE = {**REQUEST, "flexible": True, "deadline": T2}
 SCHEDULE = {"state": "deferred", "flexible": True, "deadline": T2, "not_before": T1, "expected_duration_s": 41.0,
             "position": None, "queue_depth": 0, "over_limit": False, "estimated_start": T1, "note": ""}
 JOB = {"id": 3121, "kind": "diffusion2d", "params": PARAMS, "status": "queued", "progress": 0.0,
@@ -48,8 +47,9 @@ DOCS: dict[str, Doc] = {
         "window (or lowest-price, as your tenant is set) that still finishes in time. `schedule` tells where it "
         "stands: `deferred` until `not_before`, `queued` with its `position` and `estimated_start` while the "
         "GPU queue is busy (`over_limit` when it is past its depth limit), then `released`. Each tenant runs a "
-        "fair share of the GPU queue; too many of your jobs waiting answers 429 `queue_full`.",
-        request=FLEXIBLE, response=JOB,
+        "fair share of the GPU queue; too many of your jobs waiting answers 429 `queue_full`. A flexible "
+        'request adds `"flexible": true, "deadline": "2026-03-02T18:00:00Z"` to the body.',
+        request=REQUEST, response=JOB,
         errors={400: (*WORK[400], OpsErrorCode.INVALID_SCHEDULE), 402: (LedgerErrorCode.INSUFFICIENT_CEU,),
                 429: (OpsErrorCode.QUEUE_FULL,)}),
     "lab_jobs_list": Doc(

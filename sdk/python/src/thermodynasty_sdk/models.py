@@ -545,11 +545,8 @@ class InstantiateInputRequest(TypedDict, total=False):
     name_prefix: str
 
 
-JobInputKindEnum = Literal["diffusion2d", "gray_scott", "advection_diffusion", "graph_cascade", "nvp_train", "nvp_forecast", "telemetry_forecast"]
-
-
 class JobInputRequest(TypedDict, total=False):
-    kind: JobInputKindEnum
+    kind: KindA82Enum
     params: dict[str, Any]
     time_limit_s: int | None
 
@@ -569,9 +566,21 @@ class JobOutput(TypedDict, total=False):
     metrics: dict[str, Any]
     params: dict[str, Any]
     progress: float
+    schedule: ScheduleOutput | None
     started_at: str | None
     status: str
     time_limit_s: int
+
+
+class JobSubmitInputRequest(TypedDict, total=False):
+    deadline: str | None
+    flexible: bool
+    kind: KindA82Enum
+    params: dict[str, Any]
+    time_limit_s: int | None
+
+
+KindA82Enum = Literal["diffusion2d", "gray_scott", "advection_diffusion", "graph_cascade", "nvp_train", "nvp_forecast", "telemetry_forecast"]
 
 
 class KindOutput(TypedDict, total=False):
@@ -1087,6 +1096,19 @@ class RelationOutput(TypedDict, total=False):
 class ReverseInputRequest(TypedDict, total=False):
     client_id: str
     reason: str
+
+
+class ScheduleOutput(TypedDict, total=False):
+    deadline: str | None
+    estimated_start: str | None
+    expected_duration_s: float
+    flexible: bool
+    not_before: str
+    note: str
+    over_limit: bool
+    position: int | None
+    queue_depth: int
+    state: str
 
 
 ScopesEnum = Literal["read", "write", "trade", "keys"]
