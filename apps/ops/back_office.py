@@ -50,7 +50,7 @@ def workers_live(timeout: float = INSPECT_TIMEOUT_S) -> tuple[list[dict[str, Any
 def queues_live() -> tuple[list[dict[str, Any]], str]:
     """Messages in each broker queue, next to what the scheduler holds for it."""
     now = timezone.now()
-    held = {r["queue"]: r for r in ScheduledJob.objects.filter(
+    held: dict[str, dict[str, Any]] = {r["queue"]: dict(r) for r in ScheduledJob.objects.filter(
         state__in=[ScheduledState.WAITING, ScheduledState.RELEASED]).values("queue").annotate(
         released=Count("id", filter=Q(state=ScheduledState.RELEASED)),
         queued=Count("id", filter=Q(state=ScheduledState.WAITING, not_before__lte=now)),
@@ -67,7 +67,7 @@ def _broker_lengths(names: list[str]) -> tuple[dict[str, int], str]:
 
     try:
         client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1)
-        return {name: int(client.llen(name)) for name in names}, ""
+        return {name: int(client.llen(name)) for name in names}, ""  # type: ignore[arg-type]  # sync client
     except Exception as exc:  # noqa: BLE001 - shown on the page
         return {}, f"{type(exc).__name__}: {exc}"[:300]
 
@@ -94,11 +94,12 @@ def per_day(days: int = 14) -> list[dict[str, Any]]:
     """Energy (kWh), gCO2e and jobs per UTC day from JobEnergy, and the gCO2e that deferral saved: for each
     flexible job that ran, its energy times the intensity at submission minus the intensity when released."""
     since = timezone.now() - timedelta(days=days)
-    energy = {r["day"]: r for r in JobEnergy.objects.filter(started_at__gte=since).annotate(
+    measured = JobEnergy.objects.filter(started_at__gte=since)
+    energy: dict[date, dict[str, Any]] = {r["day"]: dict(r) for r in measured.annotate(
         day=TruncDate("started_at")).values("day").annotate(
         joules=Sum("joules"), co2e=Sum("co2e_grams"), jobs=Count("id"),
         estimated=Count("id", filter=Q(estimated=True)))}
-    saved = {r["day"]: r for r in ScheduledJob.objects.filter(
+    saved: dict[date, dict[str, Any]] = {r["day"]: dict(r) for r in ScheduledJob.objects.filter(
         flexible=True, state=ScheduledState.FINISHED, finished_at__gte=since, intensity_at_submit__isnull=False,
         intensity_at_run__isnull=False).annotate(day=TruncDate("finished_at"), saved=_saved_grams()).values(
         "day").annotate(grams=Sum("saved"), deferred=Count("id"))}

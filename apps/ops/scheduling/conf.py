@@ -8,8 +8,8 @@ from django.conf import settings
 DEFAULTS: dict[str, Any] = {
     # Jobs released to each queue at once: the worker processes consuming it (concurrency x workers).
     "OPS_QUEUE_SLOTS": {"gpu": 4},
-    "OPS_TENANT_QUOTA": 2,
-    "OPS_FAIR_WINDOW_S": 3600,  # fair share counts the work each tenant was given over this long  # jobs of one tenant running at once on a queue, unless its TenantSchedule says
+    "OPS_TENANT_QUOTA": 2,  # jobs of one tenant running at once on a queue, unless its TenantSchedule says
+    "OPS_FAIR_WINDOW_S": 3600,  # fair share counts the work each tenant was given over this long
     # Past this many jobs waiting for a slot, a submission is still taken but answered "queued" with its
     # position and an estimated start; past the per-tenant cap it is refused (429), never piled up silently.
     "OPS_QUEUE_DEPTH_LIMIT": 20,

@@ -38,9 +38,10 @@ def served_seconds(*, queue: str, now: datetime) -> dict[int, float]:
     return {tenant_id: float(s or 0.0) for tenant_id, s in rows}
 
 
-def scheduled_refs_waiting(*, ref_type: str) -> QuerySet[ScheduledJob]:
+def scheduled_refs_waiting(*, ref_type: str) -> QuerySet[ScheduledJob, int]:
     """Ref ids the scheduler still holds back (the owner's stale-job sweep must not send them)."""
-    return ScheduledJob.objects.filter(ref_type=ref_type, state=ScheduledState.WAITING).values("ref_id")
+    return ScheduledJob.objects.filter(ref_type=ref_type, state=ScheduledState.WAITING).values_list("ref_id",
+                                                                                                   flat=True)
 
 
 def scheduled_job_standing(*, tenant_id: int, ref_type: str, ref_id: int) -> Standing | None:
