@@ -4,7 +4,7 @@ import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from apps.capsules import selectors, services
 from apps.capsules.models import CapsuleKind, RunStatus
 from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeJSONField, StrictInputSerializer
+from apps.ops.energy.serializers import ENERGY_HELP, EnergyOutput, energy_of
 from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
@@ -125,11 +126,16 @@ class CapsuleRunOutput(serializers.Serializer):
     proof_reason = serializers.CharField()
     pft_minted = BoundedIntegerField(help_text="PFT minor units minted for a valid proof.")
     cpu_seconds = FiniteFloatField()
-    energy_wh = FiniteFloatField()
+    energy_wh = FiniteFloatField(help_text="energy.joules / 3600 (Wh), kept for older clients.")
     error = serializers.CharField()
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
+    energy = serializers.SerializerMethodField(help_text=ENERGY_HELP)
+
+    @extend_schema_field(EnergyOutput(allow_null=True))
+    def get_energy(self, run: Any) -> dict[str, Any] | None:
+        return energy_of(tenant=run.tenant_id, ref_type=run._meta.label_lower, ref_id=run.pk)
 
 
 class CapsuleRunDetailOutput(CapsuleRunOutput):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from django.http import FileResponse
@@ -20,6 +21,8 @@ from apps.lab.kinds import KINDS
 from apps.lab.models import JobKind, JobStatus, LabJob
 from apps.ledger import selectors as ledger_selectors
 from apps.ledger.services.charges import CEU
+from apps.ops.energy.records import energy_estimate
+from apps.ops.energy.serializers import ENERGY_HELP, EnergyEstimateOutput, EnergyOutput, energy_of
 from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
@@ -79,6 +82,8 @@ class EstimateOutput(serializers.Serializer):
     available = BoundedIntegerField(help_text=f"Your spendable CEU. {CEU_HELP}")
     sufficient = serializers.BooleanField()
     params = SafeDictField(help_text="The parameters as they would run, defaults filled in.")
+    energy = EnergyEstimateOutput(allow_null=True, help_text="The energy part of the cost, from measured jobs of "
+                                                             "this kind; null before any was measured.")
 
 
 class ArtefactOutput(serializers.Serializer):
@@ -110,6 +115,7 @@ class JobOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
+    energy = serializers.SerializerMethodField(help_text=ENERGY_HELP)
 
     @extend_schema_field(ArtefactOutput(many=True))
     def get_artefacts(self, job: LabJob) -> list[dict[str, Any]]:
@@ -119,6 +125,10 @@ class JobOutput(serializers.Serializer):
     def get_schedule(self, job: LabJob) -> dict[str, Any] | None:
         standing = services.job_standing(job=job)
         return None if standing is None else dict(ScheduleOutput(standing).data)
+
+    @extend_schema_field(EnergyOutput(allow_null=True))
+    def get_energy(self, job: LabJob) -> dict[str, Any] | None:
+        return energy_of(tenant=job.tenant_id, ref_type=job._meta.label_lower, ref_id=job.pk)
 
 
 class AnyMediaRenderer(BaseRenderer):
@@ -162,9 +172,11 @@ class JobEstimateApi(TenantApi):
         quote = services.job_quote(**data.validated_data, tenant=self.tenant)
         account = ledger_selectors.account_main(tenant=self.tenant, asset=CEU)
         available = account.available if account is not None else 0
+        energy = energy_estimate(kind=f"lab.{quote.kind}", size=round(quote.estimate.work), cost=quote.cost)
         body = {"kind": quote.kind, "time_limit_s": quote.time_limit_s, "available": available,
                 "sufficient": available >= quote.cost, "params": quote.params, "dt": None,
-                "stability_limit": None, "reason": "", **quote.estimate.as_dict()}
+                "stability_limit": None, "reason": "", **quote.estimate.as_dict(),
+                "energy": asdict(energy) if energy else None}
         return Response(EstimateOutput(body).data)
 
 

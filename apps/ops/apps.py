@@ -7,3 +7,6 @@ class OpsConfig(AppConfig):
     name = "apps.ops"
     label = "ops"
     verbose_name = "Back office"
+
+    def ready(self) -> None:
+        from apps.ops.carbon import checks  # noqa: F401  (registers the OPS_CARBON_PROVIDERS check)

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from apps.core.json_values import json_safe
 from apps.core.pagination import StableCursorPagination
 from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeDictField, StrictInputSerializer
+from apps.ops.energy.serializers import ENERGY_HELP, EnergyOutput, energy_of
 from apps.signals import selectors, services
 from apps.signals.pricing import BASE_FEE, MAX_POINTS, POINTS_PER_MINOR_UNIT
 from apps.signals.series import MODELS
@@ -119,6 +120,7 @@ class AnalysisOutput(serializers.Serializer):
     penalty = FiniteFloatField()
     period = BoundedIntegerField(allow_null=True, help_text="Seasonal period removed, in points.")
     charged = BoundedIntegerField(help_text=CEU_HELP)
+    energy = EnergyOutput(allow_null=True, help_text=ENERGY_HELP)
     segments = SegmentOutput(many=True)
     change_points = ChangePointOutput(many=True)
 
@@ -136,6 +138,7 @@ def analysis_body(record: Any, result: Segmentation) -> dict[str, Any]:
     return AnalysisOutput({
         "id": record.pk, "points": record.points, "model": result.model, "penalty": json_safe(float(result.penalty)),
         "period": result.period, "charged": record.charged,
+        "energy": energy_of(tenant=record.tenant_id, ref_type=record._meta.label_lower, ref_id=record.pk),
         "segments": [_fields(s, _SEGMENT_FIELDS) for s in result.segments],
         "change_points": [_fields(c, _CHANGE_FIELDS) for c in result.change_points]}).data
 
@@ -151,6 +154,9 @@ _F2 = {"energy": 4.074, "temperature": 0.0336, "entropy": 0.673, "entropy_rate":
        "lag1": -0.504}
 _ANALYSIS_RESPONSE = {  # what the kernel answered for _ANALYSIS_REQUEST (floats rounded to 4 digits)
     "id": 1, "points": 20, "model": "robust", "penalty": 5.991, "period": None, "charged": 6,
+    "energy": {"joules": 0.42, "gpu_joules": None, "source": "model", "estimated": True, "wall_s": 0.021,
+               "cpu_s": 0.02, "region": "local", "gco2_per_kwh": 450.0, "carbon_source": "default",
+               "co2e_grams": 5.25e-05, "ceu_charged": 6, "ceu_energy": 0, "energy_share": 0.000194},
     "segments": [
         {"start": 0, "end": 10, "t_start": 1767225600.0, "t_end": 1767226140.0, "n": 10, "mean": 10.0,
          "scale": 0.177, "slope": -0.0001616, "features": _F1},

@@ -107,3 +107,40 @@ def test_a_capsule_page_lists_its_inputs_for_people_not_a_python_dict(client_for
     assert 'data-testid="capsule-inputs"' in page and "Ids of your telemetry streams to analyse." in page
     assert "list of integers" in page and "{&#x27;type&#x27;" not in page
     assert "&quot;type&quot;: &quot;object&quot;" in page
+
+
+def test_a_settled_runs_page_shows_its_energy_line(client_for, tenant, make_member, settings, tmp_path):
+    # given
+    from apps.ops.energy import sampler
+
+    settings.OPS_RAPL_ROOT = str(tmp_path / "none")
+    sampler._zones.clear()
+    stream = stream_with_points(tenant, n=100)
+    funded_account(tenant, 100_000)
+    run = services.capsule_run_start(actor=ACTOR, tenant=tenant, capsule_id=make_capsule(platform()).pk,
+                                     inputs={"streams": [stream.pk]})
+    services.capsule_run_execute(run_id=run.pk)
+    sampler._zones.clear()
+    client = client_for(make_member(tenant, role="viewer"))
+    # when
+    page = client.get(f"/capsules/runs/{run.pk}/").content.decode()
+    # then
+    assert 'data-testid="energy-line"' in page and "Wh estimated" in page and "estimated</abbr>" in page
+
+
+def test_a_capsule_page_shows_the_energy_part_of_a_typical_run_once_one_was_measured(client_for, tenant,
+                                                                                     make_member):
+    # given
+    capsule = make_capsule(platform())
+    client = client_for(make_member(tenant, role="viewer"))
+    before = client.get(f"/capsules/{capsule.pk}/").content.decode()
+    stream = stream_with_points(tenant, n=100)
+    funded_account(tenant, 100_000)
+    run = services.capsule_run_start(actor=ACTOR, tenant=tenant, capsule_id=capsule.pk,
+                                     inputs={"streams": [stream.pk]})
+    services.capsule_run_execute(run_id=run.pk)
+    # when
+    page = client.get(f"/capsules/{capsule.pk}/").content.decode()
+    # then
+    assert 'data-testid="capsule-energy-part"' not in before
+    assert re.search(r"[\d.]+ CEU for a typical run of this kind \(~[\d,]+ J, from 1 measured run on", page)

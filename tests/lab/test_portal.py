@@ -187,3 +187,40 @@ def test_the_forecast_forms_offer_the_tenants_models_and_streams_by_name(client_
     # then
     assert f'<option value="{mine.pk}"' in nvp_form and f'<option value="{theirs.pk}"' not in nvp_form
     assert f'<option value="{stream.pk}"' in telemetry_form and "turbine-7 bearing" in telemetry_form
+
+
+def test_a_finished_jobs_page_shows_its_joules_source_and_co2e(client_for, tenant, make_member, settings, tmp_path):
+    # given: the power model (no readable RAPL), a static grid
+    from apps.ops.energy import sampler
+    from apps.ops.models import JobEnergy
+
+    settings.OPS_RAPL_ROOT = str(tmp_path / "none")
+    settings.OPS_DEFAULT_REGION = "portal-test"
+    settings.OPS_CARBON_PROVIDERS = {"portal-test": {"kind": "static", "gco2_per_kwh": 321.0}}
+    sampler._zones.clear()
+    queued = submitted(tenant)
+    client = client_for(make_member(tenant, role="viewer"))
+    before = client.get(f"/lab/jobs/{queued.pk}/").content.decode()
+    job = _finished(tenant)
+    sampler._zones.clear()
+    # when
+    page = client.get(f"/lab/jobs/{job.pk}/").content.decode()
+    # then
+    row = JobEnergy.objects.get(ref_id=job.pk, ref_type="lab.labjob")
+    line = re.search(r'data-testid="energy-line">(.*?)</p>', page, re.S).group(1)
+    assert 'data-testid="energy-line"' not in before
+    assert "(model, <abbr" in line and "estimated</abbr>" in line and "321 g/kWh (static)" in line
+    assert re.search(r"Energy <strong>[\d,.]+( × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)? J</strong>", line)
+    assert row.joules > 0 and "CO₂e" in line and "energy part of the charge" in line
+
+
+def test_the_estimate_shows_the_energy_part_once_the_kind_was_measured(client_for, tenant, make_member):
+    # given
+    funded_account(tenant, 100_000)
+    _finished(tenant)
+    client = client_for(make_member(tenant, role="analyst"))
+    form = {"kind": "diffusion2d", "nx": "32", "ny": "32", "t_end": "5", "method": "explicit", "action": "estimate"}
+    # when
+    page = client.post("/lab/submit/", form).content.decode()
+    # then
+    assert re.search(r"energy part [\d.]+ CEU \(~[\d,]+ J, measured on 1 job\)", page)

@@ -14,6 +14,7 @@ from apps.lab.models import LabJob
 from apps.lab.storage import lab_storage
 from apps.ledger.models import Hold
 from apps.ledger.services import ledger_verify, system_account
+from apps.ops.models import JobEnergy
 from tests.lab.factories import ACTOR
 from tests.ledger.factories import funded_account, refreshed
 
@@ -77,6 +78,9 @@ def test_a_job_runs_end_to_end_on_the_gpu_queue_with_progress_artefacts_and_its_
     assert system_account(asset="CEU", code="fees").balance == fees_before + job.charged
     assert TaskResult.objects.get(task_name="lab.job_run").status == "SUCCESS"
     assert ledger_verify().ok
+    # the worker measured the job itself (its own thread's CPU time: start_worker runs the solo pool on a thread)
+    energy = JobEnergy.objects.get(ref_type="lab.labjob", ref_id=job.pk)
+    assert energy.cpu_s > 0 and energy.joules > 0 and energy.wall_s > 0 and energy.ceu_charged == job.charged
 
 
 def test_a_job_cancelled_while_the_worker_runs_it_stops_and_is_not_charged(tenant, gpu_worker):

@@ -18,9 +18,13 @@ USAGE = {"event_id": "run-301-points", "capsule": 14, "run": 301, "metric": "poi
 RUN = {"id": 301, "capsule": 14, "capsule_name": "Boiler regime monitor", "subscription": None, "status": "queued",
        "inputs": {"streams": [42], "start": T0, "end": T2}, "quote": {"total": 2860, "points": 86000},
        "reserved": 2860, "charged": 0, "proof_status": "pending", "proof_reason": "", "pft_minted": 0,
-       "cpu_seconds": 0.0, "energy_wh": 0.0, "error": "", "created_at": T2, "started_at": None, "finished_at": None}
+       "cpu_seconds": 0.0, "energy_wh": 0.0, "error": "", "created_at": T2, "started_at": None, "finished_at": None,
+       "energy": None}
+ENERGY = {"joules": 72.8, "gpu_joules": None, "source": "model", "estimated": True, "wall_s": 2.5, "cpu_s": 1.9,
+          "region": "eu-central", "gco2_per_kwh": 312.0, "carbon_source": "electricitymaps:DE",
+          "co2e_grams": 0.00631, "ceu_charged": 2860, "ceu_energy": 0, "energy_share": 7.07e-05}
 DONE = {**RUN, "status": "succeeded", "charged": 2860, "proof_status": "verified", "pft_minted": 3,
-        "cpu_seconds": 1.9, "energy_wh": 0.8, "started_at": T2, "finished_at": T2,
+        "cpu_seconds": 1.9, "energy_wh": 0.0202, "energy": ENERGY, "started_at": T2, "finished_at": T2,
         "proof": {"sha256": "4f1c9a0e"}, "result": {"regimes": 2, "alerts": [901]}, "usage": [USAGE]}
 SUBSCRIPTION = {"id": 61, "capsule": 14, "capsule_name": "Boiler regime monitor", "inputs": {"streams": [42]},
                 "status": "active", "status_reason": "", "starts_on": "2026-03-02", "metered_through": None,
@@ -62,7 +66,9 @@ DOCS: dict[str, Doc] = {
         "List capsule runs", "Your runs, newest first; filter by `capsule` and `status`.", response=page(RUN)),
     "capsule_runs_retrieve": Doc(
         "Get a capsule run",
-        "One run with its result, proof of work, and the metered usage it was charged for.", response=DONE),
+        "One run with its result, proof of work, and the metered usage it was charged for; once settled, "
+        "`energy` gives its measured joules (with their source), gCO2e and the energy part of the charge.",
+        response=DONE),
     "capsule_revenue": Doc(
         "Get capsule revenue", "Partners: runs, CEU charged and your revenue share per capsule you sell.",
         response=[{"capsule_id": 14, "capsule": "Boiler regime monitor", "runs": 120, "charged": 343200,

@@ -33,7 +33,7 @@ CASCADE_JOB = {"id": 3130, "kind": "graph_cascade", "params": {"source": 201, "r
                "schedule": {"state": "queued", "flexible": False, "deadline": None, "not_before": T2,
                             "expected_duration_s": 12.0, "position": 1, "queue_depth": 1, "over_limit": False,
                             "estimated_start": T2, "note": ""},
-               "created_at": T2, "started_at": None, "finished_at": None}
+               "created_at": T2, "started_at": None, "finished_at": None, "energy": None}
 
 DOCS: dict[str, Doc] = {
     "dna_assets_list": Doc("List assets", "Your assets; filter by `kind` or `search` on key and name.",

@@ -14,8 +14,11 @@ SCHEDULE = {"state": "deferred", "flexible": True, "deadline": T2, "not_before":
 JOB = {"id": 3121, "kind": "diffusion2d", "params": PARAMS, "status": "queued", "progress": 0.0,
        "cost_estimate": 12000, "charged": 0, "attempts": 0, "max_attempts": 3, "time_limit_s": 600, "device": "",
        "error": "", "metrics": {}, "artefacts": [], "schedule": SCHEDULE, "created_at": T0, "started_at": None,
-       "finished_at": None}
-DONE = {**JOB, "schedule": {**SCHEDULE, "state": "finished"},
+       "finished_at": None, "energy": None}
+ENERGY = {"joules": 5210.4, "gpu_joules": 4630.2, "source": "nvml+model", "estimated": True, "wall_s": 41.3,
+          "cpu_s": 40.1, "region": "eu-central", "gco2_per_kwh": 312.0, "carbon_source": "electricitymaps:DE",
+          "co2e_grams": 0.4516, "ceu_charged": 9800, "ceu_energy": 14, "energy_share": 0.001477}
+DONE = {**JOB, "schedule": {**SCHEDULE, "state": "finished"}, "energy": ENERGY,
         "status": "succeeded", "progress": 1.0, "charged": 9800, "attempts": 1, "device": "cuda:0",
         "metrics": {"mass_drift": 1.2e-06, "wall_s": 41.3}, "started_at": T0, "finished_at": T1,
         "artefacts": [{"name": "fields.npz", "content_type": "application/octet-stream", "size": 2097152,
@@ -33,11 +36,14 @@ DOCS: dict[str, Doc] = {
     "lab_jobs_estimate": Doc(
         "Estimate a job",
         "Validates the parameters and returns the CEU cost, the integration method and step, and whether your "
-        "available CEU cover it, without submitting anything.",
+        "available CEU cover it, without submitting anything. `energy` is the energy part of the cost, from "
+        "measured jobs of the kind scaled by size (null before any was measured).",
         request=REQUEST,
         response={"kind": "diffusion2d", "cost": 12000, "work": 22118400.0, "method": "spectral", "steps": 2400,
                   "dt": 0.025, "stability_limit": 0.25, "reason": "", "time_limit_s": 600, "available": 238000,
-                  "sufficient": True, "params": PARAMS},
+                  "sufficient": True, "params": PARAMS,
+                  "energy": {"joules": 5100.0, "wall_s": 40.0, "ceu_energy": 14, "energy_share": 0.00118,
+                             "samples": 37}},
         errors=WORK),
     "lab_jobs_submit": Doc(
         "Submit a job",
@@ -57,7 +63,9 @@ DOCS: dict[str, Doc] = {
     "lab_jobs_retrieve": Doc(
         "Get a job",
         "Poll this while the job runs: `progress` is updated about twice a second; when it succeeds, "
-        "`metrics` and `artefacts` are filled in.",
+        "`metrics` and `artefacts` are filled in. Once it has finished, `energy` gives the joules it used (with "
+        "their source; `estimated` when the CPU part comes from the power model), its gCO2e and the part of the "
+        "charge that paid for the energy.",
         response=DONE),
     "lab_jobs_artefact": Doc(
         "Download an artefact",

@@ -43,9 +43,14 @@ DOCS: dict[str, Doc] = {
         "Segments a series you send (up to 100,000 values; null marks a missing one; optional timestamps, "
         "irregular spacing allowed) into regimes and returns the segments with their statistics and the change "
         "points between them, each with a kind, a summary, a confidence and its gain. Priced in CEU by size; "
-        "nothing of the series is stored. Requires an Idempotency-Key.",
+        "nothing of the series is stored; `energy` is what the analysis used and the energy part of its price. "
+        "Requires an Idempotency-Key.",
         request={"values": [10.0, 10.1, 9.9, 10.0, 10.2, 9.97, 20.1, 19.9, 20.0, 20.2, 19.8, 20.0]},
         response={"id": 311, "points": 12, "model": "mean", "penalty": 9.94, "period": None, "charged": 6,
+                  "energy": {"joules": 0.35, "gpu_joules": None, "source": "model", "estimated": True,
+                             "wall_s": 0.012, "cpu_s": 0.009, "region": "eu-central", "gco2_per_kwh": 312.0,
+                             "carbon_source": "electricitymaps:DE", "co2e_grams": 3.03e-05, "ceu_charged": 6,
+                             "ceu_energy": 0, "energy_share": 0.000162},
                   "segments": [SEGMENT, {**SEGMENT, "start": 6, "end": 12, "mean": 20.0, "scale": 0.14}],
                   "change_points": [CHANGE]},
         errors={400: (S.INVALID_SERIES,), 402: (LedgerErrorCode.INSUFFICIENT_CEU,)}),

@@ -17,7 +17,7 @@ from apps.capsules.models import Capsule, CapsuleRun, CapsuleState, RunStatus, S
 from apps.capsules.pricing import Prices, price_lines, total
 from apps.capsules.runners import Execution, runner_for
 from apps.capsules.selectors import capsule_get
-from apps.capsules.services.settlement import settle
+from apps.capsules.services.settlement import Metered, settle
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.ledger import selectors as ledger_selectors
@@ -25,6 +25,8 @@ from apps.ledger.models import Hold, HoldStatus
 from apps.ledger.services.charges import CEU, charge_hold_in_transaction, insufficient_ceu
 from apps.ledger.services.holds import hold_release_pending_in_transaction
 from apps.ledger.services.retry import with_retries
+from apps.ops.energy import Measurement, measure
+from apps.ops.energy.records import carbon_for
 from apps.ops.services import audit_record
 from apps.tenants import rls
 from apps.tenants.models import Tenant
@@ -139,23 +141,27 @@ def capsule_run_execute(*, run_id: int) -> str:
         if run.hold_id and not Hold.objects.filter(pk=run.hold_id, status=HoldStatus.PENDING).exists():
             return capsule_run_fail(run_id=run_id, error="The reservation expired before the run could start.")
         try:
-            execution = runner_for(run.capsule.kind).execute(tenant_id=run.tenant_id, inputs=run.inputs)
+            with measure() as box:
+                execution = runner_for(run.capsule.kind).execute(tenant_id=run.tenant_id, inputs=run.inputs)
         except (ApplicationError, ValueError, ArithmeticError) as exc:  # deterministic: retrying cannot help
             return capsule_run_fail(run_id=run_id, error=str(exc))
-        return capsule_run_settle(run_id=run_id, execution=execution)
+        return capsule_run_settle(run_id=run_id, execution=execution, measurement=box.result)
 
 
-def capsule_run_settle(*, run_id: int, execution: Execution) -> str:
+def capsule_run_settle(*, run_id: int, execution: Execution, measurement: Measurement | None = None) -> str:
+    """Checks the proof, then settles (charge, usage, PFT, the run's energy record) in one transaction."""
     from apps.capsules.services.minting import proof_verify
 
     with rls.system_context(reason="settlement pays the capsule owner and the platform"):
         run = CapsuleRun.objects.select_related("capsule").get(pk=run_id)
         reasons = proof_verify(kind=run.capsule.kind, tenant_id=run.tenant_id, inputs=run.inputs,
                                result_text=execution.result_text, proof=execution.proof)
+        # Looked up before the transaction: an HTTP carbon provider may be slow.
+        metered = Metered(measurement, carbon_for(run.started_at or timezone.now())) if measurement else None
 
         def attempt() -> str:
             with transaction.atomic(durable=True):
-                return settle(run_id=run_id, execution=execution, proof_reasons=reasons)
+                return settle(run_id=run_id, execution=execution, proof_reasons=reasons, metered=metered)
 
         return with_retries(attempt)
 

@@ -6,6 +6,8 @@ the PFT mint — and the run row last. A retried settlement finds the run no lon
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -17,11 +19,21 @@ from apps.ledger.domain import PostingSpec
 from apps.ledger.models import Hold
 from apps.ledger.services import account_open, hold_post_in_transaction, hold_void_in_transaction, system_account
 from apps.ledger.services.holds import hold_release_pending_in_transaction
-from apps.ops.services import audit_record
+from apps.ops.carbon import CarbonPoint
+from apps.ops.energy import Measurement, model_joules
+from apps.ops.services import audit_record, job_energy_record
 from apps.tenants.models import Tenant, TenantKind
 
 ACTOR = Actor.system("capsule_run_execute")
-CPU_WATTS = 15.0  # one busy server core, for the energy figure shown to buyers (Wh = W * s / 3600)
+QUEUE = "default"  # capsule runs go to Celery's default queue (settings CELERY_TASK_DEFAULT_QUEUE)
+
+
+@dataclass(frozen=True)
+class Metered:
+    """The run's measured energy and the grid at its start, recorded with the settlement."""
+
+    measurement: Measurement
+    carbon: CarbonPoint
 
 
 def usage_record(*, run: CapsuleRun, execution: Execution) -> int:
@@ -72,7 +84,7 @@ def _charge(run: CapsuleRun, charge: int) -> None:
                                     charge=charge, amount=partner_part, entry_id=posted.resolution_entry_id)
 
 
-def settle(*, run_id: int, execution: Execution, proof_reasons: list[str]) -> str:
+def settle(*, run_id: int, execution: Execution, proof_reasons: list[str], metered: Metered | None = None) -> str:
     from apps.capsules.services.minting import pft_mint
 
     run = CapsuleRun.objects.select_for_update().select_related("capsule__tenant", "tenant").get(pk=run_id)
@@ -89,13 +101,20 @@ def settle(*, run_id: int, execution: Execution, proof_reasons: list[str]) -> st
         return run.status
     _charge(run, charge)
     run.result_text, run.proof, run.cpu_seconds = execution.result_text, execution.proof, execution.cpu_seconds
-    run.energy_wh = execution.cpu_seconds * CPU_WATTS / 3600
+    # Measured where the worker measured it; else the documented power model over the runner's CPU time.
+    joules = metered.measurement.joules if metered else model_joules(execution.cpu_seconds, 0.0)
+    run.energy_wh = joules / 3600
     run.proof_status = ProofStatus.INVALID if proof_reasons else ProofStatus.VALID
     run.proof_reason = " ".join(proof_reasons)[:500]
     if not proof_reasons:
         run.pft_minted, run.pft_entry_id = pft_mint(run=run, points=execution.quantities.points, actor=ACTOR)
     run.status, run.finished_at = RunStatus.SUCCEEDED, timezone.now()
     run.save()
+    if metered:
+        job_energy_record(tenant=run.tenant_id, kind=f"capsule.{run.capsule.kind}", queue=QUEUE,
+                          ref_type=run._meta.label_lower, ref_id=run.pk, size=execution.quantities.points,
+                          measurement=metered.measurement, started_at=run.started_at or run.created_at,
+                          ceu_charged=run.charged, carbon=metered.carbon)
     audit_record(actor=ACTOR, action="capsule.run_settle", obj=run, tenant_id=run.tenant_id, after={
         "charged": run.charged, "platform_share": run.platform_share, "partner_share": run.partner_share,
         "proof_status": run.proof_status, "pft_minted": run.pft_minted})

@@ -32,7 +32,10 @@ from apps.ledger.models import Hold, HoldStatus
 from apps.ledger.services import hold_post_in_transaction
 from apps.ledger.services.holds import hold_release_pending_in_transaction
 from apps.ledger.services.retry import with_retries
-from apps.ops.services import audit_record
+from apps.ops.carbon import CarbonPoint
+from apps.ops.energy import Measurement, MeasurementBox, measure
+from apps.ops.energy.records import carbon_for
+from apps.ops.services import audit_record, job_energy_record
 from apps.tenants import rls
 from kernels.pde import SolverError
 
@@ -113,22 +116,25 @@ def job_run(*, job_id: int, delivery: str) -> str:
             return outcome
         torch.set_num_threads(lab_setting("LAB_TORCH_THREADS"))
         watch = Watch(job_id, delivery, time.monotonic() + job.time_limit_s, lab_setting("LAB_PROGRESS_INTERVAL_S"))
+        box = MeasurementBox()  # the kernel and its artefacts, measured whether they finish or fail
         try:
-            spec = kind_get(job.kind)
-            result = spec.run(job.params, device=device, hooks=watch.hooks(), tenant_id=job.tenant_id)
-            watch.advance(RUN_SHARE + 5, force=True)
-            metrics = json_safe({**result.metrics, "device": device.type, "work": result.work,
-                                 "cost": min(price(result.work), job.cost_estimate), "attempt": job.attempts})
-            artefacts = artefacts_save(job=job, outcome=result, metrics=metrics)
+            with measure(gpu=device.type == "cuda", box=box):
+                spec = kind_get(job.kind)
+                result = spec.run(job.params, device=device, hooks=watch.hooks(), tenant_id=job.tenant_id)
+                watch.advance(RUN_SHARE + 5, force=True)
+                metrics = json_safe({**result.metrics, "device": device.type, "work": result.work,
+                                     "cost": min(price(result.work), job.cost_estimate), "attempt": job.attempts})
+                artefacts = artefacts_save(job=job, outcome=result, metrics=metrics)
         except SoftTimeLimitExceeded:
-            return _stopped(job, delivery, "time_limit")
+            return _stopped(job, delivery, "time_limit", box.result)
         except Exception as exc:
             if watch.stop_reason is not None:  # the kernel stopped because we asked it to
-                return _stopped(job, delivery, watch.stop_reason)
+                return _stopped(job, delivery, watch.stop_reason, box.result)
             if isinstance(exc, DETERMINISTIC):
-                return job_fail(job_id=job_id, delivery=delivery, error=_message(exc))
+                return job_fail(job_id=job_id, delivery=delivery, error=_message(exc), measurement=box.result)
             raise
-        return job_settle(job_id=job_id, delivery=delivery, outcome=result, metrics=metrics, artefacts=artefacts)
+        return job_settle(job_id=job_id, delivery=delivery, outcome=result, metrics=metrics, artefacts=artefacts,
+                          measurement=box.result)
 
 
 def _message(exc: BaseException) -> str:
@@ -136,9 +142,9 @@ def _message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:1000]
 
 
-def _stopped(job: LabJob, delivery: str, reason: str) -> str:
+def _stopped(job: LabJob, delivery: str, reason: str, measurement: Measurement | None) -> str:
     if reason == "time_limit":
-        return job_fail(job_id=job.pk, delivery=delivery,
+        return job_fail(job_id=job.pk, delivery=delivery, measurement=measurement,
                         error=f"The job ran past its time limit of {job.time_limit_s} s and was stopped.")
     if reason == "cancelled":
         artefacts_purge(job=job)
@@ -147,9 +153,10 @@ def _stopped(job: LabJob, delivery: str, reason: str) -> str:
 
 
 def job_settle(*, job_id: int, delivery: str, outcome: Outcome, metrics: dict[str, Any],
-               artefacts: list[dict[str, Any]]) -> str:
-    """Charges the actual cost (at most the estimate) from the hold and marks the job succeeded, in one
-    transaction. A job cancelled (or taken over) meanwhile keeps its state and the files just written go."""
+               artefacts: list[dict[str, Any]], measurement: Measurement | None = None) -> str:
+    """Charges the actual cost (at most the estimate) from the hold and marks the job succeeded, with the
+    job's energy record, in one transaction. A job cancelled (or taken over) meanwhile keeps its state and the
+    files just written go."""
     def attempt() -> tuple[str, bool]:
         with transaction.atomic(durable=True):
             job = LabJob.objects.select_for_update().get(pk=job_id)
@@ -163,13 +170,31 @@ def job_settle(*, job_id: int, delivery: str, outcome: Outcome, metrics: dict[st
                                      metadata={"lab_job": job.pk, "kind": job.kind, "work": round(outcome.work)})
             job.charged, job.metrics, job.artefacts, job.progress = cost, metrics, artefacts, 100.0
             _finish(job, JobStatus.SUCCEEDED)
+            _energy_record(job, measurement, carbon, size=outcome.work)
             return job.status, True
 
     with rls.system_context(reason="posting the charge credits the platform's revenue account"):
+        carbon = _carbon(job_id, measurement)
         status, kept = with_retries(attempt)
         if not kept and status != "superseded":
             artefacts_purge(job=LabJob.objects.get(pk=job_id))
     return status
+
+
+def _carbon(job_id: int, measurement: Measurement | None) -> CarbonPoint | None:
+    """The grid at the job's start, looked up before the settling transaction (a provider may be slow)."""
+    if measurement is None:
+        return None
+    started = LabJob.objects.values_list("started_at", flat=True).get(pk=job_id)
+    return carbon_for(started or timezone.now())
+
+
+def _energy_record(job: LabJob, measurement: Measurement | None, carbon: CarbonPoint | None, *,
+                   size: float) -> None:
+    if measurement is not None:
+        job_energy_record(tenant=job.tenant_id, kind=f"lab.{job.kind}", queue=lab_setting("LAB_QUEUE"),
+                          ref_type=job._meta.label_lower, ref_id=job.pk, size=round(size), measurement=measurement,
+                          started_at=job.started_at or job.created_at, ceu_charged=job.charged, carbon=carbon)
 
 
 def _finish(job: LabJob, status: str, error: str = "") -> None:
@@ -181,9 +206,10 @@ def _finish(job: LabJob, status: str, error: str = "") -> None:
                  after={"charged": job.charged, "attempts": job.attempts, "error": error})
 
 
-def job_fail(*, job_id: int, error: str, delivery: str | None = None) -> str:
-    """Marks an active job failed and voids its whole reservation; nothing is charged. With `delivery`, only
-    that attempt's own failure counts (a lapsed attempt must not fail the attempt that took over)."""
+def job_fail(*, job_id: int, error: str, delivery: str | None = None, measurement: Measurement | None = None) -> str:
+    """Marks an active job failed and voids its whole reservation; nothing is charged, but the energy the
+    attempt used (`measurement`, when it got that far) is recorded. With `delivery`, only that attempt's own
+    failure counts (a lapsed attempt must not fail the attempt that took over)."""
     def attempt() -> str:
         with transaction.atomic(durable=True):
             job = LabJob.objects.select_for_update().get(pk=job_id)
@@ -191,9 +217,11 @@ def job_fail(*, job_id: int, error: str, delivery: str | None = None) -> str:
                 return job.status
             hold_release_pending_in_transaction(actor=ACTOR, hold_id=job.hold_id)
             _finish(job, JobStatus.FAILED, error=error[:1000])
+            _energy_record(job, measurement, carbon, size=0.0)
             return job.status
 
     with rls.system_context(reason="releasing the hold touches the platform's revenue account"):
+        carbon = _carbon(job_id, measurement)
         status = with_retries(attempt)
         if status == JobStatus.FAILED:
             artefacts_purge(job=LabJob.objects.get(pk=job_id))

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 SOURCE_MAX = 120  # JobEnergy.carbon_source's length
 
 
-def _build(region: str, conf: dict[str, Any]) -> Provider:
+def provider_build(region: str, conf: dict[str, Any]) -> Provider:
     try:
         return _make(region, conf)
     except (KeyError, TypeError, ValueError) as exc:
@@ -66,7 +66,7 @@ def provider_configs(region: str) -> list[dict[str, Any]]:
 def _chain(region: str) -> list[tuple[str, Callable[[], Provider]]]:
     """(label, factory) per configured source: building one may fail (missing credentials), which counts as
     that source failing, not as the whole lookup failing."""
-    return [(f"{conf.get('kind')}#{i}", functools.partial(_build, region, conf))
+    return [(f"{conf.get('kind')}#{i}", functools.partial(provider_build, region, conf))
             for i, conf in enumerate(provider_configs(region))]
 
 

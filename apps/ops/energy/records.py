@@ -68,21 +68,26 @@ class EnergyEstimate:
     wall_s: float
     ceu_energy: int
     samples: int
+    energy_share: float | None
 
 
-def energy_estimate(*, kind: str, size: int, cost: int) -> EnergyEstimate | None:
-    """None before any job of the kind was measured (a quote then shows no energy part rather than a guess)."""
+def energy_estimate(*, kind: str, size: int | None, cost: int | None) -> EnergyEstimate | None:
+    """None before any job of the kind was measured (a quote then shows no energy part rather than a guess).
+    `size` None: a typical job of the kind (the measured average size); `cost` None: no cap and no share."""
     profile = EnergyProfile.objects.filter(kind=kind).first()
     if profile is None or profile.samples == 0:
         return None
+    if size is None:
+        size = round(profile.size_total / profile.samples)
     per_unit = profile.size_total > 0
     joules = profile.joules_total * (size / profile.size_total if per_unit else 1 / profile.samples)
     wall_s = profile.wall_s_total * (size / profile.size_total if per_unit else 1 / profile.samples)
     carbon = carbon_for(timezone.now())
     price = carbon.price_per_mwh_minor
     price = settings.OPS_ENERGY_DEFAULT_PRICE_PER_MWH_MINOR if price is None else price
-    return EnergyEstimate(joules=joules, wall_s=wall_s, ceu_energy=energy_ceu(joules, price, cap=max(0, cost)),
-                          samples=profile.samples)
+    return EnergyEstimate(joules=joules, wall_s=wall_s, samples=profile.samples,
+                          ceu_energy=energy_ceu(joules, price, cap=None if cost is None else max(0, cost)),
+                          energy_share=None if cost is None else energy_share(joules, price, cost))
 
 
 def energy_body(row: JobEnergy | None) -> dict[str, Any] | None:
@@ -100,3 +105,12 @@ def job_energy_get(*, tenant: models.Model | int, ref_type: str, ref_id: int) ->
     """The tenant's row for one unit of work (None while the work has not finished, or for another tenant's)."""
     tenant_id = tenant if isinstance(tenant, int) else tenant.pk
     return JobEnergy.objects.filter(tenant_id=tenant_id, ref_type=ref_type, ref_id=ref_id).first()
+
+
+def energy_view(*, tenant: models.Model | int, ref_type: str, ref_id: int) -> dict[str, Any] | None:
+    """energy_body plus what a page shows: the energy share in percent and the grams as a readable figure."""
+    body = energy_body(job_energy_get(tenant=tenant, ref_type=ref_type, ref_id=ref_id))
+    if body is not None:
+        share = body["energy_share"]
+        body["share_percent"] = None if share is None else share * 100
+    return body

@@ -14,6 +14,7 @@ thread measures the process, other threads themselves).
 """
 from __future__ import annotations
 
+import logging
 import os
 import resource
 import threading
@@ -27,6 +28,8 @@ from django.conf import settings
 
 from apps.ops.energy import nvml, rapl
 from apps.ops.energy.procstat import busy_seconds
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,17 +90,22 @@ class _Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.wait(settings.OPS_RAPL_SAMPLE_S):
-            self.meter.advance()
+            try:
+                self.meter.advance()
+            except (OSError, ValueError):
+                return  # the final read finds the same problem and falls back to the model
 
 
 @contextmanager
-def measure(*, gpu: bool = False, per_thread: bool | None = None) -> Iterator[MeasurementBox]:
-    """Measures the block; `box.result` is set on exit, also when the block raises. Overhead: a few syscalls
-    and file reads at each end (benchmarks/ops.py), plus one sampler thread when RAPL is readable."""
+def measure(*, gpu: bool = False, per_thread: bool | None = None,
+            box: MeasurementBox | None = None) -> Iterator[MeasurementBox]:
+    """Measures the block; `box.result` is set on exit, also when the block raises (pass your own `box` to read
+    it in an `except` clause). Overhead: a few syscalls and file reads at each end (benchmarks/ops.py), plus one
+    sampler thread when RAPL is readable."""
     if per_thread is None:
         per_thread = threading.current_thread() is not threading.main_thread()
     who = resource.RUSAGE_THREAD if per_thread else resource.RUSAGE_SELF
-    box = MeasurementBox()
+    box = box if box is not None else MeasurementBox()
     zones = rapl_zones()
     meter = rapl.Meter(zones) if zones else None
     gpu_meter = nvml.meter() if gpu else None
@@ -105,8 +113,12 @@ def measure(*, gpu: bool = False, per_thread: bool | None = None) -> Iterator[Me
     sampler = _Sampler(meter) if meter else None
     node0, gpu0 = busy_seconds(stat) if meter else None, gpu_meter.read_mj() if gpu_meter else 0
     if meter and sampler:
-        meter.start()
-        sampler.start()
+        try:
+            meter.start()
+        except (OSError, ValueError):
+            meter = sampler = None
+        else:
+            sampler.start()
     cpu0, wall0 = _cpu_s(who), time.perf_counter()
     try:
         yield box
@@ -115,18 +127,31 @@ def measure(*, gpu: bool = False, per_thread: bool | None = None) -> Iterator[Me
         box.result = _result(wall_s, cpu_s, meter, sampler, node0, stat, gpu_meter, gpu0)
 
 
+def _gpu_joules(gpu_meter: nvml.Meter | None, gpu0: int) -> float | None:
+    if gpu_meter is None:
+        return None
+    try:
+        return (gpu_meter.read_mj() - gpu0) / 1000
+    except Exception:  # noqa: BLE001  (any NVMLError: a lost GPU must not lose the job's other figures)
+        logger.warning("NVML energy counter unreadable at the end of a job", exc_info=True)
+        return None
+
+
 def _result(wall_s: float, cpu_s: float, meter: rapl.Meter | None, sampler: _Sampler | None,
             node0: float | None, stat: Path, gpu_meter: nvml.Meter | None, gpu0: int) -> Measurement:
-    gpu_j = (gpu_meter.read_mj() - gpu0) / 1000 if gpu_meter else None
+    gpu_j = _gpu_joules(gpu_meter, gpu0)
+    cpu_j, cpu_source = model_joules(cpu_s, wall_s), "model"
     if meter and sampler:
         sampler.stop.set()
         sampler.join()
-        meter.advance()
-        node1 = busy_seconds(stat)
-        node_busy = node1 - node0 if node0 is not None and node1 is not None else None
-        cpu_j, cpu_source = rapl_share_joules(meter.joules, cpu_s, node_busy, wall_s), "rapl"
-    else:
-        cpu_j, cpu_source = model_joules(cpu_s, wall_s), "model"
+        try:
+            meter.advance()
+        except (OSError, ValueError):  # the zones became unreadable mid-job: the model answers instead
+            logger.warning("RAPL counters unreadable at the end of a job; using the power model")
+        else:
+            node1 = busy_seconds(stat)
+            node_busy = node1 - node0 if node0 is not None and node1 is not None else None
+            cpu_j, cpu_source = rapl_share_joules(meter.joules, cpu_s, node_busy, wall_s), "rapl"
     source = f"nvml+{cpu_source}" if gpu_j is not None else cpu_source
     return Measurement(wall_s=wall_s, cpu_s=cpu_s, joules=cpu_j + (gpu_j or 0.0), source=source,
                        gpu_joules=gpu_j, estimated=cpu_source == "model")

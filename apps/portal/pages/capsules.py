@@ -19,6 +19,7 @@ from apps.capsules import selectors, services
 from apps.capsules.models import Capsule, CapsuleKind, CapsuleRun, Subscription
 from apps.core.errors import ApplicationError
 from apps.ledger.amounts import amount_text
+from apps.ops.energy.records import energy_estimate, energy_view
 from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.signals.selectors import stream_list
 from apps.tenants.roles import Permission
@@ -68,6 +69,7 @@ def capsule_detail(request: TenantRequest, capsule_id: int) -> HttpResponse:
     context = {"capsule": capsule, "streams": stream_list(tenant=request.tenant).order_by("name"),
                "runs": selectors.run_list(tenant=request.tenant, capsule_id=capsule.pk).order_by("-created_at")[:20],
                "energy": selectors.measured_energy(capsule_ids=[capsule.pk]).get(capsule.pk),
+               "energy_part": energy_estimate(kind=f"capsule.{capsule.kind}", size=None, cost=None),
                "inputs": _schema_rows(capsule.input_schema),
                "schema_json": json.dumps(capsule.input_schema, indent=2, ensure_ascii=False)}
     return render(request, "portal/capsules/detail.html", context)
@@ -150,8 +152,9 @@ def run_detail(request: TenantRequest, run_id: int) -> HttpResponse:
     except CapsuleRun.DoesNotExist:
         raise Http404("No such run.") from None
     result = json.loads(run.result_text) if run.result_text else None
+    energy = energy_view(tenant=request.tenant, ref_type=run._meta.label_lower, ref_id=run.pk)
     return render(request, "portal/capsules/run_detail.html",
-                  {"run": run, "result": result, "usage": run.usage.order_by("metric")})
+                  {"run": run, "result": result, "usage": run.usage.order_by("metric"), "energy": energy})
 
 
 @tenant_page()

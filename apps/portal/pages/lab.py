@@ -18,6 +18,7 @@ from apps.lab.kinds import KINDS, JobKindSpec
 from apps.lab.models import JobKind, JobStatus, LabJob
 from apps.ledger import selectors as ledger_selectors
 from apps.ledger.amounts import amount_text
+from apps.ops.energy.records import energy_estimate, energy_view
 from apps.portal.pages.common import TenantRequest, actor_of, tenant_page
 from apps.portal.templatetags.numbers import readable
 from apps.signals.selectors import stream_list
@@ -95,6 +96,8 @@ def _page(request: TenantRequest, spec: JobKindSpec, values: dict[str, Any], *, 
         "fields": [{**f, "errors": field_errors.get(f["name"], [])} for f in _fields(spec, values)],
         "other_errors": {k: v for k, v in field_errors.items() if k not in spec.schema()},
         "time_limit_s": values.get("time_limit_s", ""), "quote": quote,
+        "quote_energy": energy_estimate(kind=f"lab.{quote.kind}", size=round(quote.estimate.work), cost=quote.cost)
+        if quote else None,
         "available": account.available if account is not None else 0,
         # references offered as choices instead of bare ids
         "models": selectors.job_list(tenant=request.tenant, kind=JobKind.NVP_TRAIN, status=JobStatus.SUCCEEDED)
@@ -158,7 +161,8 @@ def lab_job(request: TenantRequest, job_id: int) -> HttpResponse:
     scalars, tables = _metric_rows(job.metrics, kind.metric_units if kind else {})
     pictures = [a for a in job.artefacts if a["content_type"].startswith("image/")]
     context = {"job": job, "kind": kind, "scalars": scalars, "tables": tables,
-               "pictures": pictures, "params": json.dumps(job.params, indent=2)}
+               "pictures": pictures, "params": json.dumps(job.params, indent=2),
+               "energy": energy_view(tenant=request.tenant, ref_type=job._meta.label_lower, ref_id=job.pk)}
     return render(request, "portal/lab/job.html", context)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -26,7 +26,10 @@ from apps.ledger.services.charges import (
     insufficient_ceu,
 )
 from apps.ledger.services.retry import with_retries
-from apps.ops.services import audit_record
+from apps.ops.carbon import CarbonPoint
+from apps.ops.energy import Measurement, measure
+from apps.ops.energy.records import carbon_for
+from apps.ops.services import audit_record, job_energy_record
 from apps.signals.errors import SignalErrorCode
 from apps.signals.models import ChangepointAnalysis
 from apps.signals.pricing import changepoint_price
@@ -34,8 +37,18 @@ from apps.signals.series import Series, series_parse
 from apps.tenants.models import Tenant
 from kernels.changepoint import Segmentation, SegmentConfig, segment
 
+ENERGY_KIND = "signals.changepoints"  # JobEnergy.kind of a paid analysis
 HOLD_TTL = timedelta(minutes=5)  # the hold is posted in the transaction that creates it; this only bounds it
 _WORK, _REMEDY = "This analysis needs", "Buy CEU on the billing page, or send fewer points."
+
+
+@dataclass(frozen=True)
+class Energy:
+    """The segmentation's measured energy, its start, and the grid then (looked up before the transaction)."""
+
+    measurement: Measurement
+    started_at: datetime
+    carbon: CarbonPoint
 
 
 @dataclass(frozen=True)
@@ -54,19 +67,22 @@ def changepoints_quote(*, tenant: Tenant, points: int) -> tuple[int, int]:
     return cost, available
 
 
-def _segment(series: Series) -> tuple[Segmentation, float]:
+def _segment(series: Series) -> tuple[Segmentation, float, Measurement]:
     started = time.perf_counter()
     try:
-        result = segment(series.values, series.timestamps,
-                         SegmentConfig(model=series.model, penalty=series.penalty))
+        # A web request runs on one thread of a shared process: measure() counts this thread's CPU time only.
+        with measure() as box:
+            result = segment(series.values, series.timestamps,
+                             SegmentConfig(model=series.model, penalty=series.penalty))
     except ValueError as exc:  # the kernel's own refusals are bad input, named as such
         raise ApplicationError(f"The series cannot be segmented: {exc}", code=SignalErrorCode.INVALID_SERIES,
                                extra={"fields": {"values": [str(exc)]}}) from exc
-    return result, 1000 * (time.perf_counter() - started)
+    assert box.result is not None  # measure() sets it on exit
+    return result, 1000 * (time.perf_counter() - started), box.result
 
 
 def _charge_in_transaction(*, actor: Actor, tenant: Tenant, series: Series, result: Segmentation, cost: int,
-                           compute_ms: float) -> ChangepointAnalysis:
+                           compute_ms: float, energy: Energy) -> ChangepointAnalysis:
     account = ledger_selectors.account_main(tenant=tenant, asset=CEU)
     if account is None:
         raise insufficient_ceu(cost, 0, work=_WORK, remedy=_REMEDY)
@@ -83,6 +99,9 @@ def _charge_in_transaction(*, actor: Actor, tenant: Tenant, series: Series, resu
                              metadata={"changepoint_analysis": record.pk})
     record.hold_id = hold.pk
     record.save(update_fields=["hold_id", "updated_at"])
+    job_energy_record(tenant=tenant, kind=ENERGY_KIND, queue="web", ref_type=record._meta.label_lower,
+                      ref_id=record.pk, size=record.points, measurement=energy.measurement,
+                      started_at=energy.started_at, ceu_charged=cost, carbon=energy.carbon)
     audit_record(actor=actor, action="changepoints.analyse", obj=record, tenant_id=tenant.pk,
                  after={"points": record.points, "model": record.model, "change_points": record.change_points,
                         "charged": cost, "hold": hold.pk})
@@ -93,11 +112,13 @@ def changepoints_analyse(*, actor: Actor, tenant: Tenant, data: Any) -> Analysis
     """Entry point (API): `data` is the request body. Costs changepoint_price(points) CEU minor units."""
     series = series_parse(data)
     cost, _ = changepoints_quote(tenant=tenant, points=len(series.values))
-    result, compute_ms = _segment(series)
+    started_at = timezone.now()
+    result, compute_ms, measurement = _segment(series)
+    energy = Energy(measurement, started_at, carbon_for(started_at))
 
     def attempt() -> ChangepointAnalysis:
         with transaction.atomic(durable=True):
             return _charge_in_transaction(actor=actor, tenant=tenant, series=series, result=result, cost=cost,
-                                          compute_ms=compute_ms)
+                                          compute_ms=compute_ms, energy=energy)
 
     return Analysis(record=with_retries(attempt), segmentation=result)

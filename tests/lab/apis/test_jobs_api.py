@@ -154,3 +154,34 @@ def test_the_kinds_endpoint_lists_every_kind_with_its_schema(api):
     # then
     assert {"diffusion2d", "gray_scott", "advection_diffusion", "graph_cascade"} <= set(kinds)
     assert kinds["graph_cascade"]["params"]["edges"]["max_length"] == 50_000
+
+
+def test_a_job_shows_its_energy_once_finished(api, tenant, other_api):
+    # given
+    queued = submitted(tenant)
+    before = api.get(f"/api/v1/lab/jobs/{queued.pk}/").json()
+    services.job_run(job_id=queued.pk, delivery="task-1")
+    # when
+    body = api.get(f"/api/v1/lab/jobs/{queued.pk}/").json()
+    foreign = other_api.get(f"/api/v1/lab/jobs/{queued.pk}/")
+    # then
+    assert before["energy"] is None
+    energy = body["energy"]
+    assert energy["joules"] > 0 and energy["source"] in ("model", "rapl", "nvml+model", "nvml+rapl")
+    assert energy["estimated"] == (energy["source"] == "model" or energy["source"].endswith("+model"))
+    assert energy["co2e_grams"] == pytest.approx(energy["joules"] / 3.6e6 * energy["gco2_per_kwh"])
+    assert energy["ceu_charged"] == body["charged"] and 0 <= energy["ceu_energy"] <= body["charged"]
+    assert foreign.status_code == 404
+
+
+def test_the_estimate_shows_the_energy_part_once_a_job_of_the_kind_was_measured(api, tenant):
+    # given
+    funded_account(tenant, 100_000)
+    first = api.post("/api/v1/lab/estimate/", BODY, format="json").json()
+    _finished(tenant)
+    # when
+    second = api.post("/api/v1/lab/estimate/", BODY, format="json").json()
+    # then
+    assert first["energy"] is None
+    assert second["energy"]["samples"] >= 1 and second["energy"]["joules"] > 0
+    assert 0 <= second["energy"]["ceu_energy"] <= second["cost"]

@@ -135,3 +135,18 @@ def test_an_unknown_kind_is_a_configuration_error(settings):
 def test_a_forecast_needs_a_window(settings):
     with pytest.raises(ValueError, match="start < end"):
         forecast("local", T0, T0)
+
+
+def test_the_system_check_names_bad_providers_and_missing_credentials(settings):
+    # given
+    from apps.ops.carbon.checks import carbon_providers_check
+
+    settings.OPS_CARBON_PROVIDERS = {"a": {"kind": "nope"}, "b": [{"kind": "static"}],
+                                     "c": {"kind": "electricitymaps", "token": ""}, "d": {"kind": "static",
+                                                                                         "gco2_per_kwh": 1}}
+    # when
+    messages = carbon_providers_check()
+    # then
+    assert [(m.id, m.msg.split(":")[0]) for m in messages] == [
+        ("ops.E002", "OPS_CARBON_PROVIDERS['a']"), ("ops.E002", "OPS_CARBON_PROVIDERS['b']"),
+        ("ops.W001", "electricitymaps")]

@@ -143,3 +143,17 @@ def test_gpu_energy_comes_from_nvml(no_rapl):
     m = box.result
     assert m is not None and m.source == "nvml+model" and m.gpu_joules is not None and m.gpu_joules > 0
     assert m.joules == pytest.approx(m.gpu_joules + model_joules(m.cpu_s, m.wall_s))
+
+
+def test_zones_that_become_unreadable_mid_job_fall_back_to_the_model(settings, tmp_path):
+    # given
+    package = make_zone(tmp_path / "powercap", "intel-rapl:0", "package-0", 0)
+    settings.OPS_RAPL_ROOT = str(tmp_path / "powercap")
+    sampler_module._zones.clear()
+    # when
+    with measure() as box:
+        _burn(10_000)
+        (package / "energy_uj").unlink()
+    sampler_module._zones.clear()
+    # then
+    assert box.result is not None and (box.result.source, box.result.estimated) == ("model", True)

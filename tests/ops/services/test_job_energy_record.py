@@ -117,3 +117,14 @@ def test_the_estimate_scales_the_measured_history_by_size(tenant):
 
 def test_there_is_no_estimate_without_history():
     assert energy_estimate(kind="lab.never_ran", size=10, cost=10) is None
+
+
+def test_a_typical_job_is_the_measured_average_without_a_cap(tenant):
+    # given: 7,200 J for 1e6 and 3,600 J for 3e6 size units
+    _record(tenant, ref_id=1)
+    _record(tenant, ref_id=2, size=3_000_000, measurement=measurement(joules=3_600.0))
+    # when
+    typical = energy_estimate(kind="lab.diffusion2d", size=None, cost=None)
+    # then: the average job (2e6) at the average rate (10,800 J / 4e6)
+    assert typical is not None and typical.joules == pytest.approx(5_400.0) and typical.energy_share is None
+    assert typical.ceu_energy == 30  # 1.5 Wh at 200.00/MWh = 0.03 cents

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from apps.ledger.models import Entry
-from apps.ops.models import AuditLog
+from apps.ops.models import AuditLog, JobEnergy
 from apps.signals.models import ChangepointAnalysis
 from apps.signals.pricing import changepoint_price
 from tests.ledger.factories import funded_account, refreshed
@@ -78,6 +78,31 @@ def test_an_analysis_returns_segments_and_change_points_and_charges_its_price(ap
     record = ChangepointAnalysis.objects.get(pk=data["id"])
     assert (record.tenant_id, record.charged, record.change_points) == (tenant.pk, data["charged"], 1)
     assert AuditLog.objects.filter(action="changepoints.analyse", object_id=str(record.pk)).exists()
+
+
+def test_a_paid_analysis_records_and_shows_its_energy(api, tenant, settings):
+    # given
+    settings.OPS_DEFAULT_REGION = "cp-test"
+    settings.OPS_CARBON_PROVIDERS = {"cp-test": {"kind": "static", "gco2_per_kwh": 100.0}}
+    funded_account(tenant, 10_000)
+    # when
+    data = api.post(URL, _shift_series(2_000), format="json", HTTP_IDEMPOTENCY_KEY="cp-energy").json()
+    # then
+    row = JobEnergy.objects.get(ref_type="signals.changepointanalysis", ref_id=data["id"])
+    assert (row.tenant_id, row.kind, row.queue, row.size) == (tenant.pk, "signals.changepoints", "web", 2_000)
+    assert row.cpu_s > 0 and row.joules > 0 and row.ceu_charged == data["charged"]
+    energy = data["energy"]
+    assert (energy["joules"], energy["source"], energy["gco2_per_kwh"]) == (row.joules, row.source, 100.0)
+    assert energy["co2e_grams"] == pytest.approx(row.joules / 3.6e6 * 100.0)
+
+
+def test_a_refused_analysis_records_no_energy(api, tenant):
+    # given
+    funded_account(tenant, 10_000)
+    # when
+    api.post(URL, {"values": [1, 2, "x"]}, format="json", HTTP_IDEMPOTENCY_KEY="cp-bad")
+    # then
+    assert not JobEnergy.objects.filter(kind="signals.changepoints").exists()
 
 
 def test_a_replayed_analysis_answers_the_same_and_is_charged_once(api, tenant):

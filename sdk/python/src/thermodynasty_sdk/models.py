@@ -52,6 +52,7 @@ AlertOutputKindEnum = Literal["anomaly", "regime_change"]
 class AnalysisOutput(TypedDict, total=False):
     change_points: list[ChangePointOutput]
     charged: int
+    energy: EnergyOutput | None
     id: int
     model: str
     penalty: float
@@ -230,6 +231,7 @@ class CapsuleRunDetailOutput(TypedDict, total=False):
     charged: int
     cpu_seconds: float
     created_at: str
+    energy: EnergyOutput | None
     energy_wh: float
     error: str
     finished_at: str | None
@@ -258,6 +260,7 @@ class CapsuleRunOutput(TypedDict, total=False):
     charged: int
     cpu_seconds: float
     created_at: str
+    energy: EnergyOutput | None
     energy_wh: float
     error: str
     finished_at: str | None
@@ -388,6 +391,30 @@ class DeliveryOutput(TypedDict, total=False):
     status: str
 
 
+class EnergyEstimateOutput(TypedDict, total=False):
+    ceu_energy: int
+    energy_share: float | None
+    joules: float
+    samples: int
+    wall_s: float
+
+
+class EnergyOutput(TypedDict, total=False):
+    carbon_source: str
+    ceu_charged: int
+    ceu_energy: int
+    co2e_grams: float
+    cpu_s: float
+    energy_share: float | None
+    estimated: bool
+    gco2_per_kwh: float
+    gpu_joules: float | None
+    joules: float
+    region: str
+    source: str
+    wall_s: float
+
+
 class EntropyStructureOutput(TypedDict, total=False):
     entropy: float
     entropy_rate: float
@@ -427,6 +454,7 @@ class EstimateOutput(TypedDict, total=False):
     available: int
     cost: int
     dt: float | None
+    energy: EnergyEstimateOutput | None
     kind: str
     method: str
     params: dict[str, Any]
@@ -558,6 +586,7 @@ class JobOutput(TypedDict, total=False):
     cost_estimate: int
     created_at: str
     device: str
+    energy: EnergyOutput | None
     error: str
     finished_at: str | None
     id: int
