@@ -21,6 +21,7 @@ from apps.lab.kinds import KINDS
 from apps.lab.models import JobKind, JobStatus, LabJob
 from apps.ledger import selectors as ledger_selectors
 from apps.ledger.services.charges import CEU
+from apps.ops.scheduling.serializers import FlexibleInput, ScheduleOutput, schedule_data
 from apps.ops.energy.records import energy_estimate
 from apps.ops.energy.serializers import ENERGY_HELP, EnergyEstimateOutput, EnergyOutput, energy_of
 from apps.tenants.api_base import TenantApi
@@ -45,28 +46,9 @@ class JobInput(StrictInputSerializer):
                                        help_text="Seconds the job may run (default 600).")
 
 
-class JobSubmitInput(JobInput):
-    flexible = serializers.BooleanField(required=False, default=False,
-                                        help_text="Let the scheduler start the job in the lowest-carbon (or "
-                                                  "lowest-price) window that still finishes before `deadline`.")
-    deadline = serializers.DateTimeField(required=False, allow_null=True, default=None,
-                                         help_text="When a flexible job must be done by (ISO 8601 with a zone); "
-                                                   "at most 48 h ahead, and far enough for the job's expected "
-                                                   "duration.")
+class JobSubmitInput(FlexibleInput, JobInput):
+    pass
 
-
-class ScheduleOutput(serializers.Serializer):
-    state = serializers.CharField(help_text='"deferred" (waiting for its window), "queued" (waiting for a gpu '
-                                            'slot), "released" (sent to a worker), "finished" or "cancelled".')
-    flexible = serializers.BooleanField()
-    deadline = serializers.DateTimeField(allow_null=True)
-    not_before = serializers.DateTimeField(help_text="The start of its chosen window.")
-    expected_duration_s = FiniteFloatField(help_text="From measured runs of this kind and size.")
-    position = BoundedIntegerField(allow_null=True, help_text="1 = next to start, among the queued jobs.")
-    queue_depth = BoundedIntegerField(help_text="Jobs queued for a gpu slot, every tenant's.")
-    over_limit = serializers.BooleanField(help_text="The queue is past its depth limit: expect a wait.")
-    estimated_start = serializers.DateTimeField(allow_null=True)
-    note = serializers.CharField()
 
 
 class EstimateOutput(serializers.Serializer):
@@ -124,7 +106,7 @@ class JobOutput(serializers.Serializer):
     @extend_schema_field(ScheduleOutput(allow_null=True))
     def get_schedule(self, job: LabJob) -> dict[str, Any] | None:
         standing = services.job_standing(job=job)
-        return None if standing is None else dict(ScheduleOutput(standing).data)
+        return schedule_data(standing)
 
     @extend_schema_field(EnergyOutput(allow_null=True))
     def get_energy(self, job: LabJob) -> dict[str, Any] | None:

@@ -56,8 +56,7 @@ def queues_live() -> tuple[list[dict[str, Any]], str]:
         queued=Count("id", filter=Q(state=ScheduledState.WAITING, not_before__lte=now)),
         deferred=Count("id", filter=Q(state=ScheduledState.WAITING, not_before__gt=now)))}
     lengths, error = _broker_lengths(queue_names())
-    scheduled = ops_setting("OPS_QUEUE_SLOTS")
-    rows = [{"name": q, "broker": lengths.get(q), "slots": queue_slots(q) if q in scheduled else None,
+    rows = [{"name": q, "broker": lengths.get(q), "slots": queue_slots(q),
              **{k: held.get(q, {}).get(k, 0) for k in ("released", "queued", "deferred")}} for q in queue_names()]
     return rows, error
 

@@ -27,5 +27,7 @@ def ops_setting(name: str) -> Any:
     return getattr(settings, name, DEFAULTS[name])
 
 
-def queue_slots(queue: str) -> int:
-    return int(ops_setting("OPS_QUEUE_SLOTS").get(queue, 1))
+def queue_slots(queue: str) -> int | None:
+    """Jobs the queue runs at once; None for a queue the scheduler only defers for (no slots, no quotas)."""
+    slots = ops_setting("OPS_QUEUE_SLOTS").get(queue)
+    return None if slots is None else int(slots)

@@ -83,6 +83,7 @@ def _position(row: ScheduledJob, due: list[tuple[int, int, float]], now: datetim
     cost = {pk: s for pk, _, s in due}
     # A running job frees its slot after its expected duration (at once when overdue); free slots are free now.
     busy = [max(0.0, expected - (now - (at or now)).total_seconds()) for expected, at in released]
-    slots = (busy + [0.0] * queue_slots(row.queue))[:max(queue_slots(row.queue), 1)]
+    count = queue_slots(row.queue) or len(order)  # a queue without slots starts everything that is due
+    slots = (busy + [0.0] * count)[:max(count, 1)]
     waits = start_estimates([cost[pk] for pk in order[:index + 1]], slots_free_in_s=sorted(slots))
     return index + 1, now + timedelta(seconds=waits[index])

@@ -29,6 +29,7 @@ from apps.ops.scheduling.selectors import served_seconds
 from kernels.scheduling import Waiting, fair_order, release
 
 ACTIVE = (ScheduledState.WAITING, ScheduledState.RELEASED)
+UNCAPPED_BATCH = 500  # due rows a pass releases on a queue without slots; the next pass (5 s) takes the rest
 
 
 def scheduled_job_enter_in_transaction(*, tenant_id: int, plan: Plan, ref_type: str, ref_id: int) -> ScheduledJob:
@@ -86,12 +87,14 @@ def dispatch_release(*, queue: str) -> list[int]:
             return []
         running = dict(ScheduledJob.objects.filter(queue=queue, state=ScheduledState.RELEASED)
                        .values("tenant_id").annotate(n=Count("id")).values_list("tenant_id", "n"))
-        free = queue_slots(queue) - sum(running.values())
+        slots = queue_slots(queue)
+        free = UNCAPPED_BATCH if slots is None else slots - sum(running.values())
         if free <= 0:
             return []
         now = timezone.now()
         rows = {row.pk: row for row in _candidates(queue, now, free)}
-        chosen = _fair_pick(rows, running, served_seconds(queue=queue, now=now), free)
+        quota = free if slots is None else None
+        chosen = _fair_pick(rows, running, served_seconds(queue=queue, now=now), free, quota)
         _mark_released(queue, [rows[pk] for pk in chosen], now)
         picked = [(rows[pk].ref_type, rows[pk].tenant_id, rows[pk].ref_id) for pk in chosen]
         transaction.on_commit(lambda: _send(picked), robust=True)
@@ -99,14 +102,14 @@ def dispatch_release(*, queue: str) -> list[int]:
 
 
 def _fair_pick(rows: dict[int, ScheduledJob], running: dict[int, int], served: dict[int, float],
-               free: int) -> list[int]:
+               free: int, uncapped_quota: int | None) -> list[int]:
     tenants = {row.tenant_id for row in rows.values()}
     settings = {s.tenant_id: s for s in TenantSchedule.objects.filter(tenant_id__in=tenants)}
     waiting = [Waiting(pk, tenant=row.tenant_id, cost_s=row.expected_s) for pk, row in rows.items()]
     order = fair_order(waiting, in_flight_s=served, weights={t: s.weight for t, s in settings.items()})
     quota = {t: s.gpu_quota for t, s in settings.items() if s.gpu_quota}
     return release(order, {w.key: w.tenant for w in waiting}, running=running,
-                   quota=quota, default_quota=ops_setting("OPS_TENANT_QUOTA"), free_slots=free)
+                   quota=quota, default_quota=uncapped_quota or ops_setting("OPS_TENANT_QUOTA"), free_slots=free)
 
 
 def _mark_released(queue: str, rows: list[ScheduledJob], now: datetime) -> None:
@@ -130,5 +133,7 @@ def _send(picked: list[tuple[str, int, int]]) -> None:
 
 
 def dispatch_queues() -> dict[str, list[int]]:
-    """Periodic (beat): one dispatch pass over every configured queue."""
-    return {queue: dispatch_release(queue=queue) for queue in ops_setting("OPS_QUEUE_SLOTS")}
+    """Periodic (beat): one dispatch pass over every queue with slots, and every queue with jobs waiting."""
+    waiting = ScheduledJob.objects.filter(state=ScheduledState.WAITING).values_list("queue", flat=True).distinct()
+    queues = sorted({*ops_setting("OPS_QUEUE_SLOTS"), *waiting})
+    return {queue: dispatch_release(queue=queue) for queue in queues}

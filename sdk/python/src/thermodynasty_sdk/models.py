@@ -244,6 +244,7 @@ class CapsuleRunDetailOutput(TypedDict, total=False):
     quote: Any
     reserved: int
     result: Any
+    schedule: ScheduleOutput | None
     started_at: str | None
     status: str
     subscription: int | None
@@ -251,6 +252,8 @@ class CapsuleRunDetailOutput(TypedDict, total=False):
 
 
 class CapsuleRunInputRequest(TypedDict, total=False):
+    deadline: str | None
+    flexible: bool
     inputs: Any
 
 
@@ -271,6 +274,7 @@ class CapsuleRunOutput(TypedDict, total=False):
     proof_status: str
     quote: Any
     reserved: int
+    schedule: ScheduleOutput | None
     started_at: str | None
     status: str
     subscription: int | None

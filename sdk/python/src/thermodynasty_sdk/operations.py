@@ -169,9 +169,9 @@ class Operations:
         """Retire a capsule"""
         return self._transport.request("POST", f"/api/v1/capsules/{_q(capsule_id)}/retire/", idempotency_key=idempotency_key)
 
-    def capsule_runs_create(self, capsule_id: int, *, inputs: Any, idempotency_key: str | None = None) -> models.CapsuleRunOutput:
+    def capsule_runs_create(self, capsule_id: int, *, inputs: Any, deadline: str | None = None, flexible: bool | None = None, idempotency_key: str | None = None) -> models.CapsuleRunOutput:
         """Run a capsule"""
-        body = {"inputs": inputs}
+        body = {"deadline": deadline, "flexible": flexible, "inputs": inputs}
         return self._transport.request("POST", f"/api/v1/capsules/{_q(capsule_id)}/runs/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
     def changepoints_analyse(self, *, values: list[float | None], model: models.ModelEnum | None = None, penalty: str | None = None, timestamps: list[str] | None = None, idempotency_key: str | None = None) -> models.AnalysisOutput:
