@@ -21,9 +21,9 @@ from apps.lab.kinds import KINDS
 from apps.lab.models import JobKind, JobStatus, LabJob
 from apps.ledger import selectors as ledger_selectors
 from apps.ledger.services.charges import CEU
-from apps.ops.scheduling.serializers import FlexibleInput, ScheduleOutput, schedule_data
 from apps.ops.energy.records import energy_estimate
 from apps.ops.energy.serializers import ENERGY_HELP, EnergyEstimateOutput, EnergyOutput, energy_of
+from apps.ops.scheduling.serializers import FlexibleInput, ScheduleOutput, schedule_data
 from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
