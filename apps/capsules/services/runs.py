@@ -109,7 +109,7 @@ def run_open_in_transaction(*, actor: Actor, tenant: Tenant, capsule_id: int, in
         run_schedule_in_transaction(run=run, plan=plan)
         return run
     # robust: a broker outage must not fail a committed run; runs_requeue_stale re-enqueues it later.
-    transaction.on_commit(lambda: run_enqueue(run.pk), robust=True)
+    transaction.on_commit(lambda: _enqueue(run.pk), robust=True)
     return run
 
 
@@ -121,10 +121,15 @@ def _hold(actor: Actor, tenant: Tenant, run: CapsuleRun, account_id: int, amount
                                       work=_WORK, remedy=_REMEDY)
 
 
-def run_enqueue(run_id: int) -> None:
+def _enqueue(run_id: int) -> None:
     from apps.capsules.tasks import capsule_run_execute as task
 
     task.delay(run_id)
+
+
+def run_enqueue(run_id: int) -> None:
+    """Puts the run's task on the broker: the ops scheduler's sender for a released flexible run."""
+    _enqueue(run_id)
 
 
 def capsule_run_start(*, actor: Actor, tenant: Tenant, capsule_id: int, inputs: Any, flexible: bool = False,
@@ -219,6 +224,6 @@ def runs_requeue_stale(*, limit: int = REQUEUE_LIMIT) -> int:
                                                | Q(status=RunStatus.RUNNING, started_at__lt=lease_before))
                      .exclude(pk__in=held).order_by("pk").values_list("pk", flat=True)[:limit])
     for run_id in stale:
-        run_enqueue(run_id)
+        _enqueue(run_id)
     return len(stale)
 
