@@ -1,7 +1,8 @@
 """Weighted fair ordering of waiting jobs, per-tenant concurrency quotas, and estimated start times.
 
 Start-time fair queueing over the current backlog: each tenant has a virtual clock that starts at the work
-it already has in flight divided by its weight, and each of its waiting jobs (in arrival order) finishes
+it was recently given (``in_flight_s``: the caller picks the window, e.g. running plus the last hour's)
+divided by its weight, and each of its waiting jobs (in arrival order) finishes
 ``cost / weight`` later on that clock. Jobs go out in order of virtual finish, ties by arrival. A tenant that
 floods the queue only moves its own clock forward, so another tenant's next job waits behind at most one job
 of each other tenant per unit of its own cost: a burst cannot starve anyone.
