@@ -47,3 +47,10 @@ def test_an_analyst_prices_submits_and_follows_a_job_to_its_pictures(page, tmp_p
     assert page.get_by_test_id("job-picture").count() == 3
     assert page.get_by_test_id("job-metrics").get_by_text("energy drift").count() == 1
     assert page.get_by_test_id("job-charged").inner_text() == f"{LabJob.objects.get().charged / 1000:.3f}"
+    energy = page.get_by_test_id("energy-line").inner_text()
+    assert " J (" in energy and "CO₂e" in energy and "energy part of the charge" in energy
+    # and at phone width the page, energy line included, does not scroll sideways
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.get_by_test_id("energy-line").is_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0

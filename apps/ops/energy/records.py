@@ -55,8 +55,9 @@ def job_energy_record(*, tenant: models.Model | int, kind: str, queue: str, ref_
         ceu_energy=energy_ceu(m.joules, price, cap=max(0, ceu_charged)))
     row.full_clean(validate_constraints=False)
     row.save()
-    with connection.cursor() as cursor:
-        cursor.execute(PROFILE_UPSERT, [kind, float(row.size), m.joules, m.wall_s, m.cpu_s])
+    if row.size > 0:  # work of no size (a failed job) would inflate the joules per unit of size
+        with connection.cursor() as cursor:
+            cursor.execute(PROFILE_UPSERT, [kind, float(row.size), m.joules, m.wall_s, m.cpu_s])
     return row
 
 

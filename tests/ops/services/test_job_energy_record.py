@@ -128,3 +128,13 @@ def test_a_typical_job_is_the_measured_average_without_a_cap(tenant):
     # then: the average job (2e6) at the average rate (10,800 J / 4e6)
     assert typical is not None and typical.joules == pytest.approx(5_400.0) and typical.energy_share is None
     assert typical.ceu_energy == 30  # 1.5 Wh at 200.00/MWh = 0.03 cents
+
+
+def test_work_of_no_size_is_recorded_but_left_out_of_the_history(tenant):
+    # given
+    _record(tenant, ref_id=1)
+    # when: a failed job, nothing done
+    row = _record(tenant, ref_id=2, size=0, ceu_charged=0, measurement=measurement(joules=99_999.0))
+    # then
+    profile = EnergyProfile.objects.get(kind="lab.diffusion2d")
+    assert row.pk and (profile.samples, profile.joules_total) == (1, 7_200.0)
