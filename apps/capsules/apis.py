@@ -13,6 +13,7 @@ from apps.capsules import selectors, services
 from apps.capsules.models import CapsuleKind, RunStatus
 from apps.core.serializers import BoundedIntegerField, FiniteFloatField, SafeJSONField, StrictInputSerializer
 from apps.ops.energy.serializers import ENERGY_HELP, EnergyOutput, energy_of
+from apps.ops.scheduling.serializers import FlexibleInput, ScheduleOutput, schedule_data
 from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
@@ -132,6 +133,11 @@ class CapsuleRunOutput(serializers.Serializer):
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     energy = serializers.SerializerMethodField(help_text=ENERGY_HELP)
+    schedule = serializers.SerializerMethodField(help_text="Only for a flexible run: where it stands.")
+
+    @extend_schema_field(ScheduleOutput(allow_null=True))
+    def get_schedule(self, run: Any) -> dict[str, Any] | None:
+        return schedule_data(services.run_standing(run=run))
 
     @extend_schema_field(EnergyOutput(allow_null=True))
     def get_energy(self, run: Any) -> dict[str, Any] | None:
@@ -147,7 +153,7 @@ class CapsuleRunDetailOutput(CapsuleRunOutput):
         return json.loads(run.result_text) if run.result_text else None
 
 
-class CapsuleRunInput(StrictInputSerializer):
+class CapsuleRunInput(FlexibleInput, StrictInputSerializer):
     inputs = SafeJSONField(help_text="Must match the capsule's input_schema.")
 
 
@@ -157,7 +163,9 @@ class CapsuleRunStartApi(TenantApi):
 
     @extend_schema(operation_id="capsule_runs_create", request=CapsuleRunInput, responses={202: CapsuleRunOutput},
                    description="Quotes the run, refuses it (402 insufficient_ceu) when the CEU are not available, "
-                               "else holds the quote and queues the work. Requires an Idempotency-Key.")
+                               "else holds the quote and queues the work. Requires an Idempotency-Key. With "
+                               "`flexible: true` and a `deadline` the run waits for its lowest-carbon window "
+                               "(`schedule` says when); a bad deadline answers 400 `invalid_schedule`.")
     def post(self, request: Request, capsule_id: int) -> Response:
         return self.handle_idempotent(request, lambda: self._start(request, capsule_id))
 
@@ -165,7 +173,7 @@ class CapsuleRunStartApi(TenantApi):
         data = CapsuleRunInput(data=request.data)
         data.is_valid(raise_exception=True)
         run = services.capsule_run_start(actor=self.actor, tenant=self.tenant, capsule_id=capsule_id,
-                                         inputs=data.validated_data["inputs"])
+                                         **data.validated_data)
         return Response(CapsuleRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
 
 

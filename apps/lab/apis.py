@@ -23,6 +23,7 @@ from apps.ledger import selectors as ledger_selectors
 from apps.ledger.services.charges import CEU
 from apps.ops.energy.records import energy_estimate
 from apps.ops.energy.serializers import ENERGY_HELP, EnergyEstimateOutput, EnergyOutput, energy_of
+from apps.ops.scheduling.serializers import FlexibleInput, ScheduleOutput, schedule_data
 from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
@@ -43,6 +44,11 @@ class JobInput(StrictInputSerializer):
                            help_text="Parameters of the kind; see GET /api/v1/lab/kinds/.")
     time_limit_s = BoundedIntegerField(required=False, allow_null=True, default=None, min_value=1,
                                        help_text="Seconds the job may run (default 600).")
+
+
+class JobSubmitInput(FlexibleInput, JobInput):
+    pass
+
 
 
 class EstimateOutput(serializers.Serializer):
@@ -87,6 +93,7 @@ class JobOutput(serializers.Serializer):
     error = serializers.CharField()
     metrics = SafeDictField()
     artefacts = serializers.SerializerMethodField()
+    schedule = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
@@ -95,6 +102,11 @@ class JobOutput(serializers.Serializer):
     @extend_schema_field(ArtefactOutput(many=True))
     def get_artefacts(self, job: LabJob) -> list[dict[str, Any]]:
         return list(ArtefactOutput(job.artefacts, many=True, context={"job_id": job.pk}).data)
+
+    @extend_schema_field(ScheduleOutput(allow_null=True))
+    def get_schedule(self, job: LabJob) -> dict[str, Any] | None:
+        standing = services.job_standing(job=job)
+        return schedule_data(standing)
 
     @extend_schema_field(EnergyOutput(allow_null=True))
     def get_energy(self, job: LabJob) -> dict[str, Any] | None:
@@ -163,13 +175,17 @@ class JobListApi(TenantApi):
         query.is_valid(raise_exception=True)
         return self.paginate(request, selectors.job_list(tenant=self.tenant, **query.validated_data), JobOutput)
 
-    @extend_schema(operation_id="lab_jobs_submit", request=JobInput, responses={202: JobOutput},
-                   description="Validates, holds the estimated CEU and queues the job on a gpu worker. Requires "
-                               "an Idempotency-Key. Too little CEU answers 402 `insufficient_ceu`.")
+    @extend_schema(operation_id="lab_jobs_submit", request=JobSubmitInput, responses={202: JobOutput},
+                   description="Validates, holds the estimated CEU and queues the job for a gpu worker. Requires "
+                               "an Idempotency-Key. Too little CEU answers 402 `insufficient_ceu`. A `flexible` "
+                               "job waits for its lowest-carbon window before `deadline`; a bad deadline answers "
+                               "400 `invalid_schedule` naming the field. `schedule` tells where the job stands: "
+                               "its state, queue position and estimated start. With too many jobs of yours "
+                               "waiting the submission answers 429 `queue_full`.")
     def post(self, request: Request) -> Response:
         return self.create_response(
-            request, JobInput, lambda v: services.job_submit(actor=self.actor, tenant=self.tenant, **v), JobOutput,
-            status_code=status.HTTP_202_ACCEPTED)
+            request, JobSubmitInput, lambda v: services.job_submit(actor=self.actor, tenant=self.tenant, **v),
+            JobOutput, status_code=status.HTTP_202_ACCEPTED)
 
 
 class JobDetailApi(TenantApi):

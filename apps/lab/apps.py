@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class LabConfig(AppConfig):
     name = "apps.lab"
     label = "lab"
+
+    def ready(self) -> None:
+        from apps.lab.services.scheduling import sender_register
+
+        sender_register()

@@ -17,7 +17,7 @@ from apps.tenants.models import TenantKind
 from tests.tenants.factories import TenantFactory
 from thermodynasty.openapi_docs.catalogue import DOCS
 
-ERROR_APPS = ("billing", "capsules", "core", "dna", "lab", "ledger", "marketplace", "signals", "tenants")
+ERROR_APPS = ("billing", "capsules", "core", "dna", "lab", "ledger", "marketplace", "ops", "signals", "tenants")
 ERROR_REF = "#/components/schemas/Error"
 
 

@@ -9,7 +9,7 @@ from apps.lab import services, tasks
 from apps.lab.models import LabJob
 from apps.ledger.models import Hold
 from apps.ledger.services import ledger_verify
-from apps.ops.models import AuditLog
+from apps.ops.models import AuditLog, ScheduledJob, ScheduledState
 from tests.lab.factories import reloaded, submitted
 from tests.ledger.factories import funded_account, refreshed
 
@@ -61,6 +61,7 @@ def test_jobs_whose_task_was_lost_are_sent_again(tenant, sent):
                                                enqueued_at=now - timedelta(minutes=10))
     alive = submitted(tenant)
     LabJob.objects.filter(pk=alive.pk).update(status="running", attempts=1, heartbeat_at=now)
+    ScheduledJob.objects.update(state=ScheduledState.RELEASED)  # the scheduler let them all go
     # when
     count = tasks.jobs_requeue_stale()
     # then

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from apps.capsules.errors import CapsuleErrorCode as K
 from apps.ledger.errors import LedgerErrorCode
+from apps.ops.errors import OpsErrorCode
 from thermodynasty.openapi_docs.base import T0, T1, T2, Doc, page
 
 PRICING = {"per_run": 2000, "per_stream_day": 500, "per_1k_points": 10, "per_gpu_second": 0}
@@ -19,7 +20,7 @@ RUN = {"id": 301, "capsule": 14, "capsule_name": "Boiler regime monitor", "subsc
        "inputs": {"streams": [42], "start": T0, "end": T2}, "quote": {"total": 2860, "points": 86000},
        "reserved": 2860, "charged": 0, "proof_status": "pending", "proof_reason": "", "pft_minted": 0,
        "cpu_seconds": 0.0, "energy_wh": 0.0, "error": "", "created_at": T2, "started_at": None, "finished_at": None,
-       "energy": None}
+       "energy": None, "schedule": None}
 ENERGY = {"joules": 72.8, "gpu_joules": None, "source": "model", "estimated": True, "wall_s": 2.5, "cpu_s": 1.9,
           "region": "eu-central", "gco2_per_kwh": 312.0, "carbon_source": "electricitymaps:DE",
           "co2e_grams": 0.00631, "ceu_charged": 2860, "ceu_energy": 0, "energy_share": 7.07e-05}
@@ -57,10 +58,13 @@ DOCS: dict[str, Doc] = {
         "Run a capsule",
         "Quotes the run over the given streams and time range, refuses it with 402 `insufficient_ceu` when the "
         "CEU are not available, else holds the quote and queues the work; poll the run for its result. Requires "
-        "an Idempotency-Key.",
+        "an Idempotency-Key. Adding `flexible: true` and a `deadline` (at most 48 h ahead) lets the run wait "
+        "for the lowest-carbon window that still finishes in time; `schedule` then says when it will start, and a "
+        "deadline that cannot work answers 400 `invalid_schedule` naming the field.",
         request={"inputs": {"streams": [42], "start": T0, "end": T2}},
         response=RUN,
-        errors={400: (K.INVALID_INPUTS, K.NO_DATA, K.TOO_MUCH_DATA), 402: (LedgerErrorCode.INSUFFICIENT_CEU,),
+        errors={400: (K.INVALID_INPUTS, K.NO_DATA, K.TOO_MUCH_DATA, OpsErrorCode.INVALID_SCHEDULE),
+                402: (LedgerErrorCode.INSUFFICIENT_CEU,),
                 409: (K.NOT_PUBLISHED,)}),
     "capsule_runs_list": Doc(
         "List capsule runs", "Your runs, newest first; filter by `capsule` and `status`.", response=page(RUN)),

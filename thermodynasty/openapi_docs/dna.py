@@ -30,6 +30,9 @@ CASCADE_JOB = {"id": 3130, "kind": "graph_cascade", "params": {"source": 201, "r
                                                                "frames": 16, "radius": 3},
                "status": "queued", "progress": 0.0, "cost_estimate": 2000, "charged": 0, "attempts": 0,
                "max_attempts": 3, "time_limit_s": 300, "device": "", "error": "", "metrics": {}, "artefacts": [],
+               "schedule": {"state": "queued", "flexible": False, "deadline": None, "not_before": T2,
+                            "expected_duration_s": 12.0, "position": 1, "queue_depth": 1, "over_limit": False,
+                            "estimated_start": T2, "note": ""},
                "created_at": T2, "started_at": None, "finished_at": None, "energy": None}
 
 DOCS: dict[str, Doc] = {

@@ -32,6 +32,8 @@ STATUS_TEXT = {
 # What a partner sees for each code; codes not listed fall back to a sentence made from the code.
 MESSAGES = {
     "validation_error": "Invalid input.",
+    "invalid_schedule": "The deadline is too soon: this job is expected to take about 40 s.",
+    "queue_full": "You already have 200 jobs waiting on the gpu queue; submit more when some have started.",
     "malformed_json": "JSON parse error - Expecting value: line 1 column 1 (char 0)",
     "not_authenticated": "Authentication credentials were not provided.",
     "invalid_api_key": "Invalid or revoked API key.",
@@ -50,6 +52,9 @@ MESSAGES = {
 
 # `extra` as the services fill it, for the codes whose details a client acts on.
 EXTRAS: dict[str, dict[str, Any]] = {
+    "invalid_schedule": {"fields": {"deadline": ["At the earliest 2026-03-02T09:16:20+00:00."]},
+                         "earliest_deadline": "2026-03-02T09:16:20+00:00", "expected_duration_s": 40.0},
+    "queue_full": {"waiting": 200, "limit": 200},
     "insufficient_ceu": {"required": 12000, "available": 4000, "asset": "CEU"},
     "invalid_rows": {"rows": [{"index": 1, "field": "t", "message": "timestamps must increase (after the "
                                                                     "stream's last point and within the batch)"}]},

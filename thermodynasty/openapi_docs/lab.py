@@ -3,20 +3,23 @@ from __future__ import annotations
 
 from apps.lab.errors import LabErrorCode as J
 from apps.ledger.errors import LedgerErrorCode
+from apps.ops.errors import OpsErrorCode
 from thermodynasty.openapi_docs.base import T0, T1, T2, Doc, page
 
 PARAMS = {"nx": 96, "ny": 96, "t_end": 60.0, "snapshots": 6, "boundary": "neumann", "diffusivity": 1.0,
           "sources": [{"x": 30, "y": 60, "sigma": 4, "amount": 2.0}]}
 REQUEST = {"kind": "diffusion2d", "params": PARAMS, "time_limit_s": 600}
+SCHEDULE = {"state": "deferred", "flexible": True, "deadline": T2, "not_before": T1, "expected_duration_s": 41.0,
+            "position": None, "queue_depth": 0, "over_limit": False, "estimated_start": T1, "note": ""}
 JOB = {"id": 3121, "kind": "diffusion2d", "params": PARAMS, "status": "queued", "progress": 0.0,
        "cost_estimate": 12000, "charged": 0, "attempts": 0, "max_attempts": 3, "time_limit_s": 600, "device": "",
-       "error": "", "metrics": {}, "artefacts": [], "created_at": T0, "started_at": None, "finished_at": None,
-       "energy": None}
+       "error": "", "metrics": {}, "artefacts": [], "schedule": SCHEDULE, "created_at": T0, "started_at": None,
+       "finished_at": None, "energy": None}
 ENERGY = {"joules": 5210.4, "gpu_joules": 4630.2, "source": "nvml+model", "estimated": True, "wall_s": 41.3,
           "cpu_s": 40.1, "region": "eu-central", "gco2_per_kwh": 312.0, "carbon_source": "electricitymaps:DE",
           "co2e_grams": 0.4516, "ceu_charged": 9800, "ceu_energy": 14, "energy_share": 0.001477}
-DONE = {**JOB, "status": "succeeded", "progress": 1.0, "charged": 9800, "attempts": 1, "device": "cuda:0",
-        "energy": ENERGY,
+DONE = {**JOB, "schedule": {**SCHEDULE, "state": "finished"}, "energy": ENERGY,
+        "status": "succeeded", "progress": 1.0, "charged": 9800, "attempts": 1, "device": "cuda:0",
         "metrics": {"mass_drift": 1.2e-06, "wall_s": 41.3}, "started_at": T0, "finished_at": T1,
         "artefacts": [{"name": "fields.npz", "content_type": "application/octet-stream", "size": 2097152,
                        "url": "/api/v1/lab/jobs/3121/artefacts/fields.npz/"}]}
@@ -44,10 +47,17 @@ DOCS: dict[str, Doc] = {
         errors=WORK),
     "lab_jobs_submit": Doc(
         "Submit a job",
-        "Validates, holds the estimated CEU and queues the job on a GPU worker; poll it for progress. Unused CEU "
-        "are released when it ends. Requires an Idempotency-Key.",
+        "Validates, holds the estimated CEU and queues the job for a GPU worker; poll it for progress. Unused CEU "
+        "are released when it ends. Requires an Idempotency-Key. With `flexible: true` and a `deadline` (at most "
+        "48 h ahead, and at least twice the job's expected duration away) the job waits for the lowest-carbon "
+        "window (or lowest-price, as your tenant is set) that still finishes in time. `schedule` tells where it "
+        "stands: `deferred` until `not_before`, `queued` with its `position` and `estimated_start` while the "
+        "GPU queue is busy (`over_limit` when it is past its depth limit), then `released`. Each tenant runs a "
+        "fair share of the GPU queue; too many of your jobs waiting answers 429 `queue_full`. A flexible "
+        'request adds `"flexible": true, "deadline": "2026-03-02T18:00:00Z"` to the body.',
         request=REQUEST, response=JOB,
-        errors={**WORK, 402: (LedgerErrorCode.INSUFFICIENT_CEU,)}),
+        errors={400: (*WORK[400], OpsErrorCode.INVALID_SCHEDULE), 402: (LedgerErrorCode.INSUFFICIENT_CEU,),
+                429: (OpsErrorCode.QUEUE_FULL,)}),
     "lab_jobs_list": Doc(
         "List jobs", "Your jobs, newest first; filter by `status` and `kind`.", response=page(JOB)),
     "lab_jobs_retrieve": Doc(

@@ -31,6 +31,8 @@ CELERY_BEAT_SCHEDULE = {
     "dna-graph-project": {"task": "dna.graph_project", "schedule": 10.0},
     "dna-graph-outbox-prune": {"task": "dna.graph_outbox_prune", "schedule": 86400.0},
     "core-idempotency-records-purge": {"task": "core.idempotency_records_purge", "schedule": 3600.0},
+    # Deferred jobs leave PostgreSQL only through this; every submission and completion also triggers a pass.
+    "ops-dispatch-queues": {"task": "ops.dispatch_queues", "schedule": 5.0},
 }
 # Webhook work has its own queue: a backlog of dead receivers must never delay the platform's own tasks.
 CELERY_TASK_ROUTES = {"lab.job_run": {"queue": "gpu"}, "signals.webhook_deliver": {"queue": "webhooks"},

@@ -11,9 +11,10 @@ from apps.capsules.services.runs import (
     runnable_capsule,
     runs_requeue_stale,
 )
+from apps.capsules.services.scheduling import run_standing
 from apps.capsules.services.subscriptions import subscription_cancel, subscription_create, subscriptions_meter
 
 __all__ = ["capsule_create", "capsule_publish", "capsule_retire", "capsule_run_execute", "capsule_run_fail",
            "capsule_run_settle", "capsule_run_start", "inputs_validate", "pft_for", "proof_verify",
-           "runnable_capsule", "runs_requeue_stale", "subscription_cancel", "subscription_create",
+           "run_standing", "runnable_capsule", "runs_requeue_stale", "subscription_cancel", "subscription_create",
            "subscriptions_meter"]

@@ -4,7 +4,7 @@ ledger entry, the proof checked and PFT minted."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import jsonschema
@@ -17,6 +17,12 @@ from apps.capsules.models import Capsule, CapsuleRun, CapsuleState, RunStatus, S
 from apps.capsules.pricing import Prices, price_lines, total
 from apps.capsules.runners import Execution, runner_for
 from apps.capsules.selectors import capsule_get
+from apps.capsules.services.scheduling import (
+    REF_TYPE,
+    run_plan,
+    run_schedule_in_transaction,
+    run_unschedule_in_transaction,
+)
 from apps.capsules.services.settlement import Metered, settle
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError, NotFoundError
@@ -25,6 +31,7 @@ from apps.ledger.models import Hold, HoldStatus
 from apps.ledger.services.charges import CEU, charge_hold_in_transaction, insufficient_ceu
 from apps.ledger.services.holds import hold_release_pending_in_transaction
 from apps.ledger.services.retry import with_retries
+from apps.ops import scheduling
 from apps.ops.energy import Measurement, measure
 from apps.ops.energy.records import carbon_for
 from apps.ops.services import audit_record
@@ -69,9 +76,11 @@ _WORK, _REMEDY = "This run needs up to", "Buy CEU on the billing page, then try 
 
 
 def run_open_in_transaction(*, actor: Actor, tenant: Tenant, capsule_id: int, inputs: Any,
-                            subscription: Subscription | None = None, period_start: date | None = None) -> CapsuleRun:
+                            subscription: Subscription | None = None, period_start: date | None = None,
+                            deadline: datetime | None = None) -> CapsuleRun:
     """Validates, quotes, checks the balance and holds the quote: all before any work. Raises without writing
-    anything durable when refused (the caller's transaction rolls back)."""
+    anything durable when refused (the caller's transaction rolls back). With a `deadline` the run is flexible:
+    it waits in the ops scheduler for its low-carbon window instead of going to a worker at once."""
     capsule = runnable_capsule(tenant, capsule_id)
     runner = runner_for(capsule.kind)
     resolved = runner.resolve(tenant=tenant, inputs=inputs_validate(capsule, inputs))
@@ -82,6 +91,8 @@ def run_open_in_transaction(*, actor: Actor, tenant: Tenant, capsule_id: int, in
     available = account.available if account is not None else 0
     if reserve > available:
         raise insufficient_ceu(reserve, available, work=_WORK, remedy=_REMEDY)
+    plan = None if deadline is None else run_plan(tenant_id=tenant.pk, kind=capsule.kind,
+                                                  points=resolved.quantities.points, deadline=deadline)
     run = CapsuleRun(tenant=tenant, capsule=capsule, subscription=subscription, period_start=period_start,
                      inputs=resolved.inputs, reserved=reserve, quote={
                          "prices": asdict(prices), "quantities": resolved.quantities.as_dict(), "total": reserve,
@@ -92,16 +103,20 @@ def run_open_in_transaction(*, actor: Actor, tenant: Tenant, capsule_id: int, in
                  after={"capsule": capsule.pk, "reserved": reserve, "quantities": resolved.quantities.as_dict()})
     if reserve:
         assert account is not None  # reserve <= available, which is 0 without an account
-        run.hold_id = _hold(actor, tenant, run, account.pk, reserve).pk
+        run.hold_id = _hold(actor, tenant, run, account.pk, reserve, start=deadline or timezone.now()).pk
         run.save(update_fields=["hold_id", "updated_at"])
+    if plan is not None:
+        run_schedule_in_transaction(run=run, plan=plan)
+        return run
     # robust: a broker outage must not fail a committed run; runs_requeue_stale re-enqueues it later.
     transaction.on_commit(lambda: _enqueue(run.pk), robust=True)
     return run
 
 
-def _hold(actor: Actor, tenant: Tenant, run: CapsuleRun, account_id: int, amount: int) -> Hold:
+def _hold(actor: Actor, tenant: Tenant, run: CapsuleRun, account_id: int, amount: int, *, start: datetime) -> Hold:
+    # A flexible run may wait until its deadline: its reservation lasts from then, not from now.
     return charge_hold_in_transaction(actor=actor, tenant=tenant, client_id=f"capsule-run:{run.pk}",
-                                      account_id=account_id, amount=amount, expires_at=timezone.now() + RUN_HOLD_TTL,
+                                      account_id=account_id, amount=amount, expires_at=start + RUN_HOLD_TTL,
                                       metadata={"capsule_run": run.pk, "capsule": run.capsule_id},
                                       work=_WORK, remedy=_REMEDY)
 
@@ -112,11 +127,21 @@ def _enqueue(run_id: int) -> None:
     task.delay(run_id)
 
 
-def capsule_run_start(*, actor: Actor, tenant: Tenant, capsule_id: int, inputs: Any) -> CapsuleRun:
-    """Entry point (API, portal): one durable transaction, retried on a deadlock or serialization failure."""
+def run_enqueue(run_id: int) -> None:
+    """Puts the run's task on the broker: the ops scheduler's sender for a released flexible run."""
+    _enqueue(run_id)
+
+
+def capsule_run_start(*, actor: Actor, tenant: Tenant, capsule_id: int, inputs: Any, flexible: bool = False,
+                      deadline: datetime | None = None) -> CapsuleRun:
+    """Entry point (API, portal): one durable transaction, retried on a deadlock or serialization failure.
+    `flexible` with a `deadline` defers the run to its low-carbon window (a bad deadline answers 400)."""
+    scheduling.deadline_check(flexible=flexible, deadline=deadline, expected_s=0.0, now=timezone.now())
+
     def attempt() -> CapsuleRun:
         with transaction.atomic(durable=True):
-            return run_open_in_transaction(actor=actor, tenant=tenant, capsule_id=capsule_id, inputs=inputs)
+            return run_open_in_transaction(actor=actor, tenant=tenant, capsule_id=capsule_id, inputs=inputs,
+                                           deadline=deadline if flexible else None)
 
     return with_retries(attempt)
 
@@ -177,6 +202,7 @@ def capsule_run_fail(*, run_id: int, error: str) -> str:
             hold_release_pending_in_transaction(actor=Actor.system("capsule_run_execute"), hold_id=run.hold_id)
             run.status, run.error, run.finished_at = RunStatus.FAILED, error[:1000], timezone.now()
             run.save(update_fields=["status", "error", "finished_at", "updated_at"])
+            run_unschedule_in_transaction(run_id=run.pk)
             audit_record(actor=Actor.system("capsule_run_execute"), action="capsule.run_fail", obj=run,
                          tenant_id=run.tenant_id, after={"error": run.error})
             return run.status
@@ -193,9 +219,10 @@ def runs_requeue_stale(*, limit: int = REQUEUE_LIMIT) -> int:
     pending_before = now - REQUEUE_PENDING_AFTER
     lease_before = now - RUN_LEASE
     with rls.system_context(reason="the requeue sweep covers every tenant's runs"):
+        held = scheduling.scheduled_refs_waiting(ref_type=REF_TYPE)  # deferred runs wait for their window
         stale = list(CapsuleRun.objects.filter(Q(status=RunStatus.PENDING, created_at__lt=pending_before)
                                                | Q(status=RunStatus.RUNNING, started_at__lt=lease_before))
-                     .order_by("pk").values_list("pk", flat=True)[:limit])
+                     .exclude(pk__in=held).order_by("pk").values_list("pk", flat=True)[:limit])
     for run_id in stale:
         _enqueue(run_id)
     return len(stale)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from apps.capsules.models import CapsuleRun, ProofStatus, RevenueShare, RunStatus, UsageEvent
 from apps.capsules.pricing import Prices, price_lines, revenue_split
 from apps.capsules.runners import Execution
+from apps.capsules.services.scheduling import run_unschedule_in_transaction
 from apps.core.actors import Actor
 from apps.ledger.domain import PostingSpec
 from apps.ledger.models import Hold
@@ -90,6 +91,7 @@ def settle(*, run_id: int, execution: Execution, proof_reasons: list[str], meter
     run = CapsuleRun.objects.select_for_update().select_related("capsule__tenant", "tenant").get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         return run.status
+    run_unschedule_in_transaction(run_id=run.pk)  # a deferred run leaves the scheduler with its settlement
     charge = usage_record(run=run, execution=execution)
     if charge > run.reserved:
         # Cannot happen for pinned inputs; refusing keeps the invariant "never charge more than was held".

@@ -27,6 +27,7 @@ from apps.lab.conf import lab_setting
 from apps.lab.kinds import Hooks, Outcome, kind_get
 from apps.lab.models import JobStatus, LabJob
 from apps.lab.pricing import price
+from apps.lab.services.scheduling import job_unschedule_in_transaction
 from apps.ledger.models import Hold, HoldStatus
 from apps.ledger.services import hold_post_in_transaction
 from apps.ledger.services.holds import hold_release_pending_in_transaction
@@ -200,6 +201,7 @@ def _finish(job: LabJob, status: str, error: str = "") -> None:
     job.status, job.error, job.finished_at = status, error, timezone.now()
     job.full_clean()
     job.save()
+    job_unschedule_in_transaction(job_id=job.pk, cancelled=False)  # its gpu slot goes to the next job
     audit_record(actor=ACTOR, action=f"lab.job_{status}", obj=job, tenant_id=job.tenant_id,
                  after={"charged": job.charged, "attempts": job.attempts, "error": error})
 

@@ -3,7 +3,7 @@ cancel, and the periodic re-enqueue of jobs whose task was lost."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -19,11 +19,18 @@ from apps.lab.errors import LabErrorCode
 from apps.lab.kinds import kind_get
 from apps.lab.models import JobStatus, LabJob
 from apps.lab.pricing import Estimate
+from apps.lab.services.scheduling import (
+    REF_TYPE,
+    job_plan,
+    job_schedule_in_transaction,
+    job_unschedule_in_transaction,
+)
 from apps.ledger.models import Hold
 from apps.ledger.services import account_open
 from apps.ledger.services.charges import CEU, charge_hold_in_transaction, insufficient_ceu
 from apps.ledger.services.holds import hold_release_pending_in_transaction
 from apps.ledger.services.retry import with_retries
+from apps.ops import scheduling
 from apps.ops.services import audit_record
 from apps.tenants import rls
 from apps.tenants.models import Tenant
@@ -70,20 +77,24 @@ def _time_limit(requested: int | None) -> int:
 _WORK, _REMEDY = "This job needs", "Buy CEU on the billing page, or make the job smaller."
 
 
-def job_submit(*, actor: Actor, tenant: Tenant, kind: str, params: Any, time_limit_s: int | None = None) -> LabJob:
-    """Entry point (API, portal): validate and price first, then hold the estimate and enqueue the run after
-    commit, in one durable transaction. Refused with a 400 before anything is written when the parameters are
-    invalid or the CEU is not there."""
+def job_submit(*, actor: Actor, tenant: Tenant, kind: str, params: Any, time_limit_s: int | None = None,
+               flexible: bool = False, deadline: datetime | None = None) -> LabJob:
+    """Entry point (API, portal): validate, price and plan first, then hold the estimate and enter the job in
+    the gpu queue's schedule, in one durable transaction; the dispatcher sends it to a worker after commit
+    (at once when a slot is free, in its low-carbon window when `flexible`). Refused with a 400 before anything
+    is written when the parameters or the deadline are invalid or the CEU is not there."""
     quote = job_quote(kind=kind, params=params, time_limit_s=time_limit_s, tenant=tenant)
+    plan = job_plan(tenant_id=tenant.pk, kind=kind, work=quote.estimate.work, flexible=flexible, deadline=deadline)
 
     def attempt() -> LabJob:
         with transaction.atomic(durable=True):
-            return job_open_in_transaction(actor=actor, tenant=tenant, quote=quote)
+            return job_open_in_transaction(actor=actor, tenant=tenant, quote=quote, plan=plan)
 
     return with_retries(attempt)
 
 
-def job_open_in_transaction(*, actor: Actor, tenant: Tenant, quote: Quote) -> LabJob:
+def job_open_in_transaction(*, actor: Actor, tenant: Tenant, quote: Quote,
+                            plan: scheduling.Plan | None = None) -> LabJob:
     account = account_open(actor=actor, tenant=tenant, asset=CEU)
     if quote.cost > account.available:
         raise insufficient_ceu(quote.cost, account.available, work=_WORK, remedy=_REMEDY)
@@ -92,18 +103,22 @@ def job_open_in_transaction(*, actor: Actor, tenant: Tenant, quote: Quote) -> La
                  max_attempts=lab_setting("LAB_MAX_ATTEMPTS"), submitted_by=actor.label[:200])
     job.full_clean()
     job.save()
-    job.hold_id = _hold(actor, tenant, job, account.pk).pk
+    plan = plan or job_plan(tenant_id=tenant.pk, kind=job.kind, work=job.work_estimate, flexible=False,
+                            deadline=None)
+    job.hold_id = _hold(actor, tenant, job, account.pk, start=plan.deadline or timezone.now()).pk
     job.save(update_fields=["hold_id", "updated_at"])
+    job_schedule_in_transaction(job=job, plan=plan)
     audit_record(actor=actor, action="lab.job_submit", obj=job, tenant_id=tenant.pk,
                  after={"kind": job.kind, "cost_estimate": job.cost_estimate, "hold": job.hold_id,
-                        "time_limit_s": job.time_limit_s})
-    # robust: a broker outage must not undo a committed job; jobs_requeue_stale sends its task later
-    transaction.on_commit(lambda: job_enqueue(tenant_id=tenant.pk, job_id=job.pk), robust=True)
+                        "time_limit_s": job.time_limit_s, "flexible": plan.flexible,
+                        "deadline": plan.deadline.isoformat() if plan.deadline else None,
+                        "not_before": plan.not_before.isoformat()})
     return job
 
 
-def _hold(actor: Actor, tenant: Tenant, job: LabJob, account_id: int) -> Hold:
-    expires = timezone.now() + HOLD_QUEUE_ALLOWANCE + timedelta(seconds=job.time_limit_s * job.max_attempts)
+def _hold(actor: Actor, tenant: Tenant, job: LabJob, account_id: int, *, start: datetime) -> Hold:
+    # A flexible job may wait until its deadline: its reservation lasts from then, not from now.
+    expires = start + HOLD_QUEUE_ALLOWANCE + timedelta(seconds=job.time_limit_s * job.max_attempts)
     return charge_hold_in_transaction(actor=actor, tenant=tenant, client_id=f"lab-job:{job.pk}",
                                       account_id=account_id, amount=job.cost_estimate, expires_at=expires,
                                       metadata={"lab_job": job.pk, "kind": job.kind}, work=_WORK, remedy=_REMEDY)
@@ -134,6 +149,7 @@ def job_cancel(*, actor: Actor, tenant: Tenant, job_id: int) -> LabJob:
             hold_release_pending_in_transaction(actor=actor, hold_id=job.hold_id)
             job.status, job.finished_at = JobStatus.CANCELLED, timezone.now()
             job.save(update_fields=["status", "finished_at", "updated_at"])
+            job_unschedule_in_transaction(job_id=job.pk, cancelled=True)
             audit_record(actor=actor, action="lab.job_cancel", obj=job, tenant_id=tenant.pk,
                          before={"status": before}, after={"status": job.status, "progress": job.progress})
             return job
@@ -148,7 +164,8 @@ def jobs_requeue_stale(*, limit: int = REQUEUE_LIMIT) -> int:
     """Periodic: sends the task again for jobs whose message never arrived (queued past `REQUEUE_QUEUED_AFTER`,
     and not re-sent within `REDELIVER_AFTER`) and for running jobs whose worker went silent past the lease.
     Duplicates are harmless: the run claims the job with a conditional update and a live attempt keeps its
-    heartbeat fresh. Sends at most `limit` tasks, oldest first; returns how many it sent."""
+    heartbeat fresh. Jobs the scheduler still holds back (deferred, or waiting for a slot) are not sent. Sends
+    at most `limit` tasks, oldest first; returns how many it sent."""
     now = timezone.now()
     queued_before = now - REQUEUE_QUEUED_AFTER
     lease_before = now - timedelta(seconds=lab_setting("LAB_LEASE_S"))
@@ -156,8 +173,10 @@ def jobs_requeue_stale(*, limit: int = REQUEUE_LIMIT) -> int:
     lost = Q(status=JobStatus.RUNNING, heartbeat_at__lt=lease_before) & (Q(enqueued_at__isnull=True)
                                                                           | Q(enqueued_at__lt=lease_before))
     with rls.system_context(reason="the requeue sweep covers every tenant's jobs"):
+        held = scheduling.scheduled_refs_waiting(ref_type=REF_TYPE)
         stale = list(LabJob.objects.filter(Q(status=JobStatus.QUEUED, created_at__lt=queued_before) & not_sent
-                                           | lost).order_by("pk").values_list("tenant_id", "pk")[:limit])
+                                           | lost).exclude(pk__in=held)
+                     .order_by("pk").values_list("tenant_id", "pk")[:limit])
     for tenant_id, job_id in stale:
         job_enqueue(tenant_id=tenant_id, job_id=job_id)
     return len(stale)

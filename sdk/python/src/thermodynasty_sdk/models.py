@@ -244,6 +244,7 @@ class CapsuleRunDetailOutput(TypedDict, total=False):
     quote: Any
     reserved: int
     result: Any
+    schedule: ScheduleOutput | None
     started_at: str | None
     status: str
     subscription: int | None
@@ -251,6 +252,8 @@ class CapsuleRunDetailOutput(TypedDict, total=False):
 
 
 class CapsuleRunInputRequest(TypedDict, total=False):
+    deadline: str | None
+    flexible: bool
     inputs: Any
 
 
@@ -271,6 +274,7 @@ class CapsuleRunOutput(TypedDict, total=False):
     proof_status: str
     quote: Any
     reserved: int
+    schedule: ScheduleOutput | None
     started_at: str | None
     status: str
     subscription: int | None
@@ -573,11 +577,8 @@ class InstantiateInputRequest(TypedDict, total=False):
     name_prefix: str
 
 
-JobInputKindEnum = Literal["diffusion2d", "gray_scott", "advection_diffusion", "graph_cascade", "nvp_train", "nvp_forecast", "telemetry_forecast"]
-
-
 class JobInputRequest(TypedDict, total=False):
-    kind: JobInputKindEnum
+    kind: KindA82Enum
     params: dict[str, Any]
     time_limit_s: int | None
 
@@ -598,9 +599,21 @@ class JobOutput(TypedDict, total=False):
     metrics: dict[str, Any]
     params: dict[str, Any]
     progress: float
+    schedule: ScheduleOutput | None
     started_at: str | None
     status: str
     time_limit_s: int
+
+
+class JobSubmitInputRequest(TypedDict, total=False):
+    deadline: str | None
+    flexible: bool
+    kind: KindA82Enum
+    params: dict[str, Any]
+    time_limit_s: int | None
+
+
+KindA82Enum = Literal["diffusion2d", "gray_scott", "advection_diffusion", "graph_cascade", "nvp_train", "nvp_forecast", "telemetry_forecast"]
 
 
 class KindOutput(TypedDict, total=False):
@@ -1116,6 +1129,19 @@ class RelationOutput(TypedDict, total=False):
 class ReverseInputRequest(TypedDict, total=False):
     client_id: str
     reason: str
+
+
+class ScheduleOutput(TypedDict, total=False):
+    deadline: str | None
+    estimated_start: str | None
+    expected_duration_s: float
+    flexible: bool
+    not_before: str
+    note: str
+    over_limit: bool
+    position: int | None
+    queue_depth: int
+    state: str
 
 
 ScopesEnum = Literal["read", "write", "trade", "keys"]
