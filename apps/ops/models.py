@@ -37,6 +37,9 @@ class JobEnergy(TenantOwnedModel):
     the grid intensity at its start, its CO2e, and the energy part of its CEU charge. One row per unit of work
     (`ref_type`, `ref_id`), written in the work's completion transaction; never updated (a trigger refuses)."""
 
+    # A partner reads its white-label clients' figures (the Energy page); writes stay each tenant's own rows.
+    rls_extra_visibility = "tenant_id IN (SELECT id FROM tenants_tenant WHERE parent_id = {tenant})"
+
     kind = models.CharField(max_length=64, help_text='e.g. "lab.diffusion2d", "capsule.regime_monitor".')
     queue = models.CharField(max_length=32)
     ref_type = models.CharField(max_length=64, help_text='The measured row\'s model label, e.g. "lab.labjob".')
