@@ -1,10 +1,11 @@
-"""Applies a batch of entries in one `ledger_apply` call (migration 0007): replay detection, account locks in id
-order, the sequential floor checks and the writes that extend the hash chain all run in the database.
+"""Applies a batch of entries in one `ledger_apply` call (migrations 0007, 0008): replay detection, account locks in
+id order, the sequential floor checks and the writes all run in the database. A lone entry of posted postings (a
+transfer) takes `ledger_transfer` instead: the same locks and floor rule in five small statements, a third of
+`ledger_apply`'s time for one entry. Neither touches the hash chain: the sealer chains entries after they commit.
 
 Python checks what needs no lock (shape, foreign debits, unknown accounts, from an id -> (tenant, asset) cache that
 the database confirms) and computes the hashes. Cost: one round trip per batch whatever its size; standalone
-batches (group commit) run as their own statement-level transaction, so the chain head is held only inside the
-server.
+batches run as their own statement-level transaction.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from apps.ledger.errors import LedgerErrorCode
 @dataclass
 class Outcome:
     entry_id: int | None = None
-    seq: int | None = None
+    seq: int | None = None  # the seal's, known only for a replay of an entry already sealed
     replayed: bool = False
     error: ApplicationError | None = None
 
@@ -153,7 +154,9 @@ def _apply_fresh(specs: list[EntrySpec], fresh: list[int], hashes: list[str], ou
         sent.append(i)
     if not sent:
         return
-    rows = _call(specs, sent, hashes, info, partial, now)
+    lone = len(sent) == 1 and _is_transfer(specs[sent[0]])
+    rows = _call_transfer(specs[sent[0]], hashes[sent[0]], info, now) if lone else \
+        _call(specs, sent, hashes, info, partial, now)
     if rows and rows[0][1] == "stale":  # an id reused after a truncation: ask the database again, once
         if retried:
             raise RuntimeError("ledger_apply disagrees with the accounts it was just given")
@@ -166,6 +169,27 @@ def _apply_fresh(specs: list[EntrySpec], fresh: list[int], hashes: list[str], ou
             outcomes[i].error = _refusal(status, specs[i], account, available, info)
             if not partial:
                 raise outcomes[i].error
+
+
+def _is_transfer(spec: EntrySpec) -> bool:
+    return spec.hold_id is None and all(p.phase == "posted" for p in spec.postings)
+
+
+def _call_transfer(spec: EntrySpec, request_hash: str, info: dict[int, tuple[int | None, str]],
+                   now: datetime) -> list[tuple]:
+    """`ledger_transfer` for one posted-only entry; answers rows shaped like `ledger_apply`'s."""
+    postings = [(p.account_id, info[p.account_id][1], p.amount, p.phase) for p in spec.postings]
+    chash = content_hash(seqless=entry_fields(spec, request_hash), created_at=now, postings=postings)
+    with _cursor() as cursor:
+        cursor.execute(
+            "SELECT * FROM ledger_transfer(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::timestamptz, %s::bigint[], "
+            "%s::bigint[], %s::bigint[], %s::text[])",
+            [spec.tenant_id, spec.scope, spec.client_id, spec.kind, spec.actor, spec.reverses_id,
+             json.dumps(spec.metadata), request_hash, chash, now,
+             _array_literal([p[0] for p in postings]), _array_literal([p[2] for p in postings]),
+             _array_literal([info[p[0]][0] for p in postings]), _array_literal([p[1] for p in postings])],
+            prepare=True)
+        return [(1, *row) for row in cursor.fetchall()]
 
 
 def _call(specs: list[EntrySpec], sent: list[int], hashes: list[str], info: dict[int, tuple[int | None, str]],

@@ -7,6 +7,7 @@ from django.db import connection
 
 from apps.ledger import services
 from apps.ledger.models import Entry
+from apps.ledger.services.sealer import ledger_seal_all
 from tests.ledger.factories import ACTOR, funded_account
 from tests.tenants.roles import as_table_owner
 
@@ -19,7 +20,8 @@ def history(tenant, other_tenant):
     for i in range(5):
         services.transfer_create(actor=ACTOR, tenant=tenant, client_id=f"v-{i}", debit_account_id=src.pk,
                                  credit_account_id=dst.pk, amount=10 + i)
-    return list(Entry.objects.order_by("seq"))
+    ledger_seal_all()
+    return list(Entry.objects.select_related("seal").order_by("seal__seq"))
 
 
 def _tamper(sql: str, table: str) -> None:
@@ -55,6 +57,7 @@ def test_it_detects_a_deleted_entry(history):
     # given
     target = history[2]
     _tamper(f"DELETE FROM ledger_outboxevent WHERE entry_id = {target.pk}", "ledger_outboxevent")
+    _tamper(f"DELETE FROM ledger_seal WHERE entry_id = {target.pk}", "ledger_seal")
     _tamper(f"DELETE FROM ledger_posting WHERE entry_id = {target.pk}", "ledger_posting")
     _tamper(f"DELETE FROM ledger_entry WHERE id = {target.pk}", "ledger_entry")
     # when
@@ -67,7 +70,7 @@ def test_it_detects_a_deleted_entry(history):
 def test_it_detects_a_broken_chain(history):
     # given
     target = history[1]
-    _tamper(f"UPDATE ledger_entry SET prev_hash = repeat('a', 64) WHERE id = {target.pk}", "ledger_entry")
+    _tamper(f"UPDATE ledger_seal SET prev_hash = repeat('a', 64) WHERE entry_id = {target.pk}", "ledger_seal")
     # when
     report = services.ledger_verify()
     # then
