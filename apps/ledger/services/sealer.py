@@ -21,7 +21,8 @@ from apps.tenants import rls
 
 SEAL_LOCK = 7_415_002  # also written into ledger_seal's SQL (migration 0008)
 SEAL_BATCH = 5000  # entries per pass: bounds one pass's transaction, and catching up takes few passes
-IDLE_S = 0.005  # the leader's pause when a pass found nothing; with the pass itself it bounds the lag under load
+IDLE_S = 0.005  # the leader's pause after a pass that emptied the queue: under load, the lag is about this plus a pass
+IDLE_MAX_S = 0.05  # empty passes double the pause up to this, so an idle ledger costs ~20 small reads a second
 
 
 def seal_bound_s() -> float:
@@ -86,7 +87,7 @@ def ledger_sealer_run(*, seconds: float, idle_s: float = IDLE_S,
     if not _try_lead():
         return stats
     stats.led = True
-    deadline = time.monotonic() + seconds
+    deadline, pause = time.monotonic() + seconds, idle_s
     try:
         while time.monotonic() < deadline and not stop():
             result = ledger_seal()
@@ -94,8 +95,11 @@ def ledger_sealer_run(*, seconds: float, idle_s: float = IDLE_S,
             if result.sealed > 0:
                 stats.sealed += result.sealed
                 stats.lags_ms.append(result.lag_ms or 0.0)
+                pause = idle_s
+            else:
+                pause = min(2 * pause, max(idle_s, IDLE_MAX_S))
             if result.sealed < SEAL_BATCH:
-                time.sleep(idle_s)
+                time.sleep(pause)
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [SEAL_LOCK])

@@ -82,7 +82,7 @@ def _check_content(report: VerifyReport, row: tuple, label: str) -> list[tuple[i
 
 def _check_chain(report: VerifyReport) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT seq, head_hash, frontier, now() FROM ledger_chainhead WHERE id = 1")
+        cursor.execute("SELECT seq, head_hash, frontier, clock_timestamp() FROM ledger_chainhead WHERE id = 1")
         head_seq, head_hash, frontier, now = cursor.fetchone()
     prev, expected_seq = GENESIS, 1
     for row in _entries():
