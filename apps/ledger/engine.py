@@ -34,6 +34,8 @@ class Outcome:
 
 
 _ACCOUNTS: dict[int, tuple[int | None, str]] = {}  # id -> (tenant, asset): neither ever changes for an account id
+PREFETCH = 20_000  # accounts read ahead per miss (about 2 MB of cache per 20k accounts)
+MAX_CACHED = 500_000  # past this the cache starts over, bounding a long-lived worker's memory
 STATUS_ERRORS = {"release_exceeded": ("Release exceeds the pending amount.", LedgerErrorCode.HOLD_AMOUNT_EXCEEDED)}
 
 
@@ -45,15 +47,21 @@ def _cursor() -> psycopg.Cursor:
 
 
 def account_info(ids: set[int], *, fresh: bool = False) -> dict[int, tuple[int | None, str]]:
-    """(tenant, asset) of each existing account among `ids`; ids missing from the answer do not exist."""
+    """(tenant, asset) of each existing account among `ids`; ids missing from the answer do not exist. A miss also
+    reads ahead the accounts opened after the newest one known (PREFETCH at a time), so a caller touching many
+    accounts pays one lookup for all of them instead of one per new account on top of its commit."""
     if fresh:
         for account_id in ids:
             _ACCOUNTS.pop(account_id, None)
     missing = [a for a in ids if a not in _ACCOUNTS]
     if missing:
+        if len(_ACCOUNTS) > MAX_CACHED:
+            _ACCOUNTS.clear()
+        newest = max(_ACCOUNTS, default=0)
         with _cursor() as cursor:
-            cursor.execute("SELECT id, tenant_id, asset_id FROM ledger_account WHERE id = ANY(%s::bigint[])",
-                           [_array_literal(sorted(missing))], prepare=True)
+            cursor.execute("(SELECT id, tenant_id, asset_id FROM ledger_account WHERE id = ANY(%s::bigint[])) UNION "
+                           "(SELECT id, tenant_id, asset_id FROM ledger_account WHERE id > %s ORDER BY id LIMIT %s)",
+                           [_array_literal(sorted(missing)), newest, PREFETCH], prepare=True)
             for account_id, tenant_id, asset in cursor.fetchall():
                 _ACCOUNTS[account_id] = (tenant_id, asset)
     return {a: _ACCOUNTS[a] for a in ids if a in _ACCOUNTS}

@@ -4,7 +4,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from apps.core.errors import ApplicationError
-from apps.ledger import services
+from apps.ledger import engine, services
 from apps.ledger.models import Entry, OutboxEvent, Posting
 from apps.ledger.services.sealer import ledger_seal_all
 from tests.ledger.factories import ACTOR, funded_account, refreshed
@@ -156,3 +156,19 @@ def test_the_database_refuses_to_edit_history(tenant, statement):
     with as_table_owner(), pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
             connection.cursor() as cursor:
         cursor.execute(statement)
+
+
+def test_a_lone_transfer_with_a_stale_account_cache_is_retried_with_what_the_database_says(tenant, other_tenant):
+    # given: the engine's id -> (tenant, asset) cache is wrong about the credited account (an id reused after a
+    # truncation); the single-transfer function must refuse to write postings and hashes with it
+    src, dst = funded_account(tenant, 100), funded_account(other_tenant)
+    engine._ACCOUNTS[dst.pk] = (tenant.pk, "PFT")
+    # when
+    result = services.transfer_create(actor=ACTOR, tenant=tenant, client_id="stale", debit_account_id=src.pk,
+                                      credit_account_id=dst.pk, amount=10)
+    # then
+    assert refreshed(dst).balance == 10
+    assert Posting.objects.get(entry_id=result.entry_id, account_id=dst.pk).asset_id == "CEU"
+    assert engine._ACCOUNTS[dst.pk] == (other_tenant.pk, "CEU")
+    ledger_seal_all()
+    assert services.ledger_verify().ok
