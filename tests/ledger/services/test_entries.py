@@ -159,16 +159,16 @@ def test_the_database_refuses_to_edit_history(tenant, statement):
 
 
 def test_a_lone_transfer_with_a_stale_account_cache_is_retried_with_what_the_database_says(tenant, other_tenant):
-    # given: the engine's id -> (tenant, asset) cache is wrong about the credited account (an id reused after a
-    # truncation); the single-transfer function must refuse to write postings and hashes with it
+    # given: the engine's id -> (tenant, asset) cache is wrong about the credited account's owner (an id reused
+    # after a truncation); the single-transfer function must refuse to write postings and hashes with it
     src, dst = funded_account(tenant, 100), funded_account(other_tenant)
-    engine._ACCOUNTS[dst.pk] = (tenant.pk, "PFT")
+    engine._ACCOUNTS[dst.pk] = (tenant.pk, "CEU")
     # when
     result = services.transfer_create(actor=ACTOR, tenant=tenant, client_id="stale", debit_account_id=src.pk,
                                       credit_account_id=dst.pk, amount=10)
     # then
     assert refreshed(dst).balance == 10
-    assert Posting.objects.get(entry_id=result.entry_id, account_id=dst.pk).asset_id == "CEU"
+    assert Posting.objects.get(entry_id=result.entry_id, account_id=dst.pk).tenant_id == other_tenant.pk
     assert engine._ACCOUNTS[dst.pk] == (other_tenant.pk, "CEU")
     ledger_seal_all()
     assert services.ledger_verify().ok
