@@ -105,7 +105,7 @@ class Entry(models.Model):
 
     def _seal(self) -> Seal | None:
         try:
-            return self.seal  # type: ignore[no-any-return]  # the reverse one-to-one of Seal.entry
+            return self.seal  # the reverse one-to-one of Seal.entry
         except Seal.DoesNotExist:
             return None  # committed, not sealed yet
 

@@ -19,8 +19,9 @@ from apps.tenants import rls
 from apps.tenants.models import Tenant
 
 MAX_BATCH = 1000  # keeps one batch's locks and its commit call well under a second
-# Group commit paid off while every commit serialised on the chain head; with the chain sealed after commit,
-# direct calls commit in parallel and beat it at 4 and 16 clients, hot fee account included (docs/ledger.md).
+# Group commit paid off while every commit serialised on the chain head. With the chain sealed after commit, entries
+# commit in parallel, and the A/B in benchmarks/ledger.py showed no consistent gain from it (docs/ledger.md), while a
+# lone caller pays its hand-offs: off unless LEDGER_GROUP_COMMIT=on.
 GROUP_COMMIT = os.environ.get("LEDGER_GROUP_COMMIT", "off") == "on"
 
 
