@@ -90,10 +90,11 @@ def test_a_second_sealer_is_refused_while_another_session_holds_the_lead():
         # when
         refused = ledger_seal()
         loop = ledger_sealer_run(seconds=0.2)
-    # then
-    assert refused.sealed == -1 and not loop.led
-    assert not Seal.objects.exists()
-    assert ledger_seal().sealed == 1  # the leader's session ended, and its lock with it
+        untouched = not Seal.objects.exists()
+        leader.execute("SELECT pg_advisory_unlock(%s)", [SEAL_LOCK])  # the leader steps down
+        # then
+        assert refused.sealed == -1 and not loop.led and untouched
+        assert ledger_seal().sealed == 1
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
