@@ -144,3 +144,19 @@ def test_verify_faults_an_unsealed_entry_older_than_the_bound_only(tenant, other
     assert not overdue.ok and any("older than the sealing bound" in p for p in overdue.problems)
     assert sealed.ok and sealed.unsealed == 0
     del src, dst
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_beat_task_leads_one_term_and_seals_what_committed(monkeypatch):
+    # given
+    from apps.ledger import tasks
+
+    payer, payee = TenantFactory(slug="task-a"), TenantFactory(slug="task-b")
+    src, dst = funded_account(payer, 50), funded_account(payee)
+    _transfer(payer, src, dst, "task-1")
+    monkeypatch.setattr(tasks, "SEALER_RUN_S", 0.2)
+    # when
+    summary = tasks.ledger_seal()
+    # then
+    assert summary["led"] is True and summary["sealed"] == 2
+    assert services.ledger_verify().unsealed == 0
