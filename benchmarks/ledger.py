@@ -1,11 +1,14 @@
-"""Ledger throughput: the service layer (group commit) against a pure-SQL PL/pgSQL ledger, same database,
-same run.
+"""Ledger throughput: the service layer against a pure-SQL PL/pgSQL ledger, same database, same run.
 
-    python benchmarks/ledger.py [--seconds 4] [--clients 1,4,16,64] [--accounts 10000]
+    python benchmarks/ledger.py [--seconds 3] [--repeat 3] [--clients 1,4,16] [--accounts 10000]
+                                [--group-commit off|on|both]
 
-Transfers per second and latency with 1/4/16/64 concurrent clients over 10,000 accounts, with and without a hot
-fee account touched by every transfer, plus the batch path (1,000 transfers per call). The verifier runs after
-every configuration and its invariants are printed. Last line: one JSON object.
+Transfers per second and latency with 1/4/16 concurrent clients over 10,000 accounts, with and without a hot fee
+account touched by every transfer, plus the batch path (1,000 transfers per call). Each configuration runs
+`--repeat` rounds, ours and the peer alternating, every round with fresh client ids; the table shows medians. The
+sealer runs as its own leader thread throughout our rounds, and its lag (age of the oldest entry of each pass) is
+reported; after each configuration the tail is sealed and the verifier runs. `--group-commit both` adds our
+service with the group committer on, for the A/B that decides its default. Last line: one JSON object.
 """
 from __future__ import annotations
 
@@ -52,6 +55,7 @@ END $$;
 """
 
 START_BALANCE = 10**12  # never the limiting factor: the benchmark measures throughput, not refusals
+RUN = f"r{int(time.time())}"  # every round's client ids are fresh, so no round measures idempotent replays
 
 
 def reset_ledger(n_accounts: int) -> tuple[list[int], int]:
@@ -161,18 +165,18 @@ def peer(ids: list[int], fees: int, hot: bool, run_id: str, dsn: str) -> Callabl
     return make
 
 
-def batch_path(ids: list[int], seconds: float) -> dict[str, Any]:
+def batch_path(ids: list[int], seconds: float, run_id: str) -> dict[str, Any]:
     from apps.core.actors import Actor
     from apps.ledger.services import transfers_create_batch
     from apps.tenants.models import Tenant
 
-    tenant, rng, actor = Tenant.objects.get(slug="bench"), random.Random(99), Actor.system("bench")
+    tenant, rng, actor = Tenant.objects.get(slug="bench"), random.Random(run_id), Actor.system("bench")
     timings, n, deadline = [], 0, time.perf_counter() + seconds
     while time.perf_counter() < deadline or n < 2:
         transfers = []
         for i in range(1000):
             src, dst = rng.sample(ids, 2)
-            transfers.append({"client_id": f"batch-{n}-{i}", "debit_account_id": src, "credit_account_id": dst,
+            transfers.append({"client_id": f"{run_id}-{n}-{i}", "debit_account_id": src, "credit_account_id": dst,
                               "amount": rng.randint(1, 1000)})
         t0 = time.perf_counter()
         transfers_create_batch(actor=actor, tenant=tenant, transfers=transfers)
@@ -182,19 +186,85 @@ def batch_path(ids: list[int], seconds: float) -> dict[str, Any]:
     return {"tps": 1000 / per_call, "p50_ms": 1000 * per_call, "p99_ms": 1000 * max(timings), "n": 1000 * n}
 
 
+class Sealer:
+    """The sealer's leader loop in a thread of its own (its own connection), as a worker would run it."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.stats: Any = None
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        from django.db import connection
+
+        from apps.ledger.services.sealer import ledger_seal_all, ledger_sealer_run
+
+        try:
+            self.stats = ledger_sealer_run(seconds=3600, stop=self.stop.is_set)
+            ledger_seal_all()  # the round's tail, outside the lag figures (the next round starts after the peer's)
+        finally:
+            connection.close()
+
+    def __enter__(self) -> Sealer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
 def verify() -> str:
     from apps.ledger.services import ledger_verify
+    from apps.ledger.services.sealer import ledger_seal_all
 
+    ledger_seal_all()  # the tail the leader had not reached when it stopped
     report = ledger_verify()
     totals = ", ".join(f"{a} sum={t['balance']}" for a, t in sorted(report.asset_totals.items()) if a == "CEU")
     return f"{'OK' if report.ok else 'BROKEN: ' + report.problems[0]} ({report.entries} entries; {totals})"
 
 
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {k: statistics.median(r[k] for r in runs) for k in ("tps", "p50_ms", "p99_ms")} | {
+        "rounds_tps": [round(r["tps"]) for r in runs]}
+
+
+def configuration(tag: str, hot: bool, clients: int, args: argparse.Namespace, ids: list[int], fees: int,
+                  dsn: str, variants: list[bool]) -> dict[str, Any]:
+    """`--repeat` rounds of each variant (group commit off / on) and the peer, alternating, fresh ids each round."""
+    from apps.ledger.services import entries
+
+    runs: dict[str, list[dict[str, Any]]] = {"plpgsql": []}
+    lags: list[float] = []
+    for r in range(args.repeat):
+        for group in variants:
+            entries.GROUP_COMMIT = group
+            name = "ours_gc" if group else "ours"
+            with Sealer() as sealer:
+                runs.setdefault(name, []).append(
+                    run_clients(clients, args.seconds, ours(ids, fees, hot, f"{RUN}-{name}-{tag}-{r}")))
+            lags += sealer.stats.lags_ms
+        runs["plpgsql"].append(run_clients(clients, args.seconds, peer(ids, fees, hot, f"{RUN}-p-{tag}-{r}", dsn)))
+    figures: dict[str, Any] = {name: _median(rs) for name, rs in runs.items()}
+    for name in runs:
+        if name != "plpgsql":
+            ratios = [a["tps"] / b["tps"] for a, b in zip(runs[name], runs["plpgsql"], strict=True)]
+            figures[f"ratio_{name}"] = statistics.median(ratios)
+    lags.sort()
+    figures["sealer_lag_ms"] = {"p50": statistics.median(lags) if lags else 0.0,
+                                "p99": lags[int(0.99 * (len(lags) - 1))] if lags else 0.0,
+                                "max": lags[-1] if lags else 0.0, "passes": len(lags)}
+    figures["verify"] = verify()
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--clients", default="1,4,16,64")
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--clients", default="1,4,16")
     parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--group-commit", choices=["off", "on", "both"], default="both")
     args = parser.parse_args()
     _django.setup()
     from django.conf import settings
@@ -203,28 +273,49 @@ def main() -> None:
     dsn = f"host={db['HOST']} port={db['PORT']} dbname={db['NAME']} user={db['USER']} password={db['PASSWORD']}"
     ids, fees = reset_ledger(args.accounts)
     reset_peer(ids, fees)
-    rows, figures = [], {}
+    from apps.ledger.services.sealer import ledger_seal_all
+
+    ledger_seal_all()  # the funding entries, before any lag is measured
+    variants = {"off": [False], "on": [True], "both": [False, True]}[args.group_commit]
+    figures: dict[str, Any] = {}
     for hot in (False, True):
         for clients in [int(c) for c in args.clients.split(",")]:
             tag = f"{'hot' if hot else 'spread'}-{clients}"
-            mine = run_clients(clients, args.seconds, ours(ids, fees, hot, f"o-{tag}"))
-            check = verify()
-            theirs = run_clients(clients, args.seconds, peer(ids, fees, hot, f"p-{tag}", dsn))
-            figures[tag] = {"ours": mine, "plpgsql": theirs, "ratio": mine["tps"] / theirs["tps"], "verify": check}
-            rows.append((tag, mine, theirs, check))
-    batch = batch_path(ids, args.seconds)
+            figures[tag] = configuration(tag, hot, clients, args, ids, fees, dsn, variants)
+            print(f"{tag}: " + json.dumps(figures[tag], default=float), file=sys.stderr, flush=True)
+    from apps.ledger.services import entries
+
+    entries.GROUP_COMMIT = False
+    with Sealer() as sealer:
+        batch = [batch_path(ids, args.seconds, f"{RUN}-batch-{r}") for r in range(args.repeat)]
     batch_check = verify()
     peer16 = figures.get("spread-16", next(iter(figures.values())))["plpgsql"]["tps"]
-    figures["batch"] = {"ours": batch, "ratio_vs_plpgsql_16": batch["tps"] / peer16, "verify": batch_check}
-    print(f"{'config':<12} {'ours tps':>10} {'p50 ms':>8} {'p99 ms':>8} | {'plpgsql tps':>11} {'p50 ms':>8} "
-          f"{'p99 ms':>8} | {'ratio':>6}  verify")
-    for tag, mine, theirs, check in rows:
-        print(f"{tag:<12} {mine['tps']:>10.0f} {mine['p50_ms']:>8.2f} {mine['p99_ms']:>8.2f} | {theirs['tps']:>11.0f} "
-              f"{theirs['p50_ms']:>8.2f} {theirs['p99_ms']:>8.2f} | {mine['tps'] / theirs['tps']:>6.2f}  {check}")
-    print(f"{'batch x1000':<12} {batch['tps']:>10.0f} {batch['p50_ms']:>8.1f} {batch['p99_ms']:>8.1f} | "
-          f"ratio vs PL/pgSQL at 16 clients: {figures['batch']['ratio_vs_plpgsql_16']:.1f}x  {batch_check}")
-    print(json.dumps({"benchmark": "ledger", "peer": "PL/pgSQL function per transfer", "figures": figures},
-                     default=float))
+    ratio = statistics.median(b["tps"] for b in batch) / peer16
+    figures["batch"] = {"ours": _median(batch), "ratio_vs_plpgsql_16": ratio,
+                        "sealer_lag_ms_max": max(sealer.stats.lags_ms or [0.0]), "verify": batch_check}
+    print_table(figures, variants)
+    print(json.dumps({"benchmark": "ledger", "peer": "PL/pgSQL function per transfer", "run": RUN,
+                      "figures": figures}, default=float))
+
+
+def print_table(figures: dict[str, Any], variants: list[bool]) -> None:
+    names = ["ours_gc" if g else "ours" for g in variants]
+    head = " | ".join(f"{n + ' tps':>12} {'p50':>6} {'p99':>6} {'ratio':>6}" for n in names)
+    print(f"{'config':<10} | {head} | {'plpgsql tps':>11} {'p50':>6} {'p99':>6} | {'seal lag p50/p99/max ms':>23}"
+          "  verify")
+    for tag, f in figures.items():
+        if tag == "batch":
+            continue
+        cells = " | ".join(f"{f[n]['tps']:>12.0f} {f[n]['p50_ms']:>6.2f} {f[n]['p99_ms']:>6.2f} "
+                           f"{f['ratio_' + n]:>6.2f}" for n in names)
+        lag = f["sealer_lag_ms"]
+        print(f"{tag:<10} | {cells} | {f['plpgsql']['tps']:>11.0f} {f['plpgsql']['p50_ms']:>6.2f} "
+              f"{f['plpgsql']['p99_ms']:>6.2f} | {lag['p50']:>7.1f}/{lag['p99']:>7.1f}/{lag['max']:>7.1f}  "
+              f"{f['verify']}")
+    b = figures["batch"]
+    print(f"{'batch x1000':<10} | {b['ours']['tps']:>12.0f} tps (median of {len(b['ours']['rounds_tps'])} rounds "
+          f"{b['ours']['rounds_tps']}), {b['ratio_vs_plpgsql_16']:.1f}x the PL/pgSQL peer at 16 clients; "
+          f"sealer lag max {b['sealer_lag_ms_max']:.1f} ms  {b['verify']}")
 
 
 if __name__ == "__main__":

@@ -104,6 +104,8 @@ if [ "$payments" = "standin" ]; then
 fi
 celery -A thermodynasty worker -Q default,gpu,webhooks -c 2 -n "worker@%h" --loglevel=INFO >"$LOGS/worker.log" 2>&1 &
 pids+=($!)
+celery -A thermodynasty worker -Q ledger -c 1 -n "sealer@%h" --loglevel=INFO >"$LOGS/sealer.log" 2>&1 &
+pids+=($!)
 celery -A thermodynasty beat --loglevel=INFO -s "$DATA/celerybeat-schedule" >"$LOGS/beat.log" 2>&1 &
 pids+=($!)
 python manage.py bridge_serve --host "$BIND" --port "${BRIDGE_PORT:-8001}" >"$LOGS/mcp.log" 2>&1 &

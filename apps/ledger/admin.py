@@ -47,7 +47,7 @@ class AccountAdmin(ReadOnlyAdmin):
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Adjustment recorded as entry #{result.seq}.")
+                messages.success(request, f"Adjustment recorded as entry {result.entry_id}.")
                 return redirect("admin:ledger_account_changelist")
         context = {**self.admin_site.each_context(request), "form": form, "title": "Manual adjustment",
                    "opts": self.model._meta}
@@ -66,9 +66,10 @@ class PostingInline(admin.TabularInline):
 
 @admin.register(Entry)
 class EntryAdmin(ReadOnlyAdmin):
-    list_display = ["seq", "kind", "tenant", "client_id", "actor", "created_at", "hash"]
+    list_display = ["id", "seq", "kind", "tenant", "client_id", "actor", "created_at", "hash"]
+    list_select_related = ["seal", "tenant"]
     list_filter = ["kind"]
-    search_fields = ["client_id", "actor", "hash"]
+    search_fields = ["client_id", "actor", "seal__hash"]
     inlines = [PostingInline]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

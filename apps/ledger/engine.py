@@ -1,10 +1,11 @@
-"""Applies a batch of entries in one `ledger_apply` call (migration 0007): replay detection, account locks in id
-order, the sequential floor checks and the writes that extend the hash chain all run in the database.
+"""Applies a batch of entries in one `ledger_apply` call (migrations 0007, 0008): replay detection, account locks in
+id order, the sequential floor checks and the writes all run in the database. A lone entry of posted postings (a
+transfer) takes `ledger_transfer` instead: the same locks and floor rule in five small statements, a third of
+`ledger_apply`'s time for one entry. Neither touches the hash chain: the sealer chains entries after they commit.
 
 Python checks what needs no lock (shape, foreign debits, unknown accounts, from an id -> (tenant, asset) cache that
 the database confirms) and computes the hashes. Cost: one round trip per batch whatever its size; standalone
-batches (group commit) run as their own statement-level transaction, so the chain head is held only inside the
-server.
+batches run as their own statement-level transaction.
 """
 from __future__ import annotations
 
@@ -27,12 +28,14 @@ from apps.ledger.errors import LedgerErrorCode
 @dataclass
 class Outcome:
     entry_id: int | None = None
-    seq: int | None = None
+    seq: int | None = None  # the seal's, known only for a replay of an entry already sealed
     replayed: bool = False
     error: ApplicationError | None = None
 
 
 _ACCOUNTS: dict[int, tuple[int | None, str]] = {}  # id -> (tenant, asset): neither ever changes for an account id
+PREFETCH = 20_000  # accounts read ahead per miss (about 2 MB of cache per 20k accounts)
+MAX_CACHED = 500_000  # past this the cache starts over, bounding a long-lived worker's memory
 STATUS_ERRORS = {"release_exceeded": ("Release exceeds the pending amount.", LedgerErrorCode.HOLD_AMOUNT_EXCEEDED)}
 
 
@@ -44,15 +47,21 @@ def _cursor() -> psycopg.Cursor:
 
 
 def account_info(ids: set[int], *, fresh: bool = False) -> dict[int, tuple[int | None, str]]:
-    """(tenant, asset) of each existing account among `ids`; ids missing from the answer do not exist."""
+    """(tenant, asset) of each existing account among `ids`; ids missing from the answer do not exist. A miss also
+    reads ahead the accounts opened after the newest one known (PREFETCH at a time), so a caller touching many
+    accounts pays one lookup for all of them instead of one per new account on top of its commit."""
     if fresh:
         for account_id in ids:
             _ACCOUNTS.pop(account_id, None)
     missing = [a for a in ids if a not in _ACCOUNTS]
     if missing:
+        if len(_ACCOUNTS) > MAX_CACHED:
+            _ACCOUNTS.clear()
+        newest = max(_ACCOUNTS, default=0)
         with _cursor() as cursor:
-            cursor.execute("SELECT id, tenant_id, asset_id FROM ledger_account WHERE id = ANY(%s::bigint[])",
-                           [_array_literal(sorted(missing))], prepare=True)
+            cursor.execute("(SELECT id, tenant_id, asset_id FROM ledger_account WHERE id = ANY(%s::bigint[])) UNION "
+                           "(SELECT id, tenant_id, asset_id FROM ledger_account WHERE id > %s ORDER BY id LIMIT %s)",
+                           [_array_literal(sorted(missing)), newest, PREFETCH], prepare=True)
             for account_id, tenant_id, asset in cursor.fetchall():
                 _ACCOUNTS[account_id] = (tenant_id, asset)
     return {a: _ACCOUNTS[a] for a in ids if a in _ACCOUNTS}
@@ -153,7 +162,9 @@ def _apply_fresh(specs: list[EntrySpec], fresh: list[int], hashes: list[str], ou
         sent.append(i)
     if not sent:
         return
-    rows = _call(specs, sent, hashes, info, partial, now)
+    lone = len(sent) == 1 and _is_transfer(specs[sent[0]])
+    rows = _call_transfer(specs[sent[0]], hashes[sent[0]], info, now) if lone else \
+        _call(specs, sent, hashes, info, partial, now)
     if rows and rows[0][1] == "stale":  # an id reused after a truncation: ask the database again, once
         if retried:
             raise RuntimeError("ledger_apply disagrees with the accounts it was just given")
@@ -166,6 +177,27 @@ def _apply_fresh(specs: list[EntrySpec], fresh: list[int], hashes: list[str], ou
             outcomes[i].error = _refusal(status, specs[i], account, available, info)
             if not partial:
                 raise outcomes[i].error
+
+
+def _is_transfer(spec: EntrySpec) -> bool:
+    return spec.hold_id is None and all(p.phase == "posted" for p in spec.postings)
+
+
+def _call_transfer(spec: EntrySpec, request_hash: str, info: dict[int, tuple[int | None, str]],
+                   now: datetime) -> list[tuple]:
+    """`ledger_transfer` for one posted-only entry; answers rows shaped like `ledger_apply`'s."""
+    postings = [(p.account_id, info[p.account_id][1], p.amount, p.phase) for p in spec.postings]
+    chash = content_hash(seqless=entry_fields(spec, request_hash), created_at=now, postings=postings)
+    with _cursor() as cursor:
+        cursor.execute(
+            "SELECT * FROM ledger_transfer(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::timestamptz, %s::bigint[], "
+            "%s::bigint[], %s::bigint[], %s::text[])",
+            [spec.tenant_id, spec.scope, spec.client_id, spec.kind, spec.actor, spec.reverses_id,
+             json.dumps(spec.metadata), request_hash, chash, now,
+             _array_literal([p[0] for p in postings]), _array_literal([p[2] for p in postings]),
+             _array_literal([info[p[0]][0] for p in postings]), _array_literal([p[1] for p in postings])],
+            prepare=True)
+        return [(1, *row) for row in cursor.fetchall()]
 
 
 def _call(specs: list[EntrySpec], sent: list[int], hashes: list[str], info: dict[int, tuple[int | None, str]],

@@ -1,6 +1,6 @@
 """The CEU / PFT / MUNT ledger. Amounts are signed integers in minor units: a posting's amount is positive when
-it credits the account and negative when it debits it. Entries, postings and outbox rows are append-only (database
-triggers); accounts carry running balances updated in the same transaction as their postings."""
+it credits the account and negative when it debits it. Entries, postings, seals and outbox rows are append-only
+(database triggers); accounts carry running balances updated in the same transaction as their postings."""
 from __future__ import annotations
 
 from django.db import models
@@ -66,12 +66,12 @@ class EntryKind(models.TextChoices):
 
 
 class Entry(models.Model):
-    """A journal entry: two or more postings whose amounts sum to zero per asset. Chained by hash in `seq` order,
-    which is commit order (the chain head is locked last and held until commit)."""
+    """A journal entry: two or more postings whose amounts sum to zero per asset. Its content hash is fixed when it
+    commits; its place in the hash chain (`seq`, `prev_hash`, `hash`) is its `Seal`, written shortly after commit by
+    the single sealer, so entries commit in parallel without holding a chain head (docs/ledger.md)."""
 
     rls_extra_visibility = "id IN (SELECT entry_id FROM ledger_posting WHERE tenant_id = {tenant})"
 
-    seq = models.BigIntegerField(unique=True)
     tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     scope = models.CharField(max_length=32, help_text="Idempotency namespace: the tenant id, or 'system'.")
     client_id = models.CharField(max_length=128)
@@ -83,8 +83,10 @@ class Entry(models.Model):
     metadata = models.JSONField(default=dict)
     request_hash = models.CharField(max_length=64)
     content_hash = models.CharField(max_length=64)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    # The writing transaction's id (the column defaults to pg_current_xact_id()): the sealer finds what is still
+    # unsealed from its frontier, an xid below which every transaction has ended (ids alone would be pinned by
+    # rolled-back ones).
+    txid = models.BigIntegerField(editable=False)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -94,11 +96,47 @@ class Entry(models.Model):
             models.UniqueConstraint(fields=["reverses"], condition=models.Q(reverses__isnull=False),
                                     name="ledger_entry_reversed_once"),
         ]
-        indexes = [models.Index(fields=["tenant", "-created_at", "-id"], name="ledger_entry_tenant_time")]
+        indexes = [models.Index(fields=["tenant", "-created_at", "-id"], name="ledger_entry_tenant_time"),
+                   models.Index(fields=["txid"], name="ledger_entry_txid")]
         verbose_name_plural = "entries"
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.kind} {self.client_id}"
+        return f"#{self.seq or '-'} {self.kind} {self.client_id}"
+
+    def _seal(self) -> Seal | None:
+        try:
+            return self.seal  # the reverse one-to-one of Seal.entry
+        except Seal.DoesNotExist:
+            return None  # committed, not sealed yet
+
+    @property
+    def seq(self) -> int | None:
+        seal = self._seal()
+        return seal.seq if seal else None
+
+    @property
+    def prev_hash(self) -> str | None:
+        seal = self._seal()
+        return seal.prev_hash if seal else None
+
+    @property
+    def hash(self) -> str | None:
+        seal = self._seal()
+        return seal.hash if seal else None
+
+
+class Seal(models.Model):
+    """An entry's place in the hash chain, in the order the sealer saw entries committed: seq (gap-free from 1),
+    prev_hash and hash = sha256(prev_hash || content_hash). Inserted once per entry, never updated or deleted."""
+
+    entry = models.OneToOneField(Entry, primary_key=True, on_delete=models.PROTECT, related_name="seal")
+    seq = models.BigIntegerField(unique=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"seal #{self.seq} of entry {self.entry_id}"
 
 
 class Phase(models.TextChoices):
@@ -155,14 +193,17 @@ class Hold(models.Model):
 
 
 class ChainHead(models.Model):
-    """One row: the last sequence number and hash. Locked as the last step of every ledger write."""
+    """One row, the sealer's: the last sealed seq and hash, and its frontier (every transaction with an id below it
+    has ended, and its entries are sealed). Only the sealer locks and moves it."""
 
     seq = models.BigIntegerField(default=0)
     head_hash = models.CharField(max_length=64)
+    frontier = models.BigIntegerField(default=0)
 
 
 class OutboxEvent(models.Model):
-    """The change stream: one event per committed entry, readable in commit order by `seq`."""
+    """The change stream: one event per entry, written by the sealer with the entry's seal, so `seq` is gap-free
+    and an entry that commits late still appears after a consumer's cursor."""
 
     seq = models.BigIntegerField(unique=True)
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="+")

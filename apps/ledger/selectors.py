@@ -64,7 +64,7 @@ def entry_list(*, tenant: Tenant, account_id: int | None = None, asset: str | No
         qs = qs.filter(kind=kind)
     if metadata:
         qs = qs.filter(metadata__contains=metadata)
-    return qs.prefetch_related("postings")
+    return qs.select_related("seal").prefetch_related("postings")
 
 
 def entry_get(*, tenant: Tenant, entry_id: int) -> Entry:

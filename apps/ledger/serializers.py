@@ -29,15 +29,16 @@ class PostingOutput(serializers.Serializer):
 
 class EntryOutput(serializers.Serializer):
     id = BoundedIntegerField()
-    seq = BoundedIntegerField()
+    # The chain position: null for the few milliseconds between an entry's commit and its seal.
+    seq = BoundedIntegerField(allow_null=True)
     client_id = serializers.CharField()
     kind = serializers.CharField()
     actor = serializers.CharField()
     reverses = BoundedIntegerField(source="reverses_id", allow_null=True)
     hold = BoundedIntegerField(source="hold_id", allow_null=True)
     metadata = SafeJSONField()
-    hash = serializers.CharField()
-    prev_hash = serializers.CharField()
+    hash = serializers.CharField(allow_null=True)
+    prev_hash = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()
     postings = PostingOutput(many=True, source="postings.all")
 

@@ -14,7 +14,10 @@ ENTRY = {"id": 5501, "seq": 5501, "client_id": "transfer-2026-03-02-001", "kind"
          "prev_hash": "0e3a6d9c2b5e8f1a4d7c0b3e6a9d2c5b8f1e4a7d0c3b6e9f2a5d8c1b4e7a0d3c", "created_at": T1,
          "postings": [{"account": 12, "asset": "CEU", "amount": -50000, "phase": "posted"},
                       {"account": 13, "asset": "CEU", "amount": 50000, "phase": "posted"}]}
-REVERSAL = {**ENTRY, "id": 5502, "seq": 5502, "client_id": "reverse-5501", "kind": "reversal", "reverses": 5501,
+# Just posted: the sealer gives an entry its place in the chain a few milliseconds later.
+POSTED = {**ENTRY, "seq": None, "hash": None, "prev_hash": None}
+REVERSAL = {**ENTRY, "id": 5502, "seq": None, "hash": None, "prev_hash": None, "client_id": "reverse-5501",
+            "kind": "reversal", "reverses": 5501,
             "metadata": {"reason": "Allocated to the wrong team."}, "created_at": T2,
             "postings": [{"account": 12, "asset": "CEU", "amount": 50000, "phase": "posted"},
                          {"account": 13, "asset": "CEU", "amount": -50000, "phase": "posted"}]}
@@ -65,17 +68,19 @@ DOCS: dict[str, Doc] = {
         "Post a transfer",
         "Posts a balanced entry between your accounts: postings in one asset that sum to zero (negative debits, "
         "positive credits). `client_id` makes the post safe to retry: the same id with the same postings "
-        "answers the first entry. Entries are never edited; reverse them instead.",
+        "answers the first entry. Entries are never edited; reverse them instead. `seq`, `hash` and `prev_hash` "
+        "are null in the answer: the sealer chains an entry a few milliseconds after it commits.",
         request={"client_id": "transfer-2026-03-02-001",
                  "postings": [{"account": 12, "amount": -50000}, {"account": 13, "amount": 50000}],
                  "metadata": {"purpose": "monthly allocation"}},
-        response=ENTRY,
+        response=POSTED,
         errors={400: (L.UNBALANCED, L.TOO_FEW_POSTINGS, L.INVALID_AMOUNT, L.ASSET_MISMATCH, L.INSUFFICIENT_FUNDS,
                       L.INVALID_METADATA),
                 404: (L.UNKNOWN_ACCOUNT, L.FOREIGN_ACCOUNT), 409: (L.IDEMPOTENCY_CONFLICT,)}),
     "ledger_entries_retrieve": Doc(
         "Get an entry",
-        "One entry with its postings and its place in the tamper-evident hash chain (`hash`, `prev_hash`).",
+        "One entry with its postings and its place in the tamper-evident hash chain (`seq`, `hash`, `prev_hash`; "
+        "null for the few milliseconds between its commit and its seal).",
         response=ENTRY),
     "ledger_entries_reverse": Doc(
         "Reverse an entry",

@@ -173,3 +173,6 @@ STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
 CAPSULE_PARTNER_SHARE_BPS = env.int("CAPSULE_PARTNER_SHARE_BPS", default=7000)
 # How long a caller waits for a market writer's answer before `sequencer_timeout` (docs/marketplace.md).
 MARKET_SEQUENCER_TIMEOUT_S = env.float("MARKET_SEQUENCER_TIMEOUT_S", default=5.0)
+# The ledger's sealer chains entries within milliseconds while a leader runs; a dead leader is replaced within about
+# two seconds (beat). An entry unsealed for longer than this is a fault for `ledger_verify` (docs/ledger.md).
+LEDGER_SEAL_BOUND_S = env.float("LEDGER_SEAL_BOUND_S", default=10.0)

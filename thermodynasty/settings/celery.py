@@ -22,6 +22,9 @@ CELERY_TASK_ALWAYS_EAGER = False
 
 CELERY_BEAT_SCHEDULE = {
     "ledger-holds-expire": {"task": "ledger.holds_expire", "schedule": 30.0},
+    # A term of the sealer's leader loop on its own queue; offers older than the interval are dropped, so the queue
+    # never grows behind a running leader, and a dead leader is replaced within about two seconds.
+    "ledger-seal": {"task": "ledger.seal", "schedule": 2.0, "options": {"expires": 2.0}},
     "ledger-outbox-dispatch": {"task": "ledger.outbox_dispatch", "schedule": 5.0},
     "signals-webhooks-retry": {"task": "signals.webhooks_enqueue_due", "schedule": 15.0},
     "marketplace-markets-expire": {"task": "marketplace.markets_expire", "schedule": 5.0},
@@ -35,7 +38,8 @@ CELERY_BEAT_SCHEDULE = {
     "ops-dispatch-queues": {"task": "ops.dispatch_queues", "schedule": 5.0},
 }
 # Webhook work has its own queue: a backlog of dead receivers must never delay the platform's own tasks.
-CELERY_TASK_ROUTES = {"lab.job_run": {"queue": "gpu"}, "signals.webhook_deliver": {"queue": "webhooks"},
+CELERY_TASK_ROUTES = {"lab.job_run": {"queue": "gpu"}, "ledger.seal": {"queue": "ledger"},
+                      "signals.webhook_deliver": {"queue": "webhooks"},
                       "signals.webhooks_enqueue_due": {"queue": "webhooks"}}
 # Jobs are sent with their own limits (soft = the job's time limit); this caps one sent without them.
 # A webhook receiver that trickles its answer byte by byte defeats the per-read socket timeout; these bound a

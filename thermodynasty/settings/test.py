@@ -27,3 +27,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405 (static files are not served in tests)
+# No sealer process runs under the suite: tests seal inline where they check the chain, and a long test's entries
+# must not turn into a fault meanwhile. The bound's own tests set it themselves.
+LEDGER_SEAL_BOUND_S = 600.0

@@ -22,5 +22,5 @@ def adjustment_create(*, actor: Actor, account: Account, amount: int, reason: st
         result = entry_apply(spec)
         audit_record(actor=actor, action="ledger.adjustment", tenant_id=account.tenant_id, object_type="ledger.Entry",
                      object_id=str(result.entry_id), after={"account": account.pk, "amount": amount,
-                                                            "reason": reason, "seq": result.seq})
+                                                            "reason": reason})
     return result

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +19,16 @@ from apps.tenants import rls
 from apps.tenants.models import Tenant
 
 MAX_BATCH = 1000  # keeps one batch's locks and its commit call well under a second
+# Group commit paid off while every commit serialised on the chain head. With the chain sealed after commit, entries
+# commit in parallel, and the A/B in benchmarks/ledger.py showed no consistent gain from it (docs/ledger.md), while a
+# lone caller pays its hand-offs: off unless LEDGER_GROUP_COMMIT=on.
+GROUP_COMMIT = os.environ.get("LEDGER_GROUP_COMMIT", "off") == "on"
 
 
 @dataclass(frozen=True)
 class EntryResult:
     entry_id: int
-    seq: int
+    seq: int | None  # the seal's: None for an entry just committed (the sealer chains it shortly after)
     replayed: bool
 
 
@@ -52,24 +57,26 @@ def build_spec(*, tenant: Tenant | None, client_id: str, postings: list[tuple[in
 def _result(outcome: engine.Outcome) -> EntryResult:
     if outcome.error is not None:
         raise outcome.error
-    assert outcome.entry_id is not None and outcome.seq is not None  # an outcome without error has both
+    assert outcome.entry_id is not None  # an outcome without error names its entry
     return EntryResult(entry_id=outcome.entry_id, seq=outcome.seq, replayed=outcome.replayed)
 
 
 def entry_apply(spec: EntrySpec) -> EntryResult:
     """Inside the caller's transaction (a trade, a hold, a lab charge): composes with the caller's own writes.
-    Do ledger work last in such a transaction: the chain head stays locked until it commits."""
+    Do ledger work last in such a transaction: its accounts stay locked until it commits."""
     with rls.system_context(reason="counterparties and system accounts lie outside the caller's tenant"):
         return _result(engine.apply_entries([spec], partial=False)[0])
 
 
 def entry_submit(spec: EntrySpec) -> EntryResult:
-    """Entry point for a standalone entry: group-committed with concurrent callers when not already inside a
-    transaction, so many clients share one commit."""
+    """Entry point for a standalone entry, when not already inside a transaction: one statement that is its own
+    transaction, or, with LEDGER_GROUP_COMMIT=on, group-committed with concurrent callers (see GROUP_COMMIT)."""
     if engine.in_transaction():
         return entry_apply(spec)
     with rls.system_context(reason="a group commit carries many tenants' entries"):
-        return _result(committer.submit(spec))
+        if GROUP_COMMIT:
+            return _result(committer.submit(spec))
+        return _result(with_retries(lambda: engine.apply_entries([spec], partial=True, standalone=True))[0])
 
 
 def entry_create(*, actor: Actor, tenant: Tenant, client_id: str, postings: list[tuple[int, int]],

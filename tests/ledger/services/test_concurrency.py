@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -10,7 +11,9 @@ from django.db import connection
 
 from apps.core.errors import ApplicationError
 from apps.ledger import services
-from apps.ledger.models import Account, Entry, Hold
+from apps.ledger.models import Account, Entry, Hold, Seal
+from apps.ledger.services import entries
+from apps.ledger.services.sealer import ledger_seal_all, ledger_sealer_run
 from tests.ledger.factories import ACTOR, funded_account
 from tests.tenants.factories import TenantFactory
 
@@ -97,3 +100,50 @@ def test_a_multi_threaded_stress_run_keeps_every_invariant():
     assert Account.objects.get(pk=fees.pk).balance == len(plan) - len(refused)
     report = services.ledger_verify()
     assert report.ok, report.problems
+
+
+@pytest.mark.parametrize("group_commit", [False, True], ids=["direct", "group-commit"])
+def test_many_threads_with_the_sealer_running_keep_balances_floors_and_the_chain_exact(group_commit, monkeypatch):
+    # given: six tenants with little money sending to each other through a hot fee account, while the sealer's
+    # leader loop chains entries as they commit
+    monkeypatch.setattr(entries, "GROUP_COMMIT", group_commit)
+    tenants = [TenantFactory(slug=f"c{i}") for i in range(6)]
+    accounts = [funded_account(t, 500) for t in tenants]
+    fees = services.system_account(asset="CEU", code="fees")
+    rng = random.Random(11)
+    plan = [(i, j, rng.randint(1, 120), n) for n, (i, j) in enumerate(
+        (rng.randrange(6), rng.randrange(6)) for _ in range(600)) if i != j]
+    stop = threading.Event()
+    sealer: list[Any] = []
+
+    def seal() -> None:
+        try:
+            sealer.append(ledger_sealer_run(seconds=120, stop=stop.is_set))
+        finally:
+            connection.close()
+
+    def transfer(i: int, j: int, amount: int, n: int) -> Any:
+        return services.transfer_create(actor=ACTOR, tenant=tenants[i], client_id=f"many-{n}",
+                                        debit_account_id=accounts[i].pk, credit_account_id=accounts[j].pk,
+                                        amount=amount, fee=1, fee_account_id=fees.pk)
+
+    # when
+    loop = threading.Thread(target=seal)
+    loop.start()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = [f.result() for f in [pool.submit(_in_thread(lambda p=p: transfer(*p))) for p in plan]]
+    stop.set()
+    loop.join()
+    ledger_seal_all()
+    # then: every refusal is a floor, no balance went below zero, money is conserved and each fee counted once
+    refused = [r for r in results if isinstance(r, ApplicationError)]
+    assert all(r.code == "insufficient_funds" for r in refused) and 0 < len(refused) < len(plan)
+    balances = list(Account.objects.filter(pk__in=[a.pk for a in accounts]).values_list("balance", flat=True))
+    assert min(balances) >= 0
+    assert sum(balances) + Account.objects.get(pk=fees.pk).balance == 3_000
+    assert Account.objects.get(pk=fees.pk).balance == len(plan) - len(refused)
+    assert sealer[0].led and sealer[0].sealed > 0
+    seals = list(Seal.objects.order_by("seq").values_list("seq", flat=True))
+    assert seals == list(range(1, Entry.objects.count() + 1))
+    report = services.ledger_verify()
+    assert report.ok and report.unsealed == 0, report.problems

@@ -4,12 +4,17 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from apps.core.errors import ApplicationError
-from apps.ledger import services
+from apps.ledger import engine, services
 from apps.ledger.models import Entry, OutboxEvent, Posting
+from apps.ledger.services.sealer import ledger_seal_all
 from tests.ledger.factories import ACTOR, funded_account, refreshed
 from tests.tenants.roles import as_table_owner
 
 pytestmark = pytest.mark.django_db
+
+
+def refreshed_entry(entry_id: int) -> Entry:
+    return Entry.objects.select_related("seal").get(pk=entry_id)
 
 
 def test_a_transfer_moves_funds_and_sums_to_zero(tenant, other_tenant):
@@ -21,7 +26,9 @@ def test_a_transfer_moves_funds_and_sums_to_zero(tenant, other_tenant):
     # then
     assert refreshed(src).balance == 7_500 and refreshed(dst).balance == 2_500
     assert sum(Posting.objects.filter(entry_id=result.entry_id).values_list("amount", flat=True)) == 0
-    assert OutboxEvent.objects.filter(entry_id=result.entry_id).exists()
+    assert not OutboxEvent.objects.filter(entry_id=result.entry_id).exists()  # the sealer writes the event
+    ledger_seal_all()
+    assert OutboxEvent.objects.filter(entry_id=result.entry_id, seq=refreshed_entry(result.entry_id).seq).exists()
 
 
 def test_an_overdraft_is_refused_and_nothing_is_written(tenant, other_tenant):
@@ -137,13 +144,31 @@ def test_a_batch_is_all_or_nothing(tenant, other_tenant):
 
 @pytest.mark.parametrize("statement", ["UPDATE ledger_posting SET amount = amount + 1",
                                        "DELETE FROM ledger_posting", "UPDATE ledger_entry SET kind = 'x'",
-                                       "DELETE FROM ledger_entry", "DELETE FROM ledger_outboxevent"])
+                                       "DELETE FROM ledger_entry", "DELETE FROM ledger_outboxevent",
+                                       "UPDATE ledger_seal SET hash = repeat('0', 64)", "DELETE FROM ledger_seal"])
 def test_the_database_refuses_to_edit_history(tenant, statement):
-    # given
+    # given: a sealed entry, so every history table has a row for the statement to meet
     funded_account(tenant, 50)
+    ledger_seal_all()
     # when / then: the app's role has no such right, and even the tables' owner meets the append-only trigger
     with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)
     with as_table_owner(), pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
             connection.cursor() as cursor:
         cursor.execute(statement)
+
+
+def test_a_lone_transfer_with_a_stale_account_cache_is_retried_with_what_the_database_says(tenant, other_tenant):
+    # given: the engine's id -> (tenant, asset) cache is wrong about the credited account's owner (an id reused
+    # after a truncation); the single-transfer function must refuse to write postings and hashes with it
+    src, dst = funded_account(tenant, 100), funded_account(other_tenant)
+    engine._ACCOUNTS[dst.pk] = (tenant.pk, "CEU")
+    # when
+    result = services.transfer_create(actor=ACTOR, tenant=tenant, client_id="stale", debit_account_id=src.pk,
+                                      credit_account_id=dst.pk, amount=10)
+    # then
+    assert refreshed(dst).balance == 10
+    assert Posting.objects.get(entry_id=result.entry_id, account_id=dst.pk).tenant_id == other_tenant.pk
+    assert engine._ACCOUNTS[dst.pk] == (other_tenant.pk, "CEU")
+    ledger_seal_all()
+    assert services.ledger_verify().ok

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-APPEND_ONLY = ["ops_auditlog", "ops_jobenergy", "ledger_entry", "ledger_posting", "ledger_outboxevent"]
+APPEND_ONLY = ["ops_auditlog", "ops_jobenergy", "ledger_entry", "ledger_posting", "ledger_seal", "ledger_outboxevent"]
 
 # Partitions are reached through their parent, whose grants are the ones checked; direct access needs none.
 TABLES_SQL = """

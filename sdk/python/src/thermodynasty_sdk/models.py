@@ -437,15 +437,15 @@ class EntryOutput(TypedDict, total=False):
     actor: str
     client_id: str
     created_at: str
-    hash: str
+    hash: str | None
     hold: int | None
     id: int
     kind: str
     metadata: Any
     postings: list[PostingOutput]
-    prev_hash: str
+    prev_hash: str | None
     reverses: int | None
-    seq: int
+    seq: int | None
 
 
 class Error(TypedDict, total=False):
