@@ -184,6 +184,7 @@ def energy_csv(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
                                      for field, errors in form.errors.items()),
                             status=400, content_type="text/plain; charset=utf-8")
     tenants, query, (first, last) = _query(form, visible)
-    response = StreamingHttpResponse(_csv_rows(request.tenant.pk, tenants, query), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(_csv_rows(request.tenant.pk, tenants, query),
+                                     content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="energy-{first.isoformat()}-{last.isoformat()}.csv"'
     return response
