@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from apps.ledger.services.sealer import ledger_seal_all
 from apps.ops.heartbeat import broker_client, heartbeat_clear, heartbeat_write
 from apps.ops.metrics import metrics_source_register
 from apps.ops.services import job_energy_record
@@ -95,6 +96,7 @@ def test_counters_and_gauges_move_after_real_work(client, metrics_on, tenant, ot
     place(buyer, market, "buy", 100, 2)
     heartbeat_write(client=redis, hostname="metrics-test@host", queues=["gpu", "default"])
     app.send_task("ops.metrics_test_never_runs", queue="webhooks", priority=6)
+    ledger_seal_all()  # the counter reads the sealed chain; the sealer worker does this within milliseconds
     try:
         after = scrape(client)
     finally:
