@@ -1,0 +1,137 @@
+"""Process building blocks of the economic and cyber scenarios (h17b's block; pure numpy).
+
+Every block takes a ``np.random.Generator`` and returns float64 arrays of shape (n,), so a scenario is a few lines
+of composition. Units are the caller's: a block returns rates or levels, the scenario says what they measure.
+
+Example:
+    >>> rng = np.random.default_rng(0)
+    >>> hawkes_counts(rng, 500, base=2.0, branching=0.5, decay=0.3).mean() > 2.0
+    True
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from kernels.scenarios.registry import register
+from kernels.scenarios.types import Scenario, ScenarioSpec
+
+
+def daily_shape(times_s: np.ndarray, *, peaks: tuple[float, ...] = (13.0,), width_h: float = 3.0,
+                floor: float = 0.2) -> np.ndarray:
+    """Time-of-day profile in [floor, 1]: Gaussian bumps at ``peaks`` (hours, wrapped at midnight)."""
+    hours = (np.asarray(times_s, dtype=np.float64) / 3600.0) % 24.0
+    shape = np.zeros_like(hours)
+    for peak in peaks:
+        gap = np.minimum(np.abs(hours - peak), 24.0 - np.abs(hours - peak))
+        shape = np.maximum(shape, np.exp(-0.5 * (gap / width_h) ** 2))
+    return floor + (1.0 - floor) * shape
+
+
+def weekly_shape(times_s: np.ndarray, *, weekend: float = 0.6) -> np.ndarray:
+    """1 on weekdays, ``weekend`` on days 5 and 6 (t = 0 is a Monday, 00:00)."""
+    day = (np.asarray(times_s, dtype=np.float64) // 86400.0).astype(np.int64) % 7
+    return np.where(day >= 5, weekend, 1.0)
+
+
+def ou(rng: np.random.Generator, n: int, *, mean: float, theta: float, sigma: float,
+       start: float | None = None) -> np.ndarray:
+    """Ornstein-Uhlenbeck (discrete AR(1)): x' = x + theta (mean - x) + sigma eps; mean reversion per step."""
+    out = np.empty(n)
+    x = mean if start is None else start
+    eps = rng.standard_normal(n)
+    for i in range(n):
+        x = x + theta * (mean - x) + sigma * eps[i]
+        out[i] = x
+    return out
+
+
+def garch_returns(rng: np.random.Generator, n: int, *, omega: float, alpha: float, beta: float,
+                  shock_df: float = 5.0, scale: np.ndarray | None = None) -> np.ndarray:
+    """GARCH(1,1) returns with Student-t shocks (Bollerslev 1986): the stylised volatility clustering of prices.
+    ``scale`` (n,) multiplies the unconditional variance per step (a volatility regime)."""
+    scale = np.ones(n) if scale is None else scale
+    shocks = rng.standard_t(shock_df, n) / np.sqrt(shock_df / (shock_df - 2.0))
+    var = omega / max(1e-12, 1.0 - alpha - beta)
+    out = np.empty(n)
+    prev = 0.0
+    for i in range(n):
+        var = omega * scale[i] + alpha * prev ** 2 + beta * var
+        prev = np.sqrt(var) * shocks[i]
+        out[i] = prev
+    return out
+
+
+def hawkes_counts(rng: np.random.Generator, n: int, *, base: float | np.ndarray, branching: float | np.ndarray,
+                  decay: float) -> np.ndarray:
+    """Counts per step of a discrete Hawkes process: intensity = base + branching * decay * sum of past counts
+    weighted exp(-decay * lag). ``branching`` < 1 is stationary (mean base / (1 - branching)); near 1 each event
+    triggers another, the run-on cascades of bank runs and retweet storms."""
+    base_a = np.broadcast_to(np.asarray(base, dtype=np.float64), (n,))
+    branch_a = np.broadcast_to(np.asarray(branching, dtype=np.float64), (n,))
+    keep = np.exp(-decay)
+    memory = 0.0
+    out = np.empty(n)
+    for i in range(n):
+        lam = base_a[i] + branch_a[i] * (1.0 - keep) * memory
+        count = rng.poisson(max(lam, 0.0))
+        out[i] = count
+        memory = keep * memory + count
+    return out
+
+
+def markov_symbols(rng: np.random.Generator, n: int, matrix: np.ndarray, labels: list[str],
+                   start: int = 0) -> np.ndarray:
+    """A first-order Markov chain over ``labels`` with row-stochastic ``matrix``: navigation, routing, protocol
+    sequences. Returns (n,) str."""
+    cumulative = np.cumsum(matrix, axis=1)
+    draws = rng.random(n)
+    state = start
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        state = int(np.searchsorted(cumulative[state], draws[i] * cumulative[state, -1]))
+        out[i] = state
+    return np.asarray(labels, dtype=str)[out]
+
+
+def zipf_symbols(rng: np.random.Generator, n: int, labels: list[str], exponent: float) -> np.ndarray:
+    """Independent draws from a Zipf law over ``labels`` (rank 1 most frequent): ports, user agents, domains."""
+    ranks = np.arange(1, len(labels) + 1, dtype=np.float64)
+    weights = ranks ** -exponent
+    return np.asarray(labels, dtype=str)[rng.choice(len(labels), size=n, p=weights / weights.sum())]
+
+
+def ramp(n: int, onset: int | None, duration: int) -> np.ndarray:
+    """0 before ``onset``, rising linearly to 1 over ``duration`` steps, 1 after (zeros with no onset)."""
+    out = np.zeros(n)
+    if onset is None:
+        return out
+    steps = np.arange(n) - onset
+    return np.clip((steps + 1) / max(1, duration), 0.0, 1.0) * (steps >= 0)
+
+
+def mix_symbols(rng: np.random.Generator, normal: np.ndarray, attack: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Per step, ``attack[i]`` with probability ``share[i]``, else ``normal[i]``."""
+    return np.where(rng.random(normal.shape[0]) < share, attack, normal)
+
+
+Build = Callable[[np.random.Generator, np.ndarray, "int | None"], dict[str, np.ndarray]]
+
+
+def library_spec(key: str, sampling_s: float, build: Build, *, process: str, source: str, failure: str,
+                 onset_fraction: float = 0.6) -> ScenarioSpec:
+    """Registers a scenario whose ``build(rng, times_s, onset)`` returns {role: values}. The failure starts at
+    ``onset_fraction`` of the series, after the detector has learnt the normal regime; ``build`` draws the same
+    random numbers whatever the onset, so a seed's normal and failure series share everything before it."""
+    def generate(regime: str, n_points: int, seed: int) -> Scenario:
+        if regime not in ("normal", "failure"):
+            raise ValueError(f"regime is normal or failure, not {regime!r}")
+        onset = int(onset_fraction * n_points) if regime == "failure" else None
+        times_s = np.arange(n_points, dtype=np.float64) * sampling_s
+        values = build(np.random.default_rng(seed), times_s, onset)
+        times_s = values.pop("__times_s__", times_s)
+        return Scenario(key=key, regime=regime, values=values, times_s=times_s, onset=onset)
+
+    return register(ScenarioSpec(key=key, generate=generate, process=process, source=source, failure=failure,
+                                 sampling_s=sampling_s))
