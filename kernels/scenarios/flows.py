@@ -5,17 +5,18 @@ of composition. Units are the caller's: a block returns rates or levels, the sce
 
 Example:
     >>> rng = np.random.default_rng(0)
-    >>> hawkes_counts(rng, 500, base=2.0, branching=0.5, decay=0.3).mean() > 2.0
+    >>> hawkes_counts_varying(rng, 500, base=2.0, branching=0.5, decay=0.3).mean() > 2.0
     True
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
+from kernels.scenarios.processes import grid, onset_index
 from kernels.scenarios.registry import register
-from kernels.scenarios.types import Scenario, ScenarioSpec
+from kernels.scenarios.types import REGIMES, Regime, Scenario, ScenarioSpec
 
 
 def daily_shape(times_s: np.ndarray, *, peaks: tuple[float, ...] = (13.0,), width_h: float = 3.0,
@@ -63,11 +64,12 @@ def garch_returns(rng: np.random.Generator, n: int, *, omega: float, alpha: floa
     return out
 
 
-def hawkes_counts(rng: np.random.Generator, n: int, *, base: float | np.ndarray, branching: float | np.ndarray,
-                  decay: float) -> np.ndarray:
+def hawkes_counts_varying(rng: np.random.Generator, n: int, *, base: float | np.ndarray,
+                          branching: float | np.ndarray, decay: float) -> np.ndarray:
     """Counts per step of a discrete Hawkes process: intensity = base + branching * decay * sum of past counts
     weighted exp(-decay * lag). ``branching`` < 1 is stationary (mean base / (1 - branching)); near 1 each event
-    triggers another, the run-on cascades of bank runs and retweet storms."""
+    triggers another, the run-on cascades of bank runs. Unlike ``processes.hawkes_counts`` the branching ratio may
+    change over time (a run is the branching ratio rising towards 1)."""
     base_a = np.broadcast_to(np.asarray(base, dtype=np.float64), (n,))
     branch_a = np.broadcast_to(np.asarray(branching, dtype=np.float64), (n,))
     keep = np.exp(-decay)
@@ -102,15 +104,6 @@ def zipf_symbols(rng: np.random.Generator, n: int, labels: list[str], exponent: 
     return np.asarray(labels, dtype=str)[rng.choice(len(labels), size=n, p=weights / weights.sum())]
 
 
-def ramp(n: int, onset: int | None, duration: int) -> np.ndarray:
-    """0 before ``onset``, rising linearly to 1 over ``duration`` steps, 1 after (zeros with no onset)."""
-    out = np.zeros(n)
-    if onset is None:
-        return out
-    steps = np.arange(n) - onset
-    return np.clip((steps + 1) / max(1, duration), 0.0, 1.0) * (steps >= 0)
-
-
 def mix_symbols(rng: np.random.Generator, normal: np.ndarray, attack: np.ndarray, share: np.ndarray) -> np.ndarray:
     """Per step, ``attack[i]`` with probability ``share[i]``, else ``normal[i]``."""
     return np.where(rng.random(normal.shape[0]) < share, attack, normal)
@@ -120,18 +113,18 @@ Build = Callable[[np.random.Generator, np.ndarray, "int | None"], dict[str, np.n
 
 
 def library_spec(key: str, sampling_s: float, build: Build, *, process: str, source: str, failure: str,
-                 onset_fraction: float = 0.6) -> ScenarioSpec:
-    """Registers a scenario whose ``build(rng, times_s, onset)`` returns {role: values}. The failure starts at
-    ``onset_fraction`` of the series, after the detector has learnt the normal regime; ``build`` draws the same
-    random numbers whatever the onset, so a seed's normal and failure series share everything before it."""
-    def generate(regime: str, n_points: int, seed: int) -> Scenario:
-        if regime not in ("normal", "failure"):
+                 n_points: int = 2000) -> ScenarioSpec:
+    """Registers a scenario whose ``build(rng, times_s, onset)`` returns {role: values} (and, for event streams
+    with irregular times, "__times_s__"). The onset is drawn in [0.6, 0.75) of the episode from its own generator,
+    so a seed's normal and failure episodes share every value before the onset (``build`` draws the same random
+    numbers whatever the onset)."""
+    def generate(regime: Regime, n: int, seed: int) -> Scenario:
+        if regime not in REGIMES:
             raise ValueError(f"regime is normal or failure, not {regime!r}")
-        onset = int(onset_fraction * n_points) if regime == "failure" else None
-        times_s = np.arange(n_points, dtype=np.float64) * sampling_s
-        values = build(np.random.default_rng(seed), times_s, onset)
-        times_s = values.pop("__times_s__", times_s)
+        onset = onset_index(np.random.default_rng([seed, 1]), n) if regime == "failure" else None
+        values = build(np.random.default_rng(seed), grid(n, sampling_s), onset)
+        times_s = values.pop("__times_s__", grid(n, sampling_s))
         return Scenario(key=key, regime=regime, values=values, times_s=times_s, onset=onset)
 
     return register(ScenarioSpec(key=key, generate=generate, process=process, source=source, failure=failure,
-                                 sampling_s=sampling_s))
+                                 sampling_s=sampling_s, n_points=n_points))

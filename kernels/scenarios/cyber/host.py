@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from kernels.scenarios.flows import daily_shape, library_spec, ou, ramp
+from kernels.scenarios import processes as p
+from kernels.scenarios.flows import daily_shape, library_spec, ou
 
 MIN = 60.0
 
 
 def _process_spawn(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     rate = 18.0 * daily_shape(t, peaks=(10.0, 15.0), width_h=3.0, floor=0.3) + 40.0 * (t % 3600.0 < 60.0)
-    storm = 1.0 + 9.0 * ramp(t.size, onset, 3)
+    storm = 1.0 + 9.0 * p.ramp(t.size, onset, 1 / 3, 1.0)
     return {"spawns_per_minute": rng.poisson(rate * storm).astype(np.float64)}
 
 
@@ -19,11 +20,11 @@ def _write_entropy(rng: np.random.Generator, t: np.ndarray, onset: int | None) -
     packed = np.clip(rng.normal(7.6, 0.15, t.size), 0.5, 8.0)  # compressed media and archives
     normal = np.where(rng.random(t.size) < 0.2, packed, text)
     cipher = 8.0 - rng.exponential(0.004, t.size)
-    return {"write_entropy": np.where(rng.random(t.size) < 0.9 * ramp(t.size, onset, 20), cipher, normal)}
+    return {"write_entropy": np.where(rng.random(t.size) < 0.9 * p.ramp(t.size, onset, 1 / 20, 1.0), cipher, normal)}
 
 
 def _file_renames(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
-    rate = 4.0 * daily_shape(t, peaks=(11.0, 16.0), width_h=3.0, floor=0.05) + 200.0 * ramp(t.size, onset, 2)
+    rate = 4.0 * daily_shape(t, peaks=(11.0, 16.0), width_h=3.0, floor=0.05) + 200.0 * p.ramp(t.size, onset, 1 / 2, 1.0)
     return {"renames": rng.poisson(rate).astype(np.float64)}
 
 
@@ -31,13 +32,13 @@ def _cpu(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str
     load = 18.0 + 35.0 * daily_shape(t, peaks=(14.0,), width_h=4.0, floor=0.0) + ou(rng, t.size, mean=0.0,
                                                                                     theta=0.4, sigma=5.0)
     mined = 96.0 + rng.normal(0.0, 1.2, t.size)
-    share = ramp(t.size, onset, 2)
+    share = p.ramp(t.size, onset, 1 / 2, 1.0)
     return {"cpu_utilisation": np.clip(load * (1.0 - share) + mined * share, 0.0, 100.0)}
 
 
 def _latency(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     load = daily_shape(t, peaks=(11.0, 20.0), width_h=3.0, floor=0.3)
-    attack = ramp(t.size, onset, 10)
+    attack = p.ramp(t.size, onset, 1 / 10, 1.0)
     # Application-layer DoS (slow requests): tail latency grows five-fold, the error rate follows.
     p95 = (120.0 + 60.0 * load) * np.exp(ou(rng, t.size, mean=0.0, theta=0.3, sigma=0.08)) * (1.0 + 4.0 * attack)
     requests = rng.poisson(3000.0 * load) + 1
@@ -48,16 +49,17 @@ def _latency(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict
 def _db_rows(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     normal = np.ceil(rng.lognormal(np.log(40.0), 1.0, t.size))
     dump = np.ceil(rng.lognormal(np.log(2e5), 0.5, t.size))
-    return {"rows_returned": np.where(rng.random(t.size) < 0.25 * ramp(t.size, onset, 10), dump, normal)}
+    return {"rows_returned": np.where(rng.random(t.size) < 0.25 * p.ramp(t.size, onset, 1 / 10, 1.0), dump, normal)}
 
 
 def _mail(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
-    rate = 0.8 * daily_shape(t, peaks=(9.5, 14.0), width_h=2.0, floor=0.02) + 40.0 * ramp(t.size, onset, 3)
+    rate = 0.8 * daily_shape(t, peaks=(9.5, 14.0), width_h=2.0, floor=0.02) + 40.0 * p.ramp(t.size, onset, 1 / 3, 1.0)
     return {"messages": rng.poisson(rate).astype(np.float64)}
 
 
 def _forced_browsing(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
-    rate = 6.0 * daily_shape(t, peaks=(13.0, 20.0), width_h=3.5, floor=0.3) * (1.0 + 40.0 * ramp(t.size, onset, 2))
+    brute = 1.0 + 40.0 * p.ramp(t.size, onset, 1 / 2, 1.0)
+    rate = 6.0 * daily_shape(t, peaks=(13.0, 20.0), width_h=3.5, floor=0.3) * brute
     return {"not_found": rng.poisson(rate).astype(np.float64)}
 
 

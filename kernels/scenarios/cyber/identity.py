@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kernels.scenarios.flows import daily_shape, library_spec, mix_symbols, ramp, zipf_symbols
+from kernels.scenarios import processes as p
+from kernels.scenarios.flows import daily_shape, library_spec, mix_symbols, zipf_symbols
 
 MIN = 60.0
 COUNTRIES = ["GB", "IE", "FR", "DE", "NL", "ES", "US", "IN", "PL", "SE"]
@@ -14,15 +15,16 @@ FINGERPRINTS = [f"ja3-{i:02d}" for i in range(12)]
 
 def _auth_failures(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     typos = 3.0 * daily_shape(t, peaks=(9.0, 13.5), width_h=2.5, floor=0.1)
-    brute = 45.0 * ramp(t.size, onset, 5) * rng.gamma(4.0, 0.25, t.size)
+    brute = 45.0 * p.ramp(t.size, onset, 1 / 5, 1.0) * rng.gamma(4.0, 0.25, t.size)
     return {"failures_per_minute": rng.poisson(typos + brute).astype(np.float64)}
 
 
 def _login_success(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     logins = rng.poisson(200.0 * daily_shape(t, peaks=(9.0, 20.0), width_h=3.0, floor=0.15)) + 1
-    stuffing = rng.poisson(500.0 * ramp(t.size, onset, 10))
+    ok = rng.binomial(logins, 0.92)
+    stuffing = rng.poisson(500.0 * p.ramp(t.size, onset, 1 / 10, 1.0))
     # Leaked credential lists match a real account about 1 % of the time.
-    ok = rng.binomial(logins, 0.92) + rng.binomial(stuffing, 0.01)
+    ok = ok + rng.binomial(stuffing, 0.01)
     return {"success_ratio": ok / (logins + stuffing)}
 
 
@@ -36,19 +38,19 @@ def _kerberoast(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> d
 def _vpn_country(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     usual = zipf_symbols(rng, t.size, COUNTRIES, 2.0)
     abroad = np.asarray(FOREIGN)[rng.integers(0, len(FOREIGN), t.size)]
-    return {"country": mix_symbols(rng, usual, abroad, 0.35 * ramp(t.size, onset, 20))}
+    return {"country": mix_symbols(rng, usual, abroad, 0.35 * p.ramp(t.size, onset, 1 / 20, 1.0))}
 
 
 def _user_agents(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     usual = zipf_symbols(rng, t.size, AGENTS, 1.4)
     rotated = np.asarray([f"rotated-{i:02d}" for i in range(60)])[rng.integers(0, 60, t.size)]
-    return {"user_agent": mix_symbols(rng, usual, rotated, 0.6 * ramp(t.size, onset, 40))}
+    return {"user_agent": mix_symbols(rng, usual, rotated, 0.6 * p.ramp(t.size, onset, 1 / 40, 1.0))}
 
 
 def _tls(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     usual = zipf_symbols(rng, t.size, FINGERPRINTS, 1.2)
     implants = np.asarray(["ja3-implant-a", "ja3-implant-b", "ja3-implant-c"])[rng.integers(0, 3, t.size)]
-    return {"fingerprint": mix_symbols(rng, usual, implants, 0.3 * ramp(t.size, onset, 20))}
+    return {"fingerprint": mix_symbols(rng, usual, implants, 0.3 * p.ramp(t.size, onset, 1 / 20, 1.0))}
 
 
 library_spec("cyber.auth-failures", MIN, _auth_failures,

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kernels.scenarios.flows import daily_shape, hawkes_counts, library_spec, mix_symbols, ou, ramp, zipf_symbols
+from kernels.scenarios import processes as p
+from kernels.scenarios.flows import daily_shape, library_spec, mix_symbols, ou, zipf_symbols
 
 MIN = 60.0
 COMMON_PORTS = ["443", "80", "53", "22", "25", "123", "993", "587", "3306", "5432", "8080", "8443", "389", "636",
@@ -16,27 +17,27 @@ def _port_scan(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> di
     normal = zipf_symbols(rng, t.size, COMMON_PORTS, 1.6)
     # A vertical scan walks ports 1..1024 in order (nmap's default sweep is randomised; order is irrelevant here).
     sweep = np.asarray([str(1 + i % 1024) for i in range(t.size)])
-    return {"destination_port": mix_symbols(rng, normal, sweep, 0.7 * ramp(t.size, onset, 20))}
+    return {"destination_port": mix_symbols(rng, normal, sweep, 0.7 * p.ramp(t.size, onset, 1 / 20, 1.0))}
 
 
 def _dns_tunnel(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     normal = np.clip(rng.lognormal(np.log(24.0), 0.35, t.size), 4, 253)
     # iodine/dnscat2 pack base32 data into labels of up to 63 characters: names of 150-250 characters.
     tunnel = rng.uniform(150.0, 250.0, t.size)
-    share = 0.5 * ramp(t.size, onset, 30)
+    share = 0.5 * p.ramp(t.size, onset, 1 / 30, 1.0)
     return {"qname_length": np.round(np.where(rng.random(t.size) < share, tunnel, normal))}
 
 
 def _egress(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     office = 6e6 * daily_shape(t, peaks=(11.0, 15.0), width_h=3.0, floor=0.1)
     noise = np.exp(ou(rng, t.size, mean=0.0, theta=0.3, sigma=0.15))
-    exfil = 2.5e7 * ramp(t.size, onset, 5) * rng.uniform(0.8, 1.2, t.size)
+    exfil = 2.5e7 * p.ramp(t.size, onset, 1 / 5, 1.0) * rng.uniform(0.8, 1.2, t.size)
     return {"bytes_out": office * noise + exfil}
 
 
 def _syn_flood(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     rate = 220.0 * daily_shape(t, peaks=(14.0,), width_h=5.0, floor=0.4)
-    flood = 2e4 * ramp(t.size, onset, 30)
+    flood = 2e4 * p.ramp(t.size, onset, 1 / 30, 1.0)
     return {"syn_per_second": rng.poisson(rate + flood).astype(np.float64)}
 
 
@@ -44,44 +45,46 @@ def _beacon(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[
     browsing = rng.lognormal(np.log(20.0), 1.3, t.size)
     # Cobalt Strike style beacon: sleep 60 s with 10 % jitter; it takes over the host's outbound connections.
     beacon = 60.0 * rng.uniform(0.9, 1.1, t.size)
-    share = 0.9 * ramp(t.size, onset, 10)
+    share = 0.9 * p.ramp(t.size, onset, 1 / 10, 1.0)
     gaps = np.where(rng.random(t.size) < share, beacon, browsing)
     return {"interval": gaps, "__times_s__": np.concatenate([[0.0], np.cumsum(gaps[:-1])])}
 
 
 def _nxdomain(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     queries = rng.poisson(600.0 * daily_shape(t, peaks=(13.0,), width_h=4.0, floor=0.3)) + 1
-    dga = rng.poisson(300.0 * ramp(t.size, onset, 5))
-    failed = rng.binomial(queries, 0.03) + rng.binomial(dga, 0.95)
+    failed = rng.binomial(queries, 0.03)
+    dga = rng.poisson(300.0 * p.ramp(t.size, onset, 1 / 5, 1.0))
+    failed = failed + rng.binomial(dga, 0.95)
     return {"nxdomain_ratio": failed / (queries + dga)}
 
 
 def _firewall_denies(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
-    base = 25.0 * daily_shape(t, peaks=(12.0,), width_h=6.0, floor=0.5) * (1.0 + 7.0 * ramp(t.size, onset, 15))
-    return {"denies": hawkes_counts(rng, t.size, base=base, branching=0.35, decay=0.4)}
+    worm = 1.0 + 7.0 * p.ramp(t.size, onset, 1 / 15, 1.0)
+    base = 25.0 * daily_shape(t, peaks=(12.0,), width_h=6.0, floor=0.5) * worm
+    return {"denies": p.hawkes_counts(rng, base, branching=0.115, decay=0.67)}
 
 
 def _icmp_tunnel(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     echo = np.where(rng.random(t.size) < 0.8, 64.0, 84.0) + rng.integers(0, 3, t.size) * 8.0
     tunnel = rng.uniform(900.0, 1400.0, t.size)
-    return {"payload_bytes": np.where(rng.random(t.size) < 0.5 * ramp(t.size, onset, 10), tunnel, echo)}
+    return {"payload_bytes": np.where(rng.random(t.size) < 0.5 * p.ramp(t.size, onset, 1 / 10, 1.0), tunnel, echo)}
 
 
 def _arp_storm(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
-    rate = 5.0 + 100.0 * ramp(t.size, onset, 3)
+    rate = 5.0 + 100.0 * p.ramp(t.size, onset, 1 / 3, 1.0)
     return {"arp_replies": rng.poisson(rate).astype(np.float64)}
 
 
 def _source_prefixes(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     normal = zipf_symbols(rng, t.size, PREFIXES, 1.3)
     spoofed = np.asarray([f"{a}.{b}.0.0/16" for a, b in rng.integers(1, 223, (t.size, 2))])
-    return {"source_prefix": mix_symbols(rng, normal, spoofed, 0.8 * ramp(t.size, onset, 20))}
+    return {"source_prefix": mix_symbols(rng, normal, spoofed, 0.8 * p.ramp(t.size, onset, 1 / 20, 1.0))}
 
 
 def _lateral(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     normal = zipf_symbols(rng, t.size, SUBNETS[:4], 1.5)
     walk = np.asarray(SUBNETS)[rng.integers(4, len(SUBNETS), t.size)]
-    return {"destination_subnet": mix_symbols(rng, normal, walk, 0.6 * ramp(t.size, onset, 30))}
+    return {"destination_subnet": mix_symbols(rng, normal, walk, 0.6 * p.ramp(t.size, onset, 1 / 30, 1.0))}
 
 
 library_spec("cyber.port-scan", 1.0, _port_scan,

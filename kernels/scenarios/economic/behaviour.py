@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from kernels.scenarios import processes as p
 from kernels.scenarios.flows import (
     daily_shape,
-    hawkes_counts,
     library_spec,
     markov_symbols,
     mix_symbols,
     ou,
-    ramp,
     weekly_shape,
     zipf_symbols,
 )
@@ -23,7 +22,7 @@ ZONES = [f"zone-{i:02d}" for i in range(40)]
 
 def _payment_volume(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     rate = 900.0 * daily_shape(t, peaks=(12.5, 19.0), width_h=3.5, floor=0.12) * weekly_shape(t, weekend=0.8)
-    outage = 1.0 - 0.65 * ramp(t.size, onset, 3)
+    outage = 1.0 - 0.65 * p.ramp(t.size, onset, 1 / 3, 1.0)
     return {"transactions_per_minute": rng.poisson(rate * outage).astype(np.float64)}
 
 
@@ -31,7 +30,7 @@ def _retail_footfall(rng: np.random.Generator, t: np.ndarray, onset: int | None)
     hours = (t / HOUR) % 24.0
     open_ = (hours >= 8.0) & (hours < 21.0)
     rate = 140.0 * daily_shape(t, peaks=(12.5, 17.5), width_h=2.0, floor=0.35) * weekly_shape(t, weekend=1.4)
-    closure = 1.0 - 0.7 * ramp(t.size, onset, 4)
+    closure = 1.0 - 0.7 * p.ramp(t.size, onset, 1 / 4, 1.0)
     return {"visitors": rng.poisson(rate * open_ * closure).astype(np.float64)}
 
 
@@ -44,7 +43,7 @@ def _clickstream(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> 
     humans = markov_symbols(rng, t.size, m / m.sum(axis=1, keepdims=True), PAGES)
     # A scraper walks category and product pages in a fixed alternation, ignoring the funnel.
     bot = np.asarray(["category", "product"] * (t.size // 2 + 1))[: t.size]
-    return {"page_category": mix_symbols(rng, humans, bot, 0.75 * ramp(t.size, onset, 50))}
+    return {"page_category": mix_symbols(rng, humans, bot, 0.75 * p.ramp(t.size, onset, 1 / 50, 1.0))}
 
 
 def _engagement(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
@@ -56,7 +55,7 @@ def _engagement(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> d
 
 def _contact_queue(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     load = 0.75 * daily_shape(t, peaks=(10.0, 14.5), width_h=2.5, floor=0.15) * weekly_shape(t, weekend=0.5)
-    surge = 1.0 + 0.6 * ramp(t.size, onset, 30)
+    surge = 1.0 + 0.6 * p.ramp(t.size, onset, 1 / 30, 1.0)
     # Erlang-C queue of 40 agents: waiting calls grow like rho / (1 - rho); arrivals past capacity pile up.
     rho = np.minimum(load * surge, 0.97)
     backlog = np.cumsum(np.maximum(load * surge - 0.97, 0.0) * 40.0)
@@ -66,7 +65,7 @@ def _contact_queue(rng: np.random.Generator, t: np.ndarray, onset: int | None) -
 
 def _lead_time(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     days = rng.lognormal(np.log(12.0), 0.12, t.size)
-    congestion = ramp(t.size, onset, 40)
+    congestion = p.ramp(t.size, onset, 1 / 40, 1.0)
     delayed = days * (1.0 + 0.55 * congestion) * rng.lognormal(0.0, 0.15 * congestion)
     return {"lead_time": delayed}
 
@@ -75,27 +74,28 @@ def _mobility(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dic
     everyday = zipf_symbols(rng, t.size, ZONES, 0.9)
     # Evacuation or a mass event: trips converge on three destinations.
     event = np.asarray(["zone-03", "zone-17", "zone-29"])[rng.integers(0, 3, t.size)]
-    return {"destination_zone": mix_symbols(rng, everyday, event, 0.8 * ramp(t.size, onset, 60))}
+    return {"destination_zone": mix_symbols(rng, everyday, event, 0.8 * p.ramp(t.size, onset, 1 / 60, 1.0))}
 
 
 def _ride_demand(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     rate = 55.0 * daily_shape(t, peaks=(8.5, 18.0, 23.0), width_h=1.5, floor=0.2) * weekly_shape(t, weekend=1.1)
-    strike = 1.0 + 1.5 * ramp(t.size, onset, 6)
+    strike = 1.0 + 1.5 * p.ramp(t.size, onset, 1 / 6, 1.0)
     return {"requests": rng.poisson(rate * strike).astype(np.float64)}
 
 
 def _card_declines(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     auths = rng.poisson(400.0 * daily_shape(t, peaks=(13.0, 19.0), width_h=4.0, floor=0.15)) + 1
-    testing = ramp(t.size, onset, 5)
+    testing = p.ramp(t.size, onset, 1 / 5, 1.0)
     # Card testing: a bot tries stolen card numbers with small amounts; most are declined.
+    declines = rng.binomial(auths, 0.04)
     bot = rng.poisson(250.0 * testing)
-    declines = rng.binomial(auths, 0.04) + rng.binomial(bot, 0.85)
+    declines = declines + rng.binomial(bot, 0.85)
     return {"decline_ratio": declines / (auths + bot)}
 
 
 def _conversion(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     sessions = rng.poisson(900.0 * daily_shape(t, peaks=(13.0, 21.0), width_h=3.0, floor=0.2)) + 1
-    broken = 1.0 - 0.6 * ramp(t.size, onset, 3)
+    broken = 1.0 - 0.6 * p.ramp(t.size, onset, 1 / 3, 1.0)
     orders = rng.binomial(sessions, 0.032 * broken)
     return {"conversion_rate": orders / sessions}
 
@@ -103,7 +103,7 @@ def _conversion(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> d
 def _warehouse(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     hours = (t / HOUR) % 24.0
     shifts = np.where((hours >= 6.0) & (hours < 22.0), 1.0, 0.35)
-    stall = 1.0 - 0.8 * ramp(t.size, onset, 2)
+    stall = 1.0 - 0.8 * p.ramp(t.size, onset, 1 / 2, 1.0)
     return {"picks": rng.poisson(320.0 * shifts * stall).astype(np.float64)}
 
 
@@ -112,7 +112,7 @@ def _social_mentions(rng: np.random.Generator, t: np.ndarray, onset: int | None)
     if onset is not None:
         k = np.maximum(0.0, np.arange(t.size) - onset)
         base = base * (1.0 + 9.0 * (np.arange(t.size) >= onset) * np.exp(-k / 72.0))
-    return {"mentions": hawkes_counts(rng, t.size, base=base, branching=0.4, decay=0.6)}
+    return {"mentions": p.hawkes_counts(rng, base, branching=0.18, decay=0.55)}
 
 
 def _payment_delay(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
@@ -145,8 +145,7 @@ library_spec("economic.clickstream-navigation", 2.0, _clickstream,
 library_spec("economic.user-engagement", DAY, _engagement,
              process="Daily active minutes of a customer cohort, weekly rhythm (weekends +25 %), log-AR noise.",
              source="Cohort retention curves (Fader & Hardie 2007) and churn as a one-way decline.",
-             failure="Churn: engagement decays 2 % a day from the onset (a competitor launch, a broken feature).",
-             onset_fraction=0.8)
+             failure="Churn: engagement decays 2 % a day from the onset (a competitor launch, a broken feature).")
 library_spec("economic.contact-centre-queue", MIN, _contact_queue,
              process="Calls waiting in a 40-agent contact centre each minute: Erlang-C occupancy rho / (1 - rho) "
                      "over the day's load curve.",
@@ -180,8 +179,7 @@ library_spec("economic.social-mentions", 5 * MIN, _social_mentions,
              process="Brand mentions per 5 minutes: a Hawkes process (each post triggers replies) over a daily "
                      "curve.",
              source="NAB realTweets series (Lavin & Ahmad 2015); Zhao et al. (2015) SEISMIC retweet cascades.",
-             failure="Viral news: the base rate jumps ten-fold and decays over ~6 hours.",
-             onset_fraction=0.7)
+             failure="Viral news: the base rate jumps ten-fold and decays over ~6 hours.")
 library_spec("economic.invoice-payment-delay", 30 * MIN, _payment_delay,
              process="Days late of each paid invoice: gamma-distributed (most on time, a few weeks late).",
              source="Trade-credit studies (Atradius payment practices barometer): late payment precedes default.",

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from kernels.scenarios.flows import daily_shape, garch_returns, library_spec, ou, ramp, weekly_shape
+from kernels.scenarios import processes as p
+from kernels.scenarios.flows import daily_shape, garch_returns, hawkes_counts_varying, library_spec, ou, weekly_shape
 
 MIN, HOUR = 60.0, 3600.0
 
 
 def _price_returns(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
-    scale = 1.0 + 5.0 * ramp(t.size, onset, 30)
+    scale = 1.0 + 5.0 * p.ramp(t.size, onset, 1 / 30, 1.0)
     return {"log_return": garch_returns(rng, t.size, omega=2e-10, alpha=0.05, beta=0.9, scale=scale)}
 
 
 def _order_book_imbalance(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
-    pressure = -0.55 * ramp(t.size, onset, 20)
+    pressure = -0.55 * p.ramp(t.size, onset, 1 / 20, 1.0)
     noise = ou(rng, t.size, mean=0.0, theta=0.15, sigma=0.12)
     return {"imbalance": np.clip(noise + pressure, -1.0, 1.0)}
 
@@ -36,20 +37,20 @@ def _flash_crash(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> 
 
 def _spread(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     log_spread = ou(rng, t.size, mean=np.log(1.2), theta=0.08, sigma=0.07)
-    widen = np.log(4.0) * ramp(t.size, onset, 30)
-    vol = 1.0 + 1.5 * ramp(t.size, onset, 30)
+    widen = np.log(4.0) * p.ramp(t.size, onset, 1 / 30, 1.0)
+    vol = 1.0 + 1.5 * p.ramp(t.size, onset, 1 / 30, 1.0)
     return {"spread": np.exp(np.log(1.2) + (log_spread - np.log(1.2)) * vol + widen)}
 
 
 def _depth(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     log_depth = ou(rng, t.size, mean=0.0, theta=0.05, sigma=0.08)
-    evaporate = np.log(0.2) * ramp(t.size, onset, 20)
+    evaporate = np.log(0.2) * p.ramp(t.size, onset, 1 / 20, 1.0)
     return {"depth": 850.0 * np.exp(log_depth + evaporate)}
 
 
 def _correlation(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     assets, window = 20, 60
-    factor_vol = 1.0 + 2.0 * ramp(t.size + window, None if onset is None else onset + window, 40)
+    factor_vol = 1.0 + 2.0 * p.ramp(t.size + window, None if onset is None else onset + window, 1 / 40, 1.0)
     market = rng.standard_normal(t.size + window) * factor_vol * 0.5
     returns = market[:, None] + rng.standard_normal((t.size + window, assets))
     # Mean pairwise correlation from variances: var(sum) = sum var_i + sum_{i != j} cov_ij.
@@ -79,8 +80,8 @@ def _repo_spread(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> 
 
 def _stablecoin_peg(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     peg = ou(rng, t.size, mean=0.0, theta=0.2, sigma=1.2)
-    depeg = -900.0 * ramp(t.size, onset, 240) ** 1.5
-    noisy = 1.0 + 6.0 * ramp(t.size, onset, 60)
+    depeg = -900.0 * p.ramp(t.size, onset, 1 / 240, 1.0) ** 1.5
+    noisy = 1.0 + 6.0 * p.ramp(t.size, onset, 1 / 60, 1.0)
     return {"peg_deviation": peg * noisy + depeg}
 
 
@@ -88,16 +89,14 @@ def _spot_power(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> d
     shape = daily_shape(t, peaks=(8.0, 19.0), width_h=2.5, floor=0.55) * weekly_shape(t, weekend=0.8)
     residual = ou(rng, t.size, mean=0.0, theta=0.3, sigma=6.0)
     spikes = rng.pareto(3.0, t.size) * (rng.random(t.size) < 0.01) * 40.0
-    scarcity = 1.0 + 1.3 * ramp(t.size, onset, 48)
-    return {"price": (70.0 * shape + residual * (1.0 + ramp(t.size, onset, 48))) * scarcity + spikes}
+    scarcity = 1.0 + 1.3 * p.ramp(t.size, onset, 1 / 48, 1.0)
+    return {"price": (70.0 * shape + residual * (1.0 + p.ramp(t.size, onset, 1 / 48, 1.0))) * scarcity + spikes}
 
 
 def _bank_withdrawals(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
-    from kernels.scenarios.flows import hawkes_counts
-
     shape = daily_shape(t, peaks=(11.0, 16.0), width_h=3.0, floor=0.1) * weekly_shape(t, weekend=0.4)
-    run = ramp(t.size, onset, 36)
-    counts = hawkes_counts(rng, t.size, base=40.0 * shape * (1.0 + 2.0 * run), branching=0.3 + 0.6 * run,
+    run = p.ramp(t.size, onset, 1 / 36, 1.0)
+    counts = hawkes_counts_varying(rng, t.size, base=40.0 * shape * (1.0 + 2.0 * run), branching=0.3 + 0.6 * run,
                            decay=0.5)
     return {"withdrawals": counts}
 
@@ -105,7 +104,7 @@ def _bank_withdrawals(rng: np.random.Generator, t: np.ndarray, onset: int | None
 def _ad_cpc(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     shape = daily_shape(t, peaks=(20.0,), width_h=4.0, floor=0.7)
     log_cpc = ou(rng, t.size, mean=0.0, theta=0.2, sigma=0.08)
-    fraud = ramp(t.size, onset, 6)
+    fraud = p.ramp(t.size, onset, 1 / 6, 1.0)
     # Click fraud: cheap bot clicks pull the average cost per click down and make it erratic.
     cpc = 0.45 * shape * np.exp(log_cpc * (1.0 + 1.5 * fraud) - 0.9 * fraud)
     return {"cost_per_click": cpc}
@@ -159,5 +158,4 @@ library_spec("economic.bank-run-withdrawals", 600.0, _bank_withdrawals,
 library_spec("economic.ad-exchange-cpc", HOUR, _ad_cpc,
              process="Hourly average cost per click on an ad exchange: an evening peak and log-OU noise.",
              source="NAB realAdExchange series (Lavin & Ahmad 2015); click fraud studies (Pearce et al. 2014).",
-             failure="Click fraud: cheap bot clicks pull the cost per click down ~60 % and make it erratic.",
-             onset_fraction=0.7)
+             failure="Click fraud: cheap bot clicks pull the cost per click down ~60 % and make it erratic.")
