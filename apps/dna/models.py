@@ -90,6 +90,13 @@ class SignalTemplate(models.Model):
     signals = models.JSONField(help_text="Ontology term keys computed for each input.")
     parameters = models.JSONField(help_text='{"window_size", "n_bins"}')
     detector = models.JSONField(default=dict, help_text="DetectorConfig overrides.")
+    changepoint = models.JSONField(default=dict, blank=True, help_text="Regime-change tracking: TrackerConfig "
+                                   "fields (model level|variance|trend|counts|seasonal|auto and its settings).")
+    alert_policy = models.JSONField(default=dict, blank=True, help_text='{"anomaly": what one means here, '
+                                    '"regime_change": what one means here, "failure_shows_as": anomaly|'
+                                    'regime_change|either}')
+    budgets = models.JSONField(default=dict, blank=True, help_text='{"false_alarms_per_1000", "max_delay_s"}: the '
+                               "tolerances its evidence is judged by.")
     version = models.ForeignKey(OntologyVersion, on_delete=models.PROTECT, related_name="templates")
     is_active = models.BooleanField(default=True, help_text="False once a later release dropped it.")
 

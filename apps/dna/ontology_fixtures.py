@@ -16,27 +16,49 @@ from typing import Any
 from apps.dna import payloads
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-ONTOLOGY_FILE = FIXTURES / "ontology_v1.json"
-TEMPLATES_FILE = FIXTURES / "templates_v1.json"
+ONTOLOGY_FILE = FIXTURES / "ontology_v2.json"
+TEMPLATES_FILE = FIXTURES / "templates_v2"  # one file per industry library (a release may also be one file)
 CATEGORIES = {"primitive", "derived", "complex", "measurement"}
 PREDICATES = {"is_a", "derived_from", "measured_by"}
 INDUSTRIES = {"industrial", "biomedical", "economic", "cyber"}
 STREAM_KINDS = {"numeric", "categorical"}
 TERM_FIELDS = ("name", "category", "kind", "definition", "unit", "formula", "code_ref")
-TEMPLATE_FIELDS = ("name", "industry", "description", "inputs", "signals", "parameters", "detector")
+TEMPLATE_FIELDS = ("name", "industry", "description", "inputs", "signals", "parameters", "detector", "changepoint",
+                   "alert_policy", "budgets")
+EVIDENCE_FIELDS = ("changepoint", "alert_policy", "budgets")  # required from release 2 on
+SHOWS_AS = {"anomaly", "regime_change", "either"}
 
 
 class FixtureError(ValueError):
     pass
 
 
+def _read_templates(templates_file: Path) -> tuple[dict[str, Any], bytes]:
+    """One templates file, or a folder of them (one per library, merged in name order, each with the version)."""
+    if not templates_file.is_dir():
+        raw = templates_file.read_bytes()
+        return json.loads(raw), raw
+    parts = sorted(templates_file.glob("*.json"))
+    if not parts:
+        raise FixtureError(f"no template files in {templates_file}")
+    docs = [json.loads(part.read_bytes()) for part in parts]
+    if len({doc["version"] for doc in docs}) != 1:
+        raise FixtureError(f"template files in {templates_file.name} carry different versions")
+    for part, doc in zip(parts, docs, strict=True):
+        if any(t["industry"] != part.stem for t in doc["templates"]):
+            raise FixtureError(f"{part.name} may only hold templates of the {part.stem} library")
+    merged = {"version": docs[0]["version"], "templates": [t for doc in docs for t in doc["templates"]]}
+    return merged, b"\0".join(part.name.encode() + b"\0" + part.read_bytes() for part in parts)
+
+
 def read_fixtures(ontology_file: Path = ONTOLOGY_FILE, templates_file: Path = TEMPLATES_FILE
                   ) -> tuple[dict[str, Any], dict[str, Any], str]:
-    raw = ontology_file.read_bytes(), templates_file.read_bytes()
-    ontology, templates = json.loads(raw[0]), json.loads(raw[1])
+    raw = ontology_file.read_bytes()
+    ontology = json.loads(raw)
+    templates, templates_raw = _read_templates(templates_file)
     if ontology["version"] != templates["version"]:
         raise FixtureError(f"ontology {ontology['version']} and templates {templates['version']} differ")
-    return ontology, templates, hashlib.sha256(raw[0] + b"\0" + raw[1]).hexdigest()
+    return ontology, templates, hashlib.sha256(raw + b"\0" + templates_raw).hexdigest()
 
 
 def _check_terms(ontology: dict[str, Any]) -> set[str]:
@@ -50,6 +72,32 @@ def _check_terms(ontology: dict[str, Any]) -> set[str]:
         if predicate not in PREDICATES or subject not in keys or obj not in keys or subject == obj:
             raise FixtureError(f"bad relation {subject} {predicate} {obj}")
     return set(keys)
+
+
+def _check_evidence_fields(template: dict[str, Any]) -> None:
+    """Release 2 on: the change-point model, alert policy and budgets the template is judged by."""
+    from kernels.changepoint.tracker import TrackerConfig
+
+    key = template["key"]
+    if any(name not in template for name in EVIDENCE_FIELDS):
+        raise FixtureError(f"template {key}: needs {', '.join(EVIDENCE_FIELDS)}")
+    try:
+        TrackerConfig.from_dict(template["changepoint"])
+    except (TypeError, ValueError) as exc:
+        raise FixtureError(f"template {key}: bad changepoint settings ({exc})") from exc
+    policy, budgets = template["alert_policy"], template["budgets"]
+    if policy.get("failure_shows_as") not in SHOWS_AS or not policy.get("anomaly") or not policy.get("regime_change"):
+        raise FixtureError(f"template {key}: alert_policy needs anomaly, regime_change and failure_shows_as "
+                           f"in {sorted(SHOWS_AS)}")
+    if set(budgets) != {"false_alarms_per_1000", "max_delay_s"} or not all(
+            isinstance(v, (int, float)) and v > 0 for v in budgets.values()):
+        raise FixtureError(f"template {key}: budgets are a positive false_alarms_per_1000 and max_delay_s")
+
+
+def _check_units(template: dict[str, Any], units: set[str]) -> None:
+    bad = sorted({i.get("units", "") for i in template["inputs"]} - units)
+    if bad:
+        raise FixtureError(f"template {template['key']}: units {bad} are not ontology units")
 
 
 def _check_template(template: dict[str, Any], terms: set[str]) -> None:
@@ -77,12 +125,17 @@ def _check_template(template: dict[str, Any], terms: set[str]) -> None:
 
 
 def validate_fixtures(ontology: dict[str, Any], templates: dict[str, Any]) -> None:
+    """From release 2 on, input units must be ontology units and the evidence fields are required."""
     terms = _check_terms(ontology)
     keys = [t["key"] for t in templates["templates"]]
     if len(keys) != len(set(keys)):
         raise FixtureError("duplicate template keys")
+    units = {t["unit"] for t in ontology["terms"] if t["kind"] == "unit"}
     for template in templates["templates"]:
         _check_template(template, terms)
+        if int(str(templates["version"]).split(".")[0]) >= 2:
+            _check_units(template, units)
+            _check_evidence_fields(template)
 
 
 def _live(app_label: str, name: str) -> Any:
@@ -142,7 +195,8 @@ def _sync_templates(models: dict[str, Any], version: Any, templates: dict[str, A
     Template = models["template"]
     wanted = {t["key"]: t for t in templates["templates"]}
     for key, spec in wanted.items():
-        Template.objects.update_or_create(key=key, defaults={**{f: spec[f] for f in TEMPLATE_FIELDS},
+        # a release before 2 has no evidence fields, nor has the model of the migration that loads it
+        Template.objects.update_or_create(key=key, defaults={**{f: spec[f] for f in TEMPLATE_FIELDS if f in spec},
                                                              "version": version, "is_active": True})
     # Instances keep pointing at a retired template, so it is deactivated rather than deleted.
     Template.objects.exclude(key__in=list(wanted)).update(is_active=False)

@@ -13,6 +13,7 @@ import numpy as np
 
 from apps.signals.severity import SeverityCalibration, SeverityEvidence
 from kernels.regime import DetectorConfig, RegimeDetector
+from kernels.regime.surprisal import symbol_surprisal
 from kernels.signal_compiler.config import SignalConfig
 from kernels.signal_compiler.physics import physics_vector
 from kernels.signal_compiler.streaming import SignalStream
@@ -78,15 +79,8 @@ class StreamProcessor:
 
     def _energy_value(self, symbol: str) -> tuple[float, int]:
         """A categorical event's energy is its surprisal -ln p under the counts seen before it (nats)."""
-        code = self.codes.get(symbol)
-        if code is None:
-            code = min(len(self.codes), CATEGORICAL_ALPHABET - 1)
-            if len(self.codes) < CATEGORICAL_ALPHABET - 1:
-                self.codes[symbol] = code
-        seen = self.symbol_counts.get(code, 0)
-        # Laplace-smoothed so a never-seen symbol has a large but finite surprisal.
-        surprisal = -math.log((seen + 1) / (self.symbol_total + CATEGORICAL_ALPHABET))
-        self.symbol_counts[code] = seen + 1
+        surprisal, code = symbol_surprisal(self.codes, self.symbol_counts, self.symbol_total, symbol,
+                                           CATEGORICAL_ALPHABET)
         self.symbol_total += 1
         return surprisal, code
 

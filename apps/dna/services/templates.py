@@ -13,7 +13,7 @@ from apps.dna.models import Asset, AssetStream, SignalTemplate, TemplateInstance
 from apps.dna.services.assets import locked, stream_attach_in_transaction
 from apps.ops.services import audit_record
 from apps.signals.models import Stream
-from apps.signals.services import stream_create
+from apps.signals.services import stream_create, stream_regime_configure_in_transaction
 from apps.tenants.models import Tenant
 
 
@@ -40,6 +40,9 @@ def _new_stream(actor: Actor, tenant: Tenant, template: SignalTemplate, spec: di
                            description=f"{template.name}: {spec.get('description', '')}".strip(),
                            window_size=template.parameters["window_size"], n_bins=template.parameters["n_bins"],
                            value_low=low_high[0], value_high=low_high[1], detector=template.detector)
+    if template.changepoint:
+        # the regime tracker its evidence was measured with (kernels/scenarios/evaluate.py runs the same one)
+        stream_regime_configure_in_transaction(stream=stream, changepoint=template.changepoint)
     return stream
 
 

@@ -1,12 +1,12 @@
 """A stream's regimes: where its generating process changed (level, variance, slope, seasonal shape, rate).
 
 Two paths, both over kernels.changepoint:
-- Streaming: an OnlineDetector per stream, fed each stored point in time order by a task queued when a batch
-  commits (under the lock on the stream's RegimeState row, off the ingest request: the detector costs far more
-  per point than the anomaly scorer). Its candidate boundaries are checked once the
-  new regime has PERSIST points (RegimeTracker), and each that holds raises one "regime change" alert carrying
-  the change in words and numbers and its detection delay (points of the new regime seen when confirmed, at most
-  max(delay_bound, PERSIST)). The state is JSON in RegimeState, never pickle.
+- Streaming: a BoundaryTracker per stream (kernels/changepoint/tracker.py, configured by the template the stream
+  came from, else the defaults), fed each stored point in time order by a task queued when a batch commits (under
+  the lock on the stream's RegimeState row, off the ingest request: the detector costs far more per point than
+  the anomaly scorer). Its candidate boundaries are checked once the new regime has lasted, and each that holds
+  raises one "regime change" alert carrying the change in words and numbers and its detection delay (at most the
+  tracker's delay_bound points). The state is JSON in RegimeState, never pickle.
 - Offline: `segment()` over the latest HORIZON_POINTS points, refreshed by a task shortly after windows close;
   the segments replace the stream's stored ones whole and feed the regime view and the regimes API.
 
@@ -20,9 +20,9 @@ segmentation treats their points as missing, so a spike never becomes a regime o
 from __future__ import annotations
 
 import math
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from django.db import transaction
@@ -39,91 +39,51 @@ from apps.signals.models import (
 )
 from apps.signals.services.webhooks import deliveries_for_alerts
 from apps.signals.severity import SeverityEvidence, severity_evidence_json, severity_label
-from kernels.changepoint import ChangePoint, OnlineDetector, Segmentation, segment
+from kernels.changepoint import ChangePoint, Segmentation, segment
+from kernels.changepoint.tracker import BoundaryTracker, TrackerConfig
 
 HORIZON_POINTS = 5_000  # the latest points the stored segmentation covers (charts show 2,000)
-BOUNDARY_MARGIN = 5  # points before a boundary's estimated start whose anomaly alarms belong to that boundary
 REFRESH_DELAY_S = 10  # batches arriving within this share one offline refresh (later tasks find it fresh)
-PERSIST = 6  # points of a new regime seen before it is checked: a regime lasts, a spike does not
-CONTEXT = 60  # points before a candidate boundary the check segments them against (~40 ms of segment())
-TOLERANCE = 2  # points the check's boundary may lie from the detector's
-MAX_RING = 1_100  # bound on the points kept for the check and for dating a boundary
 TRACK_BATCH = 5_000  # points one tracking run feeds (~0.5 ms/point: a few seconds under one row lock)
 
 
 @dataclass
 class RegimeTracker:
-    """The streaming detector of one stream, plus its latest points (time, value) and candidate boundaries.
-
-    The online detector proposes a boundary as soon as its posterior says so, which for a large outlier is the
-    outlier itself. A candidate becomes a regime change only once PERSIST points of the new regime exist and
-    `segment()` over the CONTEXT points before it and those after, with the candidate's first point masked as
-    missing, still finds a boundary there and none after it: a regime survives losing its first point, a spike
-    does not. The summary comes from that check, which has seen the new regime's first points. So the reported
-    delay is max(detector's delay, PERSIST) points, at most max(delay_bound, PERSIST)."""
+    """The stream's BoundaryTracker (kernels/changepoint/tracker.py: the online detector's candidates, checked
+    once the new regime has lasted) loaded from and saved to its locked RegimeState row."""
 
     state: RegimeState
-    detector: OnlineDetector
-    seen: int = 0
-    ring: deque[list[float]] = field(default_factory=deque)
-    pending: list[int] = field(default_factory=list)
-    dropped: int = 0
+    tracker: BoundaryTracker
 
     @classmethod
     def load(cls, stream: Stream) -> RegimeTracker:
         """Locks the stream's regime state (created on first use for streams older than this feature)."""
         state, _ = RegimeState.objects.select_for_update().get_or_create(
             stream=stream, defaults={"tenant_id": stream.tenant_id})
-        saved = state.detector or {}
-        detector = OnlineDetector.from_state(saved["detector"]) if "detector" in saved else OnlineDetector()
-        size = min(CONTEXT + max(detector.delay_bound, PERSIST) + BOUNDARY_MARGIN + 1, MAX_RING)
-        return cls(state=state, detector=detector, seen=int(saved.get("seen", 0)),
-                   ring=deque(saved.get("ring", []), maxlen=size), pending=list(saved.get("pending", [])),
-                   dropped=int(saved.get("dropped", 0)))
+        return cls(state=state, tracker=BoundaryTracker.from_state(state.detector))
 
     def observe(self, stream: Stream, ts: datetime, value: float) -> list[Alert]:
         """Feeds one point; returns the unsaved regime-change alerts it confirms (almost always none)."""
-        seconds = ts.timestamp()
-        candidate = self.detector.update(float(value), seconds)
-        self.seen += 1
-        self.ring.append([seconds, float(value)])
-        if candidate is not None and candidate.index not in self.pending:
-            self.pending.append(candidate.index)
-        alerts = []
-        for index in [i for i in self.pending if self.seen - i >= PERSIST]:
-            self.pending.remove(index)
-            change = self._check(index)
-            if change is None:
-                self.dropped += 1
-                continue
-            alerts.append(regime_alert_build(
-                stream, change, index=index, confirmed_at=ts, delay=self.seen - index,
-                start_seconds=self._seconds_at(index), margin_seconds=self._seconds_at(index - BOUNDARY_MARGIN),
-                delay_bound=max(self.detector.delay_bound, PERSIST)))
-        return alerts
-
-    def _check(self, index: int) -> ChangePoint | None:
-        first = self.seen - len(self.ring)
-        lo = max(first, index - CONTEXT)
-        window = list(self.ring)[lo - first:]
-        if index - lo < 2:
-            return None  # nothing to compare the new regime with
-        values = np.array([v for _, v in window], dtype=np.float64)
-        values[index - lo] = math.nan
-        local = segment(values, np.array([t for t, _ in window], dtype=np.float64))
-        at = [cp for cp in local.change_points if abs(cp.index - (index - lo)) <= TOLERANCE]
-        if not at or any(cp.index > at[0].index for cp in local.change_points):
-            return None
-        return at[0]
-
-    def _seconds_at(self, index: int) -> float:
-        first = self.seen - len(self.ring)
-        return self.ring[min(max(index - first, 0), len(self.ring) - 1)][0]
+        return [regime_alert_build(stream, found.change, index=found.index, confirmed_at=ts, delay=found.delay,
+                                   start_seconds=found.start_seconds, margin_seconds=found.margin_seconds,
+                                   delay_bound=self.tracker.delay_bound)
+                for found in self.tracker.observe(ts.timestamp(), float(value))]
 
     def save(self) -> None:
-        self.state.detector = {"detector": self.detector.state_dict(), "seen": self.seen, "ring": list(self.ring),
-                               "pending": self.pending, "dropped": self.dropped}
+        self.state.detector = self.tracker.state_dict()
         self.state.save(update_fields=["detector", "tracked_through", "updated_at"])
+
+
+def stream_regime_configure_in_transaction(*, stream: Stream, changepoint: dict[str, Any]) -> RegimeState:
+    """Sets a stream's change-point settings (a template's `changepoint` block, already validated) before any
+    point is tracked: later points are fed to a tracker built with them. Callers hold the stream's lock."""
+    config = TrackerConfig.from_dict(changepoint)
+    state, _ = RegimeState.objects.select_for_update().get_or_create(
+        stream=stream, defaults={"tenant_id": stream.tenant_id})
+    state.detector = BoundaryTracker.new(config).state_dict() if state.tracked_through is None else {
+        **state.detector, "config": asdict(config)}
+    state.save(update_fields=["detector", "updated_at"])
+    return state
 
 
 def _utc(seconds: float) -> datetime:

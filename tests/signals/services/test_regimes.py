@@ -7,8 +7,8 @@ import pytest
 
 from apps.signals import services
 from apps.signals.models import Alert, AlertKind, RegimeSegment, RegimeState
-from apps.signals.services.regimes import BOUNDARY_MARGIN
 from apps.tenants import rls
+from kernels.changepoint.tracker import BOUNDARY_MARGIN
 from tests.signals.factories import (
     ACTOR,
     T0,

@@ -1,0 +1,213 @@
+"""Streaming regime-change tracking: the online detector's candidates, checked once the new regime has lasted.
+
+The online detector proposes a boundary as soon as its posterior says so, which for a large outlier is the
+outlier itself. A candidate becomes a regime change only once ``persist`` points of the new regime exist and
+``segment()`` over the ``context`` points before it and those after, with the candidate's first point masked as
+missing, still finds a boundary there and none after it: a regime survives losing its first point, a spike does
+not. So the reported delay is max(detector's delay, persist) points, at most :attr:`BoundaryTracker.delay_bound`.
+
+The product (apps/signals regimes) and the use-case evaluation (kernels/scenarios) both run this class, so a
+template's evidence is measured on the very code its streams run. A seasonal template removes its cycle first:
+each point is fed as its residual from a per-phase profile learnt online, so a daily swing is not a boundary.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kernels.changepoint.config import OnlineConfig, SegmentConfig
+from kernels.changepoint.offline import segment
+from kernels.changepoint.online import OnlineDetector
+from kernels.changepoint.types import ChangePoint
+
+BOUNDARY_MARGIN = 5  # points before a boundary's estimated start whose anomaly alarms belong to that boundary
+MAX_RING = 1_100  # bound on the points kept for the check and for dating a boundary
+# a template's change-point model names the check's cost model; "seasonal" checks residuals for a level change
+MODELS = {"level": "mean", "variance": "meanvar", "trend": "trend", "counts": "poisson", "seasonal": "mean",
+          "auto": "auto"}
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Settings of :class:`BoundaryTracker` (a template's ``changepoint`` block).
+
+    Attributes:
+        model: ``auto`` (the check picks the cost model), ``level``, ``variance``, ``trend``, ``counts`` or
+            ``seasonal`` (level changes of the residual from the cycle of ``period`` points).
+        hazard, threshold, max_delay, max_run_length: the online detector's settings (see ``OnlineConfig``).
+        persist: points of a new regime seen before it is checked: a regime lasts, a spike does not.
+        context: points before a candidate the check segments them against.
+        tolerance: points the check's boundary may lie from the detector's.
+        period: points per cycle for ``seasonal`` (None otherwise).
+        enabled: False turns regime-change alerts off for the stream (its alert policy wants anomalies only).
+
+    Example:
+        >>> TrackerConfig(model="level").online().max_delay
+        20
+    """
+
+    model: str = "auto"
+    hazard: float = 1 / 250
+    threshold: float = 0.8
+    max_delay: int = 20
+    max_run_length: int = 500
+    persist: int = 6
+    context: int = 60
+    tolerance: int = 2
+    period: int | None = None
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {sorted(MODELS)}, got {self.model!r}")
+        if (self.model == "seasonal") != (self.period is not None):
+            raise ValueError("a period (>= 2 points) is required by, and only by, the seasonal model")
+        if self.period is not None and self.period < 2:
+            raise ValueError("period must be >= 2 points")
+        if not (1 <= self.persist <= 200 and 10 <= self.context <= 500 and 0 <= self.tolerance <= 10):
+            raise ValueError("persist in [1, 200], context in [10, 500] and tolerance in [0, 10] are required")
+        self.online()  # raises on the online detector's own bad values
+
+    def online(self) -> OnlineConfig:
+        return OnlineConfig(hazard=self.hazard, threshold=self.threshold, max_delay=self.max_delay,
+                            max_run_length=self.max_run_length)
+
+    def check(self) -> SegmentConfig:
+        # the residuals of a seasonal stream carry no cycle left to remove
+        return SegmentConfig(model=MODELS[self.model], seasonal="off" if self.period else "auto")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> TrackerConfig:
+        return cls(**(data or {}))
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A confirmed regime change: ``index`` is its first point (counting the stream's points from 0), ``delay``
+    the points of the new regime seen when confirmed; ``start_seconds`` / ``margin_seconds`` date the boundary
+    and the start of its anomaly margin (``BOUNDARY_MARGIN`` points earlier)."""
+
+    change: ChangePoint
+    index: int
+    delay: int
+    start_seconds: float
+    margin_seconds: float
+
+
+@dataclass
+class BoundaryTracker:
+    """One stream's online detector, its latest points (time, value fed) and candidate boundaries.
+
+    Example:
+        >>> tracker = BoundaryTracker.new(TrackerConfig(model="level"))
+        >>> noise = np.tile([0.3, -0.2, 0.1, -0.3, 0.2], 40)
+        >>> x = np.r_[np.zeros(120), np.full(80, 4.0)] + noise
+        >>> found = [b for i, v in enumerate(x) for b in tracker.observe(60.0 * i, float(v))]
+        >>> [(b.index, b.delay) for b in found]
+        [(120, 6)]
+    """
+
+    config: TrackerConfig
+    detector: OnlineDetector
+    seen: int = 0
+    ring: deque[list[float]] = field(default_factory=deque)
+    pending: list[int] = field(default_factory=list)
+    dropped: int = 0
+    profile: dict[int, list[float]] = field(default_factory=dict)  # phase -> [mean, visits] (seasonal only)
+
+    @classmethod
+    def new(cls, config: TrackerConfig | None = None) -> BoundaryTracker:
+        config = config or TrackerConfig()
+        return cls(config=config, detector=OnlineDetector(config.online()), ring=deque(maxlen=cls._ring_size(config)))
+
+    @staticmethod
+    def _ring_size(config: TrackerConfig) -> int:
+        return min(config.context + max(config.max_delay, config.persist) + BOUNDARY_MARGIN + 1, MAX_RING)
+
+    @property
+    def delay_bound(self) -> int:
+        """Most points between a boundary and its confirmation."""
+        return max(self.detector.delay_bound, self.config.persist)
+
+    def observe(self, seconds: float, value: float) -> list[Boundary]:
+        """Feeds one point; returns the boundaries it confirms (almost always none)."""
+        if not self.config.enabled:
+            self.seen += 1
+            return []
+        fed = self._deseasonalised(float(value))
+        candidate = self.detector.update(fed, seconds)
+        self.seen += 1
+        self.ring.append([seconds, fed])
+        if candidate is not None and candidate.index not in self.pending:
+            self.pending.append(candidate.index)
+        found = []
+        for index in [i for i in self.pending if self.seen - i >= self.config.persist]:
+            self.pending.remove(index)
+            change = self._check(index)
+            if change is None:
+                self.dropped += 1
+                continue
+            found.append(Boundary(change=change, index=index, delay=self.seen - index,
+                                  start_seconds=self._seconds_at(index),
+                                  margin_seconds=self._seconds_at(index - BOUNDARY_MARGIN)))
+        return found
+
+    def _deseasonalised(self, value: float) -> float:
+        period = self.config.period
+        if period is None:
+            return value
+        phase = self.seen % period
+        mean, visits = self.profile.get(phase, [value, 0.0])
+        # a slow average (at most 1/8 per cycle) follows a drifting cycle but not a new regime within max_delay
+        weight = 1.0 / min(visits + 1.0, 8.0)
+        self.profile[phase] = [mean + weight * (value - mean), visits + 1.0]
+        return value - mean if visits else 0.0
+
+    def _check(self, index: int) -> ChangePoint | None:
+        first = self.seen - len(self.ring)
+        lo = max(first, index - self.config.context)
+        window = list(self.ring)[lo - first:]
+        if index - lo < 2:
+            return None  # nothing to compare the new regime with
+        values = np.array([v for _, v in window], dtype=np.float64)
+        values[index - lo] = math.nan
+        local = segment(values, np.array([t for t, _ in window], dtype=np.float64), self.config.check())
+        at = [cp for cp in local.change_points if abs(cp.index - (index - lo)) <= self.config.tolerance]
+        if not at or any(cp.index > at[0].index for cp in local.change_points):
+            return None
+        return at[0]
+
+    def _seconds_at(self, index: int) -> float:
+        first = self.seen - len(self.ring)
+        return self.ring[min(max(index - first, 0), len(self.ring) - 1)][0]
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-able state; ``from_state`` continues exactly where it stopped."""
+        return {"config": asdict(self.config), "detector": self.detector.state_dict(), "seen": self.seen,
+                "ring": list(self.ring), "pending": self.pending, "dropped": self.dropped,
+                "profile": [[phase, *mean_visits] for phase, mean_visits in self.profile.items()]}
+
+    @classmethod
+    def from_state(cls, saved: dict[str, Any] | None) -> BoundaryTracker:
+        """Inverse of :meth:`state_dict`; a state without a detector (a configured, unfed stream, or a stream
+        older than this feature) starts afresh with the saved configuration, or the defaults.
+
+        Example:
+            >>> tracker = BoundaryTracker.new(TrackerConfig(model="seasonal", period=4))
+            >>> _ = [tracker.observe(float(i), float(i % 4)) for i in range(30)]
+            >>> BoundaryTracker.from_state(tracker.state_dict()).state_dict() == tracker.state_dict()
+            True
+        """
+        saved = saved or {}
+        config = TrackerConfig.from_dict(saved.get("config"))
+        if "detector" not in saved:
+            return cls.new(config)
+        return cls(config=config, detector=OnlineDetector.from_state(saved["detector"]), seen=int(saved["seen"]),
+                   ring=deque(saved.get("ring", []), maxlen=cls._ring_size(config)),
+                   pending=list(saved.get("pending", [])), dropped=int(saved.get("dropped", 0)),
+                   profile={int(p): [float(m), float(v)] for p, m, v in saved.get("profile", [])})
