@@ -104,6 +104,16 @@ def zipf_symbols(rng: np.random.Generator, n: int, labels: list[str], exponent: 
     return np.asarray(labels, dtype=str)[rng.choice(len(labels), size=n, p=weights / weights.sum())]
 
 
+def next_hour(times_s: np.ndarray, onset: int | None, hours: tuple[float, float]) -> int | None:
+    """The first index at or after ``onset`` whose time of day lies in [hours[0], hours[1]) (a store closure shows
+    when the store would have opened, a strike starts with the first trains); ``onset`` itself if none does."""
+    if onset is None:
+        return None
+    of_day = (np.asarray(times_s[onset:]) / 3600.0) % 24.0
+    inside = np.flatnonzero((of_day >= hours[0]) & (of_day < hours[1]))
+    return onset + int(inside[0]) if inside.size else onset
+
+
 def mix_symbols(rng: np.random.Generator, normal: np.ndarray, attack: np.ndarray, share: np.ndarray) -> np.ndarray:
     """Per step, ``attack[i]`` with probability ``share[i]``, else ``normal[i]``."""
     return np.where(rng.random(normal.shape[0]) < share, attack, normal)
@@ -115,15 +125,17 @@ Build = Callable[[np.random.Generator, np.ndarray, "int | None"], dict[str, np.n
 def library_spec(key: str, sampling_s: float, build: Build, *, process: str, source: str, failure: str,
                  n_points: int = 2000) -> ScenarioSpec:
     """Registers a scenario whose ``build(rng, times_s, onset)`` returns {role: values} (and, for event streams
-    with irregular times, "__times_s__"). The onset is drawn in [0.6, 0.75) of the episode from its own generator,
-    so a seed's normal and failure episodes share every value before the onset (``build`` draws the same random
-    numbers whatever the onset)."""
+    with irregular times, "__times_s__"; for failures that can only start at some hours, "__onset__"). The onset
+    is drawn in [0.6, 0.75) of the episode from its own generator, so a seed's normal and failure episodes share
+    every value before the onset (``build`` draws the same random numbers whatever the onset)."""
     def generate(regime: Regime, n: int, seed: int) -> Scenario:
         if regime not in REGIMES:
             raise ValueError(f"regime is normal or failure, not {regime!r}")
         onset = onset_index(np.random.default_rng([seed, 1]), n) if regime == "failure" else None
         values = build(np.random.default_rng(seed), grid(n, sampling_s), onset)
         times_s = values.pop("__times_s__", grid(n, sampling_s))
+        onset = int(values.pop("__onset__", onset)) if onset is not None else None
+        values.pop("__onset__", None)
         return Scenario(key=key, regime=regime, values=values, times_s=times_s, onset=onset)
 
     return register(ScenarioSpec(key=key, generate=generate, process=process, source=source, failure=failure,

@@ -20,7 +20,8 @@ def _price_returns(rng: np.random.Generator, t: np.ndarray, onset: int | None) -
 
 def _order_book_imbalance(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     pressure = -0.55 * p.ramp(t.size, onset, 1 / 20, 1.0)
-    noise = ou(rng, t.size, mean=0.0, theta=0.15, sigma=0.12)
+    # Top-of-book queues refill within seconds, so 1 s imbalance forgets half its value each step.
+    noise = ou(rng, t.size, mean=0.0, theta=0.5, sigma=0.19)
     return {"imbalance": np.clip(noise + pressure, -1.0, 1.0)}
 
 
@@ -44,7 +45,7 @@ def _spread(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[
 
 def _depth(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     log_depth = ou(rng, t.size, mean=0.0, theta=0.05, sigma=0.08)
-    evaporate = np.log(0.2) * p.ramp(t.size, onset, 1 / 20, 1.0)
+    evaporate = np.log(0.05) * p.ramp(t.size, onset, 1 / 20, 1.0)
     return {"depth": 850.0 * np.exp(log_depth + evaporate)}
 
 
@@ -95,9 +96,9 @@ def _spot_power(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> d
 
 def _bank_withdrawals(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
     shape = daily_shape(t, peaks=(11.0, 16.0), width_h=3.0, floor=0.1) * weekly_shape(t, weekend=0.4)
-    run = p.ramp(t.size, onset, 1 / 36, 1.0)
-    counts = hawkes_counts_varying(rng, t.size, base=40.0 * shape * (1.0 + 2.0 * run), branching=0.3 + 0.6 * run,
-                           decay=0.5)
+    run = p.ramp(t.size, onset, 1 / 6, 1.0)
+    # Withdrawals by app do not wait for opening hours (SVB's run was online): the panic adds a flat base.
+    counts = hawkes_counts_varying(rng, t.size, base=40.0 * shape + 60.0 * run, branching=0.3 + 0.5 * run, decay=0.5)
     return {"withdrawals": counts}
 
 
@@ -113,49 +114,57 @@ def _ad_cpc(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[
 library_spec("economic.price-returns", 1.0, _price_returns,
              process="GARCH(1,1) 1 s log returns with Student-t(5) shocks: volatility clusters, fat tails.",
              source="Bollerslev (1986) GARCH; Cont (2001) stylised facts of asset returns.",
-             failure="Volatility regime: the unconditional variance rises six-fold within 30 s (news, stress).")
+             failure="Volatility regime: the unconditional variance rises six-fold within 30 s (news, stress).",
+             n_points=2400)
 library_spec("economic.order-book-imbalance", 1.0, _order_book_imbalance,
              process="Top-of-book volume imbalance, a mean-reverting OU process around 0 (balanced book).",
              source="Cont, Kukanov & Stoikov (2014) order-flow imbalance; Cartea et al. (2018) on imbalance.",
-             failure="Persistent sell-side pressure: imbalance settles near -0.55, the precursor of a price move.")
+             failure="Persistent sell-side pressure: imbalance settles near -0.55, the precursor of a price move.",
+             n_points=2400)
 library_spec("economic.flash-crash", 1.0, _flash_crash,
              process="Mid price against its 5-minute VWAP in basis points: mean-reverting noise of ~5 bps.",
              source="Kirilenko, Kyle, Samadi & Tuzun (2017), the 6 May 2010 flash crash: -5 % in minutes, then "
                     "most of it back.",
-             failure="Liquidity withdrawal: the mid falls ~350 bps in 4 minutes and recovers half over 15.")
+             failure="Liquidity withdrawal: the mid falls ~350 bps in 4 minutes and recovers half over 15.",
+             n_points=2400)
 library_spec("economic.bid-ask-spread", 10.0, _spread,
              process="Quoted spread in bps every 10 s, log-OU around 1.2 bps (competitive market making).",
              source="Amihud & Mendelson (1986); the March 2020 Treasury market spreads (Duffie 2020).",
-             failure="Liquidity dry-up: spread widens four-fold with more erratic quotes within 5 minutes.")
+             failure="Liquidity dry-up: spread widens four-fold with more erratic quotes within 5 minutes.",
+             n_points=2400)
 library_spec("economic.market-depth", 10.0, _depth,
              process="Contracts resting within 5 ticks of the mid, every 10 s, log-OU around 850.",
              source="Kirilenko et al. (2017): E-mini depth fell to ~1 % of its usual level on 6 May 2010.",
-             failure="Depth evaporates to a fifth of normal within 200 s (market makers withdraw).")
+             failure="Depth evaporates to 5 % of normal within 200 s (market makers withdraw).", n_points=2400)
 library_spec("economic.correlation-phase-transition", 300.0, _correlation,
              process="Mean pairwise correlation of 20 stocks' 5-minute returns over a rolling 5-hour window, a "
                      "one-factor model (market beta 0.5) with idiosyncratic noise: about 0.2 in calm markets.",
              source="Kenett et al. (2011) and Preis et al. (2012): correlations jump in crises ('go to one').",
-             failure="Crisis phase transition: market factor volatility triples, correlation jumps to ~0.7.")
+             failure="Crisis phase transition: market factor volatility triples, correlation jumps to ~0.7.",
+             n_points=2000)
 library_spec("economic.repo-funding-spread", 300.0, _repo_spread,
              process="Overnight repo rate minus the interest on reserve balances, bps every 5 minutes: a few bps "
                      "with small mean-reverting noise.",
              source="Federal Reserve (Anbil, Anderson & Senyal 2020) on the 16-17 September 2019 repo spike.",
-             failure="Funding squeeze: the spread jumps ~280 bps in an hour and decays over half a day.")
+             failure="Funding squeeze: the spread jumps ~280 bps in an hour and decays over half a day.", n_points=2000)
 library_spec("economic.stablecoin-peg", 60.0, _stablecoin_peg,
              process="Stablecoin price minus $1 in bps, minutely: OU noise of ~2 bps held by arbitrage.",
              source="USDC, 10-11 March 2023 (lost its peg to $0.88 after the SVB exposure was disclosed).",
-             failure="De-peg: a run of redemptions pushes the price ~900 bps below par over 4 hours.")
+             failure="De-peg: a run of redemptions pushes the price ~900 bps below par over 4 hours.", n_points=2400)
 library_spec("economic.spot-power-price", HOUR, _spot_power,
              process="Hourly day-ahead power price (EUR/MWh): morning and evening peaks, weekend dip, AR noise "
                      "and rare Pareto spikes.",
              source="Weron (2014) electricity price forecasting review; EPEX 2021-22 gas-driven price regime.",
-             failure="Scarcity regime: prices more than double within two days and swing twice as widely.")
+             failure="Scarcity regime: prices more than double within two days and swing twice as widely.",
+             n_points=2000)
 library_spec("economic.bank-run-withdrawals", 600.0, _bank_withdrawals,
              process="Withdrawal requests per 10 minutes: a self-exciting Hawkes process (branching 0.3) over "
                      "banking hours and weekdays.",
              source="Diamond & Dybvig (1983) bank runs; SVB, 9 March 2023: $42bn asked in one day.",
-             failure="Bank run: branching rises to 0.9 and the base rate triples over 6 hours (contagion).")
+             failure="Bank run by app: branching rises to 0.8 and 60 more requests per 10 minutes arrive, at any hour.",
+             n_points=2800)
 library_spec("economic.ad-exchange-cpc", HOUR, _ad_cpc,
              process="Hourly average cost per click on an ad exchange: an evening peak and log-OU noise.",
              source="NAB realAdExchange series (Lavin & Ahmad 2015); click fraud studies (Pearce et al. 2014).",
-             failure="Click fraud: cheap bot clicks pull the cost per click down ~60 % and make it erratic.")
+             failure="Click fraud: cheap bot clicks pull the cost per click down ~60 % and make it erratic.",
+             n_points=1200)
