@@ -136,6 +136,12 @@ def validate_fixtures(ontology: dict[str, Any], templates: dict[str, Any]) -> No
         if int(str(templates["version"]).split(".")[0]) >= 2:
             _check_units(template, units)
             _check_evidence_fields(template)
+    if int(str(templates["version"]).split(".")[0]) >= 2:
+        from kernels.scenarios.similarity import near_copies
+
+        copies = near_copies(templates["templates"])
+        if copies:
+            raise FixtureError(f"templates that only rename another (near-copies): {copies}")
 
 
 def _live(app_label: str, name: str) -> Any:

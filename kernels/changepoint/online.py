@@ -33,13 +33,21 @@ def logsumexp(values: np.ndarray) -> float:
         >>> round(logsumexp(np.log(np.array([1.0, 2.0, 3.0]))), 6) == round(math.log(6.0), 6)
         True
     """
-    top = float(np.max(values))
-    return top + float(np.log(np.sum(np.exp(values - top))))
+    top = float(values.max())
+    return top + float(np.log(np.exp(values - top).sum()))
 
 
 def _lgamma_ratio(alpha: np.ndarray) -> np.ndarray:
     """lgamma(alpha + 1/2) - lgamma(alpha), elementwise (alpha holds at most max_run_length + 1 values)."""
     return np.array([math.lgamma(a + 0.5) - math.lgamma(a) for a in alpha.tolist()])
+
+
+def _prepend(first: float, rest: np.ndarray) -> np.ndarray:
+    """``np.r_[first, rest]`` without its index-trick overhead (this runs several times per point)."""
+    out = np.empty(rest.size + 1)
+    out[0] = first
+    out[1:] = rest
+    return out
 
 
 class OnlineDetector:
@@ -102,11 +110,11 @@ class OnlineDetector:
                     - (nu + 1) / 2 * np.log1p((x - a["mu"]) ** 2 / (nu * scale2)))
         hazard = self.config.hazard
         joint = a["log_r"] + log_pred
-        log_r = np.r_[logsumexp(joint) + math.log(hazard), joint + math.log1p(-hazard)]
+        log_r = _prepend(logsumexp(joint) + math.log(hazard), joint + math.log1p(-hazard))
         mu0, kappa0, alpha0, beta0 = self.prior or (0.0, 1.0, 1.0, 1.0)
-        mu = np.r_[mu0, (a["kappa"] * a["mu"] + x) / (a["kappa"] + 1.0)]
-        beta = np.r_[beta0, a["beta"] + a["kappa"] * (x - a["mu"]) ** 2 / (2.0 * (a["kappa"] + 1.0))]
-        kappa, alpha = np.r_[kappa0, a["kappa"] + 1.0], np.r_[alpha0, a["alpha"] + 0.5]
+        mu = _prepend(mu0, (a["kappa"] * a["mu"] + x) / (a["kappa"] + 1.0))
+        beta = _prepend(beta0, a["beta"] + a["kappa"] * (x - a["mu"]) ** 2 / (2.0 * (a["kappa"] + 1.0)))
+        kappa, alpha = _prepend(kappa0, a["kappa"] + 1.0), _prepend(alpha0, a["alpha"] + 0.5)
         cap = self.config.max_run_length + 1
         if log_r.size > cap:
             # the longest runs' mass joins the longest kept run: bounded memory, no lost mass
@@ -119,7 +127,8 @@ class OnlineDetector:
         # alpha[r] = alpha0 + r / 2 for every run length r, so the table only ever grows
         table = getattr(self, "_table", np.zeros(0))
         if table.size < alpha.size:
-            table = _lgamma_ratio(alpha)
+            # only the new run lengths' entries: the table grows by one per point up to max_run_length
+            table = np.concatenate((table, _lgamma_ratio(alpha[table.size:])))
             self._table = table
         return table[: alpha.size]
 

@@ -25,11 +25,11 @@ def _resolve(dotted: str) -> object:
     raise ImportError(dotted)
 
 
-def test_the_first_release_is_loaded_and_current():
+def test_the_second_release_is_current_and_the_first_is_kept():
     # when
     version = OntologyVersion.objects.get(is_current=True)
     # then
-    assert version.version == "1.0.0"
+    assert version.version == "2.0.0" and OntologyVersion.objects.filter(version="1.0.0").exists()
     categories = set(OntologyTerm.objects.values_list("category", flat=True))
     assert categories == {"primitive", "derived", "complex", "measurement"}
     kinds = set(OntologyTerm.objects.filter(category="primitive").values_list("kind", flat=True))
@@ -68,20 +68,19 @@ def test_loading_the_same_release_again_changes_nothing():
 
 def test_a_changed_fixture_under_the_same_version_is_refused(tmp_path):
     # given
-    ontology = json.loads((FIXTURES / "ontology_v1.json").read_text())
+    ontology = json.loads((FIXTURES / "ontology_v2.json").read_text())
     ontology["terms"][6]["definition"] = "Edited without a version bump."
     edited = tmp_path / "ontology.json"
     edited.write_text(json.dumps(ontology))
     # when / then
     with pytest.raises(FixtureError, match="bump the version"), transaction.atomic():
-        ontology_load(ontology_file=edited, templates_file=FIXTURES / "templates_v1.json")
+        ontology_load(ontology_file=edited, templates_file=FIXTURES / "templates_v2")
 
 
 def test_a_new_release_changes_terms_and_relations_with_outbox_events(tmp_path):
-    # given: v1.1.0 rewords one term and drops the white-noise term with its relations
-    ontology = json.loads((FIXTURES / "ontology_v1.json").read_text())
-    templates = json.loads((FIXTURES / "templates_v1.json").read_text())
-    ontology["version"] = templates["version"] = "1.1.0"
+    # given: v2.1.0 rewords one term and drops the white-noise term with its relations
+    ontology, templates, _ = read_fixtures()
+    ontology["version"] = templates["version"] = "2.1.0"
     ontology["terms"] = [t for t in ontology["terms"] if t["key"] != "noise.white"]
     ontology["relations"] = [r for r in ontology["relations"] if "noise.white" not in r]
     ontology["terms"][6]["definition"] = "Reworded."
@@ -120,10 +119,54 @@ def test_the_api_serves_the_ontology_read_only(api, other_api):
     refused = api.post("/api/v1/dna/ontology/", {}, format="json")
     missing = api.get("/api/v1/dna/ontology/terms/no.such.term/")
     # then
-    assert listed.status_code == 200 and listed.json()["version"]["version"] == "1.0.0"
+    assert listed.status_code == 200 and listed.json()["version"]["version"] == "2.0.0"
     assert {t["category"] for t in listed.json()["terms"]} == {"derived"}
     body = term.json()
     assert body["code_ref"] == "apps.dna.constructs.stability_index" and body["unit"] == "(0, 1]"
     assert {"subject": "construct.stability_index", "predicate": "derived_from",
             "object": "construct.physics_vector"} in body["relations"]
     assert refused.status_code == 405 and missing.status_code == 404
+
+
+def test_every_template_input_names_an_ontology_unit():
+    # given
+    units = set(OntologyTerm.objects.filter(kind="unit").values_list("unit", flat=True))
+    # when
+    used = {i["units"] for t in SignalTemplate.objects.filter(is_active=True) for i in t.inputs}
+    # then
+    assert used and used <= units
+
+
+def test_a_template_with_a_unit_the_ontology_lacks_is_refused():
+    # given
+    ontology, templates, _ = read_fixtures()
+    templates["templates"][0]["inputs"][0]["units"] = "furlongs/fortnight"
+    # when / then
+    with pytest.raises(FixtureError, match="not ontology units"):
+        validate_fixtures(ontology, templates)
+
+
+def test_a_template_without_budgets_or_with_a_bad_change_point_model_is_refused():
+    # given
+    ontology, templates, _ = read_fixtures()
+    no_budgets = json.loads(json.dumps(templates))
+    del no_budgets["templates"][0]["budgets"]
+    bad_model = json.loads(json.dumps(templates))
+    bad_model["templates"][0]["changepoint"] = {"model": "seasonal"}
+    # when / then
+    with pytest.raises(FixtureError, match="needs changepoint, alert_policy, budgets"):
+        validate_fixtures(ontology, no_budgets)
+    with pytest.raises(FixtureError, match="bad changepoint settings"):
+        validate_fixtures(ontology, bad_model)
+
+
+def test_a_template_that_only_renames_another_is_refused():
+    # given: a copy under a new key and name, its window nudged by 5 %
+    ontology, templates, _ = read_fixtures()
+    copy = json.loads(json.dumps(templates["templates"][0]))
+    copy["key"], copy["name"] = "industrial.renamed-copy", "Renamed copy"
+    copy["parameters"]["window_size"] = round(copy["parameters"]["window_size"] * 1.05)
+    templates["templates"].append(copy)
+    # when / then
+    with pytest.raises(FixtureError, match="near-copies"):
+        validate_fixtures(ontology, templates)

@@ -76,7 +76,8 @@ def template_instantiate(*, actor: Actor, tenant: Tenant, template_key: str, nam
         if asset is not None and not AssetStream.objects.filter(stream=stream, asset=asset).exists():
             stream_attach_in_transaction(actor=actor, tenant=tenant, asset=asset, stream=stream)
         applied[role] = {"stream": stream.pk, "created": created}
-    settings = {"parameters": template.parameters, "detector": template.detector, "signals": template.signals}
+    settings = {"parameters": template.parameters, "detector": template.detector, "signals": template.signals,
+                "changepoint": template.changepoint, "alert_policy": template.alert_policy, "budgets": template.budgets}
     instance = TemplateInstance.objects.create(tenant=tenant, template=template, asset=asset, bindings=applied,
                                                settings=settings)
     audit_record(actor=actor, action="template.instantiate", obj=instance, tenant_id=tenant.pk,

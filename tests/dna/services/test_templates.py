@@ -7,8 +7,9 @@ import pytest
 from apps.core.errors import ApplicationError, ConflictError
 from apps.dna import services
 from apps.dna.models import AssetStream, OntologyTerm, SignalTemplate, TemplateInstance
-from apps.signals.models import Stream, StreamState
+from apps.signals.models import RegimeState, Stream, StreamState
 from apps.signals.state import processor_loads
+from kernels.changepoint.tracker import BoundaryTracker, TrackerConfig
 from tests.dna.factories import ACTOR, make_asset
 from tests.signals.factories import make_stream
 
@@ -46,6 +47,19 @@ def test_instantiating_creates_configured_streams_attached_to_the_asset(tenant):
     assert set(AssetStream.objects.filter(asset=pump).values_list("stream_id", flat=True)) == {pressure.pk, current.pk}
     assert instance.bindings == {"discharge_pressure": {"stream": pressure.pk, "created": True},
                                  "motor_current": {"stream": current.pk, "created": True}}
+
+
+def test_instantiating_configures_the_regime_tracker_its_evidence_was_measured_with(tenant):
+    # given
+    template = SignalTemplate.objects.get(key="industrial.transformer-thermal")
+    # when
+    instance = services.template_instantiate(actor=ACTOR, tenant=tenant, template_key=template.key,
+                                             name_prefix="tx-1")
+    # then
+    oil = Stream.objects.get(tenant=tenant, name="tx-1 top oil temperature")
+    tracker = BoundaryTracker.from_state(RegimeState.objects.get(stream=oil).detector)
+    assert tracker.config == TrackerConfig(**template.changepoint) and tracker.config.model == "seasonal"
+    assert instance.settings["budgets"] == template.budgets
 
 
 def test_an_existing_stream_of_the_right_kind_can_be_bound(tenant):
