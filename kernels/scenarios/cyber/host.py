@@ -66,32 +66,34 @@ def _forced_browsing(rng: np.random.Generator, t: np.ndarray, onset: int | None)
 library_spec("cyber.process-spawn", MIN, _process_spawn,
              process="Processes started per minute on a server: working-hours curve plus hourly cron bursts.",
              source="Sysmon event 1 baselines; ransomware and fork-bomb behaviour (MITRE ATT&CK T1059).",
-             failure="Spawn storm (ransomware fan-out, fork bomb): ten times the usual rate within 3 minutes.")
+             failure="Spawn storm (ransomware fan-out, fork bomb): ten times the usual rate within 3 minutes.",
+             n_points=7200)
 library_spec("cyber.ransomware-entropy", 0.2, _write_entropy,
              process="Shannon entropy (bits/byte) of each file write: documents ~4.6, 20 % compressed media ~7.6.",
              source="Scaife et al. (2016) CryptoDrop; Kharraz et al. (2016) UNVEIL: encrypted writes near 8.",
-             failure="Encryption: 90 % of writes at ~7.99 bits/byte within 4 s.")
+             failure="Encryption: 90 % of writes at ~7.99 bits/byte within 4 s.", n_points=3000)
 library_spec("cyber.file-rename-rate", MIN, _file_renames,
              process="File renames per minute on a file share: a few, in office hours.",
              source="Continella et al. (2016) ShieldFS: mass renames to a new extension mark ransomware.",
-             failure="Ransomware renames ~200 files a minute from the first minutes.")
+             failure="Ransomware renames ~200 files a minute from the first minutes.", n_points=3600)
 library_spec("cyber.cryptomining", 5 * MIN, _cpu,
              process="CPU utilisation (%) of a cloud VM every 5 minutes: daily load curve plus AR noise.",
              source="NAB realAWSCloudwatch EC2 CPU series (Lavin & Ahmad 2015); Pastrana & Suarez-Tangil (2019).",
-             failure="A cryptominer pins the CPU at ~96 % with almost no variation.")
+             failure="A cryptominer pins the CPU at ~96 % with almost no variation.", n_points=5000)
 library_spec("cyber.service-latency", MIN, _latency,
              process="p95 latency (ms) and error rate per minute of a web service: daily load, log-AR noise.",
              source="Slowloris / R.U.D.Y. application-layer DoS; Google SRE golden signals (latency, errors).",
-             failure="Application-layer DoS: p95 latency five-fold and errors to ~8 % within 10 minutes.")
+             failure="Application-layer DoS: p95 latency five-fold and errors to ~8 % within 10 minutes.",
+             n_points=3600)
 library_spec("cyber.db-exfiltration", 2.0, _db_rows,
              process="Rows returned by each database query: log-normal around 40 (paged application reads).",
              source="SQL injection dumps (sqlmap); Kamra, Terzi & Bertino (2008) database anomaly detection.",
-             failure="Dump: a quarter of queries return ~200,000 rows.")
+             failure="Dump: a quarter of queries return ~200,000 rows.", n_points=3000)
 library_spec("cyber.outbound-mail", MIN, _mail,
              process="Messages sent per minute by one mailbox: under one a minute, office hours.",
              source="Compromised-account spam (Thomas et al. 2013, trafficking fraudulent accounts).",
-             failure="Account taken over for spam: ~40 messages a minute.")
+             failure="Account taken over for spam: ~40 messages a minute.", n_points=7200)
 library_spec("cyber.forced-browsing", MIN, _forced_browsing,
              process="HTTP 404 responses per minute of a web application: a few, daily curve.",
              source="OWASP forced browsing; dirbuster/gobuster wordlists.",
-             failure="Directory brute force: 404s forty-fold within 2 minutes.")
+             failure="Directory brute force: 404s forty-fold within 2 minutes.", n_points=7200)

@@ -56,24 +56,25 @@ def _tls(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str
 library_spec("cyber.auth-failures", MIN, _auth_failures,
              process="Failed logins per minute on a directory: typos, Poisson over the working day.",
              source="MITRE ATT&CK T1110 brute force; Windows event 4625 baselines.",
-             failure="Password spraying / brute force: ~45 bursty failures a minute within 5 minutes.")
+             failure="Password spraying / brute force: ~45 bursty failures a minute within 5 minutes.", n_points=7200)
 library_spec("cyber.credential-stuffing", MIN, _login_success,
              process="Share of successful logins per minute on a consumer site: binomial around 92 %.",
              source="OWASP credential stuffing; Akamai SOTI reports (success rates of 0.1-2 % for stuffing).",
-             failure="Credential stuffing: ~500 tries a minute with leaked lists, 1 % succeed; success ratio falls.")
+             failure="Credential stuffing: ~500 tries a minute with leaked lists, 1 % succeed; success ratio falls.",
+             n_points=2000)
 library_spec("cyber.kerberoasting", MIN, _kerberoast,
              process="Kerberos service-ticket (TGS) requests per minute by one account: about two.",
              source="Metcalf (2015) Kerberoasting; Windows event 4769 detection guidance.",
-             failure="Kerberoasting: ~250 TGS requests a minute for four minutes, then silence.")
+             failure="Kerberoasting: ~250 TGS requests a minute for four minutes, then silence.", n_points=2000)
 library_spec("cyber.vpn-login-country", 2 * MIN, _vpn_country,
              process="Country of each VPN login: a Zipf mix of the ten countries staff work from.",
              source="Impossible-travel detection (Microsoft Entra ID Protection); Kent (2015) LANL logins.",
-             failure="Compromised credentials: 35 % of logins from 15 countries never seen.")
+             failure="Compromised credentials: 35 % of logins from 15 countries never seen.", n_points=2000)
 library_spec("cyber.user-agent-diversity", 0.5, _user_agents,
              process="User agent of each request to a web API: Zipf over 25 browsers and apps.",
              source="Bot user-agent rotation (Imperva bad-bot reports); Zipf laws of client popularity.",
-             failure="A botnet rotating 60 fabricated user agents makes 60 % of requests.")
+             failure="A botnet rotating 60 fabricated user agents makes 60 % of requests.", n_points=3000)
 library_spec("cyber.tls-fingerprint", 2.0, _tls,
              process="JA3 fingerprint of each outbound TLS handshake: Zipf over 12 browsers and agents.",
              source="Salesforce JA3 (Althouse et al. 2017); abuse.ch SSLBL malicious JA3 lists.",
-             failure="Implants with three unseen fingerprints make 30 % of handshakes.")
+             failure="Implants with three unseen fingerprints make 30 % of handshakes.", n_points=3000)

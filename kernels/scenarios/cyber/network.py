@@ -90,44 +90,44 @@ def _lateral(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict
 library_spec("cyber.port-scan", 1.0, _port_scan,
              process="Destination port of each inbound connection: Zipf over ~24 services (443 and 80 dominate).",
              source="Port popularity of enterprise traffic (CAIDA); nmap scanning (Lyon 2009).",
-             failure="Vertical port scan: 70 % of connections sweep ports 1-1024.")
+             failure="Vertical port scan: 70 % of connections sweep ports 1-1024.", n_points=3000)
 library_spec("cyber.dns-tunnelling", 0.5, _dns_tunnel,
              process="Query-name length per DNS query: log-normal around 24 characters.",
              source="Farnham & Atlasis (SANS 2013) DNS tunnelling detection; iodine and dnscat2 encodings.",
-             failure="DNS tunnel: half the queries carry 150-250 character encoded names.")
+             failure="DNS tunnel: half the queries carry 150-250 character encoded names.", n_points=3000)
 library_spec("cyber.egress-volume", MIN, _egress,
              process="Bytes sent out of a network segment per minute: office-hours curve, log-AR noise.",
              source="MITRE ATT&CK T1048 (exfiltration over alternative protocol); DBIR exfiltration volumes.",
-             failure="Exfiltration: a steady extra ~25 MB a minute, day and night.")
+             failure="Exfiltration: a steady extra ~25 MB a minute, day and night.", n_points=7200)
 library_spec("cyber.ddos-syn-flood", 1.0, _syn_flood,
              process="TCP SYN packets per second at an edge router: Poisson around ~200 with a daily curve.",
              source="Mirai-era floods (Antonakakis et al. 2017); CAIDA DDoS traces.",
-             failure="SYN flood ramping to 20,000 packets/s within 30 s.")
+             failure="SYN flood ramping to 20,000 packets/s within 30 s.", n_points=2400)
 library_spec("cyber.c2-beaconing", 20.0, _beacon,
              process="Seconds between a host's outbound connections: log-normal (human browsing, very bursty).",
              source="Cobalt Strike sleep/jitter beacons; RITA beacon analysis (Active Countermeasures).",
-             failure="C2 beacon: 90 % of connections arrive every 60 s +-10 % (the variance collapses).")
+             failure="C2 beacon: 90 % of connections arrive every 60 s +-10 % (the variance collapses).", n_points=2400)
 library_spec("cyber.dga-nxdomain", MIN, _nxdomain,
              process="Share of DNS answers that are NXDOMAIN per minute: binomial around 3 %.",
              source="Antonakakis et al. (2012) Pleiades: domain generation algorithms produce NXDOMAIN bursts.",
-             failure="DGA malware: ~300 generated lookups a minute, 95 % unanswered.")
+             failure="DGA malware: ~300 generated lookups a minute, 95 % unanswered.", n_points=2000)
 library_spec("cyber.firewall-denies", MIN, _firewall_denies,
              process="Firewall denies per minute: a Hawkes process (a blocked client retries) over the day.",
              source="Worm propagation (Moore et al. 2003, Slammer) seen as internal deny storms.",
-             failure="An internal worm scanning: deny base rate eight-fold within 15 minutes.")
+             failure="An internal worm scanning: deny base rate eight-fold within 15 minutes.", n_points=3600)
 library_spec("cyber.icmp-tunnel", 1.0, _icmp_tunnel,
              process="ICMP echo payload size per packet: 64 or 84 bytes (ping defaults), a few variants.",
              source="ptunnel / icmptunnel tools; MITRE ATT&CK T1095 (non-application layer protocol).",
-             failure="ICMP tunnel: half the packets carry 900-1,400 byte payloads.")
+             failure="ICMP tunnel: half the packets carry 900-1,400 byte payloads.", n_points=2400)
 library_spec("cyber.arp-spoofing", 10.0, _arp_storm,
              process="ARP replies per 10 s on a LAN segment: Poisson around 5.",
              source="ARP cache poisoning (ettercap, arpspoof); Whalen (2001) introduction to ARP spoofing.",
-             failure="Gratuitous ARP flood from a poisoning tool: ~100 replies per 10 s.")
+             failure="Gratuitous ARP flood from a poisoning tool: ~100 replies per 10 s.", n_points=2400)
 library_spec("cyber.spoofed-source-entropy", 0.1, _source_prefixes,
              process="Source /16 prefix of each inbound SYN: Zipf over the 40 networks clients come from.",
              source="Feinstein et al. (2003) and Lakhina et al. (2005): source-address entropy reveals floods.",
-             failure="Spoofed-source flood: 80 % of SYNs from random prefixes (entropy jumps).")
+             failure="Spoofed-source flood: 80 % of SYNs from random prefixes (entropy jumps).", n_points=3000)
 library_spec("cyber.lateral-movement", 5.0, _lateral,
              process="Destination subnet of a workstation's SMB/RDP/WinRM connections: four subnets it serves.",
              source="MITRE ATT&CK TA0008 lateral movement; Kent (2015) LANL authentication graph.",
-             failure="Lateral movement: 60 % of connections walk 26 subnets the host never used.")
+             failure="Lateral movement: 60 % of connections walk 26 subnets the host never used.", n_points=3000)
