@@ -5,7 +5,7 @@ of composition. Units are the caller's: a block returns rates or levels, the sce
 
 Example:
     >>> rng = np.random.default_rng(0)
-    >>> hawkes_counts_varying(rng, 500, base=2.0, branching=0.5, decay=0.3).mean() > 2.0
+    >>> bool(hawkes_counts_varying(rng, 500, base=2.0, branching=0.5, decay=0.3).mean() > 2.0)
     True
 """
 from __future__ import annotations
@@ -38,7 +38,14 @@ def weekly_shape(times_s: np.ndarray, *, weekend: float = 0.6) -> np.ndarray:
 
 def ou(rng: np.random.Generator, n: int, *, mean: float, theta: float, sigma: float,
        start: float | None = None) -> np.ndarray:
-    """Ornstein-Uhlenbeck (discrete AR(1)): x' = x + theta (mean - x) + sigma eps; mean reversion per step."""
+    """Ornstein-Uhlenbeck (discrete AR(1)): x' = x + theta (mean - x) + sigma eps; mean reversion per step, so the
+    lag-1 correlation is 1 - theta and the stationary spread sigma / sqrt(2 theta - theta^2).
+
+    Example:
+        >>> x = ou(np.random.default_rng(1), 20_000, mean=5.0, theta=0.5, sigma=0.5)
+        >>> round(float(x.mean()), 1), round(float(x.std()), 2)
+        (5.0, 0.57)
+    """
     out = np.empty(n)
     x = mean if start is None else start
     eps = rng.standard_normal(n)
@@ -98,7 +105,13 @@ def markov_symbols(rng: np.random.Generator, n: int, matrix: np.ndarray, labels:
 
 
 def zipf_symbols(rng: np.random.Generator, n: int, labels: list[str], exponent: float) -> np.ndarray:
-    """Independent draws from a Zipf law over ``labels`` (rank 1 most frequent): ports, user agents, domains."""
+    """Independent draws from a Zipf law over ``labels`` (rank 1 most frequent): ports, user agents, domains.
+
+    Example:
+        >>> s = zipf_symbols(np.random.default_rng(0), 1000, ["a", "b", "c"], 2.0)
+        >>> [int((s == k).sum()) > 100 for k in "abc"]
+        [True, True, False]
+    """
     ranks = np.arange(1, len(labels) + 1, dtype=np.float64)
     weights = ranks ** -exponent
     return np.asarray(labels, dtype=str)[rng.choice(len(labels), size=n, p=weights / weights.sum())]

@@ -7,6 +7,7 @@ from kernels.scenarios import processes as p
 from kernels.scenarios.flows import daily_shape, library_spec, ou
 
 MIN = 60.0
+WRITES_PER_POINT = 10  # file writes per 2-second point of the ransomware scenario
 
 
 def _process_spawn(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
@@ -16,11 +17,14 @@ def _process_spawn(rng: np.random.Generator, t: np.ndarray, onset: int | None) -
 
 
 def _write_entropy(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
-    text = np.clip(rng.normal(4.6, 0.5, t.size), 0.5, 8.0)
-    packed = np.clip(rng.normal(7.6, 0.15, t.size), 0.5, 8.0)  # compressed media and archives
-    normal = np.where(rng.random(t.size) < 0.2, packed, text)
-    cipher = 8.0 - rng.exponential(0.004, t.size)
-    return {"write_entropy": np.where(rng.random(t.size) < 0.9 * p.ramp(t.size, onset, 1 / 20, 1.0), cipher, normal)}
+    writes = (t.size, WRITES_PER_POINT)
+    text = np.clip(rng.normal(4.6, 0.5, writes), 0.5, 8.0)
+    packed = np.clip(rng.normal(7.6, 0.15, writes), 0.5, 8.0)  # compressed media and archives
+    normal = np.where(rng.random(writes) < 0.2, packed, text)
+    cipher = 8.0 - rng.exponential(0.004, writes)
+    share = 0.9 * p.ramp(t.size, onset, 1 / 2, 1.0)[:, None]
+    # The sensor reports the mean entropy of the writes of each 2 s: one write is either a document or media.
+    return {"write_entropy": np.where(rng.random(writes) < share, cipher, normal).mean(axis=1)}
 
 
 def _file_renames(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
@@ -68,8 +72,9 @@ library_spec("cyber.process-spawn", MIN, _process_spawn,
              source="Sysmon event 1 baselines; ransomware and fork-bomb behaviour (MITRE ATT&CK T1059).",
              failure="Spawn storm (ransomware fan-out, fork bomb): ten times the usual rate within 3 minutes.",
              n_points=7200)
-library_spec("cyber.ransomware-entropy", 0.2, _write_entropy,
-             process="Shannon entropy (bits/byte) of each file write: documents ~4.6, 20 % compressed media ~7.6.",
+library_spec("cyber.ransomware-entropy", 2.0, _write_entropy,
+             process="Mean Shannon entropy (bits/byte) of a host's file writes per 2 s (about ten writes): documents "
+                     "~4.6, 20 % compressed media ~7.6.",
              source="Scaife et al. (2016) CryptoDrop; Kharraz et al. (2016) UNVEIL: encrypted writes near 8.",
              failure="Encryption: 90 % of writes at ~7.99 bits/byte within 4 s.", n_points=3000)
 library_spec("cyber.file-rename-rate", MIN, _file_renames,

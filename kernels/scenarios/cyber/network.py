@@ -47,7 +47,8 @@ def _beacon(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[
     beacon = 60.0 * rng.uniform(0.9, 1.1, t.size)
     share = 0.9 * p.ramp(t.size, onset, 1 / 10, 1.0)
     gaps = np.where(rng.random(t.size) < share, beacon, browsing)
-    return {"interval": gaps, "__times_s__": np.concatenate([[0.0], np.cumsum(gaps[:-1])])}
+    # The stream carries ln(seconds): browsing is then Gaussian-like and a beacon a collapse of its variance.
+    return {"log_interval": np.log(gaps), "__times_s__": np.concatenate([[0.0], np.cumsum(gaps[:-1])])}
 
 
 def _nxdomain(rng: np.random.Generator, t: np.ndarray, onset: int | None) -> dict[str, np.ndarray]:
@@ -104,7 +105,7 @@ library_spec("cyber.ddos-syn-flood", 1.0, _syn_flood,
              source="Mirai-era floods (Antonakakis et al. 2017); CAIDA DDoS traces.",
              failure="SYN flood ramping to 20,000 packets/s within 30 s.", n_points=2400)
 library_spec("cyber.c2-beaconing", 20.0, _beacon,
-             process="Seconds between a host's outbound connections: log-normal (human browsing, very bursty).",
+             process="ln of the seconds between a host's outbound connections: log-normal browsing (very bursty).",
              source="Cobalt Strike sleep/jitter beacons; RITA beacon analysis (Active Countermeasures).",
              failure="C2 beacon: 90 % of connections arrive every 60 s +-10 % (the variance collapses).", n_points=2400)
 library_spec("cyber.dga-nxdomain", MIN, _nxdomain,
