@@ -7,6 +7,8 @@ onset shapes of failures (step, ramp, exponential runaway).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 DAY_S = 86_400.0
@@ -86,7 +88,7 @@ def hawkes_counts(rng: np.random.Generator, base: np.ndarray, branching: float, 
 
     Example:
         >>> counts = hawkes_counts(np.random.default_rng(1), np.full(5000, 2.0), 0.3, 0.5)
-        >>> 3.0 < counts.mean() < 5.0
+        >>> bool(4.0 < counts.mean() < 6.0)  # base / (1 - branching / (1 - decay)) = 5
         True
     """
     out = np.empty(base.size)
@@ -129,3 +131,81 @@ def ramp(n_points: int, onset: int | None, per_point: float, cap: float | None =
 def runaway(n_points: int, onset: int | None, size: float, doubling_points: float) -> np.ndarray:
     """An exponential departure (thermal runaway, a colony's growth): ``size * (2^(k/doubling) - 1)``."""
     return size * (np.exp2(after(n_points, onset) / doubling_points) - 1.0) * (after(n_points, onset) > 0)
+
+
+FAULT_SHAPES = ("step", "ramp", "runaway", "variance", "rate", "oscillation")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One measured quantity: ``level`` + a daily cycle of ``daily`` (peaking at ``peak_hour``) + AR(1) noise
+    (``noise`` marginal sd, ``phi`` lag-1 correlation) + white sensor noise ``jitter``, optionally seen through a
+    first-order lag of ``lag_s`` (thermal mass, a tank, a sensor membrane) and clipped to [low, high]. ``counts``
+    makes the value the Poisson count of events whose mean is that drive (per sample)."""
+
+    level: float
+    noise: float
+    phi: float = 0.0
+    jitter: float = 0.0
+    daily: float = 0.0
+    peak_hour: float = 14.0
+    lag_s: float | None = None
+    counts: bool = False
+    low: float = -np.inf
+    high: float = np.inf
+    decimals: int = 3
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A failure's signature on one channel from onset: ``step`` (level shift by ``size``), ``ramp`` (``size``
+    reached after ``points``), ``runaway`` (doubling every ``points``, ``size`` after one doubling), ``variance``
+    (noise multiplied by ``size``), ``rate`` (the counts' mean multiplied by ``size``), ``oscillation`` (a
+    sinusoid of amplitude ``size`` and period ``points``)."""
+
+    shape: str
+    size: float
+    points: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.shape not in FAULT_SHAPES:
+            raise ValueError(f"shape must be one of {FAULT_SHAPES}")
+
+
+def channel(rng: np.random.Generator, times_s: np.ndarray, spec: Channel, fault: Fault | None = None,
+            onset: int | None = None) -> np.ndarray:
+    """(n,) values of ``spec`` on ``times_s`` with ``fault`` from ``onset`` (None: normal running).
+
+    Example:
+        >>> t = grid(400, 60.0)
+        >>> x = channel(np.random.default_rng(0), t, Channel(20.0, 0.5, 0.8), Fault("step", 5.0), 300)
+        >>> bool(x[300:].mean() - x[:300].mean() > 4.0)
+        True
+    """
+    n = times_s.size
+    active = fault if onset is not None else None
+    since = after(n, onset) if active is not None else np.zeros(n)
+    noise_gain = np.where(since > 0, active.size, 1.0) if active and active.shape == "variance" else 1.0
+    drive = spec.level + spec.daily * diurnal(times_s, spec.peak_hour) + noise_gain * ar1(rng, n, spec.phi, spec.noise)
+    if active is not None:
+        drive = drive + _fault_offset(active, since)
+    if spec.lag_s is not None:
+        drive = first_order_lag(drive, float(times_s[1] - times_s[0]), spec.lag_s)
+    if spec.counts:
+        gain = np.where(since > 0, active.size, 1.0) if active and active.shape == "rate" else 1.0
+        return poisson_counts(rng, np.clip(drive, 0.0, None) * gain)
+    drive = drive + noise_gain * rng.normal(0.0, spec.jitter, n) if spec.jitter else drive
+    return np.round(np.clip(drive, spec.low, spec.high), spec.decimals)
+
+
+def _fault_offset(fault: Fault, since: np.ndarray) -> np.ndarray:
+    on = since > 0
+    if fault.shape == "step":
+        return fault.size * on
+    if fault.shape == "ramp":
+        return fault.size * np.minimum(since / fault.points, 1.0)
+    if fault.shape == "runaway":
+        return fault.size * (np.exp2(since / fault.points) - 1.0) * on
+    if fault.shape == "oscillation":
+        return fault.size * np.sin(2 * np.pi * since / fault.points) * on
+    return np.zeros(since.size)  # variance and rate act on the noise and the counts

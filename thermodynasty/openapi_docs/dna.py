@@ -23,7 +23,10 @@ TEMPLATE = {"key": "boiler", "name": "Boiler", "industry": "energy", "descriptio
             "inputs": [{"role": "outlet_temp", "kind": "numeric", "units": "degC", "value_range": [0, 120],
                         "description": "Outlet water temperature."}],
             "signals": ["entropy_rate", "free_energy"], "parameters": {"window_size": 64},
-            "detector": {"threshold": 0.9}, "version": "1"}
+            "detector": {"threshold": 0.9}, "changepoint": {"model": "seasonal", "period": 96},
+            "alert_policy": {"anomaly": "Hotter than any learnt hour.", "regime_change": "The daily profile shifted.",
+                             "failure_shows_as": "either"},
+            "budgets": {"false_alarms_per_1000": 1.0, "max_delay_s": 14400}, "version": "2.0.0"}
 GRAPH = {503: (D.GRAPH_UNAVAILABLE,)}
 LINK_ERRORS = {400: (D.SELF_LINK, D.UNKNOWN_ASSET), 409: (D.DUPLICATE_LINK,)}
 CASCADE_JOB = {"id": 3130, "kind": "graph_cascade", "params": {"source": 201, "rate": 1.0, "horizon": 10.0,
@@ -143,7 +146,8 @@ DOCS: dict[str, Doc] = {
         errors={404: (CoreErrorCode.NOT_FOUND,), **GRAPH}),
     "dna_templates_list": Doc("List templates", "Asset templates by industry; each declares its input streams.",
                               response=[TEMPLATE]),
-    "dna_templates_retrieve": Doc("Get a template", "One template with its inputs, signals and detector.",
+    "dna_templates_retrieve": Doc("Get a template", "One template with its inputs, signals, detector, change-point "
+                                  "model, alert policy and the budgets its evidence is judged by.",
                                   response=TEMPLATE),
     "dna_templates_instantiate": Doc(
         "Apply a template",

@@ -92,6 +92,12 @@ class TemplateOutput(serializers.Serializer):
     signals = serializers.ListField(child=serializers.CharField())
     parameters = SafeDictField(child=BoundedIntegerField())
     detector = SafeDictField(child=FiniteFloatField())
+    changepoint = SafeJSONField(help_text="Regime-change tracking: model (level, variance, trend, counts, seasonal, "
+                                "auto) and its settings; enabled false = anomalies only.")
+    alert_policy = SafeDictField(child=serializers.CharField(), help_text="What an anomaly and a regime change mean "
+                                 "here, and which one the documented failure shows as.")
+    budgets = SafeDictField(child=FiniteFloatField(), help_text="false_alarms_per_1000 and max_delay_s: the "
+                            "tolerances its evidence is judged by.")
     version = serializers.CharField(source="version.version")
 
 

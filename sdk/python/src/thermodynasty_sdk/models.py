@@ -1188,6 +1188,9 @@ class TemplateInputOutput(TypedDict, total=False):
 
 
 class TemplateOutput(TypedDict, total=False):
+    alert_policy: dict[str, str]
+    budgets: dict[str, float]
+    changepoint: Any
     description: str
     detector: dict[str, float]
     industry: str
