@@ -17,28 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from kernels.regime.surprisal import symbol_surprisal
-from kernels.scenarios.evaluate import CATEGORICAL_ALPHABET, evaluate
+from kernels.scenarios.evaluate import evaluate, stream_values
 from kernels.scenarios.types import Scenario, ScenarioSpec
 
 BUCKETS = 240  # columns of a gallery picture: enough for a phone-width card, small enough to ship in a fixture
 SEED = 7  # the episode pictured: the seed the per-template tests judge, so picture and test agree
 
 
-def fed_values(values: np.ndarray, kind: str) -> np.ndarray:
-    """What the detectors see: the value itself, or a categorical event's surprisal (nats) given the events
-    before it (the product's encoding)."""
-    if kind != "categorical":
-        return np.asarray(values, dtype=np.float64)
-    codes: dict[str, int] = {}
-    counts: dict[int, int] = {}
-    return np.array([symbol_surprisal(codes, counts, i, str(v), CATEGORICAL_ALPHABET)[0]
-                     for i, v in enumerate(values.tolist())])
-
-
 def strip(scenario: Scenario, role: str, kind: str, buckets: int = BUCKETS) -> dict[str, Any]:
-    """Minimum and maximum of each of ``buckets`` equal slices of the role's fed values (spikes survive)."""
-    fed = fed_values(scenario.values[role], kind)
+    """Minimum and maximum of each of ``buckets`` equal slices of what the role's stream stores (the value, or a
+    categorical event's surprisal in nats), so spikes survive."""
+    fed = np.asarray(stream_values(kind, scenario.values[role]), dtype=np.float64)
     edges = np.linspace(0, fed.size, min(buckets, fed.size) + 1).astype(int)
     low = [float(fed[a:b].min()) for a, b in zip(edges[:-1], edges[1:], strict=True)]
     high = [float(fed[a:b].max()) for a, b in zip(edges[:-1], edges[1:], strict=True)]
