@@ -106,7 +106,7 @@ def template_demo_create(*, actor: Actor, tenant: Tenant, template_key: str, reg
     spec = all_specs().get(template.key)
     if spec is None:
         raise ApplicationError("This template has no scenario to demonstrate.", code=DnaErrorCode.NO_SCENARIO)
-    scenario = spec.scenario(regime, seed)  # type: ignore[arg-type]
+    scenario = spec.scenario(regime, seed)
     sandbox = _sandbox(actor, tenant)
     instance = template_instantiate_in_transaction(actor=actor, tenant=tenant, template_key=template.key,
                                                    name_prefix=_prefix(tenant, template, regime, seed),
