@@ -78,8 +78,10 @@ class TrackerConfig:
                             max_run_length=self.max_run_length)
 
     def check(self) -> SegmentConfig:
-        # the residuals of a seasonal stream carry no cycle left to remove
-        return SegmentConfig(model=MODELS[self.model], seasonal="off" if self.period else "auto")
+        # the residuals of a seasonal stream carry no cycle left to remove; counts must stay counts (removing a
+        # cycle would make them negative, which the Poisson cost cannot take)
+        off = self.period is not None or self.model == "counts"
+        return SegmentConfig(model=MODELS[self.model], seasonal="off" if off else "auto")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> TrackerConfig:
@@ -136,15 +138,18 @@ class BoundaryTracker:
 
     def observe(self, seconds: float, value: float) -> list[Boundary]:
         """Feeds one point; returns the boundaries it confirms (almost always none)."""
-        if not self.config.enabled:
+        fed = self._deseasonalised(float(value))
+        if not self.config.enabled or (self.config.period and self.seen < self.config.period):
+            # a seasonal stream's first cycle only builds the profile: it has no residual yet
             self.seen += 1
             return []
-        fed = self._deseasonalised(float(value))
         candidate = self.detector.update(fed, seconds)
         self.seen += 1
         self.ring.append([seconds, fed])
-        if candidate is not None and candidate.index not in self.pending:
-            self.pending.append(candidate.index)
+        # the detector has not seen the first cycle of a seasonal stream: its indices start after it
+        index = None if candidate is None else candidate.index + (self.config.period or 0)
+        if index is not None and index not in self.pending:
+            self.pending.append(index)
         found = []
         for index in [i for i in self.pending if self.seen - i >= self.config.persist]:
             self.pending.remove(index)
@@ -166,7 +171,7 @@ class BoundaryTracker:
         # a slow average (at most 1/8 per cycle) follows a drifting cycle but not a new regime within max_delay
         weight = 1.0 / min(visits + 1.0, 8.0)
         self.profile[phase] = [mean + weight * (value - mean), visits + 1.0]
-        return value - mean if visits else 0.0
+        return value - mean
 
     def _check(self, index: int) -> ChangePoint | None:
         first = self.seen - len(self.ring)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from kernels.scenarios import processes as p
-from kernels.scenarios.compose import channels_spec
+from kernels.scenarios.compose import ChannelCase, channels_spec
 from kernels.scenarios.registry import register
 from kernels.scenarios.types import Regime, Scenario, ScenarioSpec
 
@@ -19,7 +19,7 @@ def _hrv(regime: Regime, n: int, seed: int) -> Scenario:
     rng = np.random.default_rng(seed)
     onset = p.onset_index(rng, n) if regime == "failure" else None
     sick = p.after(n, onset) > 0
-    rr = 800.0 - 80.0 * sick + np.where(sick, 0.3, 1.0) * p.ar1(rng, n, 0.7, 40.0)
+    rr = 800.0 - 200.0 * sick + np.where(sick, 0.3, 1.0) * p.ar1(rng, n, 0.7, 40.0)
     times = np.cumsum(rr) / 1000.0
     return Scenario("biomedical.hrv-rr-intervals", regime, {"rr_interval": np.round(rr, 0)}, times - times[0], onset)
 
@@ -90,7 +90,7 @@ for _key, _generate, _dt, _n, _process, _source, _failure in [
      "Beat-to-beat RR intervals stamped at each beat: AR(1) around 800 ms from sinus arrhythmia and baroreflex.",
      "Task Force of the ESC and NASPE, Heart rate variability (Circulation 93, 1996); Ahmad et al., Continuous "
      "multi-parameter HRV in sepsis (PLoS ONE 2009).",
-     "Early sepsis: RR falls by 80 ms and its variability to 30 %."),
+     "Early sepsis: tachycardia (75 to 100 bpm, a SIRS criterion above 90) with variability down to 30 %."),
     ("biomedical.sleep-stages", _sleep, 30.0, 2000,
      "30-second sleep-stage epochs from a five-state Markov chain with AASM-typical dwell times.",
      "AASM Manual for the Scoring of Sleep (v2.6); Kim et al., Markov modeling of sleep stage transitions.",
@@ -107,7 +107,7 @@ for _key, _generate, _dt, _n, _process, _source, _failure in [
     register(ScenarioSpec(key=_key, generate=_generate, sampling_s=_dt, n_points=_n, process=_process,
                           source=_source, failure=_failure))
 
-for _key, _dt, _n, _roles, _process, _source, _failure in [
+CHANNEL_CASES: list[ChannelCase] = [
     ("biomedical.icu-spo2", 1.0, 2000,
      {"spo2": (p.Channel(97.0, 0.6, 0.95, low=70, high=100, decimals=0), p.Fault("step", -6.0))},
      "Pulse oximetry at 1 Hz: AR(1) around 97 %, quantised to 1 %.",
@@ -115,10 +115,10 @@ for _key, _dt, _n, _roles, _process, _source, _failure in [
      "Sustained desaturation to 91 % (atelectasis, a mucus plug)."),
     ("biomedical.continuous-glucose", 300.0, 2000,
      {"glucose": (p.Channel(110.0, 12.0, 0.95, daily=25.0, peak_hour=13.0, low=40, high=400, decimals=0),
-                  p.Fault("ramp", -60.0, 12.0))},
+                  p.Fault("ramp", -100.0, 12.0))},
      "CGM every 5 minutes: meal-driven daily cycle and AR(1) excursions.",
      "Battelino et al., International consensus on time in range (Diabetes Care 2019): < 70 mg/dL is level 1.",
-     "An insulin overdose: glucose falls 60 mg/dL within an hour."),
+     "An insulin overdose: glucose falls 100 mg/dL within an hour."),
     ("biomedical.eeg-seizure", 1.0, 2000,
      {"eeg_rms": (p.Channel(30.0, 4.0, 0.6, low=0), p.Fault("step", 60.0))},
      "RMS amplitude of one scalp EEG channel per 1-second epoch.",
@@ -219,6 +219,7 @@ for _key, _dt, _n, _roles, _process, _source, _failure in [
      "Downstream line pressure of a volumetric infusion pump every 5 s.",
      "IEC 60601-2-24 (infusion pumps): occlusion alarm time at low rates.",
      "Downstream occlusion: pressure builds 150 mmHg over 5 minutes."),
-]:
+]
+for _key, _dt, _n, _roles, _process, _source, _failure in CHANNEL_CASES:
     register(channels_spec(_key, sampling_s=_dt, n_points=_n, roles=_roles, process=_process, source=_source,
                            failure=_failure))

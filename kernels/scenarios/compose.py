@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from kernels.scenarios import processes as p
 from kernels.scenarios.types import Regime, Scenario, ScenarioSpec
 
-Roles = dict[str, tuple[p.Channel, p.Fault | None]]
+Roles = Mapping[str, tuple[p.Channel, p.Fault | None]]
+
+
+ChannelCase = tuple[str, float, int, Roles, str, str, str]  # key, sampling_s, n_points, roles, process, source, failure
 
 
 def channels_spec(key: str, *, sampling_s: float, n_points: int, roles: Roles, process: str, source: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from kernels.scenarios import processes as p
-from kernels.scenarios.compose import channels_spec
+from kernels.scenarios.compose import ChannelCase, channels_spec
 from kernels.scenarios.registry import register
 from kernels.scenarios.types import Regime, Scenario, ScenarioSpec
 
@@ -48,8 +48,9 @@ def _pipeline(regime: Regime, n: int, seed: int) -> Scenario:
     onset = p.onset_index(rng, n) if regime == "failure" else None
     inlet = 800.0 + 40.0 * p.diurnal(t, 9.0) + p.ar1(rng, n, 0.8, 4.0)
     outlet = inlet + rng.normal(0.0, 1.5, n) - p.step(n, onset, 12.0)
-    return Scenario("industrial.pipeline-leak", regime, {"inlet_flow": np.round(inlet, 1),
-                                                         "outlet_flow": np.round(outlet, 1)}, t, onset)
+    # the CPM's compensated imbalance is what a leak moves; the inlet alone cannot show 1.5 % of throughput
+    return Scenario("industrial.pipeline-leak", regime, {"flow_imbalance": np.round(inlet - outlet, 2),
+                                                         "inlet_flow": np.round(inlet, 1)}, t, onset)
 
 
 def _solar(regime: Regime, n: int, seed: int) -> Scenario:
@@ -76,7 +77,7 @@ register(ScenarioSpec(
     source="IEC 61724-1 (PV performance monitoring): 5-minute records; string faults remove a fixed share.",
     failure="One of three strings fails open: output drops to two thirds at every irradiance."))
 
-for _key, _dt, _n, _roles, _process, _source, _failure in [
+CHANNEL_CASES: list[ChannelCase] = [
     ("industrial.pump-cavitation", 1.0, 2000,
      {"discharge_pressure": (p.Channel(8.0, 0.08, 0.6, low=0, high=16), p.Fault("variance", 4.0)),
       "motor_current": (p.Channel(42.0, 0.4, 0.5), p.Fault("variance", 2.5))},
@@ -113,11 +114,13 @@ for _key, _dt, _n, _roles, _process, _source, _failure in [
      "ASHRAE Guideline 22 (chilled-water plant efficiency); refrigerant undercharge raises kW per ton.",
      "Refrigerant leak: power rises 60 kW and supply temperature 0.8 degC over 4 hours."),
     ("industrial.wind-turbine-power", 600.0, 2000,
-     {"active_power": (p.Channel(900.0, 300.0, 0.9, low=0, high=2000, decimals=0), p.Fault("step", -450.0)),
+     {"power_ratio": (p.Channel(100.0, 4.0, 0.8, low=0, high=130), p.Fault("step", -30.0)),
       "wind_speed": (p.Channel(8.0, 2.5, 0.9, low=0, high=30), None)},
-     "2 MW turbine 10-minute SCADA: weather-driven AR(1) wind and power.",
-     "IEC 61400-12-1 (power performance): 10-minute averages; blade icing derates output at unchanged wind.",
-     "Blade icing: output falls by 450 kW at the same wind speed."),
+     "2 MW turbine 10-minute SCADA: output as a share of the warranted power curve at the measured wind (AR(1) "
+     "scatter from turbulence and air density), and the weather-driven wind.",
+     "IEC 61400-12-1 (power performance): 10-minute averages and the measured power curve; icing derates output "
+     "by 20-50 % (Lehtomaki et al., IEA Wind Task 19, 2018).",
+     "Blade icing: output falls to 70 % of the power curve at the same wind."),
     ("industrial.grid-voltage-sag", 300.0, 2000,
      {"feeder_voltage": (p.Channel(11.0, 0.02, 0.8, daily=-0.15, peak_hour=18.0), p.Fault("step", -0.25))},
      "11 kV feeder voltage every 5 minutes: regulated by the on-load tap changer, sagging at the evening peak.",
@@ -195,6 +198,7 @@ for _key, _dt, _n, _roles, _process, _source, _failure in [
      "Received optical power of a DWDM channel every minute: slow thermal wander.",
      "ITU-T G.697 (optical monitoring); dirty or bent connectors add 1-3 dB.",
      "A connector contaminated at a patch panel: 1.5 dB more loss."),
-]:
+]
+for _key, _dt, _n, _roles, _process, _source, _failure in CHANNEL_CASES:
     register(channels_spec(_key, sampling_s=_dt, n_points=_n, roles=_roles, process=_process, source=_source,
                            failure=_failure))

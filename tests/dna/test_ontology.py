@@ -25,11 +25,14 @@ def _resolve(dotted: str) -> object:
     raise ImportError(dotted)
 
 
-def test_the_second_release_is_current_and_the_first_is_kept():
+def test_the_second_release_is_current_and_keeps_every_first_release_template():
+    # given
+    first = {t["key"] for t in json.loads((FIXTURES / "templates_v1.json").read_text())["templates"]}
     # when
     version = OntologyVersion.objects.get(is_current=True)
     # then
-    assert version.version == "2.0.0" and OntologyVersion.objects.filter(version="1.0.0").exists()
+    assert version.version == "2.0.0"
+    assert first <= set(SignalTemplate.objects.filter(is_active=True, version=version).values_list("key", flat=True))
     categories = set(OntologyTerm.objects.values_list("category", flat=True))
     assert categories == {"primitive", "derived", "complex", "measurement"}
     kinds = set(OntologyTerm.objects.filter(category="primitive").values_list("kind", flat=True))

@@ -43,7 +43,8 @@ def test_instantiating_creates_configured_streams_attached_to_the_asset(tenant):
     assert (pressure.window_size, pressure.n_bins, pressure.value_low, pressure.value_high) == (120, 16, 0, 16)
     assert current.value_low is None and pressure.units == "bar"
     detector = processor_loads(StreamState.objects.get(stream=pressure).blob).detector.config
-    assert (detector.learning_period, detector.alarm_threshold) == (1800, 0.6)
+    template = SignalTemplate.objects.get(key="industrial.pump-cavitation").detector
+    assert (detector.learning_period, detector.context_weight) == (template["learning_period"], 0.0)
     assert set(AssetStream.objects.filter(asset=pump).values_list("stream_id", flat=True)) == {pressure.pk, current.pk}
     assert instance.bindings == {"discharge_pressure": {"stream": pressure.pk, "created": True},
                                  "motor_current": {"stream": current.pk, "created": True}}

@@ -8,7 +8,8 @@ import pytest
 
 @pytest.mark.parametrize(
     "module",
-    ["config", "costs", "describe", "fit", "metrics", "offline", "online", "pelt", "scale", "seasonal", "tracker", "types"],
+    ["config", "costs", "describe", "fit", "metrics", "offline", "online", "pelt", "scale", "seasonal", "tracker",
+     "types"],
 )
 def test_it_keeps_the_docstring_examples_true(module: str) -> None:
     # given
