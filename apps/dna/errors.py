@@ -24,3 +24,5 @@ class DnaErrorCode(StrEnum):
     INVALID_CASCADE = "invalid_cascade_params"
     ISOLATED_ASSET = "asset_has_no_links"
     INVALID_UPLOAD = "invalid_upload"
+    INVALID_DEMO = "invalid_demo"
+    NO_SCENARIO = "template_has_no_scenario"

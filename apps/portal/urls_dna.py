@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from apps.portal.pages import dna
+from apps.portal.pages import dna, dna_gallery
 
 urlpatterns = [
     path("dna/ontology/", dna.ontology, name="dna_ontology"),
     path("dna/ontology/<str:key>/", dna.term, name="dna_term"),
-    path("dna/templates/", dna.templates, name="dna_templates"),
-    path("dna/templates/<str:key>/", dna.template_detail, name="dna_template"),
+    path("dna/templates/", dna_gallery.templates, name="dna_templates"),
+    path("dna/templates/<str:key>/", dna_gallery.template_detail, name="dna_template"),
+    path("dna/templates/<str:key>/demo/", dna_gallery.template_demo, name="dna_template_demo"),
     path("dna/templates/<str:key>/instantiate/", dna.template_instantiate, name="dna_template_instantiate"),
     path("dna/assets/", dna.assets, name="dna_assets"),
     path("dna/assets/create/", dna.asset_create, name="dna_asset_create"),

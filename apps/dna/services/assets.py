@@ -41,6 +41,13 @@ def _tenant_asset(tenant: Tenant, asset_id: Any, field: str) -> Asset:
 @transaction.atomic(durable=True)
 def asset_create(*, actor: Actor, tenant: Tenant, key: str, name: str, kind: str, description: str = "",
                  attributes: dict[str, Any] | None = None) -> Asset:
+    return asset_create_in_transaction(actor=actor, tenant=tenant, key=key, name=name, kind=kind,
+                                       description=description, attributes=attributes)
+
+
+@transaction.atomic
+def asset_create_in_transaction(*, actor: Actor, tenant: Tenant, key: str, name: str, kind: str,
+                                description: str = "", attributes: dict[str, Any] | None = None) -> Asset:
     asset = Asset(tenant=tenant, key=key, name=name, kind=kind, description=description, attributes=attributes or {})
     asset.full_clean(validate_constraints=False)
     try:

@@ -49,6 +49,15 @@ def _new_stream(actor: Actor, tenant: Tenant, template: SignalTemplate, spec: di
 @transaction.atomic(durable=True)
 def template_instantiate(*, actor: Actor, tenant: Tenant, template_key: str, name_prefix: str,
                          asset_id: int | None = None, bindings: dict[str, Any] | None = None) -> TemplateInstance:
+    """The entry point (API, portal): its own transaction; see template_instantiate_in_transaction."""
+    return template_instantiate_in_transaction(actor=actor, tenant=tenant, template_key=template_key,
+                                               name_prefix=name_prefix, asset_id=asset_id, bindings=bindings)
+
+
+@transaction.atomic
+def template_instantiate_in_transaction(*, actor: Actor, tenant: Tenant, template_key: str, name_prefix: str,
+                                        asset_id: int | None = None,
+                                        bindings: dict[str, Any] | None = None) -> TemplateInstance:
     """For each template input: bind the given stream (same kind; it keeps its own window and detector, having
     calibrated already) or create a stream named "<prefix> <role>" with the template's window, bins, value range
     and detector settings. With an asset, every stream is attached to it. All or nothing."""

@@ -17,7 +17,7 @@ from apps.core.errors import ApplicationError
 from apps.dna import impact, selectors, services
 from apps.dna.errors import DnaErrorCode
 from apps.dna.import_parsing import ASSET_COLUMNS, LINK_COLUMNS, import_rows
-from apps.dna.models import AssetKind, Industry, LinkKind, TermCategory
+from apps.dna.models import AssetKind, LinkKind, TermCategory
 from apps.dna.services.cascade import JOB_KIND as CASCADE_JOB_KIND
 from apps.dna.services.cascade import cascade_trim
 from apps.lab import selectors as lab_selectors
@@ -74,26 +74,6 @@ def term(request: TenantRequest, key: str) -> HttpResponse:
         raise Http404("No such term.") from None
     return render(request, "portal/dna/term.html", {"term": found, "outgoing": found.relations_out.all(),
                                                      "incoming": found.relations_in.all()})
-
-
-@tenant_page()
-def templates(request: TenantRequest) -> HttpResponse:
-    industry = request.GET.get("industry") or None
-    rows = selectors.template_list(industry=industry if industry in Industry.values else None)
-    return render(request, "portal/dna/templates.html", {"templates": rows, "industries": Industry.choices,
-                                                          "industry": industry})
-
-
-@tenant_page()
-def template_detail(request: TenantRequest, key: str) -> HttpResponse:
-    try:
-        template = selectors.template_get(key=key)
-    except ObjectDoesNotExist:
-        raise Http404("No such template.") from None
-    streams = list(stream_list(tenant=request.tenant).order_by("name"))
-    inputs = [{**spec, "streams": [s for s in streams if s.kind == spec["kind"]]} for spec in template.inputs]
-    return render(request, "portal/dna/template_detail.html", {
-        "template": template, "inputs": inputs, "assets": selectors.asset_list(tenant=request.tenant).order_by("key")})
 
 
 @tenant_page(Permission.ANALYZE)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from apps.signals.services.alerts import alert_acknowledge, alert_acknowledge_many, alert_resolve
 from apps.signals.services.changepoints import Analysis, changepoints_analyse
-from apps.signals.services.ingest import IngestResult, points_ingest
+from apps.signals.services.ingest import IngestResult, points_ingest, points_ingest_in_transaction
 from apps.signals.services.regimes import (
     stream_regime_configure_in_transaction,
     stream_regimes_refresh,
@@ -20,7 +20,8 @@ from apps.signals.services.webhooks import (
 )
 
 __all__ = ["Analysis", "IngestResult", "IssuedEndpoint", "alert_acknowledge", "alert_acknowledge_many", "alert_resolve",
-           "changepoints_analyse", "points_ingest", "stream_create", "stream_regime_configure_in_transaction",
+           "changepoints_analyse", "points_ingest", "points_ingest_in_transaction", "stream_create",
+           "stream_regime_configure_in_transaction",
            "stream_regimes_refresh", "stream_regimes_track",
            "webhook_deliver", "webhook_endpoint_create", "webhook_endpoint_delete", "webhook_endpoint_resume",
            "webhooks_dispatch", "webhooks_enqueue_due"]

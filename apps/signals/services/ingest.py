@@ -99,6 +99,13 @@ def run_processor(stream: Stream, processor: StreamProcessor,
 
 @transaction.atomic(durable=True)
 def points_ingest(*, actor: Actor, tenant: Tenant, stream_id: int, points: list[object]) -> IngestResult:
+    """The ingest entry point (API, tasks): its own transaction; see points_ingest_in_transaction."""
+    return points_ingest_in_transaction(actor=actor, tenant=tenant, stream_id=stream_id, points=points)
+
+
+@transaction.atomic
+def points_ingest_in_transaction(*, actor: Actor, tenant: Tenant, stream_id: int,
+                                 points: list[object]) -> IngestResult:
     """Validates a batch (all-or-nothing, row-level errors), scores every point in order, stores points, closed
     windows and alerts, and queues signed webhooks after commit. One stream's batches are serialised by the lock
     on its state row. A batch reaching back before the stream's latest point (late data, within
