@@ -106,6 +106,9 @@ celery -A thermodynasty worker -Q default,gpu,webhooks -c 2 -n "worker@%h" --log
 pids+=($!)
 celery -A thermodynasty worker -Q ledger -c 1 -n "sealer@%h" --loglevel=INFO >"$LOGS/sealer.log" 2>&1 &
 pids+=($!)
+# One writer leads every market (an advisory lock per market); orders queue to it and commit in batches.
+python manage.py market_writer >"$LOGS/market_writer.log" 2>&1 &
+pids+=($!)
 celery -A thermodynasty beat --loglevel=INFO -s "$DATA/celerybeat-schedule" >"$LOGS/beat.log" 2>&1 &
 pids+=($!)
 python manage.py bridge_serve --host "$BIND" --port "${BRIDGE_PORT:-8001}" >"$LOGS/mcp.log" 2>&1 &
