@@ -16,5 +16,5 @@ class TenantsConfig(AppConfig):
 
         connection_created.connect(rls.on_connection_created, dispatch_uid="tenants.rls.connection")
         post_migrate.connect(rls.apply_policies, dispatch_uid="tenants.rls.policies")
-        metrics_read_scope_set(lambda: rls.system_context(reason="a scrape sums every tenant's rows; only totals "
-                                                                 "leave, never a tenant label"))
+        metrics_read_scope_set(
+            lambda: rls.system_context(reason="a /metrics scrape sums all tenants' rows; only totals leave"))

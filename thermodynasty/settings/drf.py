@@ -29,6 +29,8 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {"ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "Authorization"}}
     },
     "SECURITY": [{"ApiKeyAuth": []}],
+    # Two inputs (a job to estimate, a job to submit) share the lab's kinds; one name keeps the SDK's type stable.
+    "ENUM_NAME_OVERRIDES": {"JobInputKindEnum": "apps.lab.models.JobKind"},
     # The enum hook is drf-spectacular's default; naming hooks replaces the defaults, so it is listed again.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -577,8 +577,11 @@ class InstantiateInputRequest(TypedDict, total=False):
     name_prefix: str
 
 
+JobInputKindEnum = Literal["diffusion2d", "gray_scott", "advection_diffusion", "graph_cascade", "nvp_train", "nvp_forecast", "telemetry_forecast"]
+
+
 class JobInputRequest(TypedDict, total=False):
-    kind: KindA82Enum
+    kind: JobInputKindEnum
     params: dict[str, Any]
     time_limit_s: int | None
 
@@ -608,12 +611,9 @@ class JobOutput(TypedDict, total=False):
 class JobSubmitInputRequest(TypedDict, total=False):
     deadline: str | None
     flexible: bool
-    kind: KindA82Enum
+    kind: JobInputKindEnum
     params: dict[str, Any]
     time_limit_s: int | None
-
-
-KindA82Enum = Literal["diffusion2d", "gray_scott", "advection_diffusion", "graph_cascade", "nvp_train", "nvp_forecast", "telemetry_forecast"]
 
 
 class KindOutput(TypedDict, total=False):

@@ -323,7 +323,7 @@ class Operations:
         body = {"asset": asset, "bindings": bindings, "name_prefix": name_prefix}
         return self._transport.request("POST", f"/api/v1/dna/templates/{_q(key)}/instantiate/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
-    def lab_jobs_estimate(self, *, kind: models.KindA82Enum, params: dict[str, Any] | None = None, time_limit_s: int | None = None, idempotency_key: str | None = None) -> models.EstimateOutput:
+    def lab_jobs_estimate(self, *, kind: models.JobInputKindEnum, params: dict[str, Any] | None = None, time_limit_s: int | None = None, idempotency_key: str | None = None) -> models.EstimateOutput:
         """Estimate a job"""
         body = {"kind": kind, "params": params, "time_limit_s": time_limit_s}
         return self._transport.request("POST", "/api/v1/lab/estimate/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
@@ -336,7 +336,7 @@ class Operations:
         """Every item of `lab_jobs_list`, page after page."""
         return self._transport.pages("/api/v1/lab/jobs/", params={"kind": kind, "page_size": page_size, "status": status})
 
-    def lab_jobs_submit(self, *, kind: models.KindA82Enum, deadline: str | None = None, flexible: bool | None = None, params: dict[str, Any] | None = None, time_limit_s: int | None = None, idempotency_key: str | None = None) -> models.JobOutput:
+    def lab_jobs_submit(self, *, kind: models.JobInputKindEnum, deadline: str | None = None, flexible: bool | None = None, params: dict[str, Any] | None = None, time_limit_s: int | None = None, idempotency_key: str | None = None) -> models.JobOutput:
         """Submit a job"""
         body = {"deadline": deadline, "flexible": flexible, "kind": kind, "params": params, "time_limit_s": time_limit_s}
         return self._transport.request("POST", "/api/v1/lab/jobs/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
