@@ -230,8 +230,9 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def configuration(tag: str, hot: bool, clients: int, args: argparse.Namespace, ids: list[int], fees: int,
-                  dsn: str, variants: list[bool]) -> dict[str, Any]:
-    """`--repeat` rounds of each variant (group commit off / on) and the peer, alternating, fresh ids each round."""
+                  dsn: str, variants: list[str]) -> dict[str, Any]:
+    """`--repeat` rounds of each variant (group commit off / on / auto) and the peer, alternating, fresh ids each
+    round."""
     from apps.ledger.services import entries
 
     runs: dict[str, list[dict[str, Any]]] = {"plpgsql": []}
@@ -239,7 +240,7 @@ def configuration(tag: str, hot: bool, clients: int, args: argparse.Namespace, i
     for r in range(args.repeat):
         for group in variants:
             entries.GROUP_COMMIT = group
-            name = "ours_gc" if group else "ours"
+            name = VARIANT_NAMES[group]
             with Sealer() as sealer:
                 runs.setdefault(name, []).append(
                     run_clients(clients, args.seconds, ours(ids, fees, hot, f"{RUN}-{name}-{tag}-{r}")))
@@ -264,7 +265,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--clients", default="1,4,16")
     parser.add_argument("--accounts", type=int, default=10_000)
-    parser.add_argument("--group-commit", choices=["off", "on", "both"], default="both")
+    parser.add_argument("--group-commit", choices=["off", "on", "auto", "both", "all"], default="all")
     args = parser.parse_args()
     _django.setup()
     from django.conf import settings
@@ -276,7 +277,7 @@ def main() -> None:
     from apps.ledger.services.sealer import ledger_seal_all
 
     ledger_seal_all()  # the funding entries, before any lag is measured
-    variants = {"off": [False], "on": [True], "both": [False, True]}[args.group_commit]
+    variants = {"both": ["off", "on"], "all": ["off", "on", "auto"]}.get(args.group_commit, [args.group_commit])
     figures: dict[str, Any] = {}
     for hot in (False, True):
         for clients in [int(c) for c in args.clients.split(",")]:
@@ -285,7 +286,7 @@ def main() -> None:
             print(f"{tag}: " + json.dumps(figures[tag], default=float), file=sys.stderr, flush=True)
     from apps.ledger.services import entries
 
-    entries.GROUP_COMMIT = False
+    entries.GROUP_COMMIT = "off"
     with Sealer() as sealer:
         batch = [batch_path(ids, args.seconds, f"{RUN}-batch-{r}") for r in range(args.repeat)]
     batch_check = verify()
@@ -298,8 +299,11 @@ def main() -> None:
                       "figures": figures}, default=float))
 
 
-def print_table(figures: dict[str, Any], variants: list[bool]) -> None:
-    names = ["ours_gc" if g else "ours" for g in variants]
+VARIANT_NAMES = {"off": "ours", "on": "ours_gc", "auto": "ours_auto"}
+
+
+def print_table(figures: dict[str, Any], variants: list[str]) -> None:
+    names = [VARIANT_NAMES[g] for g in variants]
     head = " | ".join(f"{n + ' tps':>12} {'p50':>6} {'p99':>6} {'ratio':>6}" for n in names)
     print(f"{'config':<10} | {head} | {'plpgsql tps':>11} {'p50':>6} {'p99':>6} | {'seal lag p50/p99/max ms':>23}"
           "  verify")

@@ -102,11 +102,12 @@ def test_a_multi_threaded_stress_run_keeps_every_invariant():
     assert report.ok, report.problems
 
 
-@pytest.mark.parametrize("group_commit", [False, True], ids=["direct", "group-commit"])
+@pytest.mark.parametrize("group_commit", ["off", "on", "auto"], ids=["direct", "group-commit", "auto"])
 def test_many_threads_with_the_sealer_running_keep_balances_floors_and_the_chain_exact(group_commit, monkeypatch):
     # given: six tenants with little money sending to each other through a hot fee account, while the sealer's
     # leader loop chains entries as they commit
     monkeypatch.setattr(entries, "GROUP_COMMIT", group_commit)
+    monkeypatch.setattr(entries, "GROUP_MIN_CALLERS", 3)  # "auto" switches between both paths within the run
     tenants = [TenantFactory(slug=f"c{i}") for i in range(6)]
     accounts = [funded_account(t, 500) for t in tenants]
     fees = services.system_account(asset="CEU", code="fees")
