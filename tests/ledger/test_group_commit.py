@@ -27,16 +27,16 @@ def test_threads_are_spread_over_every_group_and_each_keeps_its_own():
 def test_a_batch_waits_for_the_callers_seen_recently_and_forgets_idle_ones():
     # given: three callers submitted just now, one a while ago
     group = GroupCommitter()
-    group._callers = {1: 100.0, 2: 100.0 - RECENT_S / 2, 3: 100.0, 4: 100.0 - 2 * RECENT_S}
+    group._callers._seen = {1: 100.0, 2: 100.0 - RECENT_S / 2, 3: 100.0, 4: 100.0 - 2 * RECENT_S}
     # when
     expected = group._expected(100.0)
     # then
-    assert expected == 3 and set(group._callers) == {1, 2, 3}
+    assert expected == 3 and set(group._callers._seen) == {1, 2, 3}
 
 
 def test_a_lone_caller_is_expected_alone():
     # given
     group = GroupCommitter()
-    group._callers = {7: 5.0}
+    group._callers._seen = {7: 5.0}
     # when / then
     assert group._expected(5.0) == 1

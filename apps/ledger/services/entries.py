@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +13,7 @@ from apps.ledger.domain import MAX_AMOUNT, EntrySpec, PostingSpec, validate_meta
 from apps.ledger.errors import LedgerErrorCode
 from apps.ledger.models import Entry, EntryKind, Phase
 from apps.ledger.services.accounts import system_account
-from apps.ledger.services.group_commit import RECENT_S, committer
+from apps.ledger.services.group_commit import RecentCallers, committer
 from apps.ledger.services.retry import with_retries
 from apps.tenants import rls
 from apps.tenants.models import Tenant
@@ -23,30 +21,13 @@ from apps.tenants.models import Tenant
 MAX_BATCH = 1000  # keeps one batch's locks and its commit call well under a second
 # Group commit: "on", "off" or "auto" (the default: grouped only while GROUP_MIN_CALLERS or more threads of this
 # process submitted within RECENT_S). With the chain sealed after commit, entries commit in parallel; on a quiet
-# machine benchmarks/ledger.py measured grouping a gain at 16 clients (0.49 against 0.34 of the peer) and a loss at
-# 4 (0.23 against 0.29), even at 1 (docs/ledger.md).
+# machine benchmarks/ledger.py measured grouping a gain at 16 clients (0.41-0.43 against 0.23-0.29 of the peer), a
+# small loss at 4 and none at 1 (docs/ledger.md).
 GROUP_COMMIT = os.environ.get("LEDGER_GROUP_COMMIT", "auto")
 GROUP_MIN_CALLERS = int(os.environ.get("LEDGER_GROUP_COMMIT_MIN_CALLERS", "8"))
 
 
-class _RecentCallers:
-    """Threads that submitted a standalone entry within RECENT_S, counted for the "auto" group-commit mode."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._seen: dict[int, float] = {}
-
-    def arrive(self, *, ident: int | None = None, now: float | None = None) -> int:
-        """Notes the calling thread; returns how many threads (it included) are active now."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            self._seen[threading.get_ident() if ident is None else ident] = now
-            for ident in [i for i, seen in self._seen.items() if now - seen > RECENT_S]:
-                del self._seen[ident]
-            return len(self._seen)
-
-
-_callers = _RecentCallers()
+_callers = RecentCallers()
 
 
 def _grouped() -> bool:

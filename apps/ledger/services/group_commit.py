@@ -27,6 +27,28 @@ LINGER_S = float(os.environ.get("LEDGER_COMMIT_LINGER_MS", "2")) / 1000
 RECENT_S = 0.05  # a caller that submitted within this long is expected back
 
 
+class RecentCallers:
+    """Threads that submitted within RECENT_S: the group's expected batch size, and the "auto" mode's switch."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[int, float] = {}  # thread ident -> when it last submitted
+
+    def arrive(self, *, ident: int | None = None, now: float | None = None) -> int:
+        """Notes the calling thread; returns how many threads (it included) are active now."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._seen[threading.get_ident() if ident is None else ident] = now
+        return self.count(now)
+
+    def count(self, now: float) -> int:
+        """Threads seen within RECENT_S of `now`; older ones are forgotten."""
+        with self._lock:
+            for ident in [i for i, seen in self._seen.items() if now - seen > RECENT_S]:
+                del self._seen[ident]
+            return len(self._seen)
+
+
 @dataclass
 class _Request:
     spec: EntrySpec
@@ -42,12 +64,12 @@ class GroupCommitter:
         self._arrived = threading.Condition(self._lock)
         self._queue: deque[_Request] = deque()
         self._leading = False
-        self._callers: dict[int, float] = {}  # thread ident -> when it last submitted
+        self._callers = RecentCallers()
 
     def submit(self, spec: EntrySpec) -> engine.Outcome:
         request = _Request(spec)
         with self._lock:
-            self._callers[threading.get_ident()] = time.monotonic()
+            self._callers.arrive()
             self._queue.append(request)
             self._arrived.notify()
             if not self._leading:
@@ -65,9 +87,7 @@ class GroupCommitter:
         return request.outcome
 
     def _expected(self, now: float) -> int:
-        for ident in [i for i, seen in self._callers.items() if now - seen > RECENT_S]:
-            del self._callers[ident]
-        return min(MAX_GROUP, len(self._callers))
+        return min(MAX_GROUP, self._callers.count(now))
 
     def _run_batch(self) -> None:
         with self._lock:

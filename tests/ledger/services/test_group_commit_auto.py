@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from apps.ledger.services import entries
-from apps.ledger.services.group_commit import RECENT_S
+from apps.ledger.services.group_commit import RECENT_S, RecentCallers
 
 
 def test_recent_callers_count_threads_seen_within_the_window_and_forget_older_ones():
     # given
-    callers = entries._RecentCallers()
+    callers = RecentCallers()
     # when
     counts = [callers.arrive(ident=i, now=100.0 + i * RECENT_S / 10) for i in range(8)]
     later = callers.arrive(ident=99, now=100.0 + 3 * RECENT_S)
@@ -17,7 +17,7 @@ def test_recent_callers_count_threads_seen_within_the_window_and_forget_older_on
 
 def test_auto_groups_only_when_enough_callers_are_active(monkeypatch):
     # given
-    callers = entries._RecentCallers()
+    callers = RecentCallers()
     monkeypatch.setattr(entries, "_callers", callers)
     monkeypatch.setattr(entries, "GROUP_COMMIT", "auto")
     monkeypatch.setattr(entries, "GROUP_MIN_CALLERS", 4)
@@ -32,7 +32,7 @@ def test_auto_groups_only_when_enough_callers_are_active(monkeypatch):
 
 def test_on_and_off_ignore_how_many_callers_are_active(monkeypatch):
     # given
-    monkeypatch.setattr(entries, "_callers", entries._RecentCallers())
+    monkeypatch.setattr(entries, "_callers", RecentCallers())
     # when
     monkeypatch.setattr(entries, "GROUP_COMMIT", "on")
     on = entries._grouped()
