@@ -113,14 +113,14 @@ def _detail_url(row: JobEnergy, viewer: Tenant) -> str:
 
 def _page_context(request: TenantRequest, form: EnergyFilterForm, visible: dict[int, Tenant]) -> dict[str, object]:
     tenants, query, (first, last) = _query(form, visible)
-    # Row-level security lets a partner read its clients' rows (JobEnergy.rls_extra_visibility), nothing more.
-    with rls.tenant_scope(request.tenant.pk):
-        rows = list(reports.job_energy_list(tenants=tenants, query=query,
-                                            before=_cursor(request.GET.get("before", "")))[:PAGE_SIZE + 1])
-        totals = reports.job_energy_totals(tenants=tenants, query=query)
-        daily = reports.job_energy_daily(tenants=tenants, query=query)
-        by_kind = reports.job_energy_by_kind(tenants=tenants, query=query)
-        kinds = reports.job_energy_kinds(tenants=tuple(visible))
+    # The request runs in the viewer's tenant context; row-level security lets a partner read its clients' rows
+    # (JobEnergy.rls_extra_visibility), nothing more.
+    rows = list(reports.job_energy_list(tenants=tenants, query=query,
+                                        before=_cursor(request.GET.get("before", "")))[:PAGE_SIZE + 1])
+    totals = reports.job_energy_totals(tenants=tenants, query=query)
+    daily = reports.job_energy_daily(tenants=tenants, query=query)
+    by_kind = reports.job_energy_by_kind(tenants=tenants, query=query)
+    kinds = reports.job_energy_kinds(tenants=tuple(visible))
     page, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     filters = {k: v for k, v in request.GET.items() if k in form.fields and v}
     older = None
