@@ -158,7 +158,9 @@ class JobEstimateApi(TenantApi):
         body = {"kind": quote.kind, "time_limit_s": quote.time_limit_s, "available": available,
                 "sufficient": available >= quote.cost, "params": quote.params, "dt": None,
                 "stability_limit": None, "reason": "", **quote.estimate.as_dict(),
-                "energy": asdict(energy) if energy else None}
+                "energy": None if energy is None else {
+                    **asdict(energy), "wall_s": services.job_expected_seconds(kind=quote.kind,
+                                                                               work=quote.estimate.work)}}
         return Response(EstimateOutput(body).data)
 
 

@@ -10,7 +10,7 @@ from apps.lab.services.jobs import (
     job_submit,
     jobs_requeue_stale,
 )
-from apps.lab.services.scheduling import job_standing
+from apps.lab.services.scheduling import job_expected_seconds, job_standing
 
-__all__ = ["Quote", "job_cancel", "job_enqueue", "job_fail", "job_open_in_transaction", "job_quote", "job_run",
-           "job_settle", "job_standing", "job_submit", "jobs_requeue_stale", "pick_device"]
+__all__ = ["Quote", "job_cancel", "job_enqueue", "job_expected_seconds", "job_fail", "job_open_in_transaction",
+           "job_quote", "job_run", "job_settle", "job_standing", "job_submit", "jobs_requeue_stale", "pick_device"]

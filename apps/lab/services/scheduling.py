@@ -27,6 +27,12 @@ def job_plan(*, tenant_id: int, kind: str, work: float, flexible: bool,
                                         size=round(work), flexible=flexible, deadline=deadline)
 
 
+def job_expected_seconds(*, kind: str, work: float) -> float:
+    """The expected run time a quote shows: the very figure job_plan checks a deadline against."""
+    with rls.system_context(reason="expected durations come from every tenant's measured runs of the kind"):
+        return scheduling.expected_seconds(kind=job_kind_key(kind), size=round(work))
+
+
 def job_schedule_in_transaction(*, job: LabJob, plan: scheduling.Plan) -> None:
     scheduling.scheduled_job_enter_in_transaction(tenant_id=job.tenant_id, plan=plan, ref_type=REF_TYPE,
                                                   ref_id=job.pk)

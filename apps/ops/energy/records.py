@@ -63,10 +63,10 @@ def job_energy_record(*, tenant: models.Model | int, kind: str, queue: str, ref_
 
 @dataclass(frozen=True)
 class EnergyEstimate:
-    """What a job of `size` is expected to use, from the measured history of its kind (`samples` jobs)."""
+    """What a job of `size` is expected to use, from the measured history of its kind (`samples` jobs). Its
+    duration is not here: the scheduler's fit (apps.ops.scheduling.expected_seconds) is the one estimate of it."""
 
     joules: float
-    wall_s: float
     ceu_energy: int
     samples: int
     energy_share: float | None
@@ -82,11 +82,10 @@ def energy_estimate(*, kind: str, size: int | None, cost: int | None) -> EnergyE
         size = round(profile.size_total / profile.samples)
     per_unit = profile.size_total > 0
     joules = profile.joules_total * (size / profile.size_total if per_unit else 1 / profile.samples)
-    wall_s = profile.wall_s_total * (size / profile.size_total if per_unit else 1 / profile.samples)
     carbon = carbon_for(timezone.now())
     price = carbon.price_per_mwh_minor
     price = settings.OPS_ENERGY_DEFAULT_PRICE_PER_MWH_MINOR if price is None else price
-    return EnergyEstimate(joules=joules, wall_s=wall_s, samples=profile.samples,
+    return EnergyEstimate(joules=joules, samples=profile.samples,
                           ceu_energy=energy_ceu(joules, price, cap=None if cost is None else max(0, cost)),
                           energy_share=None if cost is None else energy_share(joules, price, cost))
 

@@ -31,7 +31,7 @@ class EnergyOutput(serializers.Serializer):
 
 class EnergyEstimateOutput(serializers.Serializer):
     joules = FiniteFloatField(help_text="Expected energy, from the measured history of this kind scaled by size.")
-    wall_s = FiniteFloatField(help_text="Expected run time, seconds, on the same history.")
+    wall_s = FiniteFloatField(help_text="Expected run time, seconds: the fit the scheduler checks deadlines with.")
     ceu_energy = BoundedIntegerField(help_text="The part of the cost that pays for that energy (minor units).")
     energy_share = FiniteFloatField(allow_null=True)
     samples = BoundedIntegerField(help_text="Measured jobs of this kind behind the figure.")

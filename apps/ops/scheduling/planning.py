@@ -36,8 +36,9 @@ class Plan:
 
 def expected_seconds(*, kind: str, size: int) -> float:
     """Expected wall seconds of a `kind` job of `size`, fitted on the kind's latest measured runs (JobEnergy,
-    every tenant's: the caller runs this in a system context) or the prior when fewer than three exist."""
-    rows = list(JobEnergy.objects.filter(kind=kind).order_by("-created_at", "-id")
+    every tenant's: the caller runs this in a system context) or the prior when fewer than three exist. Work of
+    no size (a job that failed before it ran) says nothing about duration, so it takes no place in the window."""
+    rows = list(JobEnergy.objects.filter(kind=kind, size__gt=0, wall_s__gt=0).order_by("-created_at", "-id")
                 .values_list("size", "wall_s")[:ops_setting("OPS_HISTORY_RUNS")])
     sizes = np.array([r[0] for r in rows], dtype=np.float64)
     walls = np.array([r[1] for r in rows], dtype=np.float64)

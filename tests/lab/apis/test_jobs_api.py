@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from apps.lab import services
 from apps.lab.models import LabJob
@@ -185,3 +187,17 @@ def test_the_estimate_shows_the_energy_part_once_a_job_of_the_kind_was_measured(
     assert first["energy"] is None
     assert second["energy"]["samples"] >= 1 and second["energy"]["joules"] > 0
     assert 0 <= second["energy"]["ceu_energy"] <= second["cost"]
+
+
+def test_the_estimates_run_time_is_the_one_the_deadline_check_uses(api, tenant):
+    # given: one measured job; with fewer than three runs the scheduler plans on its prior
+    funded_account(tenant, 100_000)
+    _finished(tenant)
+    quote = api.post("/api/v1/lab/estimate/", BODY, format="json").json()
+    # when: a flexible job whose deadline is too soon
+    refused = api.post("/api/v1/lab/jobs/", {**BODY, "flexible": True,
+                                            "deadline": (timezone.now() + timedelta(seconds=1)).isoformat()},
+                       format="json", HTTP_IDEMPOTENCY_KEY="too-soon-1")
+    # then: the refusal names the duration the quote showed
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_schedule"
+    assert refused.json()["extra"]["expected_duration_s"] == pytest.approx(quote["energy"]["wall_s"], abs=0.05)

@@ -99,3 +99,16 @@ def test_the_expected_duration_comes_from_the_kinds_measured_runs(tenant, other_
     # then
     assert expected == pytest.approx(5.0)
     assert prior == pytest.approx(5.0 + 10**8 / 5e7)
+
+
+def test_failed_runs_of_no_size_take_no_place_in_the_duration_history(tenant, settings):
+    # given: three measured runs of 2 s + 1 us per unit, then more failed (size 0) rows than the window holds
+    settings.OPS_HISTORY_RUNS = 3
+    for i, size in enumerate([10**6, 2 * 10**6, 4 * 10**6]):
+        measured(tenant, kind="lab.gray_scott", size=size, wall_s=2.0 + size * 1e-6, ref_id=i + 1)
+    for i in range(5):
+        measured(tenant, kind="lab.gray_scott", size=0, wall_s=0.3, ref_id=100 + i)
+    # when
+    expected = expected_seconds(kind="lab.gray_scott", size=3 * 10**6)
+    # then: the fit of the real runs, not the prior the failed rows would leave
+    assert expected == pytest.approx(5.0)
