@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.core.serializers import BoundedIntegerField, StrictInputSerializer
+from apps.core.serializers import BoundedIntegerField, SafeDictField, StrictInputSerializer
 from apps.marketplace.models import OrderStatus, OrderType, Side, StpMode, TimeInForce
+from apps.marketplace.services.order_batch import MAX_BATCH
 
 
 class MarketOutput(serializers.Serializer):
@@ -78,6 +79,29 @@ class MarketOrderInput(StrictInputSerializer):
     stp_mode = serializers.ChoiceField(choices=StpMode.choices, default=StpMode.CANCEL_NEWEST)
     max_quote = BoundedIntegerField(min_value=1, required=False, allow_null=True,
                                     help_text="Market buys: most quote minor units to spend, fees included.")
+
+
+class MarketOrderBatchInput(StrictInputSerializer):
+    orders = serializers.ListField(child=MarketOrderInput(), min_length=1, max_length=MAX_BATCH,
+                                   help_text=f"1 to {MAX_BATCH} orders, placed in this order.")
+
+
+class MarketRefusalOutput(serializers.Serializer):
+    code = serializers.CharField(help_text="The single-order endpoint's error code for this refusal.")
+    message = serializers.CharField()
+    extra = SafeDictField()
+
+
+class MarketBatchResultOutput(serializers.Serializer):
+    index = BoundedIntegerField(help_text="The order's position in the request.")
+    status = BoundedIntegerField(help_text="The HTTP status this order would have had alone: 201 placed, "
+                                           "200 replayed, 4xx refused.")
+    order = MarketPlacedOutput(allow_null=True)
+    error = MarketRefusalOutput(allow_null=True)
+
+
+class MarketBatchOutput(serializers.Serializer):
+    results = MarketBatchResultOutput(many=True)
 
 
 class MarketAmendInput(StrictInputSerializer):
