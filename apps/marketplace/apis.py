@@ -136,7 +136,7 @@ class MarketOrdersApi(TenantApi):
         v = dict(data.validated_data)
         placed = services.order_place(actor=self.actor, tenant=self.tenant, market_id=market_id,
                                       order_type=v.pop("type"), **v)
-        body = {**s.MarketOrderOutput(placed.order).data, "replayed": placed.replayed}
+        body = {**s.order_body(placed.order), "replayed": placed.replayed}
         return Response(body, status=status.HTTP_200_OK if placed.replayed else status.HTTP_201_CREATED)
 
 
@@ -173,8 +173,7 @@ class MarketOrdersBatchApi(TenantApi):
 def _result(index: int, outcome: Outcome) -> dict[str, object]:
     error = outcome.error
     return {"index": index, "status": outcome.status,
-            "order": None if outcome.order is None else {**s.MarketOrderOutput(outcome.order).data,
-                                                          "replayed": outcome.replayed},
+            "order": None if outcome.order is None else {**s.order_body(outcome.order), "replayed": outcome.replayed},
             "error": None if error is None else {"code": error.code, "message": error.message,
                                                  "extra": error.extra or {}}}
 

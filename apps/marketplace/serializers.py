@@ -2,10 +2,12 @@
 and lot integers alongside); every amount is an integer."""
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from apps.core.serializers import BoundedIntegerField, SafeDictField, StrictInputSerializer
-from apps.marketplace.models import OrderStatus, OrderType, Side, StpMode, TimeInForce
+from apps.marketplace.models import Order, OrderStatus, OrderType, Side, StpMode, TimeInForce
 from apps.marketplace.services.order_batch import MAX_BATCH
 
 
@@ -57,6 +59,28 @@ class MarketOrderOutput(serializers.Serializer):
                                              help_text="Still held for this order, in reserve_asset.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def order_body(order: Order) -> dict[str, Any]:
+    """`MarketOrderOutput(order).data` without DRF's per-field machinery, for the order-placing answers (a batch
+    of 100 orders spent 1.4 ms per order in the serializer on the loaded development box); a test holds the two
+    equal field by field."""
+    when, lot, tick = _DATETIME.to_representation, order.market.lot_size, order.market.tick_size
+    return {"id": order.pk, "market": order.market_id, "symbol": order.market.symbol, "client_id": order.client_id,
+            "sequence": order.sequence, "side": str(order.side), "type": str(order.order_type),
+            "time_in_force": str(order.time_in_force),
+            "price": None if order.price_ticks is None else order.price_ticks * tick, "price_ticks": order.price_ticks,
+            "quantity": order.qty_lots * lot, "qty_lots": order.qty_lots, "filled_quantity": order.filled_lots * lot,
+            "filled_lots": order.filled_lots, "open_quantity": order.open_lots * lot, "open_lots": order.open_lots,
+            "filled_notional": order.filled_notional, "fees_paid": order.fees_paid, "status": str(order.status),
+            "cancel_reason": order.cancel_reason, "post_only": order.post_only, "stp_mode": str(order.stp_mode),
+            "expires_at": None if order.expires_at is None else when(order.expires_at),
+            "max_quote": order.max_quote, "reserve_asset": order.reserve_asset,
+            "reserved_remaining": order.reserve_left, "created_at": when(order.created_at),
+            "updated_at": when(order.updated_at)}
 
 
 class MarketPlacedOutput(MarketOrderOutput):

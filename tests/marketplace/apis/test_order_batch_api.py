@@ -1,7 +1,6 @@
 """POST /api/v1/markets/<id>/orders/batch/: per-order outcomes, replays, scopes, tenants and bad input."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,9 +8,9 @@ import pytest
 
 from apps.marketplace.models import Order
 from apps.marketplace.services import sequencer_client
-from apps.marketplace.services.writer import Writer
 from tests.ledger.factories import funded_account
 from tests.marketplace.factories import make_market
+from tests.marketplace.writer_thread import writer_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -137,20 +136,8 @@ def test_an_unknown_market_is_a_404_for_the_whole_batch(api, funded):
 
 @pytest.fixture
 def writer(market: Any) -> Iterator[None]:
-    stopping = threading.Event()
-    thread = threading.Thread(target=lambda: Writer(market_ids=[market.pk], linger_ms=20).serve(stop=stopping.is_set))
-    thread.start()
-    try:
-        for _ in range(400):
-            if sequencer_client.client().exists(sequencer_client.leader_key(market.pk)):
-                break
-            stopping.wait(0.05)
-        sequencer_client.leaders_forget()
+    with writer_thread(market.pk):
         yield
-    finally:
-        stopping.set()
-        thread.join(30)
-        sequencer_client.leaders_forget()
 
 
 @pytest.mark.integration
