@@ -171,7 +171,6 @@ def load_orders(pks: list[int]) -> dict[int, Order]:
     found = {o.pk: o for o in Order.objects.select_related("market").filter(pk__in=pks)}
     missing = [pk for pk in pks if pk not in found]
     if missing:
-        with rls.system_context(reason="the caller was authorised for these orders before their commands were "
-                                       "queued"):
+        with rls.system_context(reason="the caller was authorised for these orders before queuing them"):
             found.update({o.pk: o for o in Order.objects.select_related("market").filter(pk__in=missing)})
     return found
