@@ -437,13 +437,16 @@ def main() -> None:
     parser.add_argument("--parts", default="abcde", help="which parts to run, e.g. de")
     parser.add_argument("--capacity", type=int, default=12_000, help="(d) orders queued per round, all markets")
     parser.add_argument("--threads", type=int, default=64, help="(d) closed-loop caller threads")
-    parser.add_argument("--http-rate", type=float, default=1500.0, help="(e) offered rate with writers")
+    parser.add_argument("--http-rate", type=float, default=1500.0, help="(e) offered orders/s with writers")
+    parser.add_argument("--http-batch", type=int, default=100, help="(e) orders per batch request")
+    parser.add_argument("--http-procs", type=int, default=4, help="(e) load-generator processes")
+    parser.add_argument("--stages", type=int, default=200, help="(e) orders timed stage by stage (0: skip)")
     args = parser.parse_args()
     if args.quick:
         args.orders, args.seconds, args.rate, args.capacity, args.threads = 20_000, 1.5, 40.0, 2_000, 16
     figures: dict[str, Any] = {"core": run_core(args.orders)} if "a" in args.parts else {}
     _django.setup()
-    from benchmarks import marketplace_batched
+    from benchmarks import marketplace_batched, marketplace_http
 
     if "b" in args.parts:
         figures["e2e"] = run_e2e(args.seconds)
@@ -452,11 +455,12 @@ def main() -> None:
     if "d" in args.parts:
         figures["batched_service"] = marketplace_batched.run_service(args.seconds, args.capacity, args.threads)
     if "e" in args.parts:
-        figures["batched_http"] = marketplace_batched.run_http(args.seconds, args.http_rate, args.rate)
+        figures["batched_http"] = marketplace_http.run_http(args.seconds, args.http_rate, args.http_batch,
+                                                            args.http_procs, args.stages)
     print(json.dumps({"benchmark": "marketplace", "peers": {
         "core": "naive sorted-list book", "e2e": "apps.ledger transfer_create", "http": "POST /api/v1/ledger/entries/",
         "batched_service": "the per-order path (order_place without a writer), same run",
-        "batched_http": "the per-order path behind the same server, same run"},
+        "batched_http": "the per-order path (no writer) behind the same server, same run"},
         "figures": figures}, default=float))
 
 

@@ -6,8 +6,7 @@
         orders/s is commands answered (committed, holds and settlement included) per wall second;
     callers: closed-loop threads calling `order_place` / `order_cancel` as the API does, writers running or not:
         orders/s and p50/p99 per call;
-(e) HTTP: the order endpoint at a fixed rate with writers behind gunicorn, against the per-order path at the
-    same rate.
+(e) HTTP lives in benchmarks/marketplace_http.py.
 Client ids are fresh in every round (a round tag), so no round measures idempotent replays.
 """
 from __future__ import annotations
@@ -177,57 +176,3 @@ def run_service(seconds: float, per_market_total: int, threads: int) -> dict[str
     print(f"    ledger_verify {'OK' if report.ok else 'BROKEN'} ({report.entries} entries); replay of "
           f"{sum(r.trades for r in replays)} trades {'identical' if out['replay_ok'] else 'DIFFERENT'}")
     return out
-
-
-def run_http(seconds: float, rate: float, baseline_rate: float) -> dict[str, Any]:
-    """The order endpoint at `rate` with writers, and the per-order path at `baseline_rate` (its capacity is
-    far below `rate`: offered more, it only queues)."""
-    from apps.core.actors import Actor
-    from apps.marketplace.models import Market
-    from apps.tenants.models import Tenant
-    from apps.tenants.services import api_key_create
-    from benchmarks.marketplace import fixed_rate, start_server
-
-    traders = list(Tenant.objects.filter(slug__startswith="mbench-").order_by("pk")[:8])
-    keys = [api_key_create(actor=Actor.system("bench"), tenant=t, name="bench", scopes=["read", "write", "trade"])
-            .secret for t in traders]
-    market = Market.objects.order_by("pk").first()
-    assert market is not None
-    server, url = start_server(threads=64)
-    rng, tag = random.Random(7), uuid.uuid4().hex[:6]
-
-    def order(session: Any, i: int) -> bool:
-        side = rng.choice(("buy", "sell"))
-        away = 1 if side == "buy" else -1
-        body = {"client_id": f"x{tag}-{i}-{time.time_ns()}", "side": side,
-                "price": (1000 - away * rng.randint(0, 6)) * 10, "quantity": rng.randint(1, 5) * 100_000}
-        r = session.post(f"{url}/api/v1/markets/{market.pk}/orders/", json=body,
-                         headers={"Authorization": f"Api-Key {keys[i % len(keys)]}"})
-        return r.status_code == 201
-
-    try:
-        fixed_rate(baseline_rate, 1.0, order)
-        per_order = fixed_rate(baseline_rate, seconds, order)
-        procs = start_writers([market])
-        try:
-            time.sleep(0.6)  # the server's workers notice the leader (their cache lasts 0.5 s)
-            fixed_rate(rate / 4, 1.0, order, workers=64)
-            batched = fixed_rate(rate, seconds, order, workers=64)
-        finally:
-            stop_writers(procs)
-    finally:
-        server.terminate()
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:  # threads still serving queued requests: the figures are taken
-            server.kill()
-            server.wait(10)
-    print(f"(e) HTTP POST /api/v1/markets/<id>/orders/, gunicorn 2 workers x 64 threads, fixed rate for "
-          f"{seconds:.0f} s")
-    print(f"    {'path':<28} {'offered/s':>9} {'achieved/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for label, r in (("writers (batched)", batched), ("per-order (no writer)", per_order)):
-        print(f"    {label:<28} {r['rate']:>9.0f} {r['per_s']:>10.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-              f"{r['errors']:>7}")
-    print(f"    goal 1,500 orders/s with p99 < 50 ms: "
-          f"{'met' if batched['per_s'] >= 1500 and batched['p99_ms'] < 50 and not batched['errors'] else 'NOT met'}")
-    return {"batched": batched, "per_order": per_order, "ratio": batched["per_s"] / per_order["per_s"]}

@@ -12,6 +12,7 @@ from apps.marketplace import selectors, services
 from apps.marketplace import serializers as s
 from apps.marketplace.domain import MAX_AMOUNT
 from apps.marketplace.errors import MarketErrorCode
+from apps.marketplace.services.order_batch import Outcome, orders_place_batch
 from apps.tenants.api_base import TenantApi
 from apps.tenants.roles import Permission
 
@@ -135,8 +136,46 @@ class MarketOrdersApi(TenantApi):
         v = dict(data.validated_data)
         placed = services.order_place(actor=self.actor, tenant=self.tenant, market_id=market_id,
                                       order_type=v.pop("type"), **v)
-        body = {**s.MarketOrderOutput(placed.order).data, "replayed": placed.replayed}
+        body = {**s.order_body(placed.order), "replayed": placed.replayed}
         return Response(body, status=status.HTTP_200_OK if placed.replayed else status.HTTP_201_CREATED)
+
+
+class MarketOrdersBatchApi(TenantApi):
+    """Up to 100 orders in one request, each answered on its own (services/order_batch.py has the contract)."""
+
+    permission = Permission.TRADE
+    # The orders commit in the market writer's transaction, not the request's; each is idempotent by its client
+    # id, so a batch whose stored answer was lost is safely placed again (its orders answer as replays).
+    idempotency_atomic = False
+
+    @extend_schema(operation_id="markets_orders_batch", request=s.MarketOrderBatchInput,
+                   responses={200: s.MarketBatchOutput})
+    def post(self, request: Request, market_id: int) -> Response:
+        return self.handle_idempotent(request, lambda: self._place(request, market_id))
+
+    def _place(self, request: Request, market_id: int) -> Response:
+        data = s.MarketOrderBatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        orders = [{**{k: v for k, v in o.items() if k != "type"}, "order_type": o["type"]}
+                  for o in data.validated_data["orders"]]
+        outcomes = orders_place_batch(actor=self.actor, tenant=self.tenant, market_id=market_id, orders=orders)
+        body = {"results": [_result(i, o) for i, o in enumerate(outcomes)]}
+        if any(o.status >= 500 for o in outcomes):
+            # An unknown outcome must not be stored under the Idempotency-Key: answering 503 lets the client
+            # repeat the request, whose committed orders then answer as replays.
+            raise ApplicationError("The market's writer did not answer every order in time; repeat the request "
+                                   "to learn the outcome of each.", code=MarketErrorCode.SEQUENCER_TIMEOUT,
+                                   status=503, extra=body)
+        # The shapes are MarketBatchOutput's; the bodies are built once, from MarketOrderOutput.
+        return Response(body)
+
+
+def _result(index: int, outcome: Outcome) -> dict[str, object]:
+    error = outcome.error
+    return {"index": index, "status": outcome.status,
+            "order": None if outcome.order is None else {**s.order_body(outcome.order), "replayed": outcome.replayed},
+            "error": None if error is None else {"code": error.code, "message": error.message,
+                                                 "extra": error.extra or {}}}
 
 
 class CancelAllApi(TenantApi):

@@ -2,10 +2,13 @@
 and lot integers alongside); every amount is an integer."""
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from apps.core.serializers import BoundedIntegerField, StrictInputSerializer
-from apps.marketplace.models import OrderStatus, OrderType, Side, StpMode, TimeInForce
+from apps.core.serializers import BoundedIntegerField, SafeDictField, StrictInputSerializer
+from apps.marketplace.models import Order, OrderStatus, OrderType, Side, StpMode, TimeInForce
+from apps.marketplace.services.order_batch import MAX_BATCH
 
 
 class MarketOutput(serializers.Serializer):
@@ -58,6 +61,28 @@ class MarketOrderOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def order_body(order: Order) -> dict[str, Any]:
+    """`MarketOrderOutput(order).data` without DRF's per-field machinery, for the order-placing answers (a batch
+    of 100 orders spent 1.4 ms per order in the serializer on the loaded development box); a test holds the two
+    equal field by field."""
+    when, lot, tick = _DATETIME.to_representation, order.market.lot_size, order.market.tick_size
+    return {"id": order.pk, "market": order.market_id, "symbol": order.market.symbol, "client_id": order.client_id,
+            "sequence": order.sequence, "side": str(order.side), "type": str(order.order_type),
+            "time_in_force": str(order.time_in_force),
+            "price": None if order.price_ticks is None else order.price_ticks * tick, "price_ticks": order.price_ticks,
+            "quantity": order.qty_lots * lot, "qty_lots": order.qty_lots, "filled_quantity": order.filled_lots * lot,
+            "filled_lots": order.filled_lots, "open_quantity": order.open_lots * lot, "open_lots": order.open_lots,
+            "filled_notional": order.filled_notional, "fees_paid": order.fees_paid, "status": str(order.status),
+            "cancel_reason": order.cancel_reason, "post_only": order.post_only, "stp_mode": str(order.stp_mode),
+            "expires_at": None if order.expires_at is None else when(order.expires_at),
+            "max_quote": order.max_quote, "reserve_asset": order.reserve_asset,
+            "reserved_remaining": order.reserve_left, "created_at": when(order.created_at),
+            "updated_at": when(order.updated_at)}
+
+
 class MarketPlacedOutput(MarketOrderOutput):
     replayed = serializers.BooleanField(help_text="True when this client id had already placed this order.")
 
@@ -78,6 +103,29 @@ class MarketOrderInput(StrictInputSerializer):
     stp_mode = serializers.ChoiceField(choices=StpMode.choices, default=StpMode.CANCEL_NEWEST)
     max_quote = BoundedIntegerField(min_value=1, required=False, allow_null=True,
                                     help_text="Market buys: most quote minor units to spend, fees included.")
+
+
+class MarketOrderBatchInput(StrictInputSerializer):
+    orders = serializers.ListField(child=MarketOrderInput(), min_length=1, max_length=MAX_BATCH,
+                                   help_text=f"1 to {MAX_BATCH} orders, placed in this order.")
+
+
+class MarketRefusalOutput(serializers.Serializer):
+    code = serializers.CharField(help_text="The single-order endpoint's error code for this refusal.")
+    message = serializers.CharField()
+    extra = SafeDictField()
+
+
+class MarketBatchResultOutput(serializers.Serializer):
+    index = BoundedIntegerField(help_text="The order's position in the request.")
+    status = BoundedIntegerField(help_text="The HTTP status this order would have had alone: 201 placed, "
+                                           "200 replayed, 4xx refused.")
+    order = MarketPlacedOutput(allow_null=True)
+    error = MarketRefusalOutput(allow_null=True)
+
+
+class MarketBatchOutput(serializers.Serializer):
+    results = MarketBatchResultOutput(many=True)
 
 
 class MarketAmendInput(StrictInputSerializer):

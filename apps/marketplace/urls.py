@@ -19,5 +19,6 @@ urlpatterns = [
     path("<int:market_id>/stats/", apis.StatsApi.as_view(), name="market-stats"),
     path("<int:market_id>/events/", apis.EventsApi.as_view(), name="market-events"),
     path("<int:market_id>/orders/", apis.MarketOrdersApi.as_view(), name="market-orders"),
+    path("<int:market_id>/orders/batch/", apis.MarketOrdersBatchApi.as_view(), name="market-orders-batch"),
     path("<int:market_id>/orders/cancel-all/", apis.CancelAllApi.as_view(), name="market-orders-cancel-all"),
 ]

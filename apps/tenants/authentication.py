@@ -8,6 +8,7 @@ from rest_framework import authentication, exceptions
 
 from apps.core.client_address import client_address
 from apps.core.throttling import failed_auth_record, failed_auth_wait
+from apps.tenants.key_cache import key_cached
 from apps.tenants.models import ApiKey
 from apps.tenants.services import api_key_authenticate, api_key_touch
 
@@ -39,7 +40,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         wait = failed_auth_wait(address)
         if wait is not None:
             raise exceptions.Throttled(wait=wait, detail="Too many failed API-key attempts from this address.")
-        api_key = api_key_authenticate(raw=raw.strip())
+        api_key = key_cached(raw.strip(), lambda secret: api_key_authenticate(raw=secret))
         if api_key is None:
             failed_auth_record(address)
             raise exceptions.AuthenticationFailed("Invalid, revoked or unknown API key.")

@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from apps.core.actors import Actor
 from apps.core.errors import ApplicationError, ConflictError
 from apps.ops.services import audit_record, snapshot
 from apps.tenants.errors import TenantErrorCode
+from apps.tenants.key_cache import key_forget
 from apps.tenants.models import ApiKey, Invitation, Membership, Role, Tenant, TenantKind
 from apps.tenants.roles import SCOPES
 
@@ -232,6 +234,10 @@ def api_key_revoke(*, actor: Actor, tenant: Tenant, key_id: int) -> ApiKey:
         raise ConflictError("This key is already revoked.", code=TenantErrorCode.KEY_ALREADY_REVOKED)
     api_key.revoked_at = timezone.now()
     api_key.save(update_fields=["revoked_at", "updated_at"])
+    # This process forgets the key now and again at the commit (a request may cache it in between); the other
+    # processes within the cache's bound (apps/tenants/key_cache.py).
+    key_forget(api_key.prefix)
+    transaction.on_commit(partial(key_forget, api_key.prefix))
     audit_record(actor=actor, action="api_key.revoke", obj=api_key, tenant_id=tenant.pk,
                  before={"revoked_at": None}, after={"revoked_at": api_key.revoked_at.isoformat()})
     return api_key

@@ -58,6 +58,25 @@ DOCS: dict[str, Doc] = {
         errors={400: (M.OFF_TICK, M.OFF_LOT, M.ORDER_TOO_SMALL, M.ORDER_TOO_LARGE, M.PRICE_OUT_OF_RANGE,
                       M.INVALID_ORDER, M.INSUFFICIENT_FUNDS, M.ORDER_EXPIRED),
                 404: (M.UNKNOWN_MARKET,), 409: (M.DUPLICATE_CLIENT_ID, M.NO_LIQUIDITY, *TRADING), **WRITER}),
+    "markets_orders_batch": Doc(
+        "Place up to 100 orders",
+        "Places 1 to 100 orders in this market in one request, in the request's order, each answered on its own "
+        "in `results` (same index): `status` 201 placed, 200 replayed by its `client_id`, or the 4xx it would "
+        "have had alone with its `error` (`code`, `message`, `extra`); one refusal does not stop the others, and "
+        "a later order sees what earlier ones reserved or traded. A malformed body is refused whole (400, "
+        "`extra.fields.orders` keyed by index) and nothing is placed. Needs the `trade` scope. If the market's "
+        "writer does not answer every order in time the request answers 503 `sequencer_timeout` with the "
+        "per-order results so far in `extra`; repeat it: orders that committed answer as replays.",
+        request={"orders": [{"client_id": "bid-2026-03-02-01", "side": "buy", "type": "limit", "price": 1240,
+                             "quantity": 10000},
+                            {"client_id": "ask-2026-03-02-01", "side": "sell", "type": "limit", "price": 1250,
+                             "quantity": 10000}]},
+        response={"results": [
+            {"index": 0, "status": 201, "order": {**ORDER, "replayed": False}, "error": None},
+            {"index": 1, "status": 400, "order": None, "error": {
+                "code": "insufficient_funds", "message": "Insufficient CEU: 10.000 CEU needed, 4.000 CEU available.",
+                "extra": {"asset": "CEU", "needed": 10000, "available": 4000}}}]},
+        errors={400: (M.INVALID_ORDER,), 404: (M.UNKNOWN_MARKET,), **WRITER}),
     "markets_orders_cancel_all": Doc("Cancel all your orders in a market",
                                      "Cancels every open order of yours here and releases their reservations.",
                                      response=[CANCELLED],

@@ -30,3 +30,6 @@ MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405 (sta
 # No sealer process runs under the suite: tests seal inline where they check the chain, and a long test's entries
 # must not turn into a fault meanwhile. The bound's own tests set it themselves.
 LEDGER_SEAL_BOUND_S = 600.0
+# API keys are looked up on every request in the suite (a test that deactivates a tenant expects the next call
+# refused); the cache's own tests turn it on (tests/tenants/test_key_cache.py).
+API_KEY_CACHE_SECONDS = 0.0

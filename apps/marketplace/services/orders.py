@@ -281,15 +281,30 @@ def order_place(*, actor: Actor, tenant: Tenant, market_id: int, client_id: str,
                                         quantity=quantity, price=price, time_in_force=time_in_force,
                                         expires_at=expires_at, post_only=post_only, stp_mode=stp_mode,
                                         max_quote=max_quote)
+    if sequencer_client.leader_alive(market_id):
+        return _place_queued(actor, tenant, market_id, fields, request_hash)
     replayed = _replay(tenant, client_id, request_hash)
     if replayed is not None:
         return replayed
-    if sequencer_client.leader_alive(market_id):
-        done = sequencer_client.submit(market_id, sequencer_client.request(
-            "place", actor=actor, tenant_id=tenant.pk, fields=place_fields_json(fields), request_hash=request_hash))
-        return Placed(order=sequencer_client.load_order(done["order"]), replayed=done["replayed"])
     return order_place_direct(actor=actor, tenant=tenant, market_id=market_id, fields=fields,
                               request_hash=request_hash)
+
+
+def _place_queued(actor: Actor, tenant: Tenant, market_id: int, fields: dict[str, Any], request_hash: str) -> Placed:
+    # No client-id probe before queuing: the writer reads the batch's committed client ids under its lock and
+    # answers a replay itself. Only a refusal for the market's state needs the probe, since a replay is answered
+    # even while the market is halted.
+    try:
+        done = sequencer_client.submit(market_id, sequencer_client.request(
+            "place", actor=actor, tenant_id=tenant.pk, fields=place_fields_json(fields), request_hash=request_hash))
+    except ApplicationError as exc:
+        if exc.code not in (MarketErrorCode.MARKET_HALTED, MarketErrorCode.MARKET_CLOSED):
+            raise
+        replayed = _replay(tenant, fields["client_id"], request_hash)
+        if replayed is None:
+            raise
+        return replayed
+    return Placed(order=sequencer_client.load_order(done["order"]), replayed=done["replayed"])
 
 
 def order_place_direct(*, actor: Actor, tenant: Tenant, market_id: int, fields: dict[str, Any],

@@ -103,26 +103,74 @@ def request(kind: str, *, actor: Actor, tenant_id: int | None, **args: Any) -> d
 def submit(market_id: int, command: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
     """Queue `command` for the market's writer and wait for its committed result; raises the command's refusal
     as the ApplicationError the per-order path would have raised, or `sequencer_timeout` (503)."""
+    answer = submit_many(market_id, [command], timeout=timeout)[0]
+    if isinstance(answer, ApplicationError):
+        raise answer
+    return answer
+
+
+def submit_many(market_id: int, commands: list[dict[str, Any]], *,
+                timeout: float | None = None) -> list[dict[str, Any] | ApplicationError]:
+    """Queue `commands` in one RPUSH (so they sit together in the queue, in this order, and usually share one
+    batch) and wait for every answer: each command's committed result, or its refusal, or `sequencer_timeout`.
+    Round trips: one to queue, then one blocking pop for the first answer and one pipelined pop for the rest
+    (the writer answers a whole batch in one pipeline), repeated only when the commands span batches."""
     wait = timeout_s() if timeout is None else timeout
-    reply = f"{_prefix()}:reply:{uuid.uuid4().hex}"
+    replies = [f"{_prefix()}:reply:{uuid.uuid4().hex}" for _ in commands]
     # The writer skips a command whose caller has given up, so a late batch does not apply it unseen.
-    body = {**command, "reply": reply, "deadline_ms": int((time.time() + wait) * 1000)}
-    client().rpush(queue_key(market_id), json.dumps(body, separators=(",", ":")))
-    answer = blpop([reply], wait)
-    if answer is None:
-        raise ApplicationError(
+    deadline_ms = int((time.time() + wait) * 1000)
+    bodies = [json.dumps({**c, "reply": r, "deadline_ms": deadline_ms}, separators=(",", ":"))
+              for c, r in zip(commands, replies, strict=True)]
+    redis_client = client()
+    redis_client.rpush(queue_key(market_id), *bodies)
+    answers = _collect(redis_client, replies, time.monotonic() + wait)
+    return [_decode(answers.get(r), market_id, wait) for r in replies]
+
+
+def _collect(redis_client: redis.Redis, replies: list[str], end: float) -> dict[str, bytes]:
+    answers: dict[str, bytes] = {}
+    while len(answers) < len(replies):
+        pending = [r for r in replies if r not in answers]
+        left = end - time.monotonic()
+        got = blpop(pending, left) if left > 0 else None
+        if got is None:
+            break
+        answers[got[0].decode()] = got[1]
+        rest = [r for r in pending if r not in answers]
+        if rest:
+            pipe = redis_client.pipeline(transaction=False)
+            for key in rest:
+                pipe.lpop(key)
+            answers.update({k: v for k, v in zip(rest, pipe.execute(), strict=True) if v is not None})
+    return answers
+
+
+def _decode(raw: bytes | None, market_id: int, wait: float) -> dict[str, Any] | ApplicationError:
+    if raw is None:
+        return ApplicationError(
             f"The market's writer did not answer within {wait:g} s. The command may still have been applied: "
             "repeat an order with the same client_id to learn its outcome.",
             code=MarketErrorCode.SEQUENCER_TIMEOUT, status=503, extra={"market": market_id, "timeout_s": wait})
-    data = json.loads(answer[1])
+    data = json.loads(raw)
     if "error" in data:
         error = data["error"]
-        raise ApplicationError(error["message"], code=error["code"], status=error["status"], extra=error["extra"])
+        return ApplicationError(error["message"], code=error["code"], status=error["status"], extra=error["extra"])
     result: dict[str, Any] = data["ok"]
     return result
 
 
 def load_order(pk: int) -> Order:
     """An order the writer just committed for this caller (the caller was authorised for it before queuing)."""
-    with rls.system_context(reason="the caller was authorised for this order before its command was queued"):
-        return Order.objects.select_related("market").get(pk=pk)
+    return load_orders([pk])[pk]
+
+
+def load_orders(pks: list[int]) -> dict[int, Order]:
+    """Orders the writer just committed for this caller, in one query: under the caller's own tenant context
+    (an API request's), which sees them without the two extra round trips of switching context; only what it
+    cannot see (a caller with no tenant context) is read in the system context."""
+    found = {o.pk: o for o in Order.objects.select_related("market").filter(pk__in=pks)}
+    missing = [pk for pk in pks if pk not in found]
+    if missing:
+        with rls.system_context(reason="the caller was authorised for these orders before queuing them"):
+            found.update({o.pk: o for o in Order.objects.select_related("market").filter(pk__in=missing)})
+    return found

@@ -650,6 +650,17 @@ class MarketAmendInputRequest(TypedDict, total=False):
     quantity: int
 
 
+class MarketBatchOutput(TypedDict, total=False):
+    results: list[MarketBatchResultOutput]
+
+
+class MarketBatchResultOutput(TypedDict, total=False):
+    error: MarketRefusalOutput | None
+    index: int
+    order: MarketPlacedOutput | None
+    status: int
+
+
 class MarketCandleOutput(TypedDict, total=False):
     close: int
     high: int
@@ -698,6 +709,10 @@ class MarketLevelOutput(TypedDict, total=False):
     price_ticks: int
     qty_lots: int
     quantity: int
+
+
+class MarketOrderBatchInputRequest(TypedDict, total=False):
+    orders: list[MarketOrderInputRequest]
 
 
 class MarketOrderInputRequest(TypedDict, total=False):
@@ -805,6 +820,12 @@ class MarketQuoteOutput(TypedDict, total=False):
     total: int
     unfilled_quantity: int
     worst_price: int | None
+
+
+class MarketRefusalOutput(TypedDict, total=False):
+    code: str
+    extra: dict[str, Any]
+    message: str
 
 
 class MarketStatsOutput(TypedDict, total=False):

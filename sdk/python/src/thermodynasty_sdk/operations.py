@@ -504,6 +504,11 @@ class Operations:
         body = {"client_id": client_id, "expires_at": expires_at, "max_quote": max_quote, "post_only": post_only, "price": price, "quantity": quantity, "side": side, "stp_mode": stp_mode, "time_in_force": time_in_force, "type": type}
         return self._transport.request("POST", f"/api/v1/markets/{_q(market_id)}/orders/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
 
+    def markets_orders_batch(self, market_id: int, *, orders: list[models.MarketOrderInputRequest], idempotency_key: str | None = None) -> models.MarketBatchOutput:
+        """Place up to 100 orders"""
+        body = {"orders": orders}
+        return self._transport.request("POST", f"/api/v1/markets/{_q(market_id)}/orders/batch/", body={k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key)
+
     def markets_orders_cancel_all(self, market_id: int, *, idempotency_key: str | None = None) -> list[models.MarketOrderOutput]:
         """Cancel all your orders in a market"""
         return self._transport.request("POST", f"/api/v1/markets/{_q(market_id)}/orders/cancel-all/", idempotency_key=idempotency_key)
