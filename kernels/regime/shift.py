@@ -94,16 +94,18 @@ class ShiftCusum:
     def learn(self, points: list[tuple[float, float]]) -> None:
         """Fix the per-bucket baseline, the residual autocorrelation and the noise scale from ``points``."""
         n = self.config.buckets
-        totals, counts = [0.0] * n, [0] * n
+        visits: list[list[float]] = [[] for _ in range(n)]
         for t, x in points:
-            totals[self.bucket(t)] += x
-            counts[self.bucket(t)] += 1
-        overall = sum(totals) / max(len(points), 1)
+            visits[self.bucket(t)].append(x)
+        # only the later half of each bucket's visits (and of the period, for the noise): a stream's start has
+        # transients (a categorical stream's surprisal falls as its smoothing fades) that are not its level
+        later = [v[len(v) // 2:] for v in visits]
+        overall = sum(sum(v) for v in later) / max(sum(len(v) for v in later), 1)
         # a bucket the learning period never visited starts at the overall level
-        self.level = [totals[b] / counts[b] if counts[b] else overall for b in range(n)]
+        self.level = [sum(v) / len(v) if v else overall for v in later]
         if self.config.test == "poisson":
             self.level = [max(v, MIN_RATE) for v in self.level]
-        residuals = [x - self.level[self.bucket(t)] for t, x in points]
+        residuals = [x - self.level[self.bucket(t)] for t, x in points[len(points) // 2:]]
         variance = _variance(residuals)
         self.factor = _long_run_factor(residuals, variance)
         if self.config.test == "mean":
