@@ -14,8 +14,9 @@ NEAR = 0.1  # numbers within 10 % of each other are "the same" setting
 
 
 def signature(template: Mapping[str, Any]) -> tuple[tuple[Any, ...], dict[str, float]]:
-    """(what must differ outright, the numbers that may differ a little): the inputs' kinds and units and the
-    change-point model and the detector's shift test; then window, bins, every detector and tracker setting (defaults filled in) and budgets."""
+    """(what must differ outright, the numbers that may differ a little): the inputs' kinds and units, the
+    change-point model and the detector's shift test; then window, bins, every detector and tracker setting
+    (defaults filled in) and budgets."""
     inputs = tuple(sorted((i["kind"], i.get("units", "")) for i in template["inputs"]))
     tracker = asdict(TrackerConfig.from_dict(template.get("changepoint")))
     detector = asdict(DetectorConfig(**template["detector"]))
