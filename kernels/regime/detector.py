@@ -14,6 +14,9 @@ Evidence ``e = w_r r + n + w_c c`` (each term clipped to [0, 1] before weighting
 if it beats all evidence of the recent look-back (``GradedSuppressor``), because NAB-style
 scoring rewards only the first detection of an event. The score is ``e / (e + scale)``.
 
+Opt-in (``DetectorConfig.shift_test``): a two-sided CUSUM on the learnt level (``kernels/regime/shift.py``) also
+alarms on sustained rises and falls that stay inside the learnt range, such as a Poisson rate falling by 40 %.
+
 No look-ahead: a point's score is computed from that point and the points before it. The
 first ``learning_period`` points score 0; they are buffered, fix the quantisation scale,
 and are then replayed into the counters.
