@@ -1,6 +1,7 @@
 """Use-case evidence: every template over its scenario generator on out-of-sample seeds, judged by its budgets.
 
-Usage: ``python benchmarks/use_cases.py [--seeds 20] [--first 1000] [--keys a,b] [--jobs 2] [--write] [--docs]``
+Usage: ``python benchmarks/use_cases.py [--seeds 20] [--first 1000] [--keys a,b] [--library L] [--jobs 2]
+       [--write] [--docs]``
 
 For each template with a registered scenario: ``--seeds`` normal and failure episodes from seed ``--first`` on
 (templates were tuned on seeds 0-49, so these are out of sample), evaluated by ``kernels.scenarios.evaluate``
@@ -138,6 +139,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--first", type=int, default=1000)
     parser.add_argument("--keys", default="")
+    parser.add_argument("--library", default="", help="only this library's templates (industrial, biomedical, ...)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--docs", action="store_true")
@@ -145,8 +147,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.first < 50:
         parser.error("seeds 0-49 tuned the templates: report from 1000 up")
+    if (args.keys or args.library) and (args.write or args.docs):
+        parser.error("--write and --docs store every template's figures: run them without --keys / --library")
     everything, specs = templates(), all_specs()
     keys = args.keys.split(",") if args.keys else sorted(k for k in everything if k in specs)
+    keys = [k for k in keys if not args.library or everything[k]["industry"] == args.library]
     missing = sorted(set(everything) - set(specs))
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         rows = list(pool.map(measure, [(everything[k], args.first, args.seeds) for k in keys]))

@@ -24,12 +24,14 @@ from kernels.changepoint.config import OnlineConfig, SegmentConfig
 from kernels.changepoint.offline import segment
 from kernels.changepoint.online import OnlineDetector
 from kernels.changepoint.types import ChangePoint
+from kernels.changepoint.whiten import MIN_LEARN, Ar1Whitener
 
 BOUNDARY_MARGIN = 5  # points before a boundary's estimated start whose anomaly alarms belong to that boundary
 MAX_RING = 1_100  # bound on the points kept for the check and for dating a boundary
 # a template's change-point model names the check's cost model; "seasonal" checks residuals for a level change
 MODELS = {"level": "mean", "variance": "meanvar", "trend": "trend", "counts": "poisson", "seasonal": "mean",
           "auto": "auto"}
+NOISES = ("iid", "ar1")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,10 @@ class TrackerConfig:
         tolerance: points the check's boundary may lie from the detector's.
         period: points per cycle for ``seasonal`` (None otherwise).
         enabled: False turns regime-change alerts off for the stream (its alert policy wants anomalies only).
+        noise: ``iid`` feeds the detector the values (or a seasonal stream's residuals) as they are; ``ar1``
+            feeds their AR(1) innovations, with ``phi`` fitted on the first ``learn`` points (after a seasonal
+            stream's first cycle) and frozen, so red noise is not taken for regime changes (see ``whiten.py``).
+        learn: points the AR(1) filter is fitted on (``ar1`` only); no boundary is raised before they are seen.
 
     Example:
         >>> TrackerConfig(model="level").online().max_delay
@@ -61,6 +67,8 @@ class TrackerConfig:
     tolerance: int = 2
     period: int | None = None
     enabled: bool = True
+    noise: str = "iid"
+    learn: int = 0
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -71,6 +79,13 @@ class TrackerConfig:
             raise ValueError("period must be >= 2 points")
         if not (1 <= self.persist <= 200 and 10 <= self.context <= 500 and 0 <= self.tolerance <= 10):
             raise ValueError("persist in [1, 200], context in [10, 500] and tolerance in [0, 10] are required")
+        if self.noise not in NOISES:
+            raise ValueError(f"noise must be one of {NOISES}, got {self.noise!r}")
+        if (self.noise == "ar1") != (self.learn > 0):
+            raise ValueError(f"learn (>= {MIN_LEARN} points) is required by, and only by, noise 'ar1'")
+        if self.noise == "ar1" and (self.learn < MIN_LEARN or self.model == "counts"):
+            # innovations of counts are no counts: the Poisson check could not take them
+            raise ValueError(f"noise 'ar1' needs learn >= {MIN_LEARN} and a model other than counts")
         self.online()  # raises on the online detector's own bad values
 
     def online(self) -> OnlineConfig:
@@ -121,11 +136,13 @@ class BoundaryTracker:
     pending: list[int] = field(default_factory=list)
     dropped: int = 0
     profile: dict[int, list[float]] = field(default_factory=dict)  # phase -> [mean, visits] (seasonal only)
+    whitener: Ar1Whitener | None = None
 
     @classmethod
     def new(cls, config: TrackerConfig | None = None) -> BoundaryTracker:
         config = config or TrackerConfig()
-        return cls(config=config, detector=OnlineDetector(config.online()), ring=deque(maxlen=cls._ring_size(config)))
+        return cls(config=config, detector=OnlineDetector(config.online()), ring=deque(maxlen=cls._ring_size(config)),
+                   whitener=Ar1Whitener(config.learn) if config.noise == "ar1" else None)
 
     @staticmethod
     def _ring_size(config: TrackerConfig) -> int:
@@ -143,11 +160,15 @@ class BoundaryTracker:
             # a seasonal stream's first cycle only builds the profile: it has no residual yet
             self.seen += 1
             return []
-        candidate = self.detector.update(fed, seconds)
+        innovation = fed if self.whitener is None else self.whitener.feed(fed)
         self.seen += 1
-        self.ring.append([seconds, fed])
-        # the detector has not seen the first cycle of a seasonal stream: its indices start after it
-        index = None if candidate is None else candidate.index + (self.config.period or 0)
+        if innovation is None:
+            return []  # the AR(1) filter's learning points: nothing to track yet
+        candidate = self.detector.update(innovation, seconds)
+        self.ring.append([seconds, innovation])
+        # the detector has not seen a seasonal stream's first cycle nor the AR(1) learning points: its indices
+        # start after them
+        index = None if candidate is None else candidate.index + (self.config.period or 0) + self.config.learn
         if index is not None and index not in self.pending:
             self.pending.append(index)
         found = []
@@ -195,7 +216,8 @@ class BoundaryTracker:
         """JSON-able state; ``from_state`` continues exactly where it stopped."""
         return {"config": asdict(self.config), "detector": self.detector.state_dict(), "seen": self.seen,
                 "ring": list(self.ring), "pending": self.pending, "dropped": self.dropped,
-                "profile": [[phase, *mean_visits] for phase, mean_visits in self.profile.items()]}
+                "profile": [[phase, *mean_visits] for phase, mean_visits in self.profile.items()],
+                "whitener": None if self.whitener is None else self.whitener.state_dict()}
 
     @classmethod
     def from_state(cls, saved: dict[str, Any] | None) -> BoundaryTracker:
@@ -215,4 +237,5 @@ class BoundaryTracker:
         return cls(config=config, detector=OnlineDetector.from_state(saved["detector"]), seen=int(saved["seen"]),
                    ring=deque(saved.get("ring", []), maxlen=cls._ring_size(config)),
                    pending=list(saved.get("pending", [])), dropped=int(saved.get("dropped", 0)),
-                   profile={int(p): [float(m), float(v)] for p, m, v in saved.get("profile", [])})
+                   profile={int(p): [float(m), float(v)] for p, m, v in saved.get("profile", [])},
+                   whitener=Ar1Whitener.from_state(saved["whitener"]) if saved.get("whitener") else None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kernels.regime.shift import ShiftConfig
+
 
 @dataclass(frozen=True)
 class DetectorConfig:
@@ -30,6 +32,11 @@ class DetectorConfig:
         suppress_fraction: ... or for this fraction of the points seen so far, if longer.
         score_scale: evidence ``e`` maps to the score ``e / (e + score_scale)`` in [0, 1).
         alarm_threshold: scores at or above this raise an alarm.
+        shift_test: ``off`` (default), or a two-sided CUSUM on the learnt level that also alarms on sustained
+            rises and falls inside the learnt range: ``mean`` or ``poisson`` (counts); see ``kernels/regime/shift``.
+        shift_size, shift_threshold, shift_buckets, shift_memory, shift_cycle_s: that CUSUM's design shift,
+            decision interval (nats), buckets of its baseline's cycle, baseline memory (points per bucket) and
+            cycle (seconds: a day or a week).
 
     Example:
         >>> DetectorConfig().learning_period
@@ -51,6 +58,12 @@ class DetectorConfig:
     suppress_fraction: float = 0.02
     score_scale: float = 0.17
     alarm_threshold: float = 0.5
+    shift_test: str = "off"
+    shift_size: float = 1.0
+    shift_threshold: float = 8.0
+    shift_buckets: int = 1
+    shift_memory: int = 500
+    shift_cycle_s: float = 86400.0
 
     def __post_init__(self) -> None:
         if self.learning_period < 2:
@@ -59,3 +72,9 @@ class DetectorConfig:
             raise ValueError("bin counts must be positive")
         if self.context_buckets < 1 or self.suppress_min < 0 or self.score_scale <= 0:
             raise ValueError("context_buckets >= 1, suppress_min >= 0 and score_scale > 0 are required")
+        if self.shift_test != "off":
+            self.shift()  # raises on the CUSUM's own bad values
+
+    def shift(self) -> ShiftConfig:
+        return ShiftConfig(test=self.shift_test, size=self.shift_size, threshold=self.shift_threshold,
+                           buckets=self.shift_buckets, memory=self.shift_memory, cycle_s=self.shift_cycle_s)

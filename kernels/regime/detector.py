@@ -14,6 +14,9 @@ Evidence ``e = w_r r + n + w_c c`` (each term clipped to [0, 1] before weighting
 if it beats all evidence of the recent look-back (``GradedSuppressor``), because NAB-style
 scoring rewards only the first detection of an event. The score is ``e / (e + scale)``.
 
+Opt-in (``DetectorConfig.shift_test``): a two-sided CUSUM on the learnt level (``kernels/regime/shift.py``) also
+alarms on sustained rises and falls that stay inside the learnt range, such as a Poisson rate falling by 40 %.
+
 No look-ahead: a point's score is computed from that point and the points before it. The
 first ``learning_period`` points score 0; they are buffered, fix the quantisation scale,
 and are then replayed into the counters.
@@ -29,6 +32,7 @@ import numpy as np
 
 from kernels.regime.config import DetectorConfig
 from kernels.regime.novelty import GoodTuringNovelty, RunningRange, Scale
+from kernels.regime.shift import ShiftCusum
 from kernels.regime.suppression import GradedSuppressor
 
 SECONDS_PER_DAY = 86400.0
@@ -64,6 +68,7 @@ class RegimeDetector:
         self.count = 0
         self._buffer: list[tuple[float, float]] = []
         self._ready = False
+        self._shift: ShiftCusum | None = None
         self._suppressor = GradedSuppressor(
             self.config.suppress_min, self.config.suppress_fraction, self.config.learning_period
         )
@@ -80,6 +85,9 @@ class RegimeDetector:
         evidence = self._evidence(t, x)
         score = self._suppressor.step(index, evidence)
         score = score / (score + self.config.score_scale)
+        # a sustained shift inside the learnt range is an anomaly too (opt-in: DetectorConfig.shift_test)
+        if self._shift is not None and self._shift.update(t, x):
+            score = max(score, self.config.alarm_threshold)
         return score, score >= self.config.alarm_threshold
 
     def _start(self) -> None:
@@ -94,6 +102,9 @@ class RegimeDetector:
         self._linear, self._tail, self._context = GoodTuringNovelty(), GoodTuringNovelty(), GoodTuringNovelty()
         for t, x in self._buffer:
             self._channels(t, x)
+        if cfg.shift_test != "off":
+            self._shift = ShiftCusum(cfg.shift())
+            self._shift.learn(self._buffer)
         self._buffer = []
         self._ready = True
 
@@ -106,6 +117,8 @@ class RegimeDetector:
             state["scale"] = [self._origin, self._median, self._width, self._tail_width, self._context_width]
             state["range"] = [self._range.low, self._range.high]
             state["novelty"] = [g.state_dict() for g in (self._linear, self._tail, self._context)]
+            if self._shift is not None:
+                state["shift"] = self._shift.state_dict()
         return state
 
     @classmethod
@@ -129,6 +142,8 @@ class RegimeDetector:
             det._range = RunningRange(float(state["range"][0]))
             det._range.high = float(state["range"][1])
             det._linear, det._tail, det._context = (GoodTuringNovelty.from_state(g) for g in state["novelty"])
+            if "shift" in state:
+                det._shift = ShiftCusum.from_state(det.config.shift(), state["shift"])
         return det
 
     def _channels(self, t: float, x: float) -> tuple[float, float, float]:

@@ -14,15 +14,18 @@ NEAR = 0.1  # numbers within 10 % of each other are "the same" setting
 
 
 def signature(template: Mapping[str, Any]) -> tuple[tuple[Any, ...], dict[str, float]]:
-    """(what must differ outright, the numbers that may differ a little): the inputs' kinds and units and the
-    change-point model; then window, bins, every detector and tracker setting (defaults filled in) and budgets."""
+    """(what must differ outright, the numbers that may differ a little): the inputs' kinds and units, the
+    change-point model and the detector's shift test; then window, bins, every detector and tracker setting
+    (defaults filled in) and budgets."""
     inputs = tuple(sorted((i["kind"], i.get("units", "")) for i in template["inputs"]))
     tracker = asdict(TrackerConfig.from_dict(template.get("changepoint")))
+    detector = asdict(DetectorConfig(**template["detector"]))
     numbers = {**{f"p.{k}": float(v) for k, v in template["parameters"].items()},
-               **{f"d.{k}": float(v) for k, v in asdict(DetectorConfig(**template["detector"])).items()},
+               **{f"d.{k}": float(v) for k, v in detector.items() if not isinstance(v, str)},
                **{f"c.{k}": float(v) for k, v in tracker.items() if isinstance(v, (int, float)) and v is not None},
                **{f"b.{k}": float(v) for k, v in (template.get("budgets") or {}).items()}}
-    return (inputs, tracker["model"], tracker["enabled"]), numbers
+    # the detector's shift test (a name) is a choice like the change-point model: it must agree outright
+    return (inputs, tracker["model"], tracker["enabled"], detector["shift_test"]), numbers
 
 
 def near_copies(templates: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:

@@ -91,7 +91,8 @@ class TemplateOutput(serializers.Serializer):
     inputs = TemplateInputOutput(many=True)
     signals = serializers.ListField(child=serializers.CharField())
     parameters = SafeDictField(child=BoundedIntegerField())
-    detector = SafeDictField(child=FiniteFloatField())
+    detector = SafeJSONField(help_text="Anomaly detector settings (DetectorConfig): numbers, and shift_test (off, "
+                             "mean or poisson) for the opt-in shift test of sustained rises and falls.")
     changepoint = SafeJSONField(help_text="Regime-change tracking: model (level, variance, trend, counts, seasonal, "
                                 "auto) and its settings; enabled false = anomalies only.")
     alert_policy = SafeDictField(child=serializers.CharField(), help_text="What an anomaly and a regime change mean "

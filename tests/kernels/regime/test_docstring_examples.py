@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["config", "detector", "novelty", "suppression", "surprisal"])
+@pytest.mark.parametrize("module", ["config", "detector", "novelty", "shift", "suppression", "surprisal"])
 def test_it_keeps_the_docstring_examples_true(module: str) -> None:
     # given
     imported = importlib.import_module(f"kernels.regime.{module}")

@@ -1268,7 +1268,7 @@ class TemplateOutput(TypedDict, total=False):
     budgets: dict[str, float]
     changepoint: Any
     description: str
-    detector: dict[str, float]
+    detector: Any
     industry: str
     inputs: list[TemplateInputOutput]
     key: str
