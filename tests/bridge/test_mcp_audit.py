@@ -112,9 +112,9 @@ def test_a_call_whose_view_breaks_is_audited_as_a_server_error(mcp_url, monkeypa
     _assert_row(second, issued, "stream_get", f"GET /api/v1/streams/{stream.pk}/", 500)
 
 
-def test_the_row_is_one_insert_in_the_requests_own_tenant_context(settings):
+def test_the_row_is_one_insert_in_the_requests_own_tenant_context(monkeypatch):
     # given: the call runs right here, so every statement of the request can be watched
-    settings.DATABASES["default"]["CONN_MAX_AGE"] = 60  # the request must not close the watched connection
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)  # the request must keep the watched connection
     issued = ApiKeyFactory.issue(tenant=TenantFactory(slug="mcp-audit-trips"))
     statements: list[tuple[str, bool]] = []
 
