@@ -8,7 +8,9 @@ creates a tenant with a key and 20 streams, then times `GET /api/v1/streams/?pag
 call by call so machine noise hits all of them alike: a plain urllib request (the peer), the SDK's `streams_list`,
 and the MCP tool `streams_list` through the `mcp` SDK's own client on one connection, once as a 2026-07-28 client
 (one self-contained POST per call) and once as a handshake-era client (`initialize` first, then the stateless
-legacy transport). `--conn-max-age` sets CONN_MAX_AGE for both servers (default: the settings' value; production's
+legacy transport). Beside them, labelled and outside the goal, the 2026-07-28 client's own `tools/call` request
+replayed as a plain httpx2 POST (JSON decoded, no MCP client): the part of the MCP figure that is the server's.
+`--conn-max-age` sets CONN_MAX_AGE for both servers (default: the settings' value; production's
 default is 60). Reports p50/p99 in ms, the ratios to REST and the load average around the run; the goal is MCP
 p50 <= 1.2x REST. Last line: one JSON object.
 """
@@ -34,7 +36,7 @@ from benchmarks import _django  # noqa: E402
 from benchmarks.signals import _percentile, _Quiet  # noqa: E402
 
 LABELS = {"rest": "REST (urllib, the peer)", "sdk": "Python SDK", "mcp": "MCP tool (2026-07-28)",
-          "mcp_legacy": "MCP tool (handshake-era)"}
+          "mcp_legacy": "MCP tool (handshake-era)", "mcp_raw": "raw JSON-RPC (no client)"}
 
 
 class _PooledServer(WSGIServer):
@@ -95,8 +97,14 @@ async def _measure(rest: str, mcp_url: str, key: str, calls: int, warmup: int) -
                                      headers={"Authorization": f"Api-Key {key}", "Accept": "application/json"})
     headers = {"Authorization": f"Api-Key {key}"}
     times: dict[str, list[float]] = {name: [] for name in LABELS}
-    async with httpx2.AsyncClient(headers=headers, timeout=30) as http, \
-            httpx2.AsyncClient(headers=headers, timeout=30) as legacy_http:
+    sent: dict[str, Any] = {}  # the SDK client's own tools/call request, replayed as the raw JSON-RPC figure
+
+    async def capture(request: Any) -> None:
+        if "raw" not in sent and b'"tools/call"' in request.content:
+            sent["raw"] = (request.content, {k: v for k, v in request.headers.items() if k != "content-length"})
+
+    async with httpx2.AsyncClient(headers=headers, timeout=30, event_hooks={"request": [capture]}) as http, \
+            httpx2.AsyncClient(headers=headers, timeout=30) as legacy_http, httpx2.AsyncClient(timeout=30) as raw:
         async with McpClient(streamable_http_client(mcp_url, http_client=http)) as client, \
                 McpClient(streamable_http_client(mcp_url, http_client=legacy_http), mode="legacy") as legacy:
             for i in range(warmup + calls):
@@ -109,10 +117,15 @@ async def _measure(rest: str, mcp_url: str, key: str, calls: int, warmup: int) -
                 t3 = time.perf_counter()
                 handshake = await legacy.call_tool("streams_list", {"page_size": 20})
                 t4 = time.perf_counter()
+                body, raw_headers = sent["raw"]
+                answer = (await raw.post(mcp_url, content=body, headers=raw_headers)).json()
+                t5 = time.perf_counter()
                 for result in (modern, handshake):
                     assert not result.is_error and len(result.structured_content["results"]) == 20
+                assert len(answer["result"]["structuredContent"]["results"]) == 20
                 if i >= warmup:
-                    for name, s in (("rest", t1 - t0), ("sdk", t2 - t1), ("mcp", t3 - t2), ("mcp_legacy", t4 - t3)):
+                    for name, s in (("rest", t1 - t0), ("sdk", t2 - t1), ("mcp", t3 - t2), ("mcp_legacy", t4 - t3),
+                                    ("mcp_raw", t5 - t4)):
                         times[name].append(1000 * s)
     return times
 
@@ -120,7 +133,7 @@ async def _measure(rest: str, mcp_url: str, key: str, calls: int, warmup: int) -
 def _figures(times: dict[str, list[float]]) -> dict[str, dict[str, float]]:
     figures = {name: {"p50_ms": round(statistics.median(v), 2), "p99_ms": round(_percentile(v, 0.99), 2)}
                for name, v in times.items()}
-    for name in ("sdk", "mcp", "mcp_legacy"):
+    for name in ("sdk", "mcp", "mcp_legacy", "mcp_raw"):
         figures[name]["p50_vs_rest"] = round(figures[name]["p50_ms"] / figures["rest"]["p50_ms"], 2)
         figures[name]["p99_vs_rest"] = round(figures[name]["p99_ms"] / figures["rest"]["p99_ms"], 2)
     return figures

@@ -3,6 +3,7 @@ throttling, validation, error shape), so an MCP tool has every guarantee the RES
 Authorization header travels unchanged; nothing here decides who may do what."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
@@ -11,12 +12,16 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from django.core import signals
+from django.core.handlers.exception import response_for_exception
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
-from django.db import transaction
+from django.http import HttpRequest, HttpResponseBase
 
 from apps.core.actors import Actor
-from apps.ops.services import audit_record
+from apps.ops.services import audit_record_alone
 from apps.tenants import rls
+
+# A WSGI environ key, not a header: only this module sets it (a client's headers all arrive as HTTP_*).
+AUDIT_ACTION = "thermodynasty.bridge.audit_action"
 
 
 @dataclass(frozen=True)
@@ -44,9 +49,25 @@ class ApiAnswer:
         return self.status < 400
 
 
+class _AuditingHandler(WSGIHandler):
+    """Django's WSGI handler, writing the call's audit row as the view returns.
+
+    That is the innermost stage, still inside TenantMiddleware: the connection is in the key's tenant context
+    (TenantApi set it), so the row is one INSERT under RLS. Written after the request, it cost five round trips:
+    the context set again, BEGIN, INSERT, COMMIT, the context restored."""
+
+    def _get_response(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            response = super()._get_response(request)  # type: ignore[misc]  # Django's own, unstubbed
+        except Exception as exc:  # noqa: BLE001 - answered as convert_exception_to_response would, and audited
+            response = response_for_exception(request, exc)
+        _audit(request, response.status_code)
+        return response
+
+
 @functools.cache
 def _handler() -> WSGIHandler:
-    return WSGIHandler()
+    return _AuditingHandler()
 
 
 def _environ(call: ApiCall) -> dict[str, Any]:
@@ -61,6 +82,8 @@ def _environ(call: ApiCall) -> dict[str, Any]:
         "wsgi.errors": io.StringIO(), "wsgi.version": (1, 0), "wsgi.multithread": True,
         "wsgi.multiprocess": True, "wsgi.run_once": False,
     }
+    if call.audit_action:
+        environ[AUDIT_ACTION] = call.audit_action
     if call.idempotency_key:
         environ["HTTP_IDEMPOTENCY_KEY"] = call.idempotency_key
     if call.request_id:
@@ -68,15 +91,21 @@ def _environ(call: ApiCall) -> dict[str, Any]:
     return environ
 
 
-def _audit(request: WSGIRequest, call: ApiCall, status: int) -> None:
+def _audit(request: HttpRequest, status: int) -> None:
     # DRF copies the authenticated key onto the Django request; an unauthenticated call has no tenant to audit.
+    action = request.META.get(AUDIT_ACTION)
     api_key = getattr(request, "auth", None)
-    if call.audit_action is None or api_key is None or getattr(api_key, "tenant_id", None) is None:
+    tenant_id = getattr(api_key, "tenant_id", None)
+    if action is None or api_key is None or tenant_id is None:
         return
-    with rls.tenant_scope(api_key.tenant_id), transaction.atomic():
-        audit_record(actor=Actor(api_key_id=api_key.pk, label=f"mcp:api-key:{api_key.prefix}"),
-                     action=call.audit_action, tenant_id=api_key.tenant_id, object_type="api_operation",
-                     object_id=f"{call.method} {call.path}"[:100], after={"status": status})
+    fields: dict[str, Any] = {
+        "actor": Actor(api_key_id=api_key.pk, label=f"mcp:api-key:{api_key.prefix}"), "action": action,
+        "tenant_id": tenant_id, "object_type": "api_operation",
+        "object_id": f"{request.method} {request.path}"[:64], "after": {"status": status}}  # the column's width
+    # A refusal before TenantApi knew the tenant (the rate limit) still runs in no tenant's context.
+    scope = contextlib.nullcontext() if rls.in_tenant_context(tenant_id) else rls.tenant_scope(tenant_id)
+    with scope:
+        audit_record_alone(**fields)
 
 
 def api_call(call: ApiCall) -> ApiAnswer:
@@ -88,7 +117,6 @@ def api_call(call: ApiCall) -> ApiAnswer:
     try:
         response = _handler().get_response(request)
         body = response.getvalue()  # content, or the joined streaming_content of a streaming response
-        _audit(request, call, response.status_code)
     finally:
         if response is not None:
             response.close()  # sends request_finished: connections are returned as after any request

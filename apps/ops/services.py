@@ -27,6 +27,23 @@ def audit_record(*, actor: Actor, action: str, obj: models.Model | None = None, 
     if obj is not None:
         object_type = object_type or obj._meta.label
         object_id = object_id or str(obj.pk)
+    return _create(actor=actor, action=action, tenant_id=tenant_id, object_type=object_type, object_id=object_id,
+                   before=before, after=after)
+
+
+def audit_record_alone(*, actor: Actor, action: str, tenant_id: int | None, object_type: str, object_id: str,
+                       after: dict[str, Any] | None = None) -> AuditLog:
+    """Append an audit row that is a write of its own (the record of a call, e.g. an MCP tool call, whose work
+    committed or read nothing in a transaction of the caller's): a single INSERT commits atomically by itself, so
+    it runs in autocommit, one database round trip instead of BEGIN, INSERT, COMMIT. Inside a transaction the row
+    belongs to that write: use `audit_record`."""
+    assert not transaction.get_connection().in_atomic_block, "inside a write's transaction, use audit_record"
+    return _create(actor=actor, action=action, tenant_id=tenant_id, object_type=object_type, object_id=object_id,
+                   before=None, after=after)
+
+
+def _create(*, actor: Actor, action: str, tenant_id: int | None, object_type: str, object_id: str,
+            before: dict[str, Any] | None, after: dict[str, Any] | None) -> AuditLog:
     return AuditLog.objects.create(
         actor_user_id=actor.user_id, actor_api_key_id=actor.api_key_id, actor_label=actor.label,
         tenant_id=tenant_id, action=action, object_type=object_type, object_id=object_id,
@@ -36,4 +53,4 @@ def audit_record(*, actor: Actor, action: str, obj: models.Model | None = None, 
 
 from apps.ops.energy.records import job_energy_record  # noqa: E402  (the energy service lives with its sampler)
 
-__all__ = ["audit_record", "job_energy_record", "snapshot"]
+__all__ = ["audit_record", "audit_record_alone", "job_energy_record", "snapshot"]

@@ -147,6 +147,11 @@ def leave_request() -> None:
     _set(True, None)
 
 
+def in_tenant_context(tenant_id: int) -> bool:
+    """Whether this connection already works for `tenant_id` under RLS (no round trip: the mirrored state)."""
+    return _current() == (False, tenant_id)
+
+
 @contextmanager
 def tenant_scope(tenant_id: int | None) -> Iterator[None]:
     previous = _current()
