@@ -4,8 +4,9 @@ transfer) takes `ledger_transfer` instead: the same locks and floor rule in five
 `ledger_apply`'s time for one entry. Neither touches the hash chain: the sealer chains entries after they commit.
 
 Python checks what needs no lock (shape, foreign debits, unknown accounts, from an id -> (tenant, asset) cache that
-the database confirms) and computes the hashes. Cost: one round trip per batch whatever its size; standalone
-batches run as their own statement-level transaction.
+the database confirms) and computes the hashes. Cost: one round trip per batch whatever its size, as a prepared
+statement; both functions plan their statements once per session (migration 0009). Standalone batches run as their
+own statement-level transaction.
 """
 from __future__ import annotations
 
