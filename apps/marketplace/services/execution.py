@@ -143,6 +143,10 @@ class Run:
             elif isinstance(e, (Cancelled, Amended, Expired)):
                 wanted.add(e.order_id)
         missing = wanted - self.orders.keys() - {e.order_id for e in events if isinstance(e, Accepted)}
+        cached = self.book.rows
+        for sequence in missing & cached.keys():
+            self.orders[sequence] = cached[sequence]
+        missing -= cached.keys()
         if missing:
             for order in Order.objects.filter(market=self.market, sequence__in=missing):
                 self.orders[order.sequence] = order
@@ -255,6 +259,16 @@ class Run:
         self.settlement.flush(self.now)
         rows_copy(Fill, self.fills, now=self.now)
         self.book.command_seq, self.book.last_command_id = self.market.command_seq, self.market.last_command_id
+        self._keep_resting()
+
+    def _keep_resting(self) -> None:
+        """Leave the book the rows of its resting orders as this run wrote them, for the next run's makers."""
+        rows = self.book.rows
+        for sequence, order in self.orders.items():
+            if order.status == OrderStatus.OPEN:
+                rows[sequence] = order
+            else:
+                rows.pop(sequence, None)
 
 
 def new_order_command(order: Order, *, max_spend: int | None) -> core.NewOrder:

@@ -27,6 +27,7 @@ from kernels.matching import Reason, Rejected
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 RESTING = (TimeInForce.GTC, TimeInForce.GTD)
+BIGINT = 2**63  # the order columns' range: PostgreSQL bigint
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ def build_draft(*, market: Market, tenant: Tenant, client_id: str, side: str, or
         raise _refuse(MarketErrorCode.INVALID_ORDER, "client_id", "1 to 64 letters, digits or . _ : -")
     if side not in Side.values or order_type not in OrderType.values or stp_mode not in StpMode.values:
         raise _refuse(MarketErrorCode.INVALID_ORDER, "side", "Unknown side, order type or STP mode.")
+    _check_types(time_in_force=time_in_force, price=price, quantity=quantity, post_only=post_only,
+                 max_quote=max_quote, expires_at=expires_at)
     tif = _tif(order_type, time_in_force, post_only)
     ticks, lots = price_ticks_of(market, order_type, price), order_lots(market, quantity)
     if max_quote is not None and not (order_type == OrderType.MARKET and side == Side.BUY and max_quote >= 1):
@@ -115,8 +118,23 @@ def build_draft(*, market: Market, tenant: Tenant, client_id: str, side: str, or
     order.request_hash = fingerprint(market_id=market.pk, side=side, order_type=order_type, time_in_force=tif,
                                      price=price, quantity=quantity, expires_at=expires_at, post_only=post_only,
                                      stp_mode=stp_mode, max_quote=max_quote)
-    order.full_clean(exclude=["tenant", "market", "hold"], validate_unique=False, validate_constraints=False)
     return order
+
+
+def _check_types(*, time_in_force: str | None, price: int | None, quantity: int, post_only: bool,
+                 max_quote: int | None, expires_at: datetime | None) -> None:
+    """What `full_clean` used to catch beyond the rules above, checked directly: it cost more than the rest of
+    the order's work in a writer's batch. Values that reach here are already the right shape from the API's
+    serializer; these guard the service's other callers."""
+    if time_in_force is not None and time_in_force not in TimeInForce.values:
+        raise _refuse(MarketErrorCode.INVALID_ORDER, "time_in_force", "Unknown time in force.")
+    for name, value in (("price", price), ("quantity", quantity), ("max_quote", max_quote)):
+        if value is not None and (type(value) is not int or not -BIGINT <= value < BIGINT):
+            raise _refuse(MarketErrorCode.INVALID_ORDER, name, "A whole number of minor units is expected.")
+    if type(post_only) is not bool:
+        raise _refuse(MarketErrorCode.INVALID_ORDER, "post_only", "True or false.")
+    if expires_at is not None and (not isinstance(expires_at, datetime) or timezone.is_naive(expires_at)):
+        raise _refuse(MarketErrorCode.INVALID_ORDER, "expires_at", "A date and time with its time zone.")
 
 
 def fingerprint(*, market_id: int, side: str, order_type: str, time_in_force: str | None, price: int | None,
