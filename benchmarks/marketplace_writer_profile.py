@@ -69,6 +69,25 @@ def run_batches(market_id: int, commands: list[Any], batch: int) -> float:
     return time.perf_counter() - t0
 
 
+def statement_times(market_id: int, commands: list[Any], batch: int) -> dict[str, list[float]]:
+    """Seconds per SQL statement kind over a plain run (COPY is not seen here: psycopg runs it directly)."""
+    from django.db import connection
+
+    spent: dict[str, list[float]] = {}
+
+    def timer(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            key = " ".join(sql.split())[:48]
+            spent.setdefault(key, []).append(time.perf_counter() - t0)
+
+    with connection.execute_wrapper(timer):
+        run_batches(market_id, commands, batch)
+    return spent
+
+
 def stage_table(profile: cProfile.Profile, orders: int) -> list[tuple[str, float]]:
     table = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     rows = []
@@ -105,6 +124,10 @@ def main() -> None:
     print(f"    {'stage (cumulative, cProfile)':<32} {'us/order':>9}")
     for label, us in rows:
         print(f"    {label:<32} {us:>9.0f}")
+    spent = statement_times(market.pk, commands_for(traders, market, args.orders, f"s{tag}"), args.batch)
+    print(f"    {'SQL statement (no profiler)':<50} {'calls':>6} {'us/order':>9}")
+    for key, times in sorted(spent.items(), key=lambda kv: -sum(kv[1]))[:8]:
+        print(f"    {key:<50} {len(times):>6} {1e6 * sum(times) / args.orders:>9.0f}")
     if args.top:
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.top)
     print(json.dumps({"orders": args.orders, "batch": args.batch, "orders_per_s": round(rate, 1),
