@@ -36,7 +36,10 @@ STAGES = [
     ("  rows by COPY", "services/rows.py", "rows_copy"),
     ("  ledger apply_entries", "apps/ledger/engine.py", "apply_entries"),
     ("  hold rows", "services/system_holds.py", "system_holds_record"),
+    ("  ledger request + content hashes", "apps/ledger/domain.py", "request_hash"),
+    ("", "apps/ledger/domain.py", "content_hash"),
     ("commit", "django/db/transaction.py", "__exit__"),
+    ("waiting on PostgreSQL (all)", "psycopg/connection.py", "wait"),
 ]
 
 
@@ -90,10 +93,13 @@ def statement_times(market_id: int, commands: list[Any], batch: int) -> dict[str
 
 def stage_table(profile: cProfile.Profile, orders: int) -> list[tuple[str, float]]:
     table = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    rows = []
+    rows: list[tuple[str, float]] = []
     for label, suffix, name in STAGES:
         total = sum(v[3] for (path, _, func), v in table.items() if func == name and path.endswith(suffix))
-        rows.append((label, 1e6 * total / orders))
+        if label:
+            rows.append((label, 1e6 * total / orders))
+        else:  # adds to the row above
+            rows[-1] = (rows[-1][0], rows[-1][1] + 1e6 * total / orders)
     return rows
 
 
