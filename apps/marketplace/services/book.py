@@ -29,6 +29,10 @@ class Book:
     last_command_id: int | None
     # expires_at (Unix ms) of GTD orders that rested; stale entries are harmless (an Expire then finds nothing).
     expiries: list[int] = field(default_factory=list)
+    # sequence -> row of a resting order as committed, kept from the runs that wrote it: valid exactly while the
+    # book is at the committed head (only market runs change orders), so a run reads its makers from here, not
+    # from one query per command. Dropped with the book; emptied when the book catches up by replay.
+    rows: dict[int, Order] = field(default_factory=dict)
 
     def expiry_due(self, now_ms: int) -> bool:
         return bool(self.expiries) and self.expiries[0] <= now_ms
@@ -80,6 +84,7 @@ def _catch_up(market: Market, book: Book) -> Book | None:
         rows.insert(0, (None, 0, None))  # the empty log's head
     if not rows or rows[0][:2] != (book.last_command_id, book.command_seq):
         return None
+    book.rows.clear()  # another process wrote these commands' rows
     for command_id, seq, payload in rows[1:]:
         command = command_from_json(payload)
         book.engine.apply(command)

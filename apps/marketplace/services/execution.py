@@ -17,19 +17,9 @@ from apps.core.errors import ApplicationError
 from apps.ledger.models import Account
 from apps.marketplace.domain import Terms, command_to_json, fee, limit_reserve, to_ms
 from apps.marketplace.errors import MarketErrorCode
-from apps.marketplace.models import (
-    Fill,
-    FillRole,
-    Market,
-    MarketCommand,
-    Order,
-    OrderStatus,
-    OrderType,
-    Side,
-    Trade,
-)
+from apps.marketplace.models import FillRole, Market, Order, OrderStatus, OrderType, Side
 from apps.marketplace.services.book import Book
-from apps.marketplace.services.rows import rows_copy
+from apps.marketplace.services.rows import CommandRow, FillRow, TradeRow, commands_copy, fills_copy, rows_copy
 from apps.marketplace.services.settlement import Settlement
 from apps.marketplace.services.settlement import account_id as settlement_account_id
 from kernels import matching as core
@@ -75,8 +65,8 @@ class Run:
     settlement: Settlement = field(init=False)
     orders: dict[int, Order] = field(default_factory=dict)
     created: list[Order] = field(default_factory=list)
-    commands: list[MarketCommand] = field(default_factory=list)
-    fills: list[Fill] = field(default_factory=list)
+    commands: list[CommandRow] = field(default_factory=list)
+    fills: list[FillRow] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)
     opened_accounts: list[tuple[int | None, str, str]] = field(default_factory=list)
     # (tenant, client id) -> the order placed under it in this transaction (a batch may carry twins)
@@ -99,8 +89,8 @@ class Run:
         self.market.command_seq += 1
         seq = self.market.command_seq
         payload = command_to_json(command)
-        self.commands.append(MarketCommand(market=self.market, seq=seq, kind=payload["type"], payload=payload,
-                                           tenant_id=tenant_id, actor=self.actor.label[:200], created_at=self.now))
+        self.commands.append(CommandRow(seq=seq, kind=payload["type"], payload=payload, tenant_id=tenant_id,
+                                        actor=self.actor.label[:200]))
         self._load(events)
         for event in events:
             self._record(event, seq, draft)
@@ -143,6 +133,10 @@ class Run:
             elif isinstance(e, (Cancelled, Amended, Expired)):
                 wanted.add(e.order_id)
         missing = wanted - self.orders.keys() - {e.order_id for e in events if isinstance(e, Accepted)}
+        cached = self.book.rows  # iterate the few wanted, never the book's rows (a set op on keys would)
+        for sequence in [s for s in missing if s in cached]:
+            self.orders[sequence] = cached[sequence]
+            missing.discard(sequence)
         if missing:
             for order in Order.objects.filter(market=self.market, sequence__in=missing):
                 self.orders[order.sequence] = order
@@ -199,15 +193,15 @@ class Run:
         if release < pay:
             raise ApplicationError("A fill would spend more than its order reserved.", status=500,
                                    code=MarketErrorCode.ENGINE_INCONSISTENT)
-        trade = Trade(market=self.market, sequence=e.sequence, command_seq=seq, price_ticks=e.price, qty_lots=e.qty,
-                      notional=notional, taker_side=e.taker_side.value, maker_order=maker, taker_order=taker,
-                      buyer_fee=buyer_fee, seller_fee=seller_fee, created_at=self.now)
+        trade = TradeRow(sequence=e.sequence, command_seq=seq, price_ticks=e.price, qty_lots=e.qty, notional=notional,
+                         taker_side=e.taker_side.value, maker_order=maker, taker_order=taker, buyer_fee=buyer_fee,
+                         seller_fee=seller_fee)
         self.settlement.trade(trade, buyer, seller, self.terms.base_amount(e.qty), release)
         self.market.last_price_ticks = e.price
         for order, role, paid in ((maker, FillRole.MAKER, maker_fee), (taker, FillRole.TAKER, taker_fee)):
-            self.fills.append(Fill(tenant_id=order.tenant_id, market=self.market, order=order, trade=trade,
-                                   command_seq=seq, side=order.side, role=role, price_ticks=e.price,
-                                   qty_lots=e.qty, notional=notional, fee=paid))
+            self.fills.append(FillRow(tenant_id=order.tenant_id, order=order, trade=trade, command_seq=seq,
+                                      side=order.side, role=role, price_ticks=e.price, qty_lots=e.qty,
+                                      notional=notional, fee=paid))
 
     def _settle(self, events: list[Event]) -> None:
         """After each command: finish orders with nothing open, queue the resting ones, and release what no
@@ -236,7 +230,7 @@ class Run:
 
     def finish(self) -> None:
         """Write everything; the ledger batch goes last (see settlement)."""
-        rows_copy(MarketCommand, self.commands, now=self.now)
+        commands_copy(self.market.pk, self.commands, now=self.now)
         if self.commands:
             self.market.last_command_id = self.commands[-1].pk
         rows_copy(Order, self.created, now=self.now)
@@ -253,8 +247,18 @@ class Run:
             next_sequence=self.market.next_sequence, engine_now=self.market.engine_now,
             last_price_ticks=self.market.last_price_ticks, updated_at=self.now)
         self.settlement.flush(self.now)
-        rows_copy(Fill, self.fills, now=self.now)
+        fills_copy(self.market.pk, self.fills, now=self.now)
         self.book.command_seq, self.book.last_command_id = self.market.command_seq, self.market.last_command_id
+        self._keep_resting()
+
+    def _keep_resting(self) -> None:
+        """Leave the book the rows of its resting orders as this run wrote them, for the next run's makers."""
+        rows = self.book.rows
+        for sequence, order in self.orders.items():
+            if order.status == OrderStatus.OPEN:
+                rows[sequence] = order
+            else:
+                rows.pop(sequence, None)
 
 
 def new_order_command(order: Order, *, max_spend: int | None) -> core.NewOrder:

@@ -127,7 +127,8 @@ def batch_execute(market_id: int, commands: list[Command]) -> list[Reply | None]
         logger.warning("market %s: batch of %s failed, running its commands one by one", market_id, len(live),
                        exc_info=True)
         replies = iter([solo_execute(market_id, c) for c in live])
-    return [next(replies) if c in live else None for c in commands]
+    applied = {id(c) for c in live}  # by identity: `in live` compared whole commands, quadratic in the batch
+    return [next(replies) if id(c) in applied else None for c in commands]
 
 
 def _batch_attempt(market_id: int, commands: list[Command]) -> list[Reply]:

@@ -19,18 +19,20 @@ from datetime import datetime
 from django.db.models import Q
 
 from apps.core.actors import Actor
+from apps.core.errors import ApplicationError
 from apps.ledger import engine as ledger_engine
-from apps.ledger.domain import EntrySpec, PostingSpec
+from apps.ledger.domain import MAX_AMOUNT, EntrySpec, PostingSpec
+from apps.ledger.errors import LedgerErrorCode
 from apps.ledger.models import Account, EntryKind
-from apps.ledger.services.entries import build_spec
+from apps.ledger.services.entries import scope_of
 from apps.ledger.services.system_holds import (
     SystemHold,
     SystemHoldOpening,
     system_hold_id_allocate,
     system_holds_record,
 )
-from apps.marketplace.models import Market, Order, OrderStatus, Trade
-from apps.marketplace.services.rows import rows_copy
+from apps.marketplace.models import Market, Order, OrderStatus
+from apps.marketplace.services.rows import TradeRow, trades_copy
 from apps.tenants import rls
 
 _ACCOUNTS: dict[tuple[int | None, str, str], int] = {}  # (tenant, asset, code) -> id; ids never change
@@ -76,7 +78,7 @@ class Settlement:
     market: Market
     actor: Actor
     specs: list[EntrySpec] = field(default_factory=list)
-    trade_rows: list[Trade] = field(default_factory=list)
+    trade_rows: list[TradeRow] = field(default_factory=list)
     trade_specs: list[int] = field(default_factory=list)
     new_holds: dict[int, Order] = field(default_factory=dict)
     changed_holds: dict[int, Order] = field(default_factory=dict)
@@ -90,10 +92,16 @@ class Settlement:
     def _spec(self, kind: str, postings: list[PostingSpec], hold_id: int | None, metadata: dict) -> int:
         """Queue one entry; returns its index in the batch."""
         self._counter += 1
-        self.specs.append(build_spec(
-            tenant=None, client_id=f"mkt:{self.market.pk}:{self.market.command_seq}:{self._counter}",
-            postings=postings, actor=self.actor, kind=kind, hold_id=hold_id,
-            metadata={"market": self.market.pk, **metadata}))
+        for posting in postings:  # the ledger's amount rule, as build_spec checks it
+            if type(posting.amount) is not int or not 0 < abs(posting.amount) <= MAX_AMOUNT:
+                raise ApplicationError(f"Amounts are non-zero integers in minor units, at most {MAX_AMOUNT:,} each "
+                                       "way.", code=LedgerErrorCode.INVALID_AMOUNT)
+        # Built directly rather than through build_spec: its metadata check (a canonical JSON dump per entry)
+        # cost more than the rest of the spec, and this metadata is only the market's own integers and booleans.
+        client_id = f"mkt:{self.market.pk}:{self.market.command_seq}:{self._counter}"
+        self.specs.append(EntrySpec(scope=scope_of(None), tenant_id=None, client_id=client_id, kind=kind,
+                                    actor=self.actor.label, postings=tuple(postings),
+                                    metadata={"market": self.market.pk, **metadata}, hold_id=hold_id))
         for posting in postings:
             delta = available_delta(posting)
             if delta:
@@ -113,7 +121,7 @@ class Settlement:
         order.reserved += amount
         self._touch(order)
 
-    def trade(self, trade: Trade, buyer: Order, seller: Order, base_amount: int, buyer_release: int) -> None:
+    def trade(self, trade: TradeRow, buyer: Order, seller: Order, base_amount: int, buyer_release: int) -> None:
         """One entry: both holds' releases, both legs and both fees."""
         base, quote = self.market.base_asset_id, self.market.quote_asset_id
         buyer_q, seller_q = account_id(buyer.tenant_id, quote), account_id(seller.tenant_id, quote)
@@ -172,7 +180,7 @@ class Settlement:
 
         for trade, index in zip(self.trade_rows, self.trade_specs, strict=True):
             trade.entry_id = ids[index]
-        rows_copy(Trade, self.trade_rows, now=now)
+        trades_copy(self.market.pk, self.trade_rows, now=now)
         self._write_holds(entry_of, now)
 
     def _write_holds(self, entry_of: Callable[[int | None], int | None], now: datetime) -> None:

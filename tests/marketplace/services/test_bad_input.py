@@ -48,6 +48,12 @@ def _order(market: Market, **overrides: Any) -> dict[str, Any]:
     ({"post_only": True, "time_in_force": "ioc"}, "invalid_order", "post_only"),
     ({"max_quote": 100}, "invalid_order", "max_quote"),
     ({"client_id": "no spaces"}, "invalid_order", "client_id"),
+    # refused by full_clean (a Django ValidationError) before the draft's checks were made explicit
+    ({"time_in_force": "day"}, "invalid_order", "time_in_force"),
+    ({"post_only": "yes"}, "invalid_order", "post_only"),
+    ({"order_type": "market", "price": None, "max_quote": 2**63}, "invalid_order", "max_quote"),
+    ({"price": 2**63}, "invalid_order", "price"),
+    ({"quantity": 500_000.0}, "invalid_order", "quantity"),
 ])
 def test_bad_orders_are_refused_with_a_field_and_nothing_written(market, trader, overrides, code, field):
     # given

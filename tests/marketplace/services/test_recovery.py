@@ -6,7 +6,7 @@ import pytest
 
 from apps.core.errors import ApplicationError
 from apps.marketplace import services
-from apps.marketplace.models import Market, Trade
+from apps.marketplace.models import Market, Order, Trade
 from apps.marketplace.services import book as book_module
 from apps.marketplace.services import orders as orders_module
 from tests.marketplace.factories import make_market, make_trader, place
@@ -111,3 +111,20 @@ def test_history_tables_refuse_updates():
 
     with pytest.raises(DatabaseError), transaction.atomic():
         Trade.objects.filter(market=market).update(qty_lots=2)
+
+
+def test_a_caught_up_book_reads_its_makers_from_the_rows_not_from_memory():
+    # given: a resting ask whose row this process keeps with its cached book
+    seller, first, second = make_trader("seller"), make_trader("first"), make_trader("second")
+    market = make_market()
+    ask = place(seller, market, "sell", 100, 3)
+    held = book_module._books[market.pk]
+    # and another process fills one lot of it, so this process's book (and the rows kept with it) is behind
+    book_module.book_forget(market.pk)
+    place(first, market, "buy", 100, 1)
+    book_module.book_checkin(market.pk, held)
+    # when: this process matches against the ask again (its book catches up from the command log)
+    place(second, market, "buy", 100, 1)
+    # then: the second fill adds to the committed row, not to the copy kept from before the other fill
+    assert Order.objects.filter(pk=ask.pk).values_list("filled_lots", "open_lots").get() == (2, 1)
+    assert services.market_replay(market_id=market.pk).ok
