@@ -18,9 +18,7 @@ class PerPrincipalRateThrottle(BaseThrottle):
         limit = settings.API_RATE_LIMIT_PER_MINUTE
         now = time.time()
         window = int(now // 60)
-        key = f"ratelimit:{principal}:{window}"
-        cache.add(key, 0, timeout=120)
-        count = cache.incr(key)
+        count = _window_hit(f"ratelimit:{principal}:{window}", timeout=120)
         self._wait = 60 - (now % 60)
         request.rate_limit = {"limit": limit, "remaining": max(0, limit - count)}
         return count <= limit
@@ -37,6 +35,19 @@ class PerPrincipalRateThrottle(BaseThrottle):
         if user is not None and getattr(user, "pk", None):
             return f"user:{user.pk}"
         return None
+
+
+def _window_hit(key: str, *, timeout: int) -> int:
+    """Counts one hit in a window's counter: INCR and its expiry in one pipelined round trip (add, then incr,
+    took two on every API request). The expiry is refreshed on each hit; a window's key names its minute, so a
+    counter living past its minute is never read again."""
+    full = cache.make_and_validate_key(key)
+    client = cache._cache.get_client(full, write=True)  # type: ignore[attr-defined]
+    pipe = client.pipeline(transaction=False)
+    pipe.incr(full)
+    pipe.expire(full, timeout)
+    count, _ = pipe.execute()
+    return int(count)
 
 
 FAILURE_WINDOW_SECONDS = 60
