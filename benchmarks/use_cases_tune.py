@@ -39,11 +39,12 @@ from kernels.scenarios.evaluate import (  # noqa: E402
     stream_values,
 )
 
-# a small grid: the regime tracker costs ~0.5 ms per point on a busy core, so only its strict setting is tried,
-# on the values as they are (iid) and, for all but counts, on their AR(1) innovations with a short and a long
-# persistence (a level shift in red noise leaves a (1 - phi) step in the innovations: see kernels/changepoint/whiten)
+# a small grid: the regime tracker costs ~0.5 ms per point on a busy core, so only strict settings are tried, on
+# the values as they are (iid) and, for all but counts, on their AR(1) innovations at two strictnesses with a short
+# and a long persistence (a level shift in red noise leaves a (1 - phi) step in the innovations: changepoint/whiten)
 DETECTOR_GRID = {"record_min_excess": (None, 0.03, 0.1, 0.2), "alarm_threshold": (None, 0.7)}
 STRICT = {"hazard": 0.001, "threshold": 0.95, "max_run_length": 200}
+STRICTER = {"hazard": 0.0005, "threshold": 0.98, "max_run_length": 200}  # AR(1) only: for budgets below 1 / 1,000
 TRACKER_GRID = ({**STRICT, "enabled": True}, {"enabled": False})
 AR1_PERSIST = (6, 20)
 AR1_MAX_LEARN = 500  # points: the filter's phi has a standard error of ~1 / sqrt(learn), 0.045 at 500
@@ -68,7 +69,8 @@ def tracker_grid(template: dict[str, Any]) -> list[dict[str, Any]]:
     if template["changepoint"].get("model") != "counts":
         period = template["changepoint"].get("period") or 0
         learn = max(min(template["detector"]["learning_period"] - period, AR1_MAX_LEARN), MIN_LEARN)
-        grid += [{**STRICT, "enabled": True, "noise": "ar1", "learn": learn, "persist": p} for p in AR1_PERSIST]
+        grid += [{**strict, "enabled": True, "noise": "ar1", "learn": learn, "persist": p}
+                 for strict in (STRICT, STRICTER) for p in AR1_PERSIST]
     return grid
 
 
