@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kernels.changepoint.tracker import TrackerConfig  # noqa: E402
+from kernels.changepoint.whiten import MIN_LEARN  # noqa: E402
 from kernels.regime import DetectorConfig  # noqa: E402
 from kernels.scenarios import all_specs  # noqa: E402
 from kernels.scenarios.evaluate import (  # noqa: E402
@@ -38,9 +39,15 @@ from kernels.scenarios.evaluate import (  # noqa: E402
     stream_values,
 )
 
-# a small grid: the regime tracker costs ~0.5 ms per point on a busy core, so only its strict setting is tried
+# a small grid: the regime tracker costs ~0.5 ms per point on a busy core, so only strict settings are tried, on
+# the values as they are (iid) and, for all but counts, on their AR(1) innovations at two strictnesses with a short
+# and a long persistence (a level shift in red noise leaves a (1 - phi) step in the innovations: changepoint/whiten)
 DETECTOR_GRID = {"record_min_excess": (None, 0.03, 0.1, 0.2), "alarm_threshold": (None, 0.7)}
-TRACKER_GRID = ({"hazard": 0.001, "threshold": 0.95, "max_run_length": 200}, {"enabled": False})
+STRICT = {"hazard": 0.001, "threshold": 0.95, "max_run_length": 200}
+STRICTER = {"hazard": 0.0005, "threshold": 0.98, "max_run_length": 200}  # AR(1) only: for budgets below 1 / 1,000
+TRACKER_GRID = ({**STRICT, "enabled": True}, {"enabled": False})
+AR1_PERSIST = (6, 20)
+AR1_MAX_LEARN = 500  # points: the filter's phi has a standard error of ~1 / sqrt(learn), 0.045 at 500
 
 
 def templates() -> dict[str, dict[str, Any]]:
@@ -53,7 +60,23 @@ def variants(template: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[
     for values in itertools.product(*DETECTOR_GRID.values()):
         extra = {k: v for k, v in zip(DETECTOR_GRID, values, strict=True) if v is not None}
         detectors.append({**template["detector"], **extra})
-    return detectors, [{**template["changepoint"], **extra} for extra in TRACKER_GRID]
+    return detectors, [{**template["changepoint"], **extra} for extra in tracker_grid(template)]
+
+
+def tracker_grid(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tracker settings tried; AR(1) learns on the detector's learning period, after a seasonal first cycle."""
+    grid = [dict(extra) for extra in TRACKER_GRID]
+    if template["changepoint"].get("model") != "counts":
+        period = template["changepoint"].get("period") or 0
+        learn = max(min(template["detector"]["learning_period"] - period, AR1_MAX_LEARN), MIN_LEARN)
+        grid += [{**strict, "enabled": True, "noise": "ar1", "learn": learn, "persist": p}
+                 for strict in (STRICT, STRICTER) for p in AR1_PERSIST]
+    return grid
+
+
+def shows_as(template: dict[str, Any], changepoint: dict[str, Any]) -> str:
+    """With regime changes tracked a failure may show as either kind; without, the template's own policy holds."""
+    return "either" if changepoint.get("enabled", True) else template["alert_policy"]["failure_shows_as"]
 
 
 def tune(template: dict[str, Any], seeds: int) -> dict[str, Any]:
@@ -70,7 +93,8 @@ def tune(template: dict[str, Any], seeds: int) -> dict[str, Any]:
             boundaries = [{r: boundary_alerts(TrackerConfig.from_dict(c), r, scenario.times_s, x)
                            for r, x in fed.items()} for c in trackers]
             for (i, d), (j, c) in itertools.product(enumerate(detectors), enumerate(trackers)):
-                detection = Detection.of({**template, "detector": d, "changepoint": c})
+                policy = {**template["alert_policy"], "failure_shows_as": shows_as(template, c)}
+                detection = Detection.of({**template, "detector": d, "changepoint": c, "alert_policy": policy})
                 alerts = [a for r in fed for a in fold(r, anomalies[i][r], boundaries[j][r])]
                 results.setdefault((i, j), []).append(judge(detection, scenario, alerts))
     budget = template["budgets"]["false_alarms_per_1000"]
@@ -86,7 +110,8 @@ def tune(template: dict[str, Any], seeds: int) -> dict[str, Any]:
                        float(np.median(delays)) if delays else np.inf, float(np.mean(normal_fa)), i, j, rate))
     ranked.sort()
     best = ranked[0]
-    return {"detector": detectors[best[6]], "changepoint": trackers[best[7]], "qualified": not best[0],
+    return {"detector": detectors[best[6]], "changepoint": trackers[best[7]],
+            "failure_shows_as": shows_as(template, trackers[best[7]]), "qualified": not best[0],
             "detection": best[8], "median_delay_s": best[4], "false_alarms_per_1000": best[5]}
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -137,6 +137,7 @@ class BoundaryTracker:
     dropped: int = 0
     profile: dict[int, list[float]] = field(default_factory=dict)  # phase -> [mean, visits] (seasonal only)
     whitener: Ar1Whitener | None = None
+    skipped: int = 0  # points the detector never saw (a first cycle, AR(1) learning, disabled): its index offset
 
     @classmethod
     def new(cls, config: TrackerConfig | None = None) -> BoundaryTracker:
@@ -158,17 +159,16 @@ class BoundaryTracker:
         fed = self._deseasonalised(float(value))
         if not self.config.enabled or (self.config.period and self.seen < self.config.period):
             # a seasonal stream's first cycle only builds the profile: it has no residual yet
-            self.seen += 1
+            self.seen, self.skipped = self.seen + 1, self.skipped + 1
             return []
         innovation = fed if self.whitener is None else self.whitener.feed(fed)
         self.seen += 1
         if innovation is None:
-            return []  # the AR(1) filter's learning points: nothing to track yet
+            self.skipped += 1  # the AR(1) filter's learning points: nothing to track yet
+            return []
         candidate = self.detector.update(innovation, seconds)
         self.ring.append([seconds, innovation])
-        # the detector has not seen a seasonal stream's first cycle nor the AR(1) learning points: its indices
-        # start after them
-        index = None if candidate is None else candidate.index + (self.config.period or 0) + self.config.learn
+        index = None if candidate is None else candidate.index + self.skipped
         if index is not None and index not in self.pending:
             self.pending.append(index)
         found = []
@@ -217,7 +217,7 @@ class BoundaryTracker:
         return {"config": asdict(self.config), "detector": self.detector.state_dict(), "seen": self.seen,
                 "ring": list(self.ring), "pending": self.pending, "dropped": self.dropped,
                 "profile": [[phase, *mean_visits] for phase, mean_visits in self.profile.items()],
-                "whitener": None if self.whitener is None else self.whitener.state_dict()}
+                "whitener": None if self.whitener is None else self.whitener.state_dict(), "skipped": self.skipped}
 
     @classmethod
     def from_state(cls, saved: dict[str, Any] | None) -> BoundaryTracker:
@@ -234,7 +234,15 @@ class BoundaryTracker:
         config = TrackerConfig.from_dict(saved.get("config"))
         if "detector" not in saved:
             return cls.new(config)
-        return cls(config=config, detector=OnlineDetector.from_state(saved["detector"]), seen=int(saved["seen"]),
+        seen = int(saved["seen"])
+        if bool(saved.get("whitener")) != (config.noise == "ar1"):
+            # a tracked stream's noise model was changed: its posterior and ring hold the other model's values, so
+            # tracking starts afresh on the new one from the next point
+            profile = {int(p): [float(m), float(v)] for p, m, v in saved.get("profile", [])}
+            return replace(cls.new(config), seen=seen, skipped=seen, profile=profile)
+        # a state older than the counter skipped only a seasonal first cycle
+        skipped = int(saved.get("skipped", min(config.period or 0, seen)))
+        return cls(skipped=skipped, config=config, detector=OnlineDetector.from_state(saved["detector"]), seen=seen,
                    ring=deque(saved.get("ring", []), maxlen=cls._ring_size(config)),
                    pending=list(saved.get("pending", [])), dropped=int(saved.get("dropped", 0)),
                    profile={int(p): [float(m), float(v)] for p, m, v in saved.get("profile", [])},

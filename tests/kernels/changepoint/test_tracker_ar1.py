@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -96,3 +97,20 @@ def test_a_tracker_state_round_trips_while_learning_and_after() -> None:
 def test_it_refuses_inconsistent_noise_settings(settings: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         TrackerConfig(**settings)  # type: ignore[arg-type]
+
+
+def test_a_tracked_stream_switched_to_ar1_dates_its_boundaries_on_the_stream() -> None:
+    # given: 300 points tracked as i.i.d., then the stream's settings switch to ar1 (as apps/signals reconfigures a
+    # tracked stream: the saved state with the new config), and the level rises 4 sd at stream point 900
+    x = red_noise(1200, 0.8, 11)
+    x[900:] += 4.0
+    tracker = BoundaryTracker.new(TrackerConfig(**STRICT, enabled=False))
+    for i, v in enumerate(x[:300]):
+        tracker.observe(60.0 * i, float(v))
+    config = TrackerConfig(**STRICT, noise="ar1", learn=200, persist=20)
+    switched = BoundaryTracker.from_state({**tracker.state_dict(), "config": asdict(config)})
+    # when
+    found = [b.index for i, v in enumerate(x[300:], start=300) for b in switched.observe(60.0 * i, float(v))]
+    # then: the filter learnt on points 300-499 and the boundary is dated in the stream's own counting
+    assert switched.whitener is not None and switched.whitener.phi is not None
+    assert len(found) == 1 and abs(found[0] - 900) <= config.tolerance

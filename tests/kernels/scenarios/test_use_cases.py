@@ -28,7 +28,6 @@ ALERT_MISSES = {
     "biomedical.neuron-firing-rate": "a rate drop makes no new extreme and regime tracking misses it in 20 s",
     "biomedical.organoid-mea-bursts": "a rate drop makes no new extreme and regime tracking misses it in 30 min",
     "biomedical.sleep-stages": "fragmented sleep uses common stages: its surprisal barely rises",
-    "industrial.grid-voltage-sag": "a 0.25 kV step stays inside the evening sag's range, and regime tracking is off",
     "industrial.solar-string": "two-thirds output stays inside cloudy days' range; the seasonal tracker misses it",
 }
 
