@@ -25,8 +25,6 @@ QUIET_MISSES = {
     "industrial.wind-turbine-power": "a windier day than the learnt week alerts on the wind-speed input",
 }
 ALERT_MISSES = {
-    "biomedical.neuron-firing-rate": "a rate drop makes no new extreme and regime tracking misses it in 20 s",
-    "biomedical.organoid-mea-bursts": "a rate drop makes no new extreme and regime tracking misses it in 30 min",
     "biomedical.sleep-stages": "fragmented sleep uses common stages: its surprisal barely rises",
     "industrial.solar-string": "two-thirds output stays inside cloudy days' range; the seasonal tracker misses it",
 }
