@@ -3,22 +3,9 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.ledger.factories import funded_account
 from tests.marketplace.factories import make_market, place
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def market():
-    return make_market()
-
-
-@pytest.fixture
-def funded(tenant, other_tenant):
-    for t in (tenant, other_tenant):
-        funded_account(t, 10_000_000, "CEU")
-        funded_account(t, 100_000_000, "PFT")
 
 
 def _order(**overrides):

@@ -8,23 +8,9 @@ import pytest
 
 from apps.marketplace.models import Order
 from apps.marketplace.services import sequencer_client
-from tests.ledger.factories import funded_account
-from tests.marketplace.factories import make_market
 from tests.marketplace.writer_thread import writer_thread
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def market():
-    return make_market()
-
-
-@pytest.fixture
-def funded(tenant, other_tenant):
-    for t in (tenant, other_tenant):
-        funded_account(t, 10_000_000, "CEU")
-        funded_account(t, 100_000_000, "PFT")
 
 
 def _order(client_id: str, **overrides: Any) -> dict[str, Any]:
