@@ -19,6 +19,7 @@ from apps.marketplace.models import Order
 from apps.marketplace.services import sequencer_client
 from apps.marketplace.services.orders import (
     committed_client_ids,
+    duplicate_client_id,
     order_place_direct,
     place_fields,
     place_fields_json,
@@ -49,12 +50,6 @@ class _Item:
     pk: int | None = None
     replayed: bool = False
     error: ApplicationError | None = None
-
-
-def _duplicate() -> ApplicationError:
-    message = "This client id was used for a different order."
-    return ApplicationError(message, code=MarketErrorCode.DUPLICATE_CLIENT_ID, status=409,
-                            extra={"fields": {"client_id": [message]}})
 
 
 def orders_place_batch(*, actor: Actor, tenant: Tenant, market_id: int, orders: list[dict[str, Any]]) -> list[Outcome]:
@@ -89,7 +84,7 @@ def _replays(tenant: Tenant, items: list[_Item]) -> None:
         if found[1] == item.request_hash:
             item.pk, item.replayed = found[0], True
         else:
-            item.error = _duplicate()
+            item.error = duplicate_client_id()
 
 
 def _through_writer(actor: Actor, tenant: Tenant, market_id: int, todo: list[_Item]) -> None:

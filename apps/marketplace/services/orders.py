@@ -42,6 +42,12 @@ def _refuse(code: MarketErrorCode, field: str, message: str, status: int = 400) 
     return ApplicationError(message, code=code, status=status, extra={"fields": {field: [message]}})
 
 
+def duplicate_client_id() -> ApplicationError:
+    """The refusal of a client id that already placed a different order (409, naming `client_id`)."""
+    return _refuse(MarketErrorCode.DUPLICATE_CLIENT_ID, "client_id", "This client id was used for a different order.",
+                   status=409)
+
+
 def _tif(order_type: str, time_in_force: str | None, post_only: bool) -> str:
     tif = time_in_force or (TimeInForce.GTC if order_type == OrderType.LIMIT else TimeInForce.IOC)
     if order_type == OrderType.MARKET and tif in RESTING:
@@ -173,8 +179,7 @@ def _replay(tenant: Tenant, client_id: str, request_hash: str) -> Placed | None:
 
 def _replayed(pk: int, stored_hash: str, request_hash: str) -> Placed:
     if stored_hash != request_hash:
-        raise _refuse(MarketErrorCode.DUPLICATE_CLIENT_ID, "client_id",
-                      "This client id was used for a different order.", status=409)
+        raise duplicate_client_id()
     return Placed(order=Order.objects.select_related("market").get(pk=pk), replayed=True)
 
 
@@ -271,8 +276,7 @@ def place_work(*, actor: Actor, tenant: Tenant, fields: dict[str, Any], request_
         twin = run.placed.get((tenant.pk, client_id))
         if twin is not None:  # the same client id earlier in this batch, not yet committed
             if twin.request_hash != request_hash:
-                raise _refuse(MarketErrorCode.DUPLICATE_CLIENT_ID, "client_id",
-                              "This client id was used for a different order.", status=409)
+                raise duplicate_client_id()
             return Placed(order=twin, replayed=True)
         if run.committed is not None and (tenant.pk, client_id) in run.committed:
             return _replayed(*run.committed[(tenant.pk, client_id)], request_hash)
