@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,14 @@ def scope_of(tenant: Tenant | None) -> str:
     return str(tenant.pk) if tenant is not None else "system"
 
 
+def amounts_check(postings: Iterable[PostingSpec]) -> None:
+    """The ledger's amount rule, for every caller that builds an entry's postings."""
+    for p in postings:
+        if type(p.amount) is not int or p.amount == 0 or abs(p.amount) > MAX_AMOUNT:
+            raise ApplicationError(f"Amounts are non-zero integers in minor units, at most {MAX_AMOUNT:,} each way.",
+                                   code=LedgerErrorCode.INVALID_AMOUNT)
+
+
 def build_spec(*, tenant: Tenant | None, client_id: str, postings: list[tuple[int, int]] | list[PostingSpec],
                actor: Actor, kind: str = EntryKind.TRANSFER, metadata: dict[str, Any] | None = None,
                reverses_id: int | None = None, hold_id: int | None = None) -> EntrySpec:
@@ -55,10 +64,7 @@ def build_spec(*, tenant: Tenant | None, client_id: str, postings: list[tuple[in
     specs = tuple(p if isinstance(p, PostingSpec) else PostingSpec(int(p[0]), p[1]) for p in postings)
     if len(specs) < 2:
         raise ApplicationError("An entry needs at least two postings.", code=LedgerErrorCode.TOO_FEW_POSTINGS)
-    for p in specs:
-        if type(p.amount) is not int or p.amount == 0 or abs(p.amount) > MAX_AMOUNT:
-            raise ApplicationError(f"Amounts are non-zero integers in minor units, at most {MAX_AMOUNT:,} each way.",
-                                   code=LedgerErrorCode.INVALID_AMOUNT)
+    amounts_check(specs)
     return EntrySpec(scope=scope_of(tenant), tenant_id=tenant.pk if tenant else None, client_id=client_id,
                      kind=kind, actor=actor.label, postings=specs, metadata=validate_metadata(metadata or {}),
                      reverses_id=reverses_id, hold_id=hold_id)

@@ -19,12 +19,10 @@ from datetime import datetime
 from django.db.models import Q
 
 from apps.core.actors import Actor
-from apps.core.errors import ApplicationError
 from apps.ledger import engine as ledger_engine
-from apps.ledger.domain import MAX_AMOUNT, EntrySpec, PostingSpec
-from apps.ledger.errors import LedgerErrorCode
+from apps.ledger.domain import EntrySpec, PostingSpec
 from apps.ledger.models import Account, EntryKind
-from apps.ledger.services.entries import scope_of
+from apps.ledger.services.entries import amounts_check, scope_of
 from apps.ledger.services.system_holds import (
     SystemHold,
     SystemHoldOpening,
@@ -92,10 +90,7 @@ class Settlement:
     def _spec(self, kind: str, postings: list[PostingSpec], hold_id: int | None, metadata: dict) -> int:
         """Queue one entry; returns its index in the batch."""
         self._counter += 1
-        for posting in postings:  # the ledger's amount rule, as build_spec checks it
-            if type(posting.amount) is not int or not 0 < abs(posting.amount) <= MAX_AMOUNT:
-                raise ApplicationError(f"Amounts are non-zero integers in minor units, at most {MAX_AMOUNT:,} each "
-                                       "way.", code=LedgerErrorCode.INVALID_AMOUNT)
+        amounts_check(postings)
         # Built directly rather than through build_spec: its metadata check (a canonical JSON dump per entry)
         # cost more than the rest of the spec, and this metadata is only the market's own integers and booleans.
         client_id = f"mkt:{self.market.pk}:{self.market.command_seq}:{self._counter}"
