@@ -1,7 +1,18 @@
-"""SQL helpers for database-enforced invariants."""
+"""SQL helpers: database-enforced invariants, and bulk writes by COPY."""
 from __future__ import annotations
 
-from django.db import migrations
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, migrations
+
+
+def rows_copy_in(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Write `rows` (one value per column, in `columns`' order) into `table` with one COPY on Django's connection,
+    inside the caller's transaction: per row far cheaper than INSERTs, however they are batched."""
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def append_only_sql(table: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import connection
 
+from apps.core.db import rows_copy_in
 from apps.ledger.models import HoldStatus
 from apps.tenants import rls
 
@@ -81,12 +82,11 @@ def system_holds_record(*, opened: list[SystemHoldOpening], changed: list[System
     when their order ended in the same batch) with COPY, and move the changed ones on in one UPDATE. A hold
     already out of 'pending' is never touched again. Cost: two statements per batch, whatever its size (Django's
     bulk_create and one UPDATE per hold cost more than a batch's ledger entries)."""
-    with rls.system_context(reason="the matching engine's holds belong to no tenant"), connection.cursor() as cursor:
+    with rls.system_context(reason="the matching engine's holds belong to no tenant"):
         if opened:
-            with cursor.copy(f"COPY ledger_hold ({', '.join(HOLD_COLUMNS)}) FROM STDIN") as copy:
-                for opening in opened:
-                    copy.write_row(_opening_row(opening, now))
+            rows_copy_in("ledger_hold", HOLD_COLUMNS, (_opening_row(opening, now) for opening in opened))
         if changed:
-            cursor.execute(UPDATE_HOLDS_SQL, [now, [s.hold_id for s in changed], [s.reserved for s in changed],
-                                              [s.ended for s in changed], [_status(s) for s in changed],
-                                              [s.used for s in changed], [s.resolution_entry_id for s in changed]])
+            with connection.cursor() as cursor:
+                cursor.execute(UPDATE_HOLDS_SQL, [now, [s.hold_id for s in changed], [s.reserved for s in changed],
+                                                  [s.ended for s in changed], [_status(s) for s in changed],
+                                                  [s.used for s in changed], [s.resolution_entry_id for s in changed]])

@@ -2,13 +2,13 @@
 commands, and building Django's multi-row INSERT (one prepared value per column per row) cost more than the
 database's work. Ids come from each table's own sequence first, so the rows can reference each other.
 
-COPY FROM is refused on a table under row-level security unless the role bypasses it: call this inside the
+COPY FROM is refused on a table under row-level security unless the role bypasses it: call these inside the
 market transaction's system context, as every market write runs.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -16,6 +16,8 @@ from operator import attrgetter
 from typing import Any
 
 from django.db import connection, models
+
+from apps.core.db import rows_copy_in
 
 _SEQUENCES: dict[str, str] = {}  # table -> its id sequence; a table's sequence never changes while we run
 
@@ -52,20 +54,12 @@ def rows_copy(model: type[models.Model], objs: Sequence[models.Model], *, now: d
         obj.pk = pk
         for name in stamped:
             setattr(obj, name, now)
-    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     getters = [partial(_value, f) if f.is_relation or isinstance(f, models.JSONField) else attrgetter(f.attname)
                for f in fields]  # plain columns read directly: _value's checks per field cost more than the read
-    with connection.cursor() as cursor, cursor.copy(f"COPY {meta.db_table} ({columns}) FROM STDIN") as copy:
-        for obj in objs:
-            copy.write_row([get(obj) for get in getters])
+    rows_copy_in(meta.db_table, [connection.ops.quote_name(str(f.column)) for f in fields],
+                 ([get(obj) for get in getters] for obj in objs))
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
-
-
-def tuples_copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 # The batch's write-only rows (commands, trades, fills) are plain slotted records, not model instances: building
@@ -118,7 +112,7 @@ def _with_ids(table: str, rows: Sequence[CommandRow | TradeRow]) -> None:
 def commands_copy(market_id: int, rows: Sequence[CommandRow], *, now: datetime) -> None:
     if rows:
         _with_ids("marketplace_marketcommand", rows)
-        tuples_copy("marketplace_marketcommand", ("id", "market_id", "seq", "kind", "payload", "tenant_id", "actor",
+        rows_copy_in("marketplace_marketcommand", ("id", "market_id", "seq", "kind", "payload", "tenant_id", "actor",
                                                   "created_at"),
                     ((r.pk, market_id, r.seq, r.kind, json.dumps(r.payload, separators=(",", ":")), r.tenant_id,
                       r.actor, now) for r in rows))
@@ -127,7 +121,7 @@ def commands_copy(market_id: int, rows: Sequence[CommandRow], *, now: datetime) 
 def trades_copy(market_id: int, rows: Sequence[TradeRow], *, now: datetime) -> None:
     if rows:
         _with_ids("marketplace_trade", rows)
-        tuples_copy("marketplace_trade", ("id", "market_id", "sequence", "command_seq", "price_ticks", "qty_lots",
+        rows_copy_in("marketplace_trade", ("id", "market_id", "sequence", "command_seq", "price_ticks", "qty_lots",
                                           "notional", "taker_side", "maker_order_id", "taker_order_id", "buyer_fee",
                                           "seller_fee", "entry_id", "created_at"),
                     ((r.pk, market_id, r.sequence, r.command_seq, r.price_ticks, r.qty_lots, r.notional, r.taker_side,
@@ -138,7 +132,7 @@ def fills_copy(market_id: int, rows: Sequence[FillRow], *, now: datetime) -> Non
     if not rows:
         return
     # nothing references a fill: its id comes from the column's default
-    tuples_copy("marketplace_fill", ("tenant_id", "created_at", "updated_at", "market_id", "order_id", "trade_id",
+    rows_copy_in("marketplace_fill", ("tenant_id", "created_at", "updated_at", "market_id", "order_id", "trade_id",
                                      "command_seq", "side", "role", "price_ticks", "qty_lots", "notional", "fee"),
                 ((r.tenant_id, now, now, market_id, r.order.pk, r.trade.pk, r.command_seq, r.side, r.role,
                   r.price_ticks, r.qty_lots, r.notional, r.fee) for r in rows))
