@@ -3,8 +3,10 @@ checked the viewer may see (itself, or a partner's clients: apps/portal/pages/en
 from it, the way other selectors start from `tenant`."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
@@ -68,33 +70,31 @@ def job_energy_daily(*, tenants: tuple[int, ...], query: EnergyQuery) -> list[Da
                      ceu_charged=r["ceu"] or 0, ceu_energy=r["ceu_energy"] or 0) for r in rows]
 
 
+def _sums() -> dict[str, Any]:
+    """The aggregates behind EnergyTotals, for `aggregate` (all rows) or `annotate` (per group)."""
+    return {"jobs": Count("id"), "estimated": Count("id", filter=Q(estimated=True)), "joules": Sum("joules"),
+            "co2e": Sum("co2e_grams"), "ceu": Sum("ceu_charged"), "ceu_energy": Sum("ceu_energy")}
+
+
+def _totals(r: Mapping[str, Any]) -> dict[str, Any]:
+    """EnergyTotals' fields from one row of `_sums()` (a sum over no rows is NULL)."""
+    return {"jobs": r["jobs"], "estimated_jobs": r["estimated"], "joules": r["joules"] or 0.0,
+            "co2e_grams": r["co2e"] or 0.0, "ceu_charged": r["ceu"] or 0, "ceu_energy": r["ceu_energy"] or 0}
+
+
 def job_energy_totals(*, tenants: tuple[int, ...], query: EnergyQuery) -> EnergyTotals:
-    r = _rows(tenants=tenants, query=query).aggregate(
-        jobs=Count("id"), estimated=Count("id", filter=Q(estimated=True)), joules=Sum("joules"),
-        co2e=Sum("co2e_grams"), ceu=Sum("ceu_charged"), ceu_energy=Sum("ceu_energy"))
-    return EnergyTotals(jobs=r["jobs"], estimated_jobs=r["estimated"], joules=r["joules"] or 0.0,
-                        co2e_grams=r["co2e"] or 0.0, ceu_charged=r["ceu"] or 0, ceu_energy=r["ceu_energy"] or 0)
+    return EnergyTotals(**_totals(_rows(tenants=tenants, query=query).aggregate(**_sums())))
 
 
 @dataclass(frozen=True)
-class KindTotal:
+class KindTotal(EnergyTotals):
     kind: str
-    jobs: int
-    estimated_jobs: int
-    joules: float
-    co2e_grams: float
-    ceu_charged: int
-    ceu_energy: int
 
 
 def job_energy_by_kind(*, tenants: tuple[int, ...], query: EnergyQuery) -> list[KindTotal]:
     """Totals per kind of work (each capsule kind, each lab kind), the most energy first."""
-    rows = _rows(tenants=tenants, query=query).values("kind").annotate(
-        jobs=Count("id"), estimated=Count("id", filter=Q(estimated=True)), joules=Sum("joules"),
-        co2e=Sum("co2e_grams"), ceu=Sum("ceu_charged"), ceu_energy=Sum("ceu_energy")).order_by("-joules", "kind")
-    return [KindTotal(kind=r["kind"], jobs=r["jobs"], estimated_jobs=r["estimated"], joules=r["joules"] or 0.0,
-                      co2e_grams=r["co2e"] or 0.0, ceu_charged=r["ceu"] or 0, ceu_energy=r["ceu_energy"] or 0)
-            for r in rows]
+    rows = _rows(tenants=tenants, query=query).values("kind").annotate(**_sums()).order_by("-joules", "kind")
+    return [KindTotal(kind=r["kind"], **_totals(r)) for r in rows]
 
 
 def job_energy_kinds(*, tenants: tuple[int, ...]) -> list[str]:
