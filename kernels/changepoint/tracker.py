@@ -235,15 +235,14 @@ class BoundaryTracker:
         if "detector" not in saved:
             return cls.new(config)
         seen = int(saved["seen"])
+        profile = {int(p): [float(m), float(v)] for p, m, v in saved.get("profile", [])}
         if bool(saved.get("whitener")) != (config.noise == "ar1"):
             # a tracked stream's noise model was changed: its posterior and ring hold the other model's values, so
             # tracking starts afresh on the new one from the next point
-            profile = {int(p): [float(m), float(v)] for p, m, v in saved.get("profile", [])}
             return replace(cls.new(config), seen=seen, skipped=seen, profile=profile)
         # a state older than the counter skipped only a seasonal first cycle
         skipped = int(saved.get("skipped", min(config.period or 0, seen)))
         return cls(skipped=skipped, config=config, detector=OnlineDetector.from_state(saved["detector"]), seen=seen,
                    ring=deque(saved.get("ring", []), maxlen=cls._ring_size(config)),
-                   pending=list(saved.get("pending", [])), dropped=int(saved.get("dropped", 0)),
-                   profile={int(p): [float(m), float(v)] for p, m, v in saved.get("profile", [])},
+                   pending=list(saved.get("pending", [])), dropped=int(saved.get("dropped", 0)), profile=profile,
                    whitener=Ar1Whitener.from_state(saved["whitener"]) if saved.get("whitener") else None)
