@@ -32,10 +32,9 @@ import numpy as np
 
 from kernels.regime.config import DetectorConfig
 from kernels.regime.novelty import GoodTuringNovelty, RunningRange, Scale
-from kernels.regime.shift import ShiftCusum
+from kernels.regime.shift import SECONDS_PER_DAY, ShiftCusum
 from kernels.regime.suppression import GradedSuppressor
 
-SECONDS_PER_DAY = 86400.0
 RECORD_SATURATION = 0.02  # a new extreme 2 % of the range past it is full record evidence
 NOVELTY_SPAN = 2.0  # decades of surprisal from zero to full novelty evidence
 CONTEXT_SPAN = 1.5
