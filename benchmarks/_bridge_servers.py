@@ -66,8 +66,9 @@ def configure(*, conn_max_age: int | None) -> None:
 
 
 def _rest_server() -> tuple[str, Callable[[], None]]:
-    from benchmarks.signals import _Quiet
     from django.core.wsgi import get_wsgi_application
+
+    from benchmarks.signals import _Quiet
 
     rest = make_server("127.0.0.1", 0, get_wsgi_application(), server_class=PooledServer, handler_class=_Quiet)
     threading.Thread(target=rest.serve_forever, daemon=True).start()

@@ -6,14 +6,16 @@
 Serves the real WSGI app (loopback, a fixed pool of threads as gunicorn's gthread workers have, so persistent
 database connections behave as deployed) and the MCP server (uvicorn, loopback) over the benchmark database, each
 in its own child process as deployed (`benchmarks/_bridge_servers.py`; `--layout one-process` runs both servers
-beside the clients, the harness before session 6), creates a tenant with a key and 20 streams, then times `GET /api/v1/streams/?page_size=20` four ways, interleaved
-call by call so machine noise hits all of them alike: a plain urllib request (the peer), the SDK's `streams_list`,
-and the MCP tool `streams_list` through the `mcp` SDK's own client on one connection, once as a 2026-07-28 client
-(one self-contained POST per call) and once as a handshake-era client (`initialize` first, then the stateless
-legacy transport). Beside them, labelled and outside the goal, the 2026-07-28 client's own `tools/call` request
-replayed as a plain httpx2 POST (JSON decoded, no MCP client): the part of the MCP figure that is the server's.
-`--conn-max-age` sets CONN_MAX_AGE for both servers (default: the settings' value; production's
-default is 60). Reports p50/p99 in ms, the ratios to REST and the load average around the run; the goal is MCP
+beside the clients, the harness before session 6). Creates a tenant with a key and 20 streams, then times
+`GET /api/v1/streams/?page_size=20` four ways, interleaved call by call so machine noise hits all of them alike:
+a plain urllib request (the peer), the SDK's `streams_list`, and the MCP tool `streams_list` through the `mcp`
+SDK's own client on one connection, once as a 2026-07-28 client (one self-contained POST per call) and once as a
+handshake-era client (`initialize` first, then the stateless legacy transport). Beside them, labelled and outside
+the goal, the 2026-07-28 client's own `tools/call` request replayed as a plain httpx2 POST (JSON decoded, no MCP
+client): the part of the MCP figure that is the server's. `--conn-max-age` sets CONN_MAX_AGE for both servers
+(default: the settings' value; production's default is 60); `--http` and `--loop` pick uvicorn's HTTP parser and
+event loop for the MCP server (default auto: httptools and uvloop, as `bridge_serve` runs).
+Reports p50/p99 in ms, the ratios to REST and the load average around the run; the goal is MCP
 p50 <= 1.2x REST. Last line: one JSON object.
 """
 from __future__ import annotations
