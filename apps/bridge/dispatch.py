@@ -53,8 +53,9 @@ class _AuditingHandler(WSGIHandler):
     """Django's WSGI handler, writing the call's audit row as the view returns.
 
     That is the innermost stage, still inside TenantMiddleware: the connection is in the key's tenant context
-    (TenantApi set it), so the row is one INSERT under RLS. Written after the request, it cost five round trips:
-    the context set again, BEGIN, INSERT, COMMIT, the context restored."""
+    (TenantApi set it), so the row is one round trip under RLS (`audit_record_alone`: a pipelined INSERT with
+    asynchronous commit). Written after the request, it cost five: the context set again, BEGIN, INSERT, COMMIT,
+    the context restored."""
 
     def _get_response(self, request: HttpRequest) -> HttpResponseBase:
         try:
