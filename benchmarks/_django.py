@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def setup(db_suffix: str = "_bench") -> None:
+def setup(db_suffix: str = "_bench", migrate: bool = True) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thermodynasty.settings.local")
     import django
@@ -29,6 +29,8 @@ def setup(db_suffix: str = "_bench") -> None:
         db["NAME"] = name + db_suffix
         _create_database(db, name)
     django.setup()
+    if not migrate:  # a server process a benchmark starts after migrating the database itself
+        return
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -1,10 +1,12 @@
 """Bridge: latency of the same read through REST, the Python SDK and the MCP server, in one run.
 
-    python benchmarks/bridge.py [--calls 150] [--warmup 20] [--conn-max-age SECONDS]
+    python benchmarks/bridge.py [--calls 150] [--warmup 20] [--conn-max-age SECONDS] [--layout processes]
+                                [--http auto] [--loop auto]
 
 Serves the real WSGI app (loopback, a fixed pool of threads as gunicorn's gthread workers have, so persistent
-database connections behave as deployed) and the MCP server (uvicorn, loopback) over the benchmark database,
-creates a tenant with a key and 20 streams, then times `GET /api/v1/streams/?page_size=20` four ways, interleaved
+database connections behave as deployed) and the MCP server (uvicorn, loopback) over the benchmark database, each
+in its own child process as deployed (`benchmarks/_bridge_servers.py`; `--layout one-process` runs both servers
+beside the clients, the harness before session 6), creates a tenant with a key and 20 streams, then times `GET /api/v1/streams/?page_size=20` four ways, interleaved
 call by call so machine noise hits all of them alike: a plain urllib request (the peer), the SDK's `streams_list`,
 and the MCP tool `streams_list` through the `mcp` SDK's own client on one connection, once as a 2026-07-28 client
 (one self-contained POST per call) and once as a handshake-era client (`initialize` first, then the stateless
@@ -23,54 +25,18 @@ import logging
 import os
 import statistics
 import sys
-import threading
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIServer, make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import _django  # noqa: E402
-from benchmarks.signals import _percentile, _Quiet  # noqa: E402
+from benchmarks._bridge_servers import start_servers  # noqa: E402
+from benchmarks.signals import _percentile  # noqa: E402
 
 LABELS = {"rest": "REST (urllib, the peer)", "sdk": "Python SDK", "mcp": "MCP tool (2026-07-28)",
           "mcp_legacy": "MCP tool (handshake-era)", "mcp_raw": "raw JSON-RPC (no client)"}
-
-
-class _PooledServer(WSGIServer):
-    """Requests run on a fixed pool of threads, so a thread's database connection outlives one request when
-    CONN_MAX_AGE allows it (a thread per request, as ThreadingMixIn does, would always connect afresh)."""
-
-    pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="rest")
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.pool.submit(self._serve_one, request, client_address)
-
-    def _serve_one(self, request: Any, client_address: Any) -> None:
-        try:
-            self.finish_request(request, client_address)
-        except Exception:  # noqa: BLE001 - the socketserver way: report and go on
-            self.handle_error(request, client_address)
-        finally:
-            self.shutdown_request(request)
-
-
-def _serve() -> tuple[str, str, Any]:
-    import uvicorn
-    from django.core.wsgi import get_wsgi_application
-
-    from apps.bridge.mcp_server import asgi_app
-
-    rest = make_server("127.0.0.1", 0, get_wsgi_application(), server_class=_PooledServer, handler_class=_Quiet)
-    threading.Thread(target=rest.serve_forever, daemon=True).start()
-    mcp = uvicorn.Server(uvicorn.Config(asgi_app(), host="127.0.0.1", port=0, log_level="warning", access_log=False))
-    threading.Thread(target=mcp.run, daemon=True).start()
-    while not mcp.started:
-        time.sleep(0.05)
-    port = mcp.servers[0].sockets[0].getsockname()[1]
-    return f"http://127.0.0.1:{rest.server_port}", f"http://127.0.0.1:{port}/mcp/", (rest, mcp)
 
 
 def _tenant_key() -> str:
@@ -144,33 +110,38 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=150)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--conn-max-age", type=int, default=None)
+    parser.add_argument("--layout", choices=("processes", "one-process"), default="processes",
+                        help="processes: each server in its own child process, the clients here (as deployed); "
+                             "one-process: both servers and the clients in this process (the old harness)")
+    parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto",
+                        help="uvicorn's HTTP parser for the MCP server (auto: httptools when installed)")
+    parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto",
+                        help="uvicorn's event loop for the MCP server (auto: uvloop when installed)")
     args = parser.parse_args()
     _django.setup()
     from django.conf import settings
 
-    settings.API_RATE_LIMIT_PER_MINUTE = 10 ** 9  # the benchmark measures latency, not the limiter
-    if args.conn_max_age is not None:
-        settings.DATABASES["default"]["CONN_MAX_AGE"] = args.conn_max_age
     # A partner's client does not log every request at INFO; urllib (the peer) does not either.
     logging.getLogger("httpx2").setLevel(logging.WARNING)
-    rest, mcp_url, servers = _serve()
+    servers = start_servers(conn_max_age=args.conn_max_age, layout=args.layout, http=args.http, loop=args.loop)
     key = _tenant_key()
     load_before = os.getloadavg()[0]
-    times = asyncio.run(_measure(rest, mcp_url, key, args.calls, args.warmup))
+    times = asyncio.run(_measure(servers.rest, servers.mcp, key, args.calls, args.warmup))
     load_after = os.getloadavg()[0]
+    servers.stop()
     figures = _figures(times)
-    conn_max_age = settings.DATABASES["default"]["CONN_MAX_AGE"]
+    conn_max_age = settings.DATABASES["default"]["CONN_MAX_AGE"] if args.conn_max_age is None else args.conn_max_age
     print(f"GET /api/v1/streams/?page_size=20, {args.calls} calls each, interleaved ({args.warmup} warm-up), "
-          f"CONN_MAX_AGE={conn_max_age}, load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} CPUs")
+          f"CONN_MAX_AGE={conn_max_age}, servers: {args.layout}, uvicorn --http {args.http} --loop {args.loop}, "
+          f"load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} CPUs")
     print(f"{'path':<28}{'p50 ms':>10}{'p99 ms':>10}{'p50 / REST':>12}{'p99 / REST':>12}")
     for name, row in figures.items():
         print(f"{LABELS[name]:<28}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}"
               f"{row.get('p50_vs_rest', 1.0):>12.2f}{row.get('p99_vs_rest', 1.0):>12.2f}")
     goal = figures["mcp"]["p50_vs_rest"] <= 1.2 and figures["mcp_legacy"]["p50_vs_rest"] <= 1.2
     print(f"MCP overhead goal (p50 <= 1.2x REST, both clients): {'met' if goal else 'missed'}")
-    servers[0].shutdown()
-    servers[1].should_exit = True
     print(json.dumps({"benchmark": "bridge", "calls": args.calls, "conn_max_age": conn_max_age,
+                      "layout": args.layout, "uvicorn": {"http": args.http, "loop": args.loop},
                       "load_average": [load_before, load_after], **figures, "mcp_goal_met": goal}))
 
 
