@@ -77,7 +77,8 @@ ALONE_COLUMNS = ("actor_user_id", "actor_api_key_id", "actor_label", "tenant_id"
 @functools.cache
 def _alone_insert() -> str:
     meta, quote = AuditLog._meta, connections["default"].ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in ALONE_COLUMNS)
+    column = {field.attname: str(field.column) for field in meta.concrete_fields}
+    columns = ", ".join(quote(column[name]) for name in ALONE_COLUMNS)
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(ALONE_COLUMNS))})"
 
 
