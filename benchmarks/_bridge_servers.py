@@ -12,6 +12,7 @@ and the clients in one process) for A/B runs of the harness itself.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -50,6 +51,18 @@ class Servers:
     rest: str
     mcp: str
     stoppers: list[Callable[[], None]] = field(default_factory=list)
+    pids: dict[str, int] = field(default_factory=dict)  # "rest", "mcp": the child processes (none in one process)
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) each server process has used so far: load delays a request's wall time far
+        more than the work it does, so A/B runs on a busy machine compare these."""
+        tick = os.sysconf("SC_CLK_TCK")
+        used = {}
+        for name, pid in self.pids.items():
+            with open(f"/proc/{pid}/stat") as stat:  # Linux; fields 14 and 15 after the command name
+                fields = stat.read().rsplit(")", 1)[1].split()
+            used[name] = (int(fields[11]) + int(fields[12])) / tick
+        return used
 
     def stop(self) -> None:
         for stop in self.stoppers:
@@ -66,8 +79,9 @@ def configure(*, conn_max_age: int | None) -> None:
 
 
 def _rest_server() -> tuple[str, Callable[[], None]]:
-    from benchmarks.signals import _Quiet
     from django.core.wsgi import get_wsgi_application
+
+    from benchmarks.signals import _Quiet
 
     rest = make_server("127.0.0.1", 0, get_wsgi_application(), server_class=PooledServer, handler_class=_Quiet)
     threading.Thread(target=rest.serve_forever, daemon=True).start()
@@ -101,7 +115,7 @@ def _child(which: str, conn_max_age: int | None, http: str, loop: str, pipe: Con
     pipe.close()
 
 
-def _spawn(which: str, conn_max_age: int | None, http: str, loop: str) -> tuple[str, Callable[[], None]]:
+def _spawn(which: str, conn_max_age: int | None, http: str, loop: str) -> tuple[str, Callable[[], None], int]:
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     process = context.Process(target=_child, args=(which, conn_max_age, http, loop, theirs), daemon=True,
@@ -118,7 +132,8 @@ def _spawn(which: str, conn_max_age: int | None, http: str, loop: str) -> tuple[
         if process.is_alive():
             process.kill()
 
-    return url, stop
+    assert process.pid is not None
+    return url, stop, process.pid
 
 
 def start_servers(*, conn_max_age: int | None = None, layout: str = "processes", http: str = "auto",
@@ -130,9 +145,9 @@ def start_servers(*, conn_max_age: int | None = None, layout: str = "processes",
     if layout == "one-process":
         configure(conn_max_age=conn_max_age)
         (rest, stop_rest), (mcp, stop_mcp) = _rest_server(), _mcp_server(http, loop)
-    elif layout == "processes":
-        (rest, stop_rest), (mcp, stop_mcp) = (_spawn("rest", conn_max_age, http, loop),
-                                              _spawn("mcp", conn_max_age, http, loop))
-    else:
+        return Servers(rest=rest, mcp=mcp, stoppers=[stop_rest, stop_mcp])
+    if layout != "processes":
         raise ValueError(f"unknown layout {layout!r}")
-    return Servers(rest=rest, mcp=mcp, stoppers=[stop_rest, stop_mcp])
+    rest, stop_rest, rest_pid = _spawn("rest", conn_max_age, http, loop)
+    mcp, stop_mcp, mcp_pid = _spawn("mcp", conn_max_age, http, loop)
+    return Servers(rest=rest, mcp=mcp, stoppers=[stop_rest, stop_mcp], pids={"rest": rest_pid, "mcp": mcp_pid})

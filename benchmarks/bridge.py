@@ -6,14 +6,16 @@
 Serves the real WSGI app (loopback, a fixed pool of threads as gunicorn's gthread workers have, so persistent
 database connections behave as deployed) and the MCP server (uvicorn, loopback) over the benchmark database, each
 in its own child process as deployed (`benchmarks/_bridge_servers.py`; `--layout one-process` runs both servers
-beside the clients, the harness before session 6), creates a tenant with a key and 20 streams, then times `GET /api/v1/streams/?page_size=20` four ways, interleaved
-call by call so machine noise hits all of them alike: a plain urllib request (the peer), the SDK's `streams_list`,
-and the MCP tool `streams_list` through the `mcp` SDK's own client on one connection, once as a 2026-07-28 client
-(one self-contained POST per call) and once as a handshake-era client (`initialize` first, then the stateless
-legacy transport). Beside them, labelled and outside the goal, the 2026-07-28 client's own `tools/call` request
-replayed as a plain httpx2 POST (JSON decoded, no MCP client): the part of the MCP figure that is the server's.
-`--conn-max-age` sets CONN_MAX_AGE for both servers (default: the settings' value; production's
-default is 60). Reports p50/p99 in ms, the ratios to REST and the load average around the run; the goal is MCP
+beside the clients, the harness before session 6). Creates a tenant with a key and 20 streams, then times
+`GET /api/v1/streams/?page_size=20` four ways, interleaved call by call so machine noise hits all of them alike:
+a plain urllib request (the peer), the SDK's `streams_list`, and the MCP tool `streams_list` through the `mcp`
+SDK's own client on one connection, once as a 2026-07-28 client (one self-contained POST per call) and once as a
+handshake-era client (`initialize` first, then the stateless legacy transport). Beside them, labelled and outside
+the goal, the 2026-07-28 client's own `tools/call` request replayed as a plain httpx2 POST (JSON decoded, no MCP
+client): the part of the MCP figure that is the server's. `--conn-max-age` sets CONN_MAX_AGE for both servers
+(default: the settings' value; production's default is 60); `--http` and `--loop` pick uvicorn's HTTP parser and
+event loop for the MCP server (default auto: httptools and uvloop, as `bridge_serve` runs).
+Reports p50/p99 in ms, the ratios to REST and the load average around the run; the goal is MCP
 p50 <= 1.2x REST. Last line: one JSON object.
 """
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import _django  # noqa: E402
-from benchmarks._bridge_servers import start_servers  # noqa: E402
+from benchmarks._bridge_servers import Servers, start_servers  # noqa: E402
 from benchmarks.signals import _percentile  # noqa: E402
 
 LABELS = {"rest": "REST (urllib, the peer)", "sdk": "Python SDK", "mcp": "MCP tool (2026-07-28)",
@@ -52,7 +54,9 @@ def _tenant_key() -> str:
     return api_key_create(actor=Actor.system("bench"), tenant=tenant, name="bench", scopes=["read"]).secret
 
 
-async def _measure(rest: str, mcp_url: str, key: str, calls: int, warmup: int) -> dict[str, list[float]]:
+async def _measure(servers: Servers, key: str, calls: int, warmup: int) -> tuple[dict[str, list[float]],
+                                                                                 dict[str, float]]:
+    rest, mcp_url = servers.rest, servers.mcp
     import httpx2
     from mcp import Client as McpClient
     from mcp.client.streamable_http import streamable_http_client
@@ -74,6 +78,8 @@ async def _measure(rest: str, mcp_url: str, key: str, calls: int, warmup: int) -
         async with McpClient(streamable_http_client(mcp_url, http_client=http)) as client, \
                 McpClient(streamable_http_client(mcp_url, http_client=legacy_http), mode="legacy") as legacy:
             for i in range(warmup + calls):
+                if i == warmup:
+                    cpu_before = servers.cpu_seconds()
                 t0 = time.perf_counter()
                 await asyncio.to_thread(lambda: urllib.request.urlopen(request).read())
                 t1 = time.perf_counter()
@@ -93,7 +99,8 @@ async def _measure(rest: str, mcp_url: str, key: str, calls: int, warmup: int) -
                     for name, s in (("rest", t1 - t0), ("sdk", t2 - t1), ("mcp", t3 - t2), ("mcp_legacy", t4 - t3),
                                     ("mcp_raw", t5 - t4)):
                         times[name].append(1000 * s)
-    return times
+    cpu_after = servers.cpu_seconds()
+    return times, {name: used - cpu_before[name] for name, used in cpu_after.items()}
 
 
 def _figures(times: dict[str, list[float]]) -> dict[str, dict[str, float]]:
@@ -126,7 +133,7 @@ def main() -> None:
     servers = start_servers(conn_max_age=args.conn_max_age, layout=args.layout, http=args.http, loop=args.loop)
     key = _tenant_key()
     load_before = os.getloadavg()[0]
-    times = asyncio.run(_measure(servers.rest, servers.mcp, key, args.calls, args.warmup))
+    times, cpu = asyncio.run(_measure(servers, key, args.calls, args.warmup))
     load_after = os.getloadavg()[0]
     servers.stop()
     figures = _figures(times)
@@ -138,10 +145,18 @@ def main() -> None:
     for name, row in figures.items():
         print(f"{LABELS[name]:<28}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}"
               f"{row.get('p50_vs_rest', 1.0):>12.2f}{row.get('p99_vs_rest', 1.0):>12.2f}")
+    # The REST process served the urllib and SDK calls, the MCP process the three MCP ones (the handshake-era
+    # client's `initialize` was before the timed calls).
+    cpu_per_call = {"rest": round(1000 * cpu["rest"] / (2 * args.calls), 2),
+                    "mcp": round(1000 * cpu["mcp"] / (3 * args.calls), 2)} if cpu else {}
+    if cpu_per_call:
+        print(f"server CPU per call served (user+system, the whole process): REST {cpu_per_call['rest']:.2f} ms, "
+              f"MCP {cpu_per_call['mcp']:.2f} ms ({cpu_per_call['mcp'] / cpu_per_call['rest']:.2f}x)")
     goal = figures["mcp"]["p50_vs_rest"] <= 1.2 and figures["mcp_legacy"]["p50_vs_rest"] <= 1.2
     print(f"MCP overhead goal (p50 <= 1.2x REST, both clients): {'met' if goal else 'missed'}")
     print(json.dumps({"benchmark": "bridge", "calls": args.calls, "conn_max_age": conn_max_age,
                       "layout": args.layout, "uvicorn": {"http": args.http, "loop": args.loop},
+                      "server_cpu_ms_per_call": cpu_per_call,
                       "load_average": [load_before, load_after], **figures, "mcp_goal_met": goal}))
 
 

@@ -19,7 +19,6 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import (
     INVALID_PARAMS,
     CallToolRequestParams,
-    CallToolResult,
     GetPromptRequestParams,
     GetPromptResult,
     ListPromptsResult,
@@ -111,15 +110,25 @@ def _finished(answered: asyncio.Future[ApiAnswer], worker: asyncio.Future[ApiAns
         logger.error("an MCP call's request cleanup failed", exc_info=worker.exception())
 
 
-def _error_result(answer: ApiAnswer) -> CallToolResult:
+def _tool_result(text: str, structured: dict[str, Any], *, is_error: bool = False) -> dict[str, Any]:
+    """A `tools/call` result in its wire shape, both the text and the structured content (the spec's SHOULD).
+
+    A dict, not a `CallToolResult`: the runner validates and dumps every spec result against the negotiated
+    version's schema anyway (`serialize_server_result`), so a model built here would walk the REST body twice
+    more (its validation, then its `model_dump`) for the same checks. `resultType` is 2026-07-28's required
+    field; the handshake-era schema drops it."""
+    return {"content": [{"type": "text", "text": text}], "structuredContent": structured, "isError": is_error,
+            "resultType": "complete"}
+
+
+def _error_result(answer: ApiAnswer) -> dict[str, Any]:
     data = answer.data if isinstance(answer.data, dict) else {}
     error = {"status": answer.status, "code": data.get("code", "error"), "message": data.get("message", ""),
              "extra": data.get("extra", {})}
-    return CallToolResult(content=[TextContent(type="text", text=json.dumps({"error": error}))],
-                          structured_content={"error": error}, is_error=True)
+    return _tool_result(json.dumps({"error": error}), {"error": error}, is_error=True)
 
 
-def _bad_arguments(message: str, fields: dict[str, list[str]]) -> CallToolResult:
+def _bad_arguments(message: str, fields: dict[str, list[str]]) -> dict[str, Any]:
     return _error_result(ApiAnswer(status=400, headers={},
                                    data={"code": "invalid_arguments", "message": message, "extra": {"fields": fields}}))
 
@@ -146,7 +155,7 @@ async def list_tools(ctx: Any, params: Any) -> ListToolsResult:
                                   for name, op in operations().items()])
 
 
-async def call_tool(ctx: Any, params: CallToolRequestParams) -> CallToolResult:
+async def call_tool(ctx: Any, params: CallToolRequestParams) -> dict[str, Any]:
     op = operations().get(params.name)
     if op is None:
         return _bad_arguments(f"Unknown tool {params.name!r}.", {"name": ["Unknown tool."]})
@@ -162,8 +171,7 @@ async def call_tool(ctx: Any, params: CallToolRequestParams) -> CallToolResult:
         return _error_result(answer)
     data = answer.data if answer.data is not None else {}
     structured = data if isinstance(data, dict) else {"results": data}
-    return CallToolResult(content=[TextContent(type="text", text=answer.text or json.dumps(data))],
-                          structured_content=structured)
+    return _tool_result(answer.text or json.dumps(data), structured)
 
 
 async def list_resources(ctx: Any, params: Any) -> ListResourcesResult:
@@ -219,11 +227,16 @@ def tool_input_schema(name: str) -> dict[str, Any] | None:
 
 
 def build_server() -> Server[Any]:
-    return Server("thermodynasty", version=VERSION, title="Thermodynasty", get_tool_input_schema=tool_input_schema,
-                  instructions="Thermodynamic security analytics for your streams, assets and tokens. Start with "
-                               "`streams_list`, `alerts_list` or `query`; write tools take an `idempotency_key`.",
-                  on_list_tools=list_tools, on_call_tool=call_tool, on_list_resources=list_resources,
-                  on_read_resource=read_resource, on_list_prompts=list_prompts, on_get_prompt=get_prompt)
+    server: Server[Any] = Server(
+        "thermodynasty", version=VERSION, title="Thermodynasty", get_tool_input_schema=tool_input_schema,
+        instructions="Thermodynamic security analytics for your streams, assets and tokens. Start with "
+                     "`streams_list`, `alerts_list` or `query`; write tools take an `idempotency_key`.",
+        on_list_tools=list_tools, on_list_resources=list_resources, on_read_resource=read_resource,
+        on_list_prompts=list_prompts, on_get_prompt=get_prompt)
+    # Registered as a plain request handler: its answer is the wire dict (`_tool_result`), which `on_call_tool`'s
+    # signature (a `CallToolResult`) does not admit. The params are validated as `on_call_tool`'s would be.
+    server.add_request_handler("tools/call", CallToolRequestParams, call_tool)
+    return server
 
 
 def asgi_app(*, allowed_hosts: list[str] | None = None) -> Starlette:
