@@ -1,21 +1,25 @@
 """Bridge: where the time of one MCP tool call goes, stage by stage, beside the same REST call.
 
-    python benchmarks/bridge_breakdown.py [--calls 100] [--warmup 15] [--conn-max-age SECONDS]
+    python benchmarks/bridge_breakdown.py [--calls 100] [--warmup 15] [--conn-max-age SECONDS] [--layout processes]
 
-Serves both apps as benchmarks/bridge.py does, wraps the server's stages with perf_counter timers (the session
+Serves both apps as benchmarks/bridge.py does (`benchmarks/_bridge_servers.py`: by default each server in its own
+child process, which times its own stages and sends them back; `--layout one-process` serves both in the clients'
+process, the older harness), wraps the server's stages with perf_counter timers (the session
 manager's handling of the HTTP request, the SDK's dispatch and answer writing, the tool handler, the hop to the
 worker thread, the in-process REST call, its database connect, the audit row written inside it) and calls
 `streams_list` through the `mcp` SDK's client (2026-07-28) interleaved with the urllib REST peer. Prints the median
 of each stage in ms and the thread CPU time of the synchronous stages (which load does not inflate as much), then
-one JSON line.
+one JSON line, which says whether the PostgreSQL server was durable (the audit row's commit depends on it).
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import functools
+import inspect
 import json
 import logging
+import multiprocessing
 import os
 import statistics
 import sys
@@ -23,11 +27,13 @@ import threading
 import time
 import urllib.request
 from collections import defaultdict
+from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks import _django  # noqa: E402
+from benchmarks import _bridge_servers, _django  # noqa: E402
 
 _times: dict[str, list[float]] = defaultdict(list)
 _cpu: dict[str, list[float]] = defaultdict(list)  # thread CPU time of the synchronous stages: load-proof
@@ -78,9 +84,28 @@ def _instrument() -> None:
     _timed(dispatch, "_audit", "mcp: audit row")
     _timed(BaseHandler, "get_response", "{side}: Django get_response")
     _timed(BaseDatabaseWrapper, "connect", "{side}: database connect")
+    if "answered" in inspect.signature(dispatch.api_call).parameters:  # the code of session 6 on
+        _until_answered(mcp_server)
 
 
-async def _run(rest: str, mcp_url: str, key: str, calls: int, warmup: int) -> None:
+def _until_answered(mcp_server: Any) -> None:
+    # The worker hands its answer back before the request's cleanup: time the part the caller waits for.
+    inner = mcp_server.api_call
+
+    def api_call(call: Any, answered: Callable[[Any], None] | None = None) -> Any:
+        start = time.perf_counter()
+
+        def timed(answer: Any) -> None:
+            _times["mcp: worker until answered"].append(1000 * (time.perf_counter() - start))
+            if answered is not None:
+                answered(answer)
+
+        return inner(call, timed)
+
+    mcp_server.api_call = api_call
+
+
+async def _run(rest: str, mcp_url: str, key: str, calls: int, warmup: int, reset: Callable[[], Any]) -> None:
     import httpx2
     from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
@@ -93,6 +118,7 @@ async def _run(rest: str, mcp_url: str, key: str, calls: int, warmup: int) -> No
                 if i == warmup:
                     _times.clear()
                     _cpu.clear()
+                    reset()  # the servers' own samples, when they run in child processes
                 t0 = time.perf_counter()
                 await asyncio.to_thread(lambda: urllib.request.urlopen(request).read())
                 t1 = time.perf_counter()
@@ -104,6 +130,8 @@ async def _run(rest: str, mcp_url: str, key: str, calls: int, warmup: int) -> No
 
 def _table(med: dict[str, float]) -> list[tuple[str, float]]:
     get = med.get
+    # before session 6 the worker answered only after the request's cleanup
+    until_answered = get("mcp: worker until answered", get("mcp: in the worker thread", 0.0))
     rows = [
         ("REST: client round trip (urllib, new TCP connection)", get("rest: client round trip", 0.0)),
         ("  Django get_response", get("rest: Django get_response", 0.0)),
@@ -122,15 +150,82 @@ def _table(med: dict[str, float]) -> list[tuple[str, float]]:
         ("  tool handler outside the REST call (arguments, result)",
          get("mcp: tool handler", 0.0) - get("mcp: awaiting the worker thread", 0.0)),
         ("  hop to the worker thread and back",
-         get("mcp: awaiting the worker thread", 0.0) - get("mcp: in the worker thread", 0.0)),
+         get("mcp: awaiting the worker thread", 0.0) - until_answered),
         ("  in-process REST call: Django get_response (less the audit row)",
          get("mcp: Django get_response", 0.0) - get("mcp: audit row", 0.0)),
         ("    of which database connect", get("mcp: database connect", 0.0)),
-        ("  audit row bridge.mcp_tool:* (inside get_response)", get("mcp: audit row", 0.0)),
-        ("  rest of the worker (environ, JSON decode)",
-         get("mcp: in the worker thread", 0.0) - get("mcp: Django get_response", 0.0)),
+        ("  audit row bridge.mcp_tool:* (inside get_response, one round trip)", get("mcp: audit row", 0.0)),
+        ("  rest of the worker before its answer (environ, JSON decode)",
+         until_answered - get("mcp: Django get_response", 0.0)),
+        ("  (the request's cleanup after the answer, off the caller's path)",
+         get("mcp: in the worker thread", 0.0) - until_answered),
     ]
     return rows
+
+
+def _durability() -> str:
+    """Whether the server waits for the WAL flush at commit: an autocommitted row costs a flush when it does."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('fsync'), current_setting('synchronous_commit')")
+        fsync, synchronous = cursor.fetchone()
+    connection.close()  # the benchmark's own connection, not a server thread's
+    if (fsync, synchronous) == ("on", "on"):
+        return "durable"
+    return f"fast (fsync={fsync}, synchronous_commit={synchronous})"
+
+
+def _child(which: str, conn_max_age: int | None, pipe: Connection) -> None:
+    """A server process that times its own stages: "reset" drops what the warm-up recorded, "report" sends the
+    samples back, the parent's end closing stops it."""
+    _django.setup(migrate=False)
+    _bridge_servers.configure(conn_max_age=conn_max_age)
+    _instrument()
+    url, _ = _bridge_servers._rest_server() if which == "rest" else _bridge_servers._mcp_server("auto", "auto")
+    pipe.send(url)
+    while True:
+        try:
+            message = pipe.recv()
+        except EOFError:
+            return
+        if message == "reset":
+            _times.clear()
+            _cpu.clear()
+            pipe.send("reset")
+        else:
+            pipe.send((dict(_times), dict(_cpu)))
+
+
+class _Children:
+    """The REST and MCP servers in child processes, as `_bridge_servers.start_servers()` runs them, instrumented."""
+
+    def __init__(self, conn_max_age: int | None) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.pipes: list[Connection] = []
+        self.processes: list[Any] = []
+        urls: list[str] = []
+        for which in ("rest", "mcp"):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_child, args=(which, conn_max_age, theirs), daemon=True)
+            process.start()
+            if not ours.poll(_bridge_servers.START_TIMEOUT_S):
+                process.kill()
+                raise RuntimeError(f"the {which} server did not start")
+            self.pipes.append(ours)
+            self.processes.append(process)
+            urls.append(ours.recv())
+        self.rest, self.mcp = urls
+
+    def ask(self, message: str) -> list[Any]:
+        for pipe in self.pipes:
+            pipe.send(message)
+        return [pipe.recv() for pipe in self.pipes]
+
+    def stop(self) -> None:
+        for pipe, process in zip(self.pipes, self.processes, strict=True):
+            pipe.close()
+            process.join(timeout=10)
 
 
 def main() -> None:
@@ -138,34 +233,43 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=15)
     parser.add_argument("--conn-max-age", type=int, default=None)
+    parser.add_argument("--layout", choices=("processes", "one-process"), default="processes")
     args = parser.parse_args()
     _django.setup()
     from django.conf import settings
 
-    from benchmarks.bridge import _serve, _tenant_key
+    from benchmarks.bridge import _tenant_key
 
-    settings.API_RATE_LIMIT_PER_MINUTE = 10 ** 9
-    if args.conn_max_age is not None:
-        settings.DATABASES["default"]["CONN_MAX_AGE"] = args.conn_max_age
+    _bridge_servers.configure(conn_max_age=args.conn_max_age)
     logging.getLogger("httpx2").setLevel(logging.WARNING)
-    _instrument()
-    rest, mcp_url, servers = _serve()
-    key = _tenant_key()
+    key, durability = _tenant_key(), _durability()
+    reset: Callable[[], Any]
+    if args.layout == "processes":
+        children = _Children(args.conn_max_age)
+        rest, mcp_url, reset, stop = children.rest, children.mcp, lambda: children.ask("reset"), children.stop
+    else:
+        _instrument()
+        servers = _bridge_servers.start_servers(conn_max_age=args.conn_max_age, layout="one-process")
+        rest, mcp_url, reset, stop = servers.rest, servers.mcp, lambda: None, servers.stop
     load = os.getloadavg()[0]
-    asyncio.run(_run(rest, mcp_url, key, args.calls, args.warmup))
+    asyncio.run(_run(rest, mcp_url, key, args.calls, args.warmup, reset))
+    if args.layout == "processes":
+        for times, cpu in children.ask("report"):
+            _times.update(times)
+            _cpu.update(cpu)
+    stop()
     # a stage that ran fewer times (a connect with CONN_MAX_AGE > 0) counts as 0 on the calls that skipped it
     med = {k: statistics.median(v + [0.0] * (args.calls - len(v))) for k, v in _times.items()}
     print(f"streams_list, {args.calls} calls, medians in ms, CONN_MAX_AGE="
-          f"{settings.DATABASES['default']['CONN_MAX_AGE']}, load average {load:.1f} on {os.cpu_count()} CPUs")
+          f"{settings.DATABASES['default']['CONN_MAX_AGE']}, servers: {args.layout}, PostgreSQL {durability}, "
+          f"load average {load:.1f} on {os.cpu_count()} CPUs")
     for label, ms in _table(med):
-        print(f"{label:<66}{ms:>8.2f}")
+        print(f"{label:<70}{ms:>8.2f}")
     cpu = {k: statistics.median(v) for k, v in _cpu.items()}
     print("CPU time (thread time, medians in ms): " + ", ".join(
         f"{k} {v:.2f}" for k, v in sorted(cpu.items()) if "connect" not in k))
-    servers[0].shutdown()
-    servers[1].should_exit = True
-    print(json.dumps({"benchmark": "bridge_breakdown", "calls": args.calls, "load_average": load,
-                      **{k: round(v, 2) for k, v in med.items()},
+    print(json.dumps({"benchmark": "bridge_breakdown", "calls": args.calls, "layout": args.layout,
+                      "load_average": load, "postgresql": durability, **{k: round(v, 2) for k, v in med.items()},
                       "cpu": {k: round(v, 2) for k, v in cpu.items()}}))
 
 

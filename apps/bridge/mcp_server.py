@@ -7,6 +7,8 @@ rate limits, validation, idempotency and error codes are the REST API's own. Too
 requests."""
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
 from typing import Any
@@ -40,6 +42,7 @@ from apps.bridge.schemas import IDEMPOTENCY_KEY, Operation, operations
 
 VERSION = "1.0.0"
 UNAUTHENTICATED = -32001  # JSON-RPC server-defined range
+logger = logging.getLogger(__name__)
 
 RESOURCES: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     # uri: (name, description, REST path, query)
@@ -77,7 +80,34 @@ async def _call(ctx: Any, method: str, path: str, query: dict[str, Any] | None =
     call = ApiCall(method=method, path=path, query=query or {}, body=body, authorization=_authorization(ctx),
                    idempotency_key=idempotency_key, client_address=_client_address(ctx),
                    request_id=_request_id(ctx), audit_action=audit_action)
-    return await anyio.to_thread.run_sync(api_call, call)
+    # The worker hands the answer back before its request's cleanup (dispatch.api_call), so the caller need not
+    # wait for the cleanup; the worker task finishes it, holding its thread-pool slot, in the background.
+    loop = asyncio.get_running_loop()
+    answered: asyncio.Future[ApiAnswer] = loop.create_future()
+
+    def hand_back(answer: ApiAnswer) -> None:
+        loop.call_soon_threadsafe(_resolve, answered, answer)
+
+    worker = asyncio.ensure_future(anyio.to_thread.run_sync(api_call, call, hand_back))
+    _finishing.add(worker)
+    worker.add_done_callback(functools.partial(_finished, answered))
+    await asyncio.wait((answered, worker), return_when=asyncio.FIRST_COMPLETED)
+    return answered.result() if answered.done() else worker.result()  # the worker's error, if it failed first
+
+
+_finishing: set[asyncio.Future[ApiAnswer]] = set()  # the event loop keeps only weak references to tasks
+
+
+def _resolve(answered: asyncio.Future[ApiAnswer], answer: ApiAnswer) -> None:
+    if not answered.done():  # the caller was cancelled meanwhile
+        answered.set_result(answer)
+
+
+def _finished(answered: asyncio.Future[ApiAnswer], worker: asyncio.Future[ApiAnswer]) -> None:
+    _finishing.discard(worker)
+    # An error before the answer reached the caller through _call; one in the cleanup after it has nobody else.
+    if answered.done() and not worker.cancelled() and worker.exception() is not None:
+        logger.error("an MCP call's request cleanup failed", exc_info=worker.exception())
 
 
 def _tool_result(text: str, structured: dict[str, Any], *, is_error: bool = False) -> dict[str, Any]:

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.db import models, transaction
+import psycopg
+from django.db import connections, models, transaction
+from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from apps.core.actors import Actor
 from apps.core.request_context import request_id_var
@@ -32,14 +36,50 @@ def audit_record(*, actor: Actor, action: str, obj: models.Model | None = None, 
 
 
 def audit_record_alone(*, actor: Actor, action: str, tenant_id: int | None, object_type: str, object_id: str,
-                       after: dict[str, Any] | None = None) -> AuditLog:
-    """Append an audit row that is a write of its own (the record of a call, e.g. an MCP tool call, whose work
-    committed or read nothing in a transaction of the caller's): a single INSERT commits atomically by itself, so
-    it runs in autocommit, one database round trip instead of BEGIN, INSERT, COMMIT. Inside a transaction the row
-    belongs to that write: use `audit_record`."""
-    assert not transaction.get_connection().in_atomic_block, "inside a write's transaction, use audit_record"
-    return _create(actor=actor, action=action, tenant_id=tenant_id, object_type=object_type, object_id=object_id,
-                   before=None, after=after)
+                       after: dict[str, Any] | None = None) -> None:
+    """Append an audit row that is a write of its own: the record of a call (an MCP tool call) whose work committed,
+    or read nothing, in a transaction of its own. Inside a transaction the row belongs to that write: use
+    `audit_record`.
+
+    One round trip (psycopg's pipeline mode): BEGIN, `SET LOCAL synchronous_commit TO off`, one prepared INSERT of
+    the same columns `audit_record` writes, COMMIT, under the connection's current role and tenant context (RLS
+    checks the row as before). The commit does not wait for the WAL flush, which on a durable server was most of
+    the row's cost (docs/bridge.md "Django side (session 6)"): an application crash cannot lose the row, only a
+    crash of the PostgreSQL server itself within about 3 x wal_writer_delay of the commit can. The writes a call
+    makes are not covered by this: each committed, durably, in its service's own transaction before this runs."""
+    connection = transaction.get_connection()
+    assert not connection.in_atomic_block, "inside a write's transaction, use audit_record"
+    values = {"actor_user_id": actor.user_id, "actor_api_key_id": actor.api_key_id, "actor_label": actor.label,
+              "tenant_id": tenant_id, "action": action, "object_type": object_type, "object_id": object_id,
+              "before": None, "after": None if after is None else Jsonb(after),
+              "request_id": request_id_var.get() or "", "created_at": timezone.now()}
+    connection.ensure_connection()
+    pg = connection.connection
+    with connection.wrap_database_errors:  # Django's own exception types, as the ORM's INSERT raised
+        try:
+            with pg.pipeline(), psycopg.Cursor(pg) as cursor:  # server-side binding: a prepared statement
+                cursor.execute("BEGIN")
+                cursor.execute("SET LOCAL synchronous_commit TO off")
+                cursor.execute(_alone_insert(), [values[name] for name in ALONE_COLUMNS], prepare=True)
+                cursor.execute("COMMIT")
+        except psycopg.Error:
+            # A refused row (RLS, a too-long value) leaves our BEGIN's transaction open and aborted.
+            if pg.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                pg.execute("ROLLBACK")
+            raise
+
+
+# Every column of AuditLog but its generated id (tests/ops check that none is missing).
+ALONE_COLUMNS = ("actor_user_id", "actor_api_key_id", "actor_label", "tenant_id", "action", "object_type",
+                 "object_id", "before", "after", "request_id", "created_at")
+
+
+@functools.cache
+def _alone_insert() -> str:
+    meta, quote = AuditLog._meta, connections["default"].ops.quote_name
+    column = {field.attname: str(field.column) for field in meta.concrete_fields}
+    columns = ", ".join(quote(column[name]) for name in ALONE_COLUMNS)
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(ALONE_COLUMNS))})"
 
 
 def _create(*, actor: Actor, action: str, tenant_id: int | None, object_type: str, object_id: str,

@@ -1,10 +1,12 @@
 """Every MCP tool call by an authenticated key leaves exactly one audit row, whatever its outcome (answered,
-refused, rate-limited, failed), written in the key's tenant context as one autocommitted INSERT."""
+refused, rate-limited, failed), written in the key's tenant context as one pipelined INSERT of its own
+(asynchronous commit)."""
 from __future__ import annotations
 
 import time
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -112,24 +114,29 @@ def test_a_call_whose_view_breaks_is_audited_as_a_server_error(mcp_url, monkeypa
     _assert_row(second, issued, "stream_get", f"GET /api/v1/streams/{stream.pk}/", 500)
 
 
-def test_the_row_is_one_insert_in_the_requests_own_tenant_context(monkeypatch):
-    # given: the call runs right here, so every statement of the request can be watched
+def test_the_row_is_one_pipelined_insert_in_the_requests_own_tenant_context(monkeypatch):
+    # given: the call runs right here, so every statement psycopg sends for the request can be watched
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)  # the request must keep the watched connection
     issued = ApiKeyFactory.issue(tenant=TenantFactory(slug="mcp-audit-trips"))
-    statements: list[tuple[str, bool]] = []
+    sent: list[tuple[str, bool]] = []
+    execute = psycopg.Cursor.execute
 
-    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        statements.append((sql, connection.in_atomic_block))
-        return execute(sql, params, many, context)
+    def watch(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append((str(query), self.connection._pipeline is not None))
+        return execute(self, query, *args, **kwargs)
 
     call = ApiCall(method="GET", path="/api/v1/streams/", query={}, body=None,
                    authorization=f"Api-Key {issued.secret}", audit_action="bridge.mcp_tool:streams_list")
+    monkeypatch.setattr(psycopg.Cursor, "execute", watch)
     # when
-    with connection.execute_wrapper(watch):
-        answer = api_call(call)
-    # then: no tenant context set or restored around it, no BEGIN/COMMIT (outside any atomic block)
+    answer = api_call(call)
+    monkeypatch.undo()
+    # then: the view's statements, then BEGIN, SET LOCAL, INSERT, COMMIT in one pipeline (no tenant context set
+    # or restored around them), then the request's own leave_request
     assert answer.status == 200
-    at = next(i for i, (sql, _) in enumerate(statements) if 'INSERT INTO "ops_auditlog"' in sql)
-    assert "set_config" not in statements[at - 1][0] and statements[at][1] is False
-    assert len(statements) == at + 2 and "set_config" in statements[at + 1][0]  # the request's own leave_request
+    at = next(i for i, (sql, _) in enumerate(sent) if sql.startswith('INSERT INTO "ops_auditlog"'))
+    assert [sql for sql, _ in sent[at - 2:at]] == ["BEGIN", "SET LOCAL synchronous_commit TO off"]
+    assert "set_config" not in sent[at - 3][0] and sent[at + 1][0] == "COMMIT"
+    assert [in_pipeline for _, in_pipeline in sent[at - 2:at + 2]] == [True] * 4
+    assert len(sent) == at + 3 and "set_config" in sent[at + 2][0]  # the request's own leave_request
     assert AuditLog.objects.filter(actor_api_key_id=issued.api_key.pk).count() == 1
