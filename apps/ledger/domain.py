@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from json.encoder import encode_basestring  # type: ignore[attr-defined]  # the C encoder json.dumps uses
+from json.encoder import encode_basestring  # the C encoder json.dumps uses
 from typing import Any
 
 from apps.core.errors import ApplicationError

@@ -258,7 +258,7 @@ def _array_literal(values: Sequence[object]) -> str:
     return "{" + ",".join(map(_element, values)) + "}"
 
 
-def _int_array(values: Sequence[int]) -> str:
+def _int_array(values: Sequence[object]) -> str:
     """For columns that are never NULL and always int: one C-level join instead of a call per element."""
     return "{" + ",".join(map(str, values)) + "}"
 

@@ -9,8 +9,15 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apps.ledger.domain import (EntrySpec, PostingSpec, canonical, content_hash, entry_content_hash, entry_fields,
-                                timestamp_text)
+from apps.ledger.domain import (
+    EntrySpec,
+    PostingSpec,
+    canonical,
+    content_hash,
+    entry_content_hash,
+    entry_fields,
+    timestamp_text,
+)
 
 # Any text JSON may hold, quotes, backslashes, controls and non-ASCII included (NUL is refused upstream).
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
