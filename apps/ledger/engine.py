@@ -10,7 +10,6 @@ own statement-level transaction.
 """
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from django.utils import timezone
 
 from apps.core.errors import ApplicationError, ConflictError
 from apps.ledger.amounts import amount_text
-from apps.ledger.domain import EntrySpec, content_hash, entry_fields
+from apps.ledger.domain import EntrySpec, entry_content_hash, metadata_text, timestamp_text
 from apps.ledger.errors import LedgerErrorCode
 
 
@@ -195,14 +194,14 @@ def _call_transfer(spec: EntrySpec, request_hash: str, info: dict[int, tuple[int
                    now: datetime) -> list[tuple]:
     """`ledger_transfer` for one posted-only entry; answers rows shaped like `ledger_apply`'s."""
     postings = [(p.account_id, info[p.account_id][1], p.amount, p.phase) for p in spec.postings]
-    chash = content_hash(seqless=entry_fields(spec, request_hash), created_at=now, postings=postings)
+    chash = entry_content_hash(spec, request_hash, postings, timestamp_text(now))
     with _cursor() as cursor:
         cursor.execute(
             "SELECT * FROM ledger_transfer(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::timestamptz, %s::bigint[], "
             "%s::bigint[], %s::bigint[], %s::text[])",
             [spec.tenant_id, spec.scope, spec.client_id, spec.kind, spec.actor, spec.reverses_id,
-             json.dumps(spec.metadata), request_hash, chash, now,
-             _array_literal([p[0] for p in postings]), _array_literal([p[2] for p in postings]),
+             metadata_text(spec.metadata), request_hash, chash, now,
+             _int_array([p[0] for p in postings]), _int_array([p[2] for p in postings]),
              _array_literal([info[p[0]][0] for p in postings]), _array_literal([p[1] for p in postings])],
             prepare=True)
         return [(1, *row) for row in cursor.fetchall()]
@@ -216,12 +215,13 @@ def _call(specs: list[EntrySpec], sent: list[int], hashes: list[str], info: dict
     p_slot: list[int] = []
     p_amount: list[int] = []
     p_phase: list[str] = []
+    created = timestamp_text(now)
     for i in sent:
         s = specs[i]
-        chash = content_hash(seqless=entry_fields(s, hashes[i]), created_at=now,
-                             postings=[(p.account_id, info[p.account_id][1], p.amount, p.phase) for p in s.postings])
+        chash = entry_content_hash(s, hashes[i], [(p.account_id, info[p.account_id][1], p.amount, p.phase)
+                                                  for p in s.postings], created)
         values = [s.tenant_id, s.scope, s.client_id, s.kind, s.actor, s.reverses_id, s.hold_id,
-                  json.dumps(s.metadata), hashes[i], chash, len(p_slot) + 1, len(s.postings)]
+                  metadata_text(s.metadata), hashes[i], chash, len(p_slot) + 1, len(s.postings)]
         for col, value in zip(e_cols, values, strict=True):
             col.append(value)
         for p in s.postings:
@@ -231,8 +231,9 @@ def _call(specs: list[EntrySpec], sent: list[int], hashes: list[str], info: dict
     # Arrays travel as PostgreSQL array literals: adapting them element by element costs more than the
     # database's whole work on them.
     arrays = [_array_literal(col) for col in e_cols[:10]]
-    tail = [_array_literal(col) for col in (e_cols[10], e_cols[11], p_slot, p_amount, p_phase, accounts,
-                                            [info[a][0] for a in accounts], [info[a][1] for a in accounts])]
+    tail = [_int_array(e_cols[10]), _int_array(e_cols[11]), _int_array(p_slot), _int_array(p_amount),
+            _array_literal(p_phase), _int_array(accounts), _array_literal([info[a][0] for a in accounts]),
+            _array_literal([info[a][1] for a in accounts])]
     with _cursor() as cursor:
         cursor.execute(
             "SELECT * FROM ledger_apply(%s, %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], "
@@ -255,6 +256,11 @@ def _element(value: object) -> str:
 
 def _array_literal(values: Sequence[object]) -> str:
     return "{" + ",".join(map(_element, values)) + "}"
+
+
+def _int_array(values: Sequence[int]) -> str:
+    """For columns that are never NULL and always int: one C-level join instead of a call per element."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def in_transaction() -> bool:

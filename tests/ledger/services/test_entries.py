@@ -86,6 +86,33 @@ def test_the_same_client_id_with_other_content_is_a_conflict(tenant, other_tenan
     assert conflict.value.status == 409 and conflict.value.code == "idempotency_conflict"
 
 
+def test_a_replay_is_answered_as_one_after_the_funds_have_gone(tenant, other_tenant):
+    # given: ledger_transfer looks a client id up only after the insert met it or before a refusal (0010)
+    src, dst = funded_account(tenant, 100), funded_account(other_tenant)
+    kwargs = dict(actor=ACTOR, tenant=tenant, client_id="all-of-it", debit_account_id=src.pk,
+                  credit_account_id=dst.pk, amount=100)
+    first = services.transfer_create(**kwargs)
+    # when
+    second = services.transfer_create(**kwargs)
+    # then
+    assert second.replayed and second.entry_id == first.entry_id
+    assert refreshed(src).balance == 0 and refreshed(dst).balance == 100
+
+
+def test_a_reused_client_id_is_a_conflict_even_when_the_funds_would_not_suffice(tenant, other_tenant):
+    # given
+    src, dst = funded_account(tenant, 100), funded_account(other_tenant)
+    services.transfer_create(actor=ACTOR, tenant=tenant, client_id="once", debit_account_id=src.pk,
+                             credit_account_id=dst.pk, amount=60)
+    # when
+    with pytest.raises(ApplicationError) as conflict:
+        services.transfer_create(actor=ACTOR, tenant=tenant, client_id="once", debit_account_id=src.pk,
+                                 credit_account_id=dst.pk, amount=70)
+    # then
+    assert conflict.value.code == "idempotency_conflict"
+    assert refreshed(src).balance == 40 and Entry.objects.filter(client_id="once").count() == 1
+
+
 def test_unbalanced_postings_are_refused(tenant, other_tenant):
     # given
     src, dst = funded_account(tenant, 1_000), funded_account(other_tenant)
