@@ -1,7 +1,11 @@
 """Where a market writer's batch spends its time, per order: `batch_execute` called in this process (no Redis,
 no callers) on one market with the part (d) order mix, timed plainly, then once more under cProfile.
 
-    python benchmarks/marketplace_writer_profile.py [--orders 3000] [--batch 250]
+    python benchmarks/marketplace_writer_profile.py [--orders 3000] [--batch 250] [--without-fks]
+
+`--without-fks` measures what the deferred foreign-key checks cost at commit: the same run on a scratch database
+(`<name>_bench_nofk`, never the product's nor the usual benchmark database) whose written tables have had their
+foreign keys dropped. It is a measurement only; the product keeps every foreign key.
 
 Prints orders/s of `batch_execute` alone (committed, holds and settlement included), then the cumulative time of
 each stage per order in microseconds (profiler overhead included), and ends with one JSON line.
@@ -9,6 +13,7 @@ each stage per order in microseconds (profiler overhead included), and ends with
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import json
 import os
@@ -72,23 +77,68 @@ def run_batches(market_id: int, commands: list[Any], batch: int) -> float:
     return time.perf_counter() - t0
 
 
-def statement_times(market_id: int, commands: list[Any], batch: int) -> dict[str, list[float]]:
-    """Seconds per SQL statement kind over a plain run (COPY is not seen here: psycopg runs it directly)."""
-    from django.db import connection
+def statement_times(market_id: int, commands: list[Any], batch: int) -> tuple[float, dict[str, list[float]]]:
+    """(the run's seconds, seconds per statement over a plain run): every execute, COPY and commit on psycopg's
+    side, so the ledger's own cursor and the COPYs count too. A statement's time is its round trip: the database's
+    work plus psycopg's sending (and, for a COPY, building its rows as they stream)."""
+    import psycopg
 
     spent: dict[str, list[float]] = {}
+    execute, copy, commit = psycopg.Cursor.execute, psycopg.Cursor.copy, psycopg.Connection.commit
 
-    def timer(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    def key(query: Any) -> str:
+        text = " ".join(str(query).split())
+        return text[:48]
+
+    def timed_execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
         t0 = time.perf_counter()
         try:
-            return execute(sql, params, many, context)
+            return execute(self, query, *args, **kwargs)
         finally:
-            key = " ".join(sql.split())[:48]
-            spent.setdefault(key, []).append(time.perf_counter() - t0)
+            spent.setdefault(key(query), []).append(time.perf_counter() - t0)
 
-    with connection.execute_wrapper(timer):
-        run_batches(market_id, commands, batch)
-    return spent
+    @contextlib.contextmanager
+    def timed_copy(self: Any, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            with copy(self, statement, *args, **kwargs) as stream:
+                yield stream
+        finally:
+            spent.setdefault(key(statement), []).append(time.perf_counter() - t0)
+
+    def timed_commit(self: Any) -> None:
+        t0 = time.perf_counter()
+        try:
+            commit(self)
+        finally:
+            spent.setdefault("COMMIT (deferred foreign-key checks, WAL flush)", []).append(time.perf_counter() - t0)
+
+    psycopg.Cursor.execute, psycopg.Cursor.copy = timed_execute, timed_copy  # type: ignore[method-assign]
+    psycopg.Connection.commit = timed_commit  # type: ignore[method-assign]
+    try:
+        elapsed = run_batches(market_id, commands, batch)
+    finally:
+        psycopg.Cursor.execute, psycopg.Cursor.copy, psycopg.Connection.commit = execute, copy, commit
+    return elapsed, spent
+
+
+# The tables a writer's batch inserts into or updates: their foreign keys are checked at commit (deferred)
+WRITTEN_TABLES = ("marketplace_marketcommand", "marketplace_order", "marketplace_trade", "marketplace_fill",
+                  "ledger_entry", "ledger_posting", "ledger_hold")
+
+
+def foreign_keys_drop() -> int:
+    """Drop the written tables' foreign keys on the scratch database; returns how many were dropped."""
+    from django.db import connection
+
+    assert connection.settings_dict["NAME"].endswith("_bench_nofk"), "only ever on the scratch database"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE contype = 'f' "
+                       "AND conrelid::regclass::text = ANY(%s)", [list(WRITTEN_TABLES)])
+        found = cursor.fetchall()
+        for table, name in found:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    return len(found)
 
 
 def stage_table(profile: cProfile.Profile, orders: int) -> list[tuple[str, float]]:
@@ -107,10 +157,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=3000, help="orders per timed run (and per profiled run)")
     parser.add_argument("--batch", type=int, default=250, help="commands per batch_execute")
+    parser.add_argument("--without-fks", action="store_true",
+                        help="run on a scratch database whose written tables have no foreign keys (a measurement)")
+    parser.add_argument("--statements", type=int, default=14, help="statement kinds listed")
     parser.add_argument("--top", type=int, default=0, help="also print the N costliest functions (own time)")
     args = parser.parse_args()
-    _django.setup()
+    _django.setup("_bench_nofk" if args.without_fks else "_bench")
     from benchmarks.marketplace import reset_e2e
+
+    if args.without_fks:
+        print(f"scratch database without foreign keys: {foreign_keys_drop()} dropped")
 
     traders, markets = reset_e2e(16, 1)
     market, tag = markets[0], uuid.uuid4().hex[:8]
@@ -125,20 +181,28 @@ def main() -> None:
     profile.disable()
     load = os.getloadavg()[0]
     print(f"batch_execute, one market, batches of {args.batch}, {args.orders} orders: {rate:,.0f} orders/s "
-          f"({1e6 / rate:,.0f} us per order); under cProfile {args.orders / profiled:,.0f}/s; load {load:.1f}")
+          f"({1e6 / rate:,.0f} us per order){' WITHOUT foreign keys' if args.without_fks else ''}; "
+          f"under cProfile {args.orders / profiled:,.0f}/s; load {load:.1f}")
     rows = stage_table(profile, args.orders)
     print(f"    {'stage (cumulative, cProfile)':<32} {'us/order':>9}")
     for label, us in rows:
         print(f"    {label:<32} {us:>9.0f}")
-    spent = statement_times(market.pk, commands_for(traders, market, args.orders, f"s{tag}"), args.batch)
-    print(f"    {'SQL statement (no profiler)':<50} {'calls':>6} {'us/order':>9}")
-    for key, times in sorted(spent.items(), key=lambda kv: -sum(kv[1]))[:8]:
-        print(f"    {key:<50} {len(times):>6} {1e6 * sum(times) / args.orders:>9.0f}")
+    elapsed, spent = statement_times(market.pk, commands_for(traders, market, args.orders, f"s{tag}"), args.batch)
+    in_sql = sum(sum(times) for times in spent.values())
+    print(f"    {'statement round trips (no profiler)':<50} {'calls':>6} {'us/order':>9}")
+    for label, times in sorted(spent.items(), key=lambda kv: -sum(kv[1]))[:args.statements]:
+        print(f"    {label:<50} {len(times):>6} {1e6 * sum(times) / args.orders:>9.0f}")
+    print(f"    {'all statements':<50} {sum(map(len, spent.values())):>6} {1e6 * in_sql / args.orders:>9.0f}")
+    print(f"    {'Python between them':<50} {'':>6} {1e6 * (elapsed - in_sql) / args.orders:>9.0f}")
+    print(f"    {'the run, per order':<50} {'':>6} {1e6 * elapsed / args.orders:>9.0f}")
     if args.top:
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.top)
     print(json.dumps({"orders": args.orders, "batch": args.batch, "orders_per_s": round(rate, 1),
                       "us_per_order": round(1e6 / rate, 1), "load": round(load, 2),
-                      "stages_us": {label.strip(): round(us, 1) for label, us in rows}}))
+                      "foreign_keys": not args.without_fks,
+                      "stages_us": {label.strip(): round(us, 1) for label, us in rows},
+                      "statements_us": round(1e6 * in_sql / args.orders, 1),
+                      "python_us": round(1e6 * (elapsed - in_sql) / args.orders, 1)}))
 
 
 if __name__ == "__main__":

@@ -109,7 +109,10 @@ class Order(TenantOwnedModel):
     """An accepted order. `reserved - reserve_used - reserve_released` is what its ledger hold still keeps
     pending in `reserve_asset`; it never drops below what the open lots may spend."""
 
-    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="orders")
+    # Indexes a batch writes for every row: the composite indexes below lead with tenant and market, so single-column
+    # ones on them served no query; nothing looks an order up by its hold (holds are never deleted).
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, db_index=False, related_name="+")
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="orders", db_index=False)
     client_id = models.CharField(max_length=64)
     sequence = models.BigIntegerField(help_text="Server sequence number (the engine's order id).")
     side = models.CharField(max_length=4, choices=Side.choices)
@@ -133,7 +136,8 @@ class Order(TenantOwnedModel):
     reserved = models.BigIntegerField(default=0)
     reserve_used = models.BigIntegerField(default=0)
     reserve_released = models.BigIntegerField(default=0)
-    hold = models.ForeignKey("ledger.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    hold = models.ForeignKey("ledger.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             db_index=False)
     priority = models.BigIntegerField(null=True, blank=True, help_text="Command seq at which it joined its queue.")
     updated_seq = models.BigIntegerField(help_text="Command seq of the last change (for event polling).")
     request_hash = models.CharField(max_length=64)
@@ -186,7 +190,7 @@ class Order(TenantOwnedModel):
 class Trade(models.Model):
     """One match: `qty_lots` at the maker's price. Public market data; append-only."""
 
-    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="trades")
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="trades", db_index=False)
     sequence = models.BigIntegerField(help_text="The engine's trade sequence number.")
     command_seq = models.BigIntegerField()
     price_ticks = models.BigIntegerField()
@@ -222,9 +226,12 @@ class FillRole(models.TextChoices):
 class Fill(TenantOwnedModel):
     """One side of a trade as its owner sees it; append-only."""
 
+    # tenant: served by marketplace_fill_changes, which leads with it; trade: no query reads fills by trade, and
+    # trades are append-only (never deleted, so no delete check needs it either)
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, db_index=False, related_name="+")
     market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="fills")
-    trade = models.ForeignKey(Trade, on_delete=models.PROTECT, related_name="fills")
+    trade = models.ForeignKey(Trade, on_delete=models.PROTECT, related_name="fills", db_index=False)
     command_seq = models.BigIntegerField()
     side = models.CharField(max_length=4, choices=Side.choices)
     role = models.CharField(max_length=5, choices=FillRole.choices)
@@ -249,7 +256,7 @@ class MarketCommand(models.Model):
     """The per-market command log, append-only. Replaying `payload`s in `seq` order through a fresh engine
     reproduces every event the market ever produced."""
 
-    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="commands")
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="commands", db_index=False)
     seq = models.BigIntegerField()
     kind = models.CharField(max_length=12)
     payload = models.JSONField()

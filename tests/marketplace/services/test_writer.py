@@ -103,7 +103,8 @@ def _leader(market_id: int) -> int | None:
 
 def _wait_for_leader(market_id: int, among: list[subprocess.Popen[bytes]]) -> int:
     pids = {p.pid for p in among}
-    for _ in range(300):  # generous: a bound on a shared machine, not a speed claim
+    for _ in range(1200):  # generous: a bound on a shared machine, not a speed claim (a loaded 2-core box
+        # has taken 37 s just to boot Django in the child)
         leader = _leader(market_id)
         if leader in pids:
             sequencer_client.leaders_forget()
