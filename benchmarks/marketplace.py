@@ -318,7 +318,7 @@ def run_e2e(seconds: float) -> dict[str, Any]:
 
 # ---- (c) the HTTP API under load ---------------------------------------------------------------------------
 
-def start_server(threads: int = 8) -> tuple[subprocess.Popen, str]:
+def start_server(threads: int = 8, workers: int = 2, extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
@@ -329,8 +329,8 @@ def start_server(threads: int = 8) -> tuple[subprocess.Popen, str]:
            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
            "API_RATE_LIMIT_PER_MINUTE": "1000000000", "CONN_MAX_AGE": "60"}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "thermodynasty.wsgi:application", "-b",
-                               f"127.0.0.1:{port}", "-w", "2", "-k", "gthread", "--threads", str(threads),
-                               "--log-level", "warning"], cwd=ROOT, env=env)
+                               f"127.0.0.1:{port}", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+                               "--log-level", "warning", *(extra or [])], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     import requests
 
@@ -441,6 +441,10 @@ def main() -> None:
     parser.add_argument("--http-batch", type=int, default=100, help="(e) orders per batch request")
     parser.add_argument("--http-procs", type=int, default=4, help="(e) load-generator processes")
     parser.add_argument("--stages", type=int, default=200, help="(e) orders timed stage by stage (0: skip)")
+    parser.add_argument("--http-rows", default="", help="(e) only these rows, e.g. batch_open (default all)")
+    parser.add_argument("--http-workers", type=int, default=2, help="(e) gunicorn worker processes")
+    parser.add_argument("--http-threads", type=int, default=64, help="(e) gunicorn threads per worker")
+    parser.add_argument("--writer-batch", type=int, default=512, help="(e) most commands per writer batch")
     args = parser.parse_args()
     if args.quick:
         args.orders, args.seconds, args.rate, args.capacity, args.threads = 20_000, 1.5, 40.0, 2_000, 16
@@ -455,8 +459,10 @@ def main() -> None:
     if "d" in args.parts:
         figures["batched_service"] = marketplace_batched.run_service(args.seconds, args.capacity, args.threads)
     if "e" in args.parts:
-        figures["batched_http"] = marketplace_http.run_http(args.seconds, args.http_rate, args.http_batch,
-                                                            args.http_procs, args.stages)
+        figures["batched_http"] = marketplace_http.run_http(
+            args.seconds, args.http_rate, args.http_batch, args.http_procs, args.stages,
+            setup=marketplace_http.Setup(rows=[r for r in args.http_rows.split(",") if r], workers=args.http_workers,
+                                         threads=args.http_threads, writer_batch=args.writer_batch))
     print(json.dumps({"benchmark": "marketplace", "peers": {
         "core": "naive sorted-list book", "e2e": "apps.ledger transfer_create", "http": "POST /api/v1/ledger/entries/",
         "batched_service": "the per-order path (order_place without a writer), same run",

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import os
 import random
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 THREADS_PER_PROC = 16
@@ -240,38 +243,114 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait(10)
 
 
-def run_http(seconds: float, rate: float, batch: int, procs: int, stage_n: int) -> dict[str, Any]:
+ROWS = ("per_order_closed", "single_closed", "batch_closed", "single_open", "batch_open")
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The deployment settings a run uses (the defaults are the documented ones) and the rows it measures."""
+
+    rows: list[str] = field(default_factory=list)  # empty: every row
+    workers: int = 2
+    threads: int = 64
+    writer_batch: int = 512
+
+
+def run_http(seconds: float, rate: float, batch: int, procs: int, stage_n: int,
+             setup: Setup | None = None) -> dict[str, Any]:
     """Single orders and batches over HTTP with a writer, against the per-order path (no writer)."""
+    from django.utils import timezone
+
     from benchmarks.marketplace import reset_e2e, start_server
     from benchmarks.marketplace_batched import start_writers, stop_writers
 
+    setup = setup or Setup()
+    rows = setup.rows or list(ROWS)
     reset_e2e(16, 1)
     keys, market = _keys()
-    out: dict[str, Any] = {}
-    server, url = start_server(threads=64)
+    out: dict[str, Any] = {"setup": {"workers": setup.workers, "threads": setup.threads,
+                                     "writer_batch": setup.writer_batch}}
+    log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False).name
+    server, url = start_server(threads=setup.threads, workers=setup.workers,
+                               extra=["--access-logfile", log, "--access-logformat", "%(D)s"])
+    server_log = ServerLog(log)
     try:
         drive(url, market.pk, keys, batch=0, seconds=1.0, procs=procs)  # warm both workers
-        out["per_order_closed"] = drive(url, market.pk, keys, batch=0, seconds=seconds, procs=procs)
-        writers = start_writers([market])
+        if "per_order_closed" in rows:
+            out["per_order_closed"] = drive(url, market.pk, keys, batch=0, seconds=seconds, procs=procs)
+        writers = start_writers([market], batch=setup.writer_batch)
         try:
             time.sleep(0.6)  # the server's workers notice the leader (their cache lasts 0.5 s)
             out["stages"] = stages(market.pk, keys, stage_n, batch) if stage_n else None
-            out["single_closed"] = drive(url, market.pk, keys, batch=0, seconds=seconds, procs=procs)
-            # one batch in flight per generator: `procs` x `batch` orders queued at once is already a full writer batch
-            out["batch_closed"] = drive(url, market.pk, keys, batch=batch, seconds=seconds, procs=procs, threads=1)
-            out["single_open"] = drive(url, market.pk, keys, batch=0, seconds=seconds, procs=procs, rate=rate)
-            out["batch_open"] = drive(url, market.pk, keys, batch=batch, seconds=seconds, procs=procs,
-                                      rate=rate / batch)
+            runs: dict[str, Callable[[], dict[str, Any]]] = {
+                "single_closed": lambda: drive(url, market.pk, keys, batch=0, seconds=seconds, procs=procs),
+                # one batch in flight per generator: `procs` x `batch` orders queued at once fill a writer batch
+                "batch_closed": lambda: drive(url, market.pk, keys, batch=batch, seconds=seconds, procs=procs,
+                                              threads=1),
+                "single_open": lambda: drive(url, market.pk, keys, batch=0, seconds=seconds, procs=procs, rate=rate),
+                "batch_open": lambda: drive(url, market.pk, keys, batch=batch, seconds=seconds, procs=procs,
+                                            rate=rate / batch)}
+            for row in [r for r in ROWS if r in rows and r in runs]:
+                server_log.mark()
+                since = timezone.now()
+                out[row] = runs[row]()
+                out[row]["server_ms"] = server_log.since_mark()
+                out[row]["writer"] = writer_cycles(market.pk, since)
         finally:
             stop_writers(writers)
     finally:
         _stop(server)
+        os.unlink(log)
     out["ledger_verify"], out["replay_ok"] = _verify(market.pk)
     _print(out, seconds, rate, batch, procs)
-    out["ratio_batch_vs_per_order"] = out["batch_closed"]["orders_per_s"] / out["per_order_closed"]["orders_per_s"]
-    out["ratio_single_vs_per_order"] = (out["single_closed"]["orders_per_s"]
-                                        / out["per_order_closed"]["orders_per_s"])
+    for name, row in (("batch", "batch_closed"), ("single", "single_closed")):
+        if row in out and "per_order_closed" in out:
+            out[f"ratio_{name}_vs_per_order"] = out[row]["orders_per_s"] / out["per_order_closed"]["orders_per_s"]
     return out
+
+
+class ServerLog:
+    """gunicorn's access log of `%(D)s`: each request's time inside a worker thread (microseconds), from the
+    moment a thread took it to its answer; a caller's latency less this is queueing (threads, the listen
+    backlog, the generator itself)."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.at = path, 0
+
+    def _lines(self) -> list[str]:
+        with open(self.path) as f:
+            return f.read().split()
+
+    def mark(self) -> None:
+        self.at = len(self._lines())
+
+    def since_mark(self) -> dict[str, float]:
+        from benchmarks.marketplace import summary
+
+        times = [int(x) / 1e6 for x in self._lines()[self.at:] if x.isdigit()]
+        got = summary(times, 1.0) if times else {"p50_ms": 0.0, "p99_ms": 0.0}
+        return {"p50_ms": got["p50_ms"], "p99_ms": got["p99_ms"]}
+
+
+def writer_cycles(market_id: int, since: Any) -> dict[str, float]:
+    """The writer's batches since `since`, from the command log: a batch's commands share its start time, so
+    counting by it gives batch sizes, and the gaps between starts give the cycle (apply, commit, answer, pop)."""
+    from django.db.models import Count
+
+    from apps.marketplace.models import MarketCommand
+    from apps.tenants import rls
+    from benchmarks.marketplace import summary
+
+    with rls.system_context(reason="benchmark: the writer's batches across tenants"):
+        rows = list(MarketCommand.objects.filter(market_id=market_id, created_at__gte=since)
+                    .values("created_at").annotate(n=Count("id")).order_by("created_at"))
+    if len(rows) < 2:
+        return {"batches": float(len(rows))}
+    gaps = [(b["created_at"] - a["created_at"]).total_seconds() for a, b in zip(rows, rows[1:], strict=False)]
+    sizes = sorted(r["n"] for r in rows)
+    cycle = summary(gaps, 1.0)
+    return {"batches": float(len(rows)), "size_p50": float(sizes[len(sizes) // 2]), "size_max": float(sizes[-1]),
+            "cycle_p50_ms": cycle["p50_ms"], "cycle_p99_ms": cycle["p99_ms"]}
 
 
 def _verify(market_id: int) -> tuple[bool, bool]:
@@ -284,23 +363,31 @@ def _verify(market_id: int) -> tuple[bool, bool]:
 
 
 def _print(out: dict[str, Any], seconds: float, rate: float, batch: int, procs: int) -> None:
-    print(f"(e) HTTP order placement, 1 market, gunicorn 2 workers x 64 threads, {procs} load-generator processes "
-          f"x {THREADS_PER_PROC} threads (batches: x 1), {seconds:.0f} s per row, durable with settlement")
-    if out["stages"]:
+    setup = out["setup"]
+    print(f"(e) HTTP order placement, 1 market, gunicorn {setup['workers']} workers x {setup['threads']} threads, "
+          f"writer batches up to {setup['writer_batch']}, {procs} load-generator processes x {THREADS_PER_PROC} "
+          f"threads (batches: x 1), {seconds:.0f} s per row, durable with settlement")
+    if out.get("stages"):
         _print_stages(out["stages"])
-    print(f"    {'row':<44} {'offered':>12} {'orders/s':>9} {'req/s':>8} {'p50 ms':>9} {'p99 ms':>9} {'errors':>6}")
+    print(f"    {'row':<40} {'offered':>11} {'orders/s':>8} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+          f" | {'server p50/p99 ms':>17} | {'writer batches: size p50/max, cycle p50/p99 ms':>46}")
     rows = [("per-order path, single, closed loop", "per_order_closed"),
             ("writer, single, closed loop", "single_closed"),
             (f"writer, batch of {batch}, closed loop", "batch_closed"),
             ("writer, single, open loop", "single_open"),
             (f"writer, batch of {batch}, open loop", "batch_open")]
-    for label, key in rows:
+    for label, key in [(label, key) for label, key in rows if key in out]:
         r = out[key]
         offered = "closed" if r["rate"] is None else f"{r['rate'] * max(1, r['batch']):.0f} ord/s"
-        print(f"    {label:<44} {offered:>12} {r['orders_per_s']:>9.0f} {r['per_s']:>8.1f} {r['p50_ms']:>9.1f} "
-              f"{r['p99_ms']:>9.1f} {r['errors']:>6}")
-    met = out["batch_open"]["orders_per_s"] >= 0.95 * rate and out["batch_open"]["p99_ms"] < 50
-    print(f"    goal 1,500 HTTP orders/s with p99 < 50 ms (batched figure: orders/s through the batch endpoint, "
-          f"p99 per request): {'met' if met else 'NOT met'}")
+        server, w = r.get("server_ms", {}), r.get("writer", {})
+        cycles = (f"{w['size_p50']:.0f}/{w['size_max']:.0f}, {w['cycle_p50_ms']:.0f}/{w['cycle_p99_ms']:.0f}"
+                  if "size_p50" in w else "-")
+        print(f"    {label:<40} {offered:>11} {r['orders_per_s']:>8.0f} {r['per_s']:>7.1f} {r['p50_ms']:>8.1f} "
+              f"{r['p99_ms']:>8.1f} {r['errors']:>6} | {server.get('p50_ms', 0):>7.1f} / "
+              f"{server.get('p99_ms', 0):>7.1f} | {cycles:>46}")
+    if "batch_open" in out:
+        met = out["batch_open"]["orders_per_s"] >= 0.95 * rate and out["batch_open"]["p99_ms"] < 50
+        print(f"    goal 1,500 HTTP orders/s with p99 < 50 ms (batched figure: orders/s through the batch endpoint, "
+              f"p99 per request): {'met' if met else 'NOT met'}")
     print(f"    ledger_verify {'OK' if out['ledger_verify'] else 'BROKEN'}; replay "
           f"{'identical' if out['replay_ok'] else 'DIFFERENT'}")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,12 @@ class PerPrincipalRateThrottle(BaseThrottle):
         limit = settings.API_RATE_LIMIT_PER_MINUTE
         now = time.time()
         window = int(now // 60)
-        count = _window_hit(f"ratelimit:{principal}:{window}", timeout=120)
+        early: WindowHit | None = getattr(request, "rate_hit", None)
+        if early is not None and (early.principal, early.window) == (principal, window):
+            # counted already, with the failed-attempt check, in authentication's one round trip
+            count = early.count
+        else:  # not counted yet (or counted in a minute that has just ended: that window is never read again)
+            count = _window_hit(_window_key(principal, window), timeout=RATE_WINDOW_TTL_S)
         self._wait = 60 - (now % 60)
         request.rate_limit = {"limit": limit, "remaining": max(0, limit - count)}
         return count <= limit
@@ -30,11 +36,31 @@ class PerPrincipalRateThrottle(BaseThrottle):
     def _principal(request: Any) -> str | None:
         api_key = getattr(request, "auth", None)
         if api_key is not None and hasattr(api_key, "prefix"):
-            return f"key:{api_key.pk}"
+            return key_principal(api_key.pk)
         user = getattr(request, "user", None)
         if user is not None and getattr(user, "pk", None):
             return f"user:{user.pk}"
         return None
+
+
+RATE_WINDOW_TTL_S = 120
+
+
+def key_principal(api_key_id: int) -> str:
+    return f"key:{api_key_id}"
+
+
+def _window_key(principal: str, window: int) -> str:
+    return f"ratelimit:{principal}:{window}"
+
+
+@dataclass(frozen=True)
+class WindowHit:
+    """A request already counted in its principal's rate-limit window (by `failed_auth_wait_and_hit`)."""
+
+    principal: str
+    window: int
+    count: int
 
 
 def _window_hit(key: str, *, timeout: int) -> int:
@@ -79,3 +105,29 @@ def failed_auth_record(address: str) -> None:
 
 def _failure_keys(address: str) -> tuple[str, str]:
     return f"authfail:{address}:start", f"authfail:{address}:n"
+
+
+# One round trip for an API-key request whose key is already known (cached): the address's failed-attempt
+# check and, only when it passes, the key's rate-limit hit; atomic, so a refused address is never counted.
+_WAIT_AND_HIT = """
+local failures = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+local started = redis.call('GET', KEYS[1])
+if started and failures >= tonumber(ARGV[1]) then return {-1, started} end
+local count = redis.call('INCR', KEYS[3])
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+return {count, ''}
+"""
+
+
+def failed_auth_wait_and_hit(address: str, principal: str) -> tuple[float | None, WindowHit | None]:
+    """`failed_auth_wait(address)` and, when that is None, the principal's rate-limit hit, in one round trip
+    (they took two); the hit goes on the request as `rate_hit` for PerPrincipalRateThrottle."""
+    window = int(time.time() // 60)
+    keys = [cache.make_and_validate_key(k) for k in (*_failure_keys(address), _window_key(principal, window))]
+    backend: Any = cache._cache  # type: ignore[attr-defined]
+    client = backend.get_client(keys[2], write=True)
+    count, started = client.eval(_WAIT_AND_HIT, 3, *keys, settings.API_KEY_FAILURES_PER_MINUTE, RATE_WINDOW_TTL_S)
+    if count < 0:
+        elapsed = time.time() - float(backend._serializer.loads(started))
+        return max(1.0, FAILURE_WINDOW_SECONDS - elapsed), None
+    return None, WindowHit(principal=principal, window=window, count=int(count))

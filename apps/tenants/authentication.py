@@ -7,8 +7,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from apps.core.client_address import client_address
-from apps.core.throttling import failed_auth_record, failed_auth_wait
-from apps.tenants.key_cache import key_cached
+from apps.core.throttling import failed_auth_record, failed_auth_wait, failed_auth_wait_and_hit, key_principal
+from apps.tenants.key_cache import key_cached, key_peek
 from apps.tenants.models import ApiKey
 from apps.tenants.services import api_key_authenticate, api_key_touch
 
@@ -36,11 +36,18 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, raw = header.partition(" ")
         if scheme not in (self.keyword, "Bearer"):
             return None
-        address = client_address(request)
-        wait = failed_auth_wait(address)
+        address, secret = client_address(request), raw.strip()
+        api_key = key_peek(secret)
+        if api_key is not None:
+            # A key checked moments ago: the failed-attempt check and the rate-limit hit share one round trip
+            wait, request.rate_hit = failed_auth_wait_and_hit(address, key_principal(api_key.pk))
+        else:
+            wait = failed_auth_wait(address)
+        # Refused before the key's verdict is used, so a guesser over the limit learns nothing (cached or not)
         if wait is not None:
             raise exceptions.Throttled(wait=wait, detail="Too many failed API-key attempts from this address.")
-        api_key = key_cached(raw.strip(), lambda secret: api_key_authenticate(raw=secret))
+        if api_key is None:
+            api_key = key_cached(secret, lambda s: api_key_authenticate(raw=s))
         if api_key is None:
             failed_auth_record(address)
             raise exceptions.AuthenticationFailed("Invalid, revoked or unknown API key.")

@@ -33,12 +33,24 @@ def _digest(raw: str) -> bytes:
     return hashlib.sha256(raw.encode()).digest()
 
 
-def key_cached(raw: str, load: Callable[[str], Any]) -> Any:
-    """The key for `raw` as `load(raw)` found it at most `ttl_s()` ago, else `load(raw)` now (None: refused)."""
-    ttl, prefix = ttl_s(), raw.split("_", 2)[1] if raw.count("_") >= 2 else ""
-    hit = _entries.get(prefix)
+def _prefix(raw: str) -> str:
+    return raw.split("_", 2)[1] if raw.count("_") >= 2 else ""
+
+
+def key_peek(raw: str) -> Any:
+    """The key for `raw` if a lookup at most `ttl_s()` ago found it, else None (nothing is loaded)."""
+    ttl, hit = ttl_s(), _entries.get(_prefix(raw))
     if ttl > 0 and hit is not None and clock() - hit[0] < ttl and secrets.compare_digest(hit[1], _digest(raw)):
         return hit[2]
+    return None
+
+
+def key_cached(raw: str, load: Callable[[str], Any]) -> Any:
+    """The key for `raw` as `load(raw)` found it at most `ttl_s()` ago, else `load(raw)` now (None: refused)."""
+    found = key_peek(raw)
+    if found is not None:
+        return found
+    ttl, prefix = ttl_s(), _prefix(raw)
     api_key = load(raw)
     if api_key is not None and ttl > 0 and prefix:
         with _lock:

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 
 from apps.tenants import rls
+from apps.tenants.brand_cache import brand_cached
 from apps.tenants.models import Membership
 from apps.tenants.selectors import tenant_by_domain, user_membership, user_memberships
 
@@ -23,7 +24,9 @@ class TenantMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         rls.enter_request()
         try:
-            request.brand = tenant_by_domain(host=request.get_host())  # type: ignore[attr-defined]
+            # Cached for BRAND_CACHE_SECONDS: otherwise a query on every API call, most of them on a brandless host
+            brand = brand_cached(request.get_host(), lambda host: tenant_by_domain(host=host))
+            request.brand = brand  # type: ignore[attr-defined]
             request.membership = self._membership(request)  # type: ignore[attr-defined]
             request.tenant = request.membership.tenant if request.membership else None  # type: ignore[attr-defined]
             if request.user.is_authenticated and request.user.is_staff and request.path.startswith("/admin/"):

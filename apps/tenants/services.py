@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.core.actors import Actor
 from apps.core.errors import ApplicationError, ConflictError
 from apps.ops.services import audit_record, snapshot
+from apps.tenants.brand_cache import brands_forget
 from apps.tenants.errors import TenantErrorCode
 from apps.tenants.key_cache import key_forget
 from apps.tenants.models import ApiKey, Invitation, Membership, Role, Tenant, TenantKind
@@ -61,6 +62,7 @@ def tenant_update_branding(*, actor: Actor, tenant: Tenant, **changes: str) -> T
     tenant.save()
     audit_record(actor=actor, action="tenant.update_branding", obj=tenant, tenant_id=tenant.pk, before=before,
                  after=snapshot(tenant, BRANDING_FIELDS))
+    transaction.on_commit(brands_forget)  # other processes follow within BRAND_CACHE_SECONDS
     return tenant
 
 

@@ -33,3 +33,5 @@ LEDGER_SEAL_BOUND_S = 600.0
 # API keys are looked up on every request in the suite (a test that deactivates a tenant expects the next call
 # refused); the cache's own tests turn it on (tests/tenants/test_key_cache.py).
 API_KEY_CACHE_SECONDS = 0.0
+# Likewise brands by host (a test that gives a tenant a domain expects the next request to see it).
+BRAND_CACHE_SECONDS = 0.0
