@@ -56,7 +56,7 @@ def stop_writers(procs: list[subprocess.Popen]) -> None:
     for proc in procs:
         proc.terminate()
     for proc in procs:
-        proc.wait(30)
+        proc.wait(120)  # a writer ends its batch first: on a loaded box that has taken longer than 30 s
     sequencer_client.leaders_forget()
 
 

@@ -118,7 +118,7 @@ def statement_times(market_id: int, commands: list[Any], batch: int) -> tuple[fl
     try:
         elapsed = run_batches(market_id, commands, batch)
     finally:
-        psycopg.Cursor.execute, psycopg.Cursor.copy, psycopg.Connection.commit = execute, copy, commit
+        psycopg.Cursor.execute, psycopg.Cursor.copy, psycopg.Connection.commit = execute, copy, commit  # type: ignore[method-assign]
     return elapsed, spent
 
 
