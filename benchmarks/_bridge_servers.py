@@ -136,12 +136,12 @@ def _spawn(which: str, conn_max_age: int | None, http: str, loop: str) -> tuple[
     return url, stop, process.pid
 
 
-def start_servers(*, conn_max_age: int | None = None, layout: str = "processes", http: str = "auto",
-                  loop: str = "auto") -> Servers:
+def start_servers(*, conn_max_age: int | None = None, layout: str = "processes", http: str = "h11",
+                  loop: str = "asyncio") -> Servers:
     """Start the REST and MCP servers; the caller has run `_django.setup()` (the database is migrated).
 
-    `http` and `loop` are uvicorn's options for the MCP server ("auto" takes httptools and uvloop when they are
-    installed, as `uvicorn.run` does)."""
+    `http` and `loop` are uvicorn's options for the MCP server; the defaults are what `bridge_serve` runs with
+    requirements/base.txt ("auto" would take httptools and uvloop wherever they happen to be installed)."""
     if layout == "one-process":
         configure(conn_max_age=conn_max_age)
         (rest, stop_rest), (mcp, stop_mcp) = _rest_server(), _mcp_server(http, loop)

@@ -1,7 +1,7 @@
 """Bridge: latency of the same read through REST, the Python SDK and the MCP server, in one run.
 
     python benchmarks/bridge.py [--calls 150] [--warmup 20] [--conn-max-age SECONDS] [--layout processes]
-                                [--http auto] [--loop auto]
+                                [--http h11] [--loop asyncio]
 
 Serves the real WSGI app (loopback, a fixed pool of threads as gunicorn's gthread workers have, so persistent
 database connections behave as deployed) and the MCP server (uvicorn, loopback) over the benchmark database, each
@@ -14,7 +14,7 @@ handshake-era client (`initialize` first, then the stateless legacy transport). 
 the goal, the 2026-07-28 client's own `tools/call` request replayed as a plain httpx2 POST (JSON decoded, no MCP
 client): the part of the MCP figure that is the server's. `--conn-max-age` sets CONN_MAX_AGE for both servers
 (default: the settings' value; production's default is 60); `--http` and `--loop` pick uvicorn's HTTP parser and
-event loop for the MCP server (default auto: httptools and uvloop, as `bridge_serve` runs).
+event loop for the MCP server (default h11 and asyncio, what `bridge_serve` runs with requirements/base.txt).
 Reports p50/p99 in ms, the ratios to REST and the load average around the run; the goal is MCP
 p50 <= 1.2x REST. Last line: one JSON object.
 """
@@ -120,9 +120,11 @@ def main() -> None:
     parser.add_argument("--layout", choices=("processes", "one-process"), default="processes",
                         help="processes: each server in its own child process, the clients here (as deployed); "
                              "one-process: both servers and the clients in this process (the old harness)")
-    parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto",
+    # Defaults: what `bridge_serve` gets from requirements/base.txt (neither httptools nor uvloop is pinned), not
+    # whatever this machine happens to have installed, which uvicorn's "auto" would take.
+    parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="h11",
                         help="uvicorn's HTTP parser for the MCP server (auto: httptools when installed)")
-    parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto",
+    parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="asyncio",
                         help="uvicorn's event loop for the MCP server (auto: uvloop when installed)")
     args = parser.parse_args()
     _django.setup()

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from mcp_types import HEADER_MISMATCH, SERVER_INFO_META_KEY
 
-from apps.bridge.management.commands import bridge_serve
 from tests.bridge.conftest import key_for, run
 from tests.signals.factories import make_stream
 from tests.tenants.factories import TenantFactory
@@ -96,17 +95,3 @@ def test_a_request_whose_routing_header_disagrees_with_its_body_is_refused_befor
     status, answer = run(_post(mcp_url, sent["body"], headers))
     # then: the transport's header check answers, as the 2026-07-28 spec requires (HTTP 400)
     assert status == 400 and "result" not in answer and answer["error"]["code"] == HEADER_MISMATCH
-
-
-def test_bridge_serve_runs_uvicorn_on_the_compiled_parser_and_loop(monkeypatch):
-    # given
-    import httptools
-    import uvicorn
-    import uvloop
-
-    seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(options))
-    # when
-    bridge_serve.Command().handle(host="127.0.0.1", port=0)
-    # then: both are installed (pinned) and named, so losing one fails at start
-    assert (seen["http"], seen["loop"]) == ("httptools", "uvloop") and httptools and uvloop

@@ -5,11 +5,6 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-# uvicorn's compiled HTTP parser and libuv event loop (both pinned in requirements/base.txt): named, not "auto",
-# so a deployment that lost them fails at start instead of silently serving on the pure-Python ones.
-HTTP = "httptools"
-LOOP = "uvloop"
-
 
 class Command(BaseCommand):
     help = "Serve the MCP server (streamable HTTP, stateless) at http://HOST:PORT/mcp/."
@@ -25,4 +20,4 @@ class Command(BaseCommand):
 
         app = asgi_app(allowed_hosts=settings.BRIDGE_ALLOWED_HOSTS or None)
         self.stdout.write(f"MCP server: http://{host}:{port}/mcp/")
-        uvicorn.run(app, host=host, port=port, http=HTTP, loop=LOOP, log_level="warning", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
