@@ -114,9 +114,9 @@ def api_call(call: ApiCall, answered: Callable[[ApiAnswer], None] | None = None)
     """Answer of the REST operation `call` describes. Blocking: run it in a worker thread from async code.
 
     `answered`, when given, receives the answer as soon as it is built, before the request's cleanup
-    (`request_finished`: the database connection closed when CONN_MAX_AGE is 0, 0.3-0.5 ms): a WSGI server, too,
-    writes the body before it closes the response. The cleanup still runs in this thread before it returns, so
-    the thread takes no other call until it is done; the audit row is written before the answer, not here."""
+    (`request_finished`: the database connection closed when CONN_MAX_AGE is 0, about 0.5 ms under load): a WSGI
+    server, too, writes the body before it closes the response. The cleanup still runs in this thread before it
+    returns, so the thread takes no other call until it is done. The audit row is written before the answer."""
     environ = _environ(call)
     request = WSGIRequest(environ)
     signals.request_started.send(sender=WSGIHandler, environ=environ)

@@ -1,10 +1,13 @@
-"""SQL helpers: database-enforced invariants, and bulk writes by COPY."""
+"""SQL helpers: database-enforced invariants, bulk writes by COPY, and prepared statements on Django's connection."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import psycopg
 from django.db import connection, migrations
+
+EXPLICIT_ONLY = 2**31 - 1  # a prepare threshold no query reaches: only statements executed with prepare=True
 
 
 def rows_copy_in(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -13,6 +16,20 @@ def rows_copy_in(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any
     with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def prepared_cursor() -> psycopg.Cursor:
+    """A server-binding cursor on Django's connection whose `prepare=True` statements are really prepared, which
+    spares parsing and planning a hot statement on every call (about 0.1 ms of a 0.5 ms ledger transfer,
+    docs/ledger.md).
+
+    Django opens psycopg connections with `prepare_threshold=None`, and psycopg then ignores `prepare=True` too. A
+    threshold no statement reaches makes the explicit requests work while Django's own queries stay unprepared."""
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = EXPLICIT_ONLY
+    return psycopg.Cursor(raw)
 
 
 def append_only_sql(table: str) -> str:

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.core.db import prepared_cursor as _cursor
 from apps.core.errors import ApplicationError, ConflictError
 from apps.ledger.amounts import amount_text
 from apps.ledger.domain import EntrySpec, entry_content_hash, metadata_text, timestamp_text
@@ -36,21 +36,7 @@ class Outcome:
 _ACCOUNTS: dict[int, tuple[int | None, str]] = {}  # id -> (tenant, asset): neither ever changes for an account id
 PREFETCH = 20_000  # accounts read ahead per miss (about 2 MB of cache per 20k accounts)
 MAX_CACHED = 500_000  # past this the cache starts over, bounding a long-lived worker's memory
-EXPLICIT_ONLY = 2**31 - 1  # a prepare threshold no query reaches: only statements executed with prepare=True
 STATUS_ERRORS = {"release_exceeded": ("Release exceeds the pending amount.", LedgerErrorCode.HOLD_AMOUNT_EXCEEDED)}
-
-
-def _cursor() -> psycopg.Cursor:
-    """A server-binding cursor on Django's connection whose `prepare=True` statements are really prepared, which
-    spares parsing and planning the call on every transfer (about 0.1 ms of a 0.5 ms call, docs/ledger.md).
-
-    Django opens psycopg connections with `prepare_threshold=None`, and psycopg then ignores `prepare=True` too. A
-    threshold no statement reaches makes the explicit requests work while Django's own queries stay unprepared."""
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = EXPLICIT_ONLY
-    return psycopg.Cursor(raw)
 
 
 def account_info(ids: set[int], *, fresh: bool = False) -> dict[int, tuple[int | None, str]]:

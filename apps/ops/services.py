@@ -9,6 +9,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from apps.core.actors import Actor
+from apps.core.db import prepared_cursor
 from apps.core.request_context import request_id_var
 from apps.ops.models import AuditLog
 
@@ -53,11 +54,10 @@ def audit_record_alone(*, actor: Actor, action: str, tenant_id: int | None, obje
               "tenant_id": tenant_id, "action": action, "object_type": object_type, "object_id": object_id,
               "before": None, "after": None if after is None else Jsonb(after),
               "request_id": request_id_var.get() or "", "created_at": timezone.now()}
-    connection.ensure_connection()
-    pg = connection.connection
-    with connection.wrap_database_errors:  # Django's own exception types, as the ORM's INSERT raised
+    with connection.wrap_database_errors, prepared_cursor() as cursor:  # Django's exception types, as before
+        pg = cursor.connection
         try:
-            with pg.pipeline(), psycopg.Cursor(pg) as cursor:  # server-side binding: a prepared statement
+            with pg.pipeline():
                 cursor.execute("BEGIN")
                 cursor.execute("SET LOCAL synchronous_commit TO off")
                 cursor.execute(_alone_insert(), [values[name] for name in ALONE_COLUMNS], prepare=True)

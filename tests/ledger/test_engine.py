@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from apps.core import db
 from apps.ledger import engine, services
 from apps.ledger.models import Account, Entry
 from tests.ledger.factories import ACTOR, funded_account
@@ -60,5 +61,5 @@ def test_django_queries_on_the_same_connection_stay_unprepared(tenant):
     for _ in range(10):
         list(Entry.objects.filter(kind="no-such-kind").values_list("pk", flat=True))
     # then
-    assert connection.connection.prepare_threshold == engine.EXPLICIT_ONLY
+    assert connection.connection.prepare_threshold == db.EXPLICIT_ONLY
     assert not _prepared("no-such-kind") and not _prepared('FROM "ledger_entry"')

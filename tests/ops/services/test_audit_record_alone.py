@@ -75,6 +75,21 @@ def test_it_is_one_pipelined_transaction_that_does_not_wait_for_the_wal_flush(mo
     assert AuditLog.objects.filter(tenant_id=tenant.pk).count() == 1
 
 
+def test_the_insert_is_a_prepared_statement_of_the_connection():
+    # given: Django opens connections with prepare_threshold=None, which makes psycopg ignore prepare=True
+    tenant = TenantFactory(slug="alone-prepared")
+    # when
+    with rls.tenant_scope(tenant.pk):
+        _write(tenant.pk)
+        _write(tenant.pk)
+    # then
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                       ['INSERT INTO "ops_auditlog"%'])
+        assert cursor.fetchone() == (1,)
+    assert AuditLog.objects.filter(tenant_id=tenant.pk).count() == 2
+
+
 def test_a_refused_row_raises_and_leaves_the_connection_usable():
     # given: the context is one tenant's, the row another's, so row-level security refuses it
     mine, other = TenantFactory(slug="alone-mine"), TenantFactory(slug="alone-other")
