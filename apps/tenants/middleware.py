@@ -31,8 +31,10 @@ class TenantMiddleware:
             request.tenant = request.membership.tenant if request.membership else None  # type: ignore[attr-defined]
             if request.user.is_authenticated and request.user.is_staff and request.path.startswith("/admin/"):
                 rls.leave_request()  # operators in the back office see every tenant
-            else:
-                rls.set_request_tenant(request.tenant.pk if request.tenant else None)  # type: ignore[attr-defined]
+            elif request.tenant is not None:  # type: ignore[attr-defined]
+                rls.set_request_tenant(request.tenant.pk)  # type: ignore[attr-defined]
+            # else: enter_request() above already scoped the request to no tenant (API-key and anonymous calls;
+            # the reads in between do not change the scope), so setting it again would be a wasted round trip
             return self.get_response(request)
         finally:
             try:

@@ -82,3 +82,19 @@ def test_a_blocked_address_is_refused_even_with_a_cached_valid_key(api, cached_k
     assert 1 <= int(blocked[0]["Retry-After"]) <= 60
     assert blocked[0].json()["code"] == "rate_limited"
     assert elsewhere.status_code == 200
+
+
+def test_an_api_key_request_switches_the_rls_scope_three_times_and_sees_only_its_tenant(api, other_api, cached_keys):
+    # given: the key was checked moments ago
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert api.get("/api/v1/tenant/").status_code == 200
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        mine = api.get("/api/v1/tenant/")
+    # then: enter (no tenant), the key's tenant, leave; not a second "no tenant" in between
+    switches = [q["sql"] for q in queries if "set_config('app.tenant_id'" in q["sql"]]
+    assert mine.status_code == 200 and mine.json()["id"] == api.api_key.tenant_id
+    assert len(switches) == 3, switches
+    assert other_api.get("/api/v1/tenant/").json()["id"] == other_api.api_key.tenant_id
