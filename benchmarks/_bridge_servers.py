@@ -111,7 +111,10 @@ def _child(which: str, conn_max_age: int | None, http: str, loop: str, pipe: Con
     configure(conn_max_age=conn_max_age)
     url, _ = _rest_server() if which == "rest" else _mcp_server(http, loop)
     pipe.send(url)
-    pipe.recv()  # anything, or the parent's end closing (EOFError), stops the child
+    try:
+        pipe.recv()  # anything, or the parent's end closing, stops the child
+    except EOFError:
+        pass
     pipe.close()
 
 

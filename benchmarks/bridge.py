@@ -7,7 +7,8 @@ Serves the real WSGI app (loopback, a fixed pool of threads as gunicorn's gthrea
 database connections behave as deployed) and the MCP server (uvicorn, loopback) over the benchmark database, each
 in its own child process as deployed (`benchmarks/_bridge_servers.py`; `--layout one-process` runs both servers
 beside the clients, the harness before session 6). Creates a tenant with a key and 20 streams, then times
-`GET /api/v1/streams/?page_size=20` four ways, interleaved call by call so machine noise hits all of them alike:
+`GET /api/v1/streams/?page_size=20` four ways, interleaved call by call so machine noise hits all of them alike (each
+round starts one path later, so no path always follows the same neighbour):
 a plain urllib request (the peer), the SDK's `streams_list`, and the MCP tool `streams_list` through the `mcp`
 SDK's own client on one connection, once as a 2026-07-28 client (one self-contained POST per call) and once as a
 handshake-era client (`initialize` first, then the stateless legacy transport). Beside them, labelled and outside
@@ -77,28 +78,40 @@ async def _measure(servers: Servers, key: str, calls: int, warmup: int) -> tuple
             httpx2.AsyncClient(headers=headers, timeout=30) as legacy_http, httpx2.AsyncClient(timeout=30) as raw:
         async with McpClient(streamable_http_client(mcp_url, http_client=http)) as client, \
                 McpClient(streamable_http_client(mcp_url, http_client=legacy_http), mode="legacy") as legacy:
+            async def rest_call() -> None:
+                await asyncio.to_thread(lambda: urllib.request.urlopen(request).read())
+
+            async def sdk_call() -> None:
+                await asyncio.to_thread(sdk.streams_list, page_size=20)
+
+            async def mcp_call() -> None:
+                result = await client.call_tool("streams_list", {"page_size": 20})
+                assert not result.is_error and len(result.structured_content["results"]) == 20
+
+            async def legacy_call() -> None:
+                result = await legacy.call_tool("streams_list", {"page_size": 20})
+                assert not result.is_error and len(result.structured_content["results"]) == 20
+
+            async def raw_call() -> None:
+                if "raw" not in sent:  # the modern client's own request, captured on its first call
+                    await mcp_call()
+                body, raw_headers = sent["raw"]
+                answer = (await raw.post(mcp_url, content=body, headers=raw_headers)).json()
+                assert len(answer["result"]["structuredContent"]["results"]) == 20
+
+            paths = [("rest", rest_call), ("sdk", sdk_call), ("mcp", mcp_call), ("mcp_legacy", legacy_call),
+                     ("mcp_raw", raw_call)]
             for i in range(warmup + calls):
                 if i == warmup:
                     cpu_before = servers.cpu_seconds()
-                t0 = time.perf_counter()
-                await asyncio.to_thread(lambda: urllib.request.urlopen(request).read())
-                t1 = time.perf_counter()
-                await asyncio.to_thread(sdk.streams_list, page_size=20)
-                t2 = time.perf_counter()
-                modern = await client.call_tool("streams_list", {"page_size": 20})
-                t3 = time.perf_counter()
-                handshake = await legacy.call_tool("streams_list", {"page_size": 20})
-                t4 = time.perf_counter()
-                body, raw_headers = sent["raw"]
-                answer = (await raw.post(mcp_url, content=body, headers=raw_headers)).json()
-                t5 = time.perf_counter()
-                for result in (modern, handshake):
-                    assert not result.is_error and len(result.structured_content["results"]) == 20
-                assert len(answer["result"]["structuredContent"]["results"]) == 20
-                if i >= warmup:
-                    for name, s in (("rest", t1 - t0), ("sdk", t2 - t1), ("mcp", t3 - t2), ("mcp_legacy", t4 - t3),
-                                    ("mcp_raw", t5 - t4)):
-                        times[name].append(1000 * s)
+                # Each round starts one path later: on 2 cores a call absorbs the tail of the one before it (the
+                # other server closing its database connection, PostgreSQL ending that backend), so a fixed order
+                # would charge one path's tail to the same neighbour every time.
+                for name, call in paths[i % len(paths):] + paths[:i % len(paths)]:
+                    t0 = time.perf_counter()
+                    await call()
+                    if i >= warmup:
+                        times[name].append(1000 * (time.perf_counter() - t0))
     cpu_after = servers.cpu_seconds()
     return times, {name: used - cpu_before[name] for name, used in cpu_after.items()}
 
