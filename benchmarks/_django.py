@@ -44,3 +44,17 @@ def _create_database(db: dict, maintenance_db: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+
+
+def durability() -> str:
+    """Whether the server waits for the WAL flush at commit ("durable", the README's run command) or not (the
+    tests' `--fast` servers): every figure with a commit in it depends on it, so benchmarks print it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('fsync'), current_setting('synchronous_commit')")
+        fsync, synchronous = cursor.fetchone()
+    connection.close()  # the benchmark's own connection, not a server thread's
+    if (fsync, synchronous) == ("on", "on"):
+        return "durable"
+    return f"fast (fsync={fsync}, synchronous_commit={synchronous})"

@@ -163,19 +163,6 @@ def _table(med: dict[str, float]) -> list[tuple[str, float]]:
     return rows
 
 
-def _durability() -> str:
-    """Whether the server waits for the WAL flush at commit: an autocommitted row costs a flush when it does."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('fsync'), current_setting('synchronous_commit')")
-        fsync, synchronous = cursor.fetchone()
-    connection.close()  # the benchmark's own connection, not a server thread's
-    if (fsync, synchronous) == ("on", "on"):
-        return "durable"
-    return f"fast (fsync={fsync}, synchronous_commit={synchronous})"
-
-
 def _child(which: str, conn_max_age: int | None, pipe: Connection) -> None:
     """A server process that times its own stages: "reset" drops what the warm-up recorded, "report" sends the
     samples back, the parent's end closing stops it."""
@@ -242,7 +229,7 @@ def main() -> None:
 
     _bridge_servers.configure(conn_max_age=args.conn_max_age)
     logging.getLogger("httpx2").setLevel(logging.WARNING)
-    key, durability = _tenant_key(), _durability()
+    key, durability = _tenant_key(), _django.durability()
     reset: Callable[[], Any]
     if args.layout == "processes":
         children = _Children(args.conn_max_age)

@@ -272,6 +272,7 @@ def main() -> None:
 
     db = settings.DATABASES["default"]
     dsn = f"host={db['HOST']} port={db['PORT']} dbname={db['NAME']} user={db['USER']} password={db['PASSWORD']}"
+    postgresql = _django.durability()
     ids, fees = reset_ledger(args.accounts)
     reset_peer(ids, fees)
     from apps.ledger.services.sealer import ledger_seal_all
@@ -294,9 +295,10 @@ def main() -> None:
     ratio = statistics.median(b["tps"] for b in batch) / peer16
     figures["batch"] = {"ours": _median(batch), "ratio_vs_plpgsql_16": ratio,
                         "sealer_lag_ms_max": max(sealer.stats.lags_ms or [0.0]), "verify": batch_check}
+    print(f"PostgreSQL: {postgresql}")
     print_table(figures, variants)
     print(json.dumps({"benchmark": "ledger", "peer": "PL/pgSQL function per transfer", "run": RUN,
-                      "figures": figures}, default=float))
+                      "postgresql": postgresql, "figures": figures}, default=float))
 
 
 VARIANT_NAMES = {"off": "ours", "on": "ours_gc", "auto": "ours_auto"}
