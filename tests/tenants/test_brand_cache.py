@@ -17,18 +17,11 @@ from apps.tenants import brand_cache
 from apps.tenants.middleware import TenantMiddleware
 from apps.tenants.models import Tenant
 from apps.tenants.services import tenant_update_branding
+from tests.tenants.clock import Clock
 
 pytestmark = pytest.mark.django_db
 
 HOST = "portal.helios.example"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

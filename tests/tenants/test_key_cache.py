@@ -12,16 +12,9 @@ from django.utils import timezone
 
 from apps.tenants import key_cache
 from apps.tenants.models import ApiKey
+from tests.tenants.clock import Clock
 
 pytestmark = pytest.mark.django_db
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
