@@ -8,7 +8,7 @@ from rest_framework import authentication, exceptions
 
 from apps.core.client_address import client_address
 from apps.core.throttling import failed_auth_record, failed_auth_wait, failed_auth_wait_and_hit, key_principal
-from apps.tenants.key_cache import key_cached, key_peek
+from apps.tenants.key_cache import key_peek, key_remember
 from apps.tenants.models import ApiKey
 from apps.tenants.services import api_key_authenticate, api_key_touch
 
@@ -47,7 +47,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if wait is not None:
             raise exceptions.Throttled(wait=wait, detail="Too many failed API-key attempts from this address.")
         if api_key is None:
-            api_key = key_cached(secret, lambda s: api_key_authenticate(raw=s))
+            api_key = key_remember(secret, api_key_authenticate(raw=secret))
         if api_key is None:
             failed_auth_record(address)
             raise exceptions.AuthenticationFailed("Invalid, revoked or unknown API key.")

@@ -3,45 +3,32 @@ database round trip for the brand on every request (most calls come on the defau
 
 Bounded: an answer, a brand or "no brand", is trusted for BRAND_CACHE_SECONDS (default 3 s) after its lookup, so
 a changed or removed custom domain, or a deactivated tenant, shows in every process within that bound; a change
-through `tenant_update_branding` forgets every host in its own process at once. At most MAX_ENTRIES hosts are
-kept (the Host header is the caller's), so memory stays bounded whatever hosts arrive.
+through `tenant_update_branding` forgets every host in its own process at once. At most 1,000 hosts are kept (the
+Host header is the caller's), so memory stays bounded whatever hosts arrive.
 """
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 
 from django.conf import settings
 
+from apps.core.ttl_memo import TtlMemo
 from apps.tenants.models import Tenant
 
-MAX_ENTRIES = 1_000  # far more brands than a deployment serves; past it the memory just starts over
-
-_entries: dict[str, tuple[float, Tenant | None]] = {}
-_lock = threading.Lock()
-clock: Callable[[], float] = time.monotonic  # the tests move time forward through this
-
-
-def ttl_s() -> float:
-    return float(getattr(settings, "BRAND_CACHE_SECONDS", 3.0))
+# far more brands than a deployment serves
+BRANDS: TtlMemo[Tenant | None] = TtlMemo(lambda: float(getattr(settings, "BRAND_CACHE_SECONDS", 3.0)), 1_000)
 
 
 def brand_cached(host: str, load: Callable[[str], Tenant | None]) -> Tenant | None:
-    """The brand `load(host)` found at most `ttl_s()` ago, else `load(host)` now."""
-    ttl, name = ttl_s(), host.split(":")[0].lower()
-    hit = _entries.get(name)
-    if ttl > 0 and hit is not None and clock() - hit[0] < ttl:
-        return hit[1]
+    """The brand `load(host)` found at most BRAND_CACHE_SECONDS ago, else `load(host)` now."""
+    name = host.split(":")[0].lower()
+    hit = BRANDS.fresh(name)
+    if hit is not None:
+        return hit[0]
     brand = load(host)
-    if ttl > 0:
-        with _lock:
-            if len(_entries) >= MAX_ENTRIES:
-                _entries.clear()
-            _entries[name] = (clock(), brand)
+    BRANDS.put(name, brand)
     return brand
 
 
 def brands_forget() -> None:
-    with _lock:
-        _entries.clear()
+    BRANDS.clear()

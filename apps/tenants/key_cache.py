@@ -11,22 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 
-MAX_ENTRIES = 10_000  # a process serving more keys than this just starts over: memory stays bounded
+from apps.core.ttl_memo import TtlMemo
 
-_entries: dict[str, tuple[float, bytes, Any]] = {}
-_lock = threading.Lock()
-clock: Callable[[], float] = time.monotonic  # the tests move time forward through this
-
-
-def ttl_s() -> float:
-    return float(getattr(settings, "API_KEY_CACHE_SECONDS", 3.0))
+# a process serving more keys than 10,000 just starts over: memory stays bounded
+KEYS: TtlMemo[tuple[bytes, Any]] = TtlMemo(lambda: float(getattr(settings, "API_KEY_CACHE_SECONDS", 3.0)), 10_000)
 
 
 def _digest(raw: str) -> bytes:
@@ -38,33 +30,24 @@ def _prefix(raw: str) -> str:
 
 
 def key_peek(raw: str) -> Any:
-    """The key for `raw` if a lookup at most `ttl_s()` ago found it, else None (nothing is loaded)."""
-    ttl, hit = ttl_s(), _entries.get(_prefix(raw))
-    if ttl > 0 and hit is not None and clock() - hit[0] < ttl and secrets.compare_digest(hit[1], _digest(raw)):
-        return hit[2]
+    """The key for `raw` if a lookup at most API_KEY_CACHE_SECONDS ago found it, else None (nothing is loaded)."""
+    hit = KEYS.fresh(_prefix(raw))
+    if hit is not None and secrets.compare_digest(hit[0][0], _digest(raw)):
+        return hit[0][1]
     return None
 
 
-def key_cached(raw: str, load: Callable[[str], Any]) -> Any:
-    """The key for `raw` as `load(raw)` found it at most `ttl_s()` ago, else `load(raw)` now (None: refused)."""
-    found = key_peek(raw)
-    if found is not None:
-        return found
-    ttl, prefix = ttl_s(), _prefix(raw)
-    api_key = load(raw)
-    if api_key is not None and ttl > 0 and prefix:
-        with _lock:
-            if len(_entries) >= MAX_ENTRIES:
-                _entries.clear()
-            _entries[prefix] = (clock(), _digest(raw), api_key)
+def key_remember(raw: str, api_key: Any) -> Any:
+    """`api_key`, the lookup's answer for `raw`, kept when it is a key (None, a refusal, is never kept)."""
+    prefix = _prefix(raw)
+    if api_key is not None and prefix:
+        KEYS.put(prefix, (_digest(raw), api_key))
     return api_key
 
 
 def key_forget(prefix: str) -> None:
-    with _lock:
-        _entries.pop(prefix, None)
+    KEYS.forget(prefix)
 
 
 def keys_forget() -> None:
-    with _lock:
-        _entries.clear()
+    KEYS.clear()

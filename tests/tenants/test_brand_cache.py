@@ -29,7 +29,7 @@ def clock(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     settings.BRAND_CACHE_SECONDS = 3.0
     settings.ALLOWED_HOSTS = ["*"]
     fake = Clock()
-    monkeypatch.setattr(brand_cache, "clock", fake)
+    monkeypatch.setattr(brand_cache.BRANDS, "clock", fake)
     brand_cache.brands_forget()
     yield fake
     brand_cache.brands_forget()
@@ -106,9 +106,9 @@ def test_a_branding_change_through_the_service_shows_at_once(tenant, clock, djan
 
 def test_the_memory_stays_bounded_whatever_hosts_arrive(clock, monkeypatch):
     # given
-    monkeypatch.setattr(brand_cache, "MAX_ENTRIES", 5)
+    monkeypatch.setattr(brand_cache.BRANDS, "max_entries", 5)
     # when
     for i in range(12):
         _brand(f"h{i}.example")
     # then
-    assert 0 < len(brand_cache._entries) <= 5
+    assert 0 < len(brand_cache.BRANDS) <= 5

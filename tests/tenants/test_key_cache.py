@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def clock(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     settings.API_KEY_CACHE_SECONDS = 3.0
     fake = Clock()
-    monkeypatch.setattr(key_cache, "clock", fake)
+    monkeypatch.setattr(key_cache.KEYS, "clock", fake)
     key_cache.keys_forget()
     yield fake
     key_cache.keys_forget()
