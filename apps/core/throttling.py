@@ -89,6 +89,11 @@ def failed_auth_wait(address: str) -> float | None:
     started, count = found.get(start_key), found.get(count_key, 0)
     if started is None or count < settings.API_KEY_FAILURES_PER_MINUTE:
         return None
+    return _failure_wait(started)
+
+
+def _failure_wait(started: float) -> float:
+    """Seconds left of a failure window opened at `started` (at least one: Retry-After never says 0)."""
     return max(1.0, FAILURE_WINDOW_SECONDS - (time.time() - started))
 
 
@@ -128,6 +133,5 @@ def failed_auth_wait_and_hit(address: str, principal: str) -> tuple[float | None
     client = backend.get_client(keys[2], write=True)
     count, started = client.eval(_WAIT_AND_HIT, 3, *keys, settings.API_KEY_FAILURES_PER_MINUTE, RATE_WINDOW_TTL_S)
     if count < 0:
-        elapsed = time.time() - float(backend._serializer.loads(started))
-        return max(1.0, FAILURE_WINDOW_SECONDS - elapsed), None
+        return _failure_wait(float(backend._serializer.loads(started))), None
     return None, WindowHit(principal=principal, window=window, count=int(count))
