@@ -176,10 +176,15 @@ def _is_transfer(spec: EntrySpec) -> bool:
     return spec.hold_id is None and all(p.phase == "posted" for p in spec.postings)
 
 
+def _legs(spec: EntrySpec, info: dict[int, tuple[int | None, str]]) -> list[tuple[int, str, int, str]]:
+    """The entry's postings as its content hash lists them: (account, asset, amount, phase)."""
+    return [(p.account_id, info[p.account_id][1], p.amount, p.phase) for p in spec.postings]
+
+
 def _call_transfer(spec: EntrySpec, request_hash: str, info: dict[int, tuple[int | None, str]],
                    now: datetime) -> list[tuple]:
     """`ledger_transfer` for one posted-only entry; answers rows shaped like `ledger_apply`'s."""
-    postings = [(p.account_id, info[p.account_id][1], p.amount, p.phase) for p in spec.postings]
+    postings = _legs(spec, info)
     chash = entry_content_hash(spec, request_hash, postings, timestamp_text(now))
     with _cursor() as cursor:
         cursor.execute(
@@ -204,8 +209,7 @@ def _call(specs: list[EntrySpec], sent: list[int], hashes: list[str], info: dict
     created = timestamp_text(now)
     for i in sent:
         s = specs[i]
-        chash = entry_content_hash(s, hashes[i], [(p.account_id, info[p.account_id][1], p.amount, p.phase)
-                                                  for p in s.postings], created)
+        chash = entry_content_hash(s, hashes[i], _legs(s, info), created)
         values = [s.tenant_id, s.scope, s.client_id, s.kind, s.actor, s.reverses_id, s.hold_id,
                   metadata_text(s.metadata), hashes[i], chash, len(p_slot) + 1, len(s.postings)]
         for col, value in zip(e_cols, values, strict=True):
