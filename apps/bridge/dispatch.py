@@ -7,6 +7,7 @@ import contextlib
 import functools
 import io
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ from apps.tenants import rls
 
 # A WSGI environ key, not a header: only this module sets it (a client's headers all arrive as HTTP_*).
 AUDIT_ACTION = "thermodynasty.bridge.audit_action"
+HAND_BACK = "thermodynasty.bridge.hand_back"  # where the innermost stage hands the final answer over
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,19 +54,30 @@ class ApiAnswer:
 
 
 class _AuditingHandler(WSGIHandler):
-    """Django's WSGI handler, writing the call's audit row as the view returns.
+    """Django's WSGI handler, handing the answer over and then writing the call's audit row as the view returns.
 
     That is the innermost stage, still inside TenantMiddleware: the connection is in the key's tenant context
     (TenantApi set it), so the row is one round trip under RLS (`audit_record_alone`: a pipelined INSERT with
     asynchronous commit). Written after the request, it cost five: the context set again, BEGIN, INSERT, COMMIT,
-    the context restored."""
+    the context restored. The view's rendered response is already what the client gets (the middleware around it
+    adds headers only, but for `_final`), so the answer is handed over first: the caller does not wait for the row,
+    the tenant context's reset or the connection's cleanup, as a WSGI client does not wait for an access log."""
 
     def _get_response(self, request: HttpRequest) -> HttpResponseBase:
         try:
             response = super()._get_response(request)  # type: ignore[misc]  # Django's own, unstubbed
         except Exception as exc:  # noqa: BLE001 - answered as convert_exception_to_response would, and audited
             response = response_for_exception(request, exc)
-        _audit(request, response.status_code)
+        hand_back = request.META.get(HAND_BACK)
+        if hand_back is None or not _final(response):
+            _audit(request, response.status_code)  # a failure here answers the call with an error
+            return response
+        hand_back(_answer(response))
+        try:
+            _audit(request, response.status_code)
+        except Exception:  # noqa: BLE001 - the caller has its answer: the row's loss goes to the log, loudly
+            logger.exception("the audit row of an answered MCP call (%s %s) could not be written",
+                             request.method, request.path)
         return response
 
 
@@ -113,25 +127,44 @@ def _audit(request: HttpRequest, status: int) -> None:
 def api_call(call: ApiCall, answered: Callable[[ApiAnswer], None] | None = None) -> ApiAnswer:
     """Answer of the REST operation `call` describes. Blocking: run it in a worker thread from async code.
 
-    `answered`, when given, receives the answer as soon as it is built, before the request's cleanup
-    (`request_finished`: the database connection closed when CONN_MAX_AGE is 0, about 0.5 ms under load): a WSGI
-    server, too, writes the body before it closes the response. The cleanup still runs in this thread before it
-    returns, so the thread takes no other call until it is done. The audit row is written before the answer."""
+    `answered`, when given, receives the answer as soon as the view's response is final, before the call's audit
+    row, the middleware's way out (the tenant context reset: a round trip) and the request's cleanup
+    (`request_finished`: the database connection closed when CONN_MAX_AGE is 0). All of them still run in this
+    thread before it returns, so the thread takes no other call until they are done. A row that cannot be written
+    after the answer has gone is logged as an error; without `answered` it is written first, and its failure
+    answers the call with an error."""
     environ = _environ(call)
+    handed: list[ApiAnswer] = []
+    if answered is not None:
+        def hand_back(answer: ApiAnswer) -> None:
+            handed.append(answer)
+            answered(answer)
+
+        environ[HAND_BACK] = hand_back
     request = WSGIRequest(environ)
     signals.request_started.send(sender=WSGIHandler, environ=environ)
     response = None
     try:
         response = _handler().get_response(request)
-        answer = _answer(response)
-        if answered is not None:
-            answered(answer)
+        if handed:
+            answer = handed[0]
+        else:
+            answer = _answer(response)
+            if answered is not None:
+                answered(answer)
     finally:
         if response is not None:
             response.close()  # sends request_finished: connections are returned as after any request
         else:
             signals.request_finished.send(sender=WSGIHandler)
     return answer
+
+
+def _final(response: HttpResponseBase) -> bool:
+    """Whether the middleware around the view passes this response's status and body on unchanged: of ours only
+    ErrorShapeMiddleware rewrites one (a 5xx that is not JSON); Django's add headers and cookies. (CommonMiddleware
+    would turn a 404 for a path without its trailing slash into a redirect; a tool's path always has it.)"""
+    return response.status_code < 500 or response.get("Content-Type", "").startswith("application/json")
 
 
 def _answer(response: HttpResponseBase) -> ApiAnswer:

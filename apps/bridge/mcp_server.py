@@ -8,12 +8,15 @@ requests."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import anyio
+from django.conf import settings
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 from mcp.types import (
@@ -80,22 +83,40 @@ async def _call(ctx: Any, method: str, path: str, query: dict[str, Any] | None =
     call = ApiCall(method=method, path=path, query=query or {}, body=body, authorization=_authorization(ctx),
                    idempotency_key=idempotency_key, client_address=_client_address(ctx),
                    request_id=_request_id(ctx), audit_action=audit_action)
-    # The worker hands the answer back before its request's cleanup (dispatch.api_call), so the caller need not
-    # wait for the cleanup; the worker task finishes it, holding its thread-pool slot, in the background.
+    # The worker hands the answer back as soon as the view's response is final (dispatch.api_call), so the caller
+    # need not wait for the audit row and the request's cleanup; the worker finishes them, holding its thread, in
+    # the background.
     loop = asyncio.get_running_loop()
     answered: asyncio.Future[ApiAnswer] = loop.create_future()
 
     def hand_back(answer: ApiAnswer) -> None:
         loop.call_soon_threadsafe(_resolve, answered, answer)
 
-    worker = asyncio.ensure_future(anyio.to_thread.run_sync(api_call, call, hand_back))
+    worker = loop.run_in_executor(_workers(), api_call, call, hand_back)
     _finishing.add(worker)
     worker.add_done_callback(functools.partial(_finished, answered))
-    await asyncio.wait((answered, worker), return_when=asyncio.FIRST_COMPLETED)
-    return answered.result() if answered.done() else worker.result()  # the worker's error, if it failed first
+    return await answered
 
 
-_finishing: set[asyncio.Future[ApiAnswer]] = set()  # the event loop keeps only weak references to tasks
+@functools.cache
+def _workers() -> ThreadPoolExecutor:
+    """The threads Django's synchronous calls run in, as a gthread worker's; its threads are joined at exit, so a
+    stopping server still writes the audit rows of the calls it has answered."""
+    return ThreadPoolExecutor(max_workers=settings.BRIDGE_WORKER_THREADS, thread_name_prefix="mcp-api")
+
+
+_finishing: set[asyncio.Future[ApiAnswer]] = set()  # calls whose worker has not finished yet
+DRAIN_SECONDS = 30.0  # how long a stopping server waits for answered calls' audit rows and cleanup
+
+
+def calls_in_flight() -> int:
+    """Calls whose worker is still busy, answered or not (their audit rows may still be on their way)."""
+    return len(_finishing)
+
+
+async def _drain() -> None:
+    if _finishing:
+        await asyncio.wait(set(_finishing), timeout=DRAIN_SECONDS)
 
 
 def _resolve(answered: asyncio.Future[ApiAnswer], answer: ApiAnswer) -> None:
@@ -105,9 +126,13 @@ def _resolve(answered: asyncio.Future[ApiAnswer], answer: ApiAnswer) -> None:
 
 def _finished(answered: asyncio.Future[ApiAnswer], worker: asyncio.Future[ApiAnswer]) -> None:
     _finishing.discard(worker)
-    # An error before the answer reached the caller through _call; one in the cleanup after it has nobody else.
-    if answered.done() and not worker.cancelled() and worker.exception() is not None:
-        logger.error("an MCP call's request cleanup failed", exc_info=worker.exception())
+    error = worker.exception() if not worker.cancelled() else asyncio.CancelledError()
+    if error is None:
+        return
+    if not answered.done():  # failed before its answer: the caller gets the error
+        answered.set_exception(error)
+    else:  # failed after it (the audit row, the cleanup): nobody else will hear of it
+        logger.error("an MCP call failed after its answer was handed back", exc_info=error)
 
 
 def _tool_result(text: str, structured: dict[str, Any], *, is_error: bool = False) -> dict[str, Any]:
@@ -249,5 +274,18 @@ def asgi_app(*, allowed_hosts: list[str] | None = None) -> Starlette:
     # The SDK logs every stateless handshake-era request at INFO ("Terminating session: None"): a log line per
     # call is noise, and a write to the log on every call's path.
     logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
-    return build_server().streamable_http_app(streamable_http_path="/mcp/", stateless_http=True,
-                                              json_response=True, transport_security=security)
+    app = build_server().streamable_http_app(streamable_http_path="/mcp/", stateless_http=True,
+                                             json_response=True, transport_security=security)
+    serve = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[Any]:
+        # The server stops after its last answer was sent; the calls' audit rows come after their answers.
+        async with serve(app) as state:
+            try:
+                yield state
+            finally:
+                await _drain()
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -42,8 +42,22 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
+SETTLE_S = 20  # only bounds a hang on broken code; nothing is timed
+
+
+async def settled() -> None:
+    """Wait until the in-process server's calls have finished their work after their answers (audit rows)."""
+    from apps.bridge.mcp_server import calls_in_flight
+
+    deadline = time.monotonic() + SETTLE_S
+    while calls_in_flight() and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+    assert not calls_in_flight(), "the MCP server's calls did not finish"
+
+
 async def with_client(url: str, key: str | None, action: Any) -> Any:
-    """Connect the `mcp` SDK's own client over HTTP with `key`, then await `action(client)`."""
+    """Connect the `mcp` SDK's own client over HTTP with `key`, then await `action(client)`, and wait until the
+    server has finished the calls' work after their answers (their audit rows), so a test can read them."""
     import httpx2
     from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
@@ -51,4 +65,6 @@ async def with_client(url: str, key: str | None, action: Any) -> Any:
     headers = {"Authorization": f"Api-Key {key}"} if key else {}
     async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
         async with Client(streamable_http_client(url, http_client=http)) as client:
-            return await action(client)
+            result = await action(client)
+    await settled()
+    return result

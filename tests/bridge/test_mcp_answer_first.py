@@ -1,15 +1,21 @@
-"""An MCP call's answer is handed back before its request's cleanup (request_finished: the database connection
-closed when CONN_MAX_AGE is 0), as a WSGI server writes the body before it closes the response; the cleanup
-still runs, in the call's worker thread."""
+"""An MCP call's answer is handed back as soon as the view's response is final, before the call's audit row and
+its request's cleanup (request_finished: the database connection closed when CONN_MAX_AGE is 0), as a WSGI client
+does not wait for the server's access log; both still run, in the call's worker thread, and a stopping server
+waits for them."""
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from typing import Any
 
 import pytest
 from django.core import signals
+from django.http import HttpResponse, JsonResponse
 
+from apps.bridge import dispatch
 from apps.bridge.dispatch import ApiAnswer, ApiCall, api_call
+from apps.core.errors import CoreErrorCode
 from apps.ops.models import AuditLog
 from tests.bridge.conftest import run, with_client
 from tests.tenants.factories import ApiKeyFactory, TenantFactory
@@ -19,17 +25,21 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, s
 WAIT_S = 20  # only bounds a hang on broken code; nothing is timed
 
 
-def test_api_call_hands_the_answer_over_before_request_finished():
+def _rows(issued: Any) -> int:
+    return AuditLog.objects.filter(actor_api_key_id=issued.api_key.pk).count()
+
+
+def test_api_call_hands_the_answer_over_before_the_audit_row_and_request_finished():
     # given
     issued = ApiKeyFactory.issue(tenant=TenantFactory(slug="answer-first-unit"))
     events: list[str] = []
     handed: list[ApiAnswer] = []
 
     def finished(**kwargs: Any) -> None:
-        events.append("finished")
+        events.append(f"finished with {_rows(issued)} row")
 
     def answered(answer: ApiAnswer) -> None:
-        events.append("answered")
+        events.append(f"answered with {_rows(issued)} rows")
         handed.append(answer)
 
     call = ApiCall(method="GET", path="/api/v1/streams/", query={}, body=None,
@@ -40,9 +50,32 @@ def test_api_call_hands_the_answer_over_before_request_finished():
         answer = api_call(call, answered)
     finally:
         signals.request_finished.disconnect(dispatch_uid="answer-first-unit")
-    # then: the row was written before the answer left, the cleanup after it
-    assert events == ["answered", "finished"] and handed == [answer] and answer.status == 200
-    assert AuditLog.objects.filter(actor_api_key_id=issued.api_key.pk).count() == 1
+    # then: the answer left first, then the row was written, then the request was cleaned up
+    assert events == ["answered with 0 rows", "finished with 1 row"] and handed == [answer]
+    assert answer.status == 200 and len(answer.data["results"]) == 0
+
+
+def test_only_an_answer_the_middleware_rewrites_waits_for_it():
+    # ErrorShapeMiddleware turns a 5xx that is not JSON into the API's error shape; everything else passes as is
+    assert dispatch._final(JsonResponse({"ok": True}))
+    assert dispatch._final(JsonResponse({"code": "boom"}, status=500))
+    assert dispatch._final(HttpResponse("Not found", status=404))
+    assert not dispatch._final(HttpResponse("<h1>Server Error</h1>", status=500))
+
+
+def test_a_rewritten_answer_is_handed_over_as_the_middleware_left_it(monkeypatch):
+    # given: the view fails with an HTML 500, which ErrorShapeMiddleware rewrites on the way out
+    issued = ApiKeyFactory.issue(tenant=TenantFactory(slug="answer-first-rewritten"))
+    monkeypatch.setattr("apps.signals.apis.StreamListApi.get",
+                        lambda self, request: HttpResponse("<h1>Server Error</h1>", status=500))
+    handed: list[ApiAnswer] = []
+    call = ApiCall(method="GET", path="/api/v1/streams/", query={}, body=None,
+                   authorization=f"Api-Key {issued.secret}", audit_action="bridge.mcp_tool:streams_list")
+    # when
+    answer = api_call(call, handed.append)
+    # then: the caller got the API's JSON error, not the page, and the call was audited
+    assert handed == [answer] and answer.status == 500 and answer.data["code"] == CoreErrorCode.SERVER_ERROR.value
+    assert _rows(issued) == 1
 
 
 def test_the_mcp_caller_gets_its_answer_while_the_cleanup_still_waits(mcp_url):
@@ -72,3 +105,68 @@ def test_the_mcp_caller_gets_its_answer_while_the_cleanup_still_waits(mcp_url):
     assert not result.is_error and waited and all(waited)
     rows = AuditLog.objects.filter(actor_api_key_id=issued.api_key.pk, action="bridge.mcp_tool:streams_list")
     assert rows.count() == 1
+
+
+def test_a_failure_after_the_answer_reaches_the_log_not_the_caller(mcp_url, monkeypatch, caplog):
+    # given: the audit row cannot be written
+    issued = ApiKeyFactory.issue(tenant=TenantFactory(slug="answer-first-audit-fails"))
+
+    def refuse(**fields: Any) -> None:
+        raise RuntimeError("the audit table is gone")
+
+    monkeypatch.setattr(dispatch, "audit_record_alone", refuse)
+    # when
+    with caplog.at_level(logging.ERROR, logger="apps.bridge.dispatch"):
+        result = run(with_client(mcp_url, issued.secret, lambda c: c.call_tool("streams_list", {"page_size": 5})))
+    # then: the caller had its answer; the failure is logged with its cause
+    assert not result.is_error and result.structured_content["results"] == []
+    failures = [r for r in caplog.records if r.name == "apps.bridge.dispatch"]
+    assert [r.getMessage() for r in failures] == [
+        "the audit row of an answered MCP call (GET /api/v1/streams/) could not be written"]
+    assert "the audit table is gone" in str(failures[0].exc_info[1])
+
+
+def test_a_stopping_server_still_writes_the_rows_of_the_calls_it_answered(monkeypatch):
+    # given: a server whose audit rows are held back until after it was told to stop
+    import uvicorn
+
+    from apps.bridge.mcp_server import asgi_app
+    from tests.ports import free_port
+
+    issued = ApiKeyFactory.issue(tenant=TenantFactory(slug="answer-first-drain"))
+    write = dispatch.audit_record_alone
+    stopping = threading.Event()
+
+    def held(**fields: Any) -> None:
+        stopping.wait(timeout=WAIT_S)
+        time.sleep(1.0)  # the shutdown is under way meanwhile
+        write(**fields)
+
+    monkeypatch.setattr(dispatch, "audit_record_alone", held)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(asgi_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+
+    async def call(client: Any) -> Any:
+        return await client.call_tool("streams_list", {"page_size": 5})
+
+    async def answered_only() -> Any:  # with_client would wait for the row, which is held
+        import httpx2
+        from mcp import Client
+        from mcp.client.streamable_http import streamable_http_client
+
+        async with httpx2.AsyncClient(headers={"Authorization": f"Api-Key {issued.secret}"}, timeout=30) as http:
+            async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp/", http_client=http)) as c:
+                return await call(c)
+
+    result = run(answered_only())
+    assert not result.is_error and _rows(issued) == 0
+    # when
+    server.should_exit = True
+    stopping.set()
+    thread.join(timeout=WAIT_S)
+    # then: the server waited for the row before it stopped
+    assert not thread.is_alive() and _rows(issued) == 1

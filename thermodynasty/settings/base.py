@@ -134,6 +134,8 @@ BRIDGE_HOST = env("BRIDGE_HOST", default="127.0.0.1")
 BRIDGE_PORT = env.int("BRIDGE_PORT", default=8001)
 BRIDGE_PUBLIC_URL = env("BRIDGE_PUBLIC_URL", default=f"http://127.0.0.1:{BRIDGE_PORT}/mcp/")
 BRIDGE_ALLOWED_HOSTS = env.list("BRIDGE_ALLOWED_HOSTS", default=[])
+# Threads per MCP server process that run the API calls (each holds its own database connection when kept).
+BRIDGE_WORKER_THREADS = env.int("BRIDGE_WORKER_THREADS", default=16)
 INVITATION_TTL_DAYS = 7
 
 LOGGING = {
