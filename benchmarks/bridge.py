@@ -7,13 +7,16 @@ Serves the real WSGI app (loopback, a fixed pool of threads as gunicorn's gthrea
 database connections behave as deployed) and the MCP server (uvicorn, loopback) over the benchmark database, each
 in its own child process as deployed (`benchmarks/_bridge_servers.py`; `--layout one-process` runs both servers
 beside the clients, the harness before session 6). Creates a tenant with a key and 20 streams, then times
-`GET /api/v1/streams/?page_size=20` four ways, interleaved call by call so machine noise hits all of them alike (each
+`GET /api/v1/streams/?page_size=20` five ways, interleaved call by call so machine noise hits all of them alike (each
 round starts one path later, so no path always follows the same neighbour):
-a plain urllib request (the peer), the SDK's `streams_list`, and the MCP tool `streams_list` through the `mcp`
-SDK's own client on one connection, once as a 2026-07-28 client (one self-contained POST per call) and once as a
-handshake-era client (`initialize` first, then the stateless legacy transport). Beside them, labelled and outside
-the goal, the 2026-07-28 client's own `tools/call` request replayed as a plain httpx2 POST (JSON decoded, no MCP
-client): the part of the MCP figure that is the server's. `--conn-max-age` sets CONN_MAX_AGE for both servers
+a plain urllib request (the peer), the SDK's `streams_list`, and the MCP tool `streams_list` three ways: the `mcp`
+SDK client's own `tools/call` request sent by urllib exactly as the peer sends REST's (a new connection, the answer
+read and JSON-decoded: only the protocol and the server differ), and through the `mcp` SDK's own client on one
+connection, once as a 2026-07-28 client (one self-contained POST per call) and once as a handshake-era client
+(`initialize` first, then the stateless legacy transport). Each path's client CPU (this process's, the servers
+run in others) is printed beside it, so the `mcp` client's own share is read off the same run. The goal's two
+readings both get a verdict: the same client as REST, and the `mcp` SDK's client. `--conn-max-age` sets
+CONN_MAX_AGE for both servers
 (default: the settings' value; production's default is 60); `--http` and `--loop` pick uvicorn's HTTP parser and
 event loop for the MCP server (default h11 and asyncio, what `bridge_serve` runs with requirements/base.txt).
 Reports p50/p99 in ms, the ratios to REST and the load average around the run; the goal is MCP
@@ -38,8 +41,9 @@ from benchmarks import _django  # noqa: E402
 from benchmarks._bridge_servers import Servers, start_servers  # noqa: E402
 from benchmarks.signals import _percentile  # noqa: E402
 
-LABELS = {"rest": "REST (urllib, the peer)", "sdk": "Python SDK", "mcp": "MCP tool (2026-07-28)",
-          "mcp_legacy": "MCP tool (handshake-era)", "mcp_raw": "raw JSON-RPC (no client)"}
+LABELS = {"rest": "REST (urllib, the peer)", "sdk": "Python SDK", "mcp_urllib": "MCP tool (urllib, as the peer)",
+          "mcp": "MCP tool (mcp SDK, 2026-07-28)", "mcp_legacy": "MCP tool (mcp SDK, handshake-era)"}
+SDK_CLIENT_PATHS = ("mcp", "mcp_legacy")
 
 
 def _tenant_key() -> str:
@@ -55,8 +59,8 @@ def _tenant_key() -> str:
     return api_key_create(actor=Actor.system("bench"), tenant=tenant, name="bench", scopes=["read"]).secret
 
 
-async def _measure(servers: Servers, key: str, calls: int, warmup: int) -> tuple[dict[str, list[float]],
-                                                                                 dict[str, float]]:
+async def _measure(servers: Servers, key: str, calls: int,
+                   warmup: int) -> tuple[dict[str, list[float]], dict[str, float], dict[str, float]]:
     rest, mcp_url = servers.rest, servers.mcp
     import httpx2
     from mcp import Client as McpClient
@@ -68,14 +72,19 @@ async def _measure(servers: Servers, key: str, calls: int, warmup: int) -> tuple
                                      headers={"Authorization": f"Api-Key {key}", "Accept": "application/json"})
     headers = {"Authorization": f"Api-Key {key}"}
     times: dict[str, list[float]] = {name: [] for name in LABELS}
-    sent: dict[str, Any] = {}  # the SDK client's own tools/call request, replayed as the raw JSON-RPC figure
+    client_cpu: dict[str, float] = dict.fromkeys(LABELS, 0.0)  # this process's CPU: the servers run in others
+    sent: dict[str, Any] = {}  # the SDK client's own tools/call request, sent again by urllib
 
     async def capture(request: Any) -> None:
-        if "raw" not in sent and b'"tools/call"' in request.content:
-            sent["raw"] = (request.content, {k: v for k, v in request.headers.items() if k != "content-length"})
+        if "request" not in sent and b'"tools/call"' in request.content:
+            # urllib sets its own Host, Content-Length and Connection, and asks for no compression, as for REST
+            own = {"host", "content-length", "connection", "accept-encoding"}
+            sent["request"] = urllib.request.Request(
+                mcp_url, data=request.content, method="POST",
+                headers={k: v for k, v in request.headers.items() if k not in own})
 
     async with httpx2.AsyncClient(headers=headers, timeout=30, event_hooks={"request": [capture]}) as http, \
-            httpx2.AsyncClient(headers=headers, timeout=30) as legacy_http, httpx2.AsyncClient(timeout=30) as raw:
+            httpx2.AsyncClient(headers=headers, timeout=30) as legacy_http:
         async with McpClient(streamable_http_client(mcp_url, http_client=http)) as client, \
                 McpClient(streamable_http_client(mcp_url, http_client=legacy_http), mode="legacy") as legacy:
             async def rest_call() -> None:
@@ -92,15 +101,16 @@ async def _measure(servers: Servers, key: str, calls: int, warmup: int) -> tuple
                 result = await legacy.call_tool("streams_list", {"page_size": 20})
                 assert not result.is_error and len(result.structured_content["results"]) == 20
 
-            async def raw_call() -> None:
-                if "raw" not in sent:  # the modern client's own request, captured on its first call
+            async def urllib_call() -> None:
+                # The modern client's own request (captured on its first call), sent as the peer sends REST's: a
+                # new connection, the answer read and decoded. Only the protocol and the server differ.
+                if "request" not in sent:
                     await mcp_call()
-                body, raw_headers = sent["raw"]
-                answer = (await raw.post(mcp_url, content=body, headers=raw_headers)).json()
+                answer = json.loads(await asyncio.to_thread(lambda: urllib.request.urlopen(sent["request"]).read()))
                 assert len(answer["result"]["structuredContent"]["results"]) == 20
 
-            paths = [("rest", rest_call), ("sdk", sdk_call), ("mcp", mcp_call), ("mcp_legacy", legacy_call),
-                     ("mcp_raw", raw_call)]
+            paths = [("rest", rest_call), ("sdk", sdk_call), ("mcp_urllib", urllib_call), ("mcp", mcp_call),
+                     ("mcp_legacy", legacy_call)]
             for i in range(warmup + calls):
                 if i == warmup:
                     cpu_before = servers.cpu_seconds()
@@ -108,18 +118,20 @@ async def _measure(servers: Servers, key: str, calls: int, warmup: int) -> tuple
                 # other server closing its database connection, PostgreSQL ending that backend), so a fixed order
                 # would charge one path's tail to the same neighbour every time.
                 for name, call in paths[i % len(paths):] + paths[:i % len(paths)]:
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     await call()
                     if i >= warmup:
                         times[name].append(1000 * (time.perf_counter() - t0))
+                        client_cpu[name] += time.process_time() - c0
     cpu_after = servers.cpu_seconds()
-    return times, {name: used - cpu_before[name] for name, used in cpu_after.items()}
+    server_cpu = {name: used - cpu_before[name] for name, used in cpu_after.items()}
+    return times, server_cpu, {name: round(1000 * used / calls, 2) for name, used in client_cpu.items()}
 
 
 def _figures(times: dict[str, list[float]]) -> dict[str, dict[str, float]]:
     figures = {name: {"p50_ms": round(statistics.median(v), 2), "p99_ms": round(_percentile(v, 0.99), 2)}
                for name, v in times.items()}
-    for name in ("sdk", "mcp", "mcp_legacy", "mcp_raw"):
+    for name in ("sdk", "mcp_urllib", "mcp", "mcp_legacy"):
         figures[name]["p50_vs_rest"] = round(figures[name]["p50_ms"] / figures["rest"]["p50_ms"], 2)
         figures[name]["p99_vs_rest"] = round(figures[name]["p99_ms"] / figures["rest"]["p99_ms"], 2)
     return figures
@@ -148,7 +160,7 @@ def main() -> None:
     servers = start_servers(conn_max_age=args.conn_max_age, layout=args.layout, http=args.http, loop=args.loop)
     key = _tenant_key()
     load_before = os.getloadavg()[0]
-    times, cpu = asyncio.run(_measure(servers, key, args.calls, args.warmup))
+    times, cpu, client_cpu = asyncio.run(_measure(servers, key, args.calls, args.warmup))
     load_after = os.getloadavg()[0]
     servers.stop()
     figures = _figures(times)
@@ -156,10 +168,10 @@ def main() -> None:
     print(f"GET /api/v1/streams/?page_size=20, {args.calls} calls each, interleaved ({args.warmup} warm-up), "
           f"CONN_MAX_AGE={conn_max_age}, servers: {args.layout}, uvicorn --http {args.http} --loop {args.loop}, "
           f"load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} CPUs")
-    print(f"{'path':<28}{'p50 ms':>10}{'p99 ms':>10}{'p50 / REST':>12}{'p99 / REST':>12}")
+    print(f"{'path':<36}{'p50 ms':>9}{'p99 ms':>9}{'p50 / REST':>12}{'p99 / REST':>12}{'client CPU ms':>15}")
     for name, row in figures.items():
-        print(f"{LABELS[name]:<28}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}"
-              f"{row.get('p50_vs_rest', 1.0):>12.2f}{row.get('p99_vs_rest', 1.0):>12.2f}")
+        print(f"{LABELS[name]:<36}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}"
+              f"{row.get('p50_vs_rest', 1.0):>12.2f}{row.get('p99_vs_rest', 1.0):>12.2f}{client_cpu[name]:>15.2f}")
     # The REST process served the urllib and SDK calls, the MCP process the three MCP ones (the handshake-era
     # client's `initialize` was before the timed calls).
     cpu_per_call = {"rest": round(1000 * cpu["rest"] / (2 * args.calls), 2),
@@ -167,11 +179,18 @@ def main() -> None:
     if cpu_per_call:
         print(f"server CPU per call served (user+system, the whole process): REST {cpu_per_call['rest']:.2f} ms, "
               f"MCP {cpu_per_call['mcp']:.2f} ms ({cpu_per_call['mcp'] / cpu_per_call['rest']:.2f}x)")
-    goal = figures["mcp"]["p50_vs_rest"] <= 1.2 and figures["mcp_legacy"]["p50_vs_rest"] <= 1.2
-    print(f"MCP overhead goal (p50 <= 1.2x REST, both clients): {'met' if goal else 'missed'}")
+    # Two readings of "the MCP overhead is <= 1.2x the REST call": what the protocol and our server add (the same
+    # client on both sides), and what a Python agent on the `mcp` SDK's client sees (that client's own CPU
+    # included: the last column, this process's CPU per call, against urllib's for the same request).
+    goal = {"same_client": figures["mcp_urllib"]["p50_vs_rest"] <= 1.2,
+            "mcp_sdk_client": all(figures[name]["p50_vs_rest"] <= 1.2 for name in SDK_CLIENT_PATHS)}
+    print(f"MCP overhead goal (p50 <= 1.2x REST): the same client as REST (urllib) "
+          f"{figures['mcp_urllib']['p50_vs_rest']:.2f}x, {'met' if goal['same_client'] else 'missed'}; "
+          f"the mcp SDK's client {figures['mcp']['p50_vs_rest']:.2f}x / {figures['mcp_legacy']['p50_vs_rest']:.2f}x, "
+          f"{'met' if goal['mcp_sdk_client'] else 'missed'}")
     print(json.dumps({"benchmark": "bridge", "calls": args.calls, "conn_max_age": conn_max_age,
                       "layout": args.layout, "uvicorn": {"http": args.http, "loop": args.loop},
-                      "server_cpu_ms_per_call": cpu_per_call,
+                      "server_cpu_ms_per_call": cpu_per_call, "client_cpu_ms_per_call": client_cpu,
                       "load_average": [load_before, load_after], **figures, "mcp_goal_met": goal}))
 
 

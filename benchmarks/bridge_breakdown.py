@@ -6,7 +6,8 @@ Serves both apps as benchmarks/bridge.py does (`benchmarks/_bridge_servers.py`: 
 child process, which times its own stages and sends them back; `--layout one-process` serves both in the clients'
 process, the older harness), wraps the server's stages with perf_counter timers (the session
 manager's handling of the HTTP request, the SDK's dispatch and answer writing, the tool handler, the hop to the
-worker thread, the in-process REST call, its database connect, the audit row written inside it) and calls
+worker thread, the in-process REST call until its answer, its database connect, and off the caller's path the
+audit row and the request's cleanup) and calls
 `streams_list` through the `mcp` SDK's client (2026-07-28) interleaved with the urllib REST peer. Prints the median
 of each stage in ms and the thread CPU time of the synchronous stages (which load does not inflate as much), then
 one JSON line, which says whether the PostgreSQL server was durable (the audit row's commit depends on it).
@@ -89,7 +90,8 @@ def _instrument() -> None:
 
 
 def _until_answered(mcp_server: Any) -> None:
-    # The worker hands its answer back before the request's cleanup: time the part the caller waits for.
+    # The worker hands its answer back before the audit row and the request's cleanup (session 7; before it, after
+    # the row): time the part the caller waits for.
     inner = mcp_server.api_call
 
     def api_call(call: Any, answered: Callable[[Any], None] | None = None) -> Any:
@@ -151,14 +153,11 @@ def _table(med: dict[str, float]) -> list[tuple[str, float]]:
          get("mcp: tool handler", 0.0) - get("mcp: awaiting the worker thread", 0.0)),
         ("  hop to the worker thread and back",
          get("mcp: awaiting the worker thread", 0.0) - until_answered),
-        ("  in-process REST call: Django get_response (less the audit row)",
-         get("mcp: Django get_response", 0.0) - get("mcp: audit row", 0.0)),
+        ("  worker until its answer (environ, Django to the view's final response, JSON decode)", until_answered),
         ("    of which database connect", get("mcp: database connect", 0.0)),
-        ("  audit row bridge.mcp_tool:* (inside get_response, one round trip)", get("mcp: audit row", 0.0)),
-        ("  rest of the worker before its answer (environ, JSON decode)",
-         until_answered - get("mcp: Django get_response", 0.0)),
-        ("  (the request's cleanup after the answer, off the caller's path)",
-         get("mcp: in the worker thread", 0.0) - until_answered),
+        ("  after the answer, off the caller's path: the audit row (one round trip)", get("mcp: audit row", 0.0)),
+        ("  after the answer: the tenant context's reset and the request's cleanup",
+         get("mcp: in the worker thread", 0.0) - until_answered - get("mcp: audit row", 0.0)),
     ]
     return rows
 
