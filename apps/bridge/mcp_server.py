@@ -12,6 +12,7 @@ import contextlib
 import functools
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -90,7 +91,11 @@ async def _call(ctx: Any, method: str, path: str, query: dict[str, Any] | None =
     answered: asyncio.Future[ApiAnswer] = loop.create_future()
 
     def hand_back(answer: ApiAnswer) -> None:
-        loop.call_soon_threadsafe(_resolve, answered, answer)
+        # The worker's work after the answer waits until the event loop has written it: in CPython the two threads
+        # would otherwise take turns at the interpreter lock on the answer's path (docs/bridge.md, session 7).
+        written = threading.Event()
+        loop.call_soon_threadsafe(_resolve, answered, answer, written)
+        written.wait(timeout=WRITE_WAIT_S)
 
     worker = loop.run_in_executor(_workers(), api_call, call, hand_back)
     _finishing.add(worker)
@@ -107,6 +112,7 @@ def _workers() -> ThreadPoolExecutor:
 
 _finishing: set[asyncio.Future[ApiAnswer]] = set()  # calls whose worker has not finished yet
 DRAIN_SECONDS = 30.0  # how long a stopping server waits for answered calls' audit rows and cleanup
+WRITE_WAIT_S = 1.0  # bounds a worker's wait for the loop to write its answer (a loop that busy is in trouble)
 
 
 def calls_in_flight() -> int:
@@ -119,9 +125,10 @@ async def _drain() -> None:
         await asyncio.wait(set(_finishing), timeout=DRAIN_SECONDS)
 
 
-def _resolve(answered: asyncio.Future[ApiAnswer], answer: ApiAnswer) -> None:
+def _resolve(answered: asyncio.Future[ApiAnswer], answer: ApiAnswer, written: threading.Event) -> None:
     if not answered.done():  # the caller was cancelled meanwhile
         answered.set_result(answer)
+    asyncio.get_running_loop().call_soon(written.set)  # after the caller's next step, which writes the answer
 
 
 def _finished(answered: asyncio.Future[ApiAnswer], worker: asyncio.Future[ApiAnswer]) -> None:

@@ -170,3 +170,32 @@ def test_a_stopping_server_still_writes_the_rows_of_the_calls_it_answered(monkey
     thread.join(timeout=WAIT_S)
     # then: the server waited for the row before it stopped
     assert not thread.is_alive() and _rows(issued) == 1
+
+
+def test_the_worker_goes_on_only_after_the_caller_has_taken_its_answer():
+    # the worker's audit row and cleanup wait for the event loop's step that writes the answer, so the two threads
+    # do not take turns at the interpreter lock on the answer's path
+    import asyncio
+
+    from apps.bridge.mcp_server import _resolve
+
+    steps: list[str] = []
+
+    class Written:
+        def set(self) -> None:
+            steps.append("worker goes on")
+
+    async def main() -> None:
+        answered = asyncio.get_running_loop().create_future()
+
+        async def caller() -> None:
+            steps.append(f"caller has {await answered}")  # its same step serialises and writes the answer
+
+        task = asyncio.ensure_future(caller())
+        await asyncio.sleep(0)
+        _resolve(answered, "the answer", Written())
+        await task
+        await asyncio.sleep(0)
+
+    asyncio.run(main())
+    assert steps == ["caller has the answer", "worker goes on"]
