@@ -139,12 +139,14 @@ def _spawn(which: str, conn_max_age: int | None, http: str, loop: str) -> tuple[
     return url, stop, process.pid
 
 
-def start_servers(*, conn_max_age: int | None = None, layout: str = "processes", http: str = "h11",
-                  loop: str = "asyncio") -> Servers:
+def start_servers(*, conn_max_age: int | None = None, layout: str = "processes", http: str | None = None,
+                  loop: str | None = None) -> Servers:
     """Start the REST and MCP servers; the caller has run `_django.setup()` (the database is migrated).
 
-    `http` and `loop` are uvicorn's options for the MCP server; the defaults are what `bridge_serve` runs with
-    requirements/base.txt ("auto" would take httptools and uvloop wherever they happen to be installed)."""
+    `http` and `loop` are uvicorn's options for the MCP server; by default what `bridge_serve` runs."""
+    from apps.bridge.mcp_server import UVICORN_HTTP, UVICORN_LOOP
+
+    http, loop = http or UVICORN_HTTP, loop or UVICORN_LOOP
     if layout == "one-process":
         configure(conn_max_age=conn_max_age)
         (rest, stop_rest), (mcp, stop_mcp) = _rest_server(), _mcp_server(http, loop)

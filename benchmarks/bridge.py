@@ -1,7 +1,7 @@
 """Bridge: latency of the same read through REST, the Python SDK and the MCP server, in one run.
 
     python benchmarks/bridge.py [--calls 150] [--warmup 20] [--conn-max-age SECONDS] [--layout processes]
-                                [--http h11] [--loop asyncio]
+                                [--http httptools] [--loop uvloop]
 
 Serves the real WSGI app (loopback, a fixed pool of threads as gunicorn's gthread workers have, so persistent
 database connections behave as deployed) and the MCP server (uvicorn, loopback) over the benchmark database, each
@@ -18,7 +18,8 @@ run in others) is printed beside it, so the `mcp` client's own share is read off
 readings both get a verdict: the same client as REST, and the `mcp` SDK's client. `--conn-max-age` sets
 CONN_MAX_AGE for both servers
 (default: the settings' value; production's default is 60); `--http` and `--loop` pick uvicorn's HTTP parser and
-event loop for the MCP server (default h11 and asyncio, what `bridge_serve` runs with requirements/base.txt).
+event loop for the MCP server (default httptools and uvloop, what `bridge_serve` runs; before session 7 h11 and
+asyncio).
 Reports p50/p99 in ms, the ratios to REST and the load average around the run; the goal is MCP
 p50 <= 1.2x REST. Last line: one JSON object.
 """
@@ -145,14 +146,16 @@ def main() -> None:
     parser.add_argument("--layout", choices=("processes", "one-process"), default="processes",
                         help="processes: each server in its own child process, the clients here (as deployed); "
                              "one-process: both servers and the clients in this process (the old harness)")
-    # Defaults: what `bridge_serve` gets from requirements/base.txt (neither httptools nor uvloop is pinned), not
-    # whatever this machine happens to have installed, which uvicorn's "auto" would take.
-    parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="h11",
-                        help="uvicorn's HTTP parser for the MCP server (auto: httptools when installed)")
-    parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="asyncio",
-                        help="uvicorn's event loop for the MCP server (auto: uvloop when installed)")
+    # Defaults (None): what `bridge_serve` runs (apps.bridge.mcp_server.UVICORN_HTTP, UVICORN_LOOP).
+    parser.add_argument("--http", choices=("auto", "h11", "httptools"), default=None,
+                        help="uvicorn's HTTP parser for the MCP server (default: bridge_serve's, httptools)")
+    parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default=None,
+                        help="uvicorn's event loop for the MCP server (default: bridge_serve's, uvloop)")
     args = parser.parse_args()
     _django.setup()
+    from apps.bridge.mcp_server import UVICORN_HTTP, UVICORN_LOOP
+
+    args.http, args.loop = args.http or UVICORN_HTTP, args.loop or UVICORN_LOOP
     from django.conf import settings
 
     # A partner's client does not log every request at INFO; urllib (the peer) does not either.

@@ -168,7 +168,10 @@ def _child(which: str, conn_max_age: int | None, pipe: Connection) -> None:
     _django.setup(migrate=False)
     _bridge_servers.configure(conn_max_age=conn_max_age)
     _instrument()
-    url, _ = _bridge_servers._rest_server() if which == "rest" else _bridge_servers._mcp_server("auto", "auto")
+    from apps.bridge.mcp_server import UVICORN_HTTP, UVICORN_LOOP
+
+    url, _ = (_bridge_servers._rest_server() if which == "rest"
+              else _bridge_servers._mcp_server(UVICORN_HTTP, UVICORN_LOOP))
     pipe.send(url)
     while True:
         try:

@@ -45,6 +45,8 @@ from apps.bridge.prompts import PROMPTS
 from apps.bridge.schemas import IDEMPOTENCY_KEY, Operation, operations
 
 VERSION = "1.0.0"
+# How uvicorn serves the app (`bridge_serve`, the benchmarks): httptools and uvloop, both pinned in requirements
+UVICORN_HTTP, UVICORN_LOOP = "httptools", "uvloop"
 UNAUTHENTICATED = -32001  # JSON-RPC server-defined range
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
         import uvicorn
 
-        from apps.bridge.mcp_server import asgi_app
+        from apps.bridge.mcp_server import UVICORN_HTTP, UVICORN_LOOP, asgi_app
 
         app = asgi_app(allowed_hosts=settings.BRIDGE_ALLOWED_HOSTS or None)
         self.stdout.write(f"MCP server: http://{host}:{port}/mcp/")
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=UVICORN_HTTP,
+                    loop=UVICORN_LOOP)
