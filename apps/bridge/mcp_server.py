@@ -135,7 +135,10 @@ def _resolve(answered: asyncio.Future[ApiAnswer], answer: ApiAnswer, written: th
 
 def _finished(answered: asyncio.Future[ApiAnswer], worker: asyncio.Future[ApiAnswer]) -> None:
     _finishing.discard(worker)
-    error = worker.exception() if not worker.cancelled() else asyncio.CancelledError()
+    if worker.cancelled():  # its executor was shut down before the call ran
+        answered.cancel()
+        return
+    error = worker.exception()
     if error is None:
         return
     if not answered.done():  # failed before its answer: the caller gets the error
