@@ -19,6 +19,7 @@ from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.http import HttpRequest, HttpResponseBase
 
 from apps.core.actors import Actor
+from apps.core.middleware import reshapes
 from apps.ops.services import audit_record_alone
 from apps.tenants import rls
 
@@ -162,9 +163,9 @@ def api_call(call: ApiCall, answered: Callable[[ApiAnswer], None] | None = None)
 
 def _final(response: HttpResponseBase) -> bool:
     """Whether the middleware around the view passes this response's status and body on unchanged: of ours only
-    ErrorShapeMiddleware rewrites one (a 5xx that is not JSON); Django's add headers and cookies. (CommonMiddleware
-    would turn a 404 for a path without its trailing slash into a redirect; a tool's path always has it.)"""
-    return response.status_code < 500 or response.get("Content-Type", "").startswith("application/json")
+    ErrorShapeMiddleware rewrites one (`reshapes`); Django's add headers and cookies. (CommonMiddleware would turn a
+    404 for a path without its trailing slash into a redirect; a tool's path always has it.)"""
+    return not reshapes(response)
 
 
 def _answer(response: HttpResponseBase) -> ApiAnswer:

@@ -4,7 +4,7 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from apps.core.error_pages import error_response, is_api
 from apps.core.errors import CoreErrorCode
@@ -39,6 +39,11 @@ def _has_nul(request: HttpRequest) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists())
 
 
+def reshapes(response: HttpResponseBase) -> bool:
+    """Whether ErrorShapeMiddleware replaces this API response on its way out: a 5xx that is not JSON."""
+    return response.status_code >= 500 and not response.get("Content-Type", "").startswith("application/json")
+
+
 class ErrorShapeMiddleware:
     """Refuses NUL characters in the path and query string before any view passes them to PostgreSQL (which
     cannot store them in text), and makes sure no API answer is ever Django's HTML error page — not even the
@@ -52,8 +57,7 @@ class ErrorShapeMiddleware:
             return error_response(request, 400, error_body(
                 CoreErrorCode.BAD_REQUEST.value, "NUL characters are not allowed in the path or query string."))
         response = self.get_response(request)
-        if is_api(request) and response.status_code >= 500 and \
-                not response.get("Content-Type", "").startswith("application/json"):
+        if is_api(request) and reshapes(response):
             status_code, body = unhandled_error(None, getattr(request, "request_id", None),
                                                 unavailable=response.status_code == 503)
             return error_response(request, status_code, body)
