@@ -12,9 +12,9 @@ from tests.ports import free_port
 from tests.tenants.factories import ApiKeyFactory
 
 
-@pytest.fixture
-def mcp_url() -> Iterator[str]:
-    """The real MCP server (uvicorn, streamable HTTP) on a loopback port, over the test database."""
+def start_mcp_server() -> tuple[str, Any, threading.Thread]:
+    """The real MCP server (uvicorn, streamable HTTP) on a loopback port, over the test database: its URL, the
+    uvicorn server (set `should_exit` to stop it) and the thread it serves in."""
     import uvicorn
 
     from apps.bridge.mcp_server import asgi_app
@@ -29,7 +29,13 @@ def mcp_url() -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the MCP server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/mcp/"
+    return f"http://127.0.0.1:{port}/mcp/", server, thread
+
+
+@pytest.fixture
+def mcp_url() -> Iterator[str]:
+    url, server, thread = start_mcp_server()
+    yield url
     server.should_exit = True
     thread.join(timeout=10)
 
@@ -55,9 +61,10 @@ async def settled() -> None:
     assert not calls_in_flight(), "the MCP server's calls did not finish"
 
 
-async def with_client(url: str, key: str | None, action: Any) -> Any:
-    """Connect the `mcp` SDK's own client over HTTP with `key`, then await `action(client)`, and wait until the
-    server has finished the calls' work after their answers (their audit rows), so a test can read them."""
+async def with_client(url: str, key: str | None, action: Any, *, settle: bool = True) -> Any:
+    """Connect the `mcp` SDK's own client over HTTP with `key`, then await `action(client)`, and (unless `settle` is
+    False) wait until the server has finished the calls' work after their answers (their audit rows), so a test can
+    read them."""
     import httpx2
     from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
@@ -66,5 +73,6 @@ async def with_client(url: str, key: str | None, action: Any) -> Any:
     async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
         async with Client(streamable_http_client(url, http_client=http)) as client:
             result = await action(client)
-    await settled()
+    if settle:
+        await settled()
     return result

@@ -17,7 +17,7 @@ from apps.bridge import dispatch
 from apps.bridge.dispatch import ApiAnswer, ApiCall, api_call
 from apps.core.errors import CoreErrorCode
 from apps.ops.models import AuditLog
-from tests.bridge.conftest import run, with_client
+from tests.bridge.conftest import run, start_mcp_server, with_client
 from tests.tenants.factories import ApiKeyFactory, TenantFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -128,11 +128,6 @@ def test_a_failure_after_the_answer_reaches_the_log_not_the_caller(mcp_url, monk
 
 def test_a_stopping_server_still_writes_the_rows_of_the_calls_it_answered(monkeypatch):
     # given: a server whose audit rows are held back until after it was told to stop
-    import uvicorn
-
-    from apps.bridge.mcp_server import asgi_app
-    from tests.ports import free_port
-
     issued = ApiKeyFactory.issue(tenant=TenantFactory(slug="answer-first-drain"))
     write = dispatch.audit_record_alone
     stopping = threading.Event()
@@ -143,26 +138,10 @@ def test_a_stopping_server_still_writes_the_rows_of_the_calls_it_answered(monkey
         write(**fields)
 
     monkeypatch.setattr(dispatch, "audit_record_alone", held)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(asgi_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-
-    async def call(client: Any) -> Any:
-        return await client.call_tool("streams_list", {"page_size": 5})
-
-    async def answered_only() -> Any:  # with_client would wait for the row, which is held
-        import httpx2
-        from mcp import Client
-        from mcp.client.streamable_http import streamable_http_client
-
-        async with httpx2.AsyncClient(headers={"Authorization": f"Api-Key {issued.secret}"}, timeout=30) as http:
-            async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp/", http_client=http)) as c:
-                return await call(c)
-
-    result = run(answered_only())
+    url, server, thread = start_mcp_server()
+    # settle=False: the row is held until the stop below, so waiting for it here could only time out
+    result = run(with_client(url, issued.secret, lambda c: c.call_tool("streams_list", {"page_size": 5}),
+                             settle=False))
     assert not result.is_error and _rows(issued) == 0
     # when
     server.should_exit = True
